@@ -1,0 +1,170 @@
+//! Files the tool writes and reads: atomic writes, owner-only private files,
+//! bounded reads.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Who may read a file the tool writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Public artifacts (model, proof bundle, commitment): mode 0644.
+    Public,
+    /// Private artifacts holding witness data (opening, checkpoints): 0600.
+    Private,
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// fsync, rename, fsync of the folder. A crash leaves either the old file or
+/// the new one, never a torn one. Private files are created 0600 from the
+/// start, so their contents are never readable by others, even briefly.
+pub fn write_atomic(path: &Path, bytes: &[u8], visibility: Visibility) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".foldtrain-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    // tempfile creates files 0600; public artifacts are widened to 0644.
+    #[cfg(unix)]
+    if visibility == Visibility::Public {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(path, e))?;
+    }
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Best effort: makes the rename itself durable on Linux.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Writes a value as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(
+    path: &Path,
+    value: &T,
+    visibility: Visibility,
+) -> Result<()> {
+    let mut text = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::artifact(path, format!("cannot encode: {e}")))?;
+    text.push(b'\n');
+    write_atomic(path, &text, visibility)
+}
+
+/// Reads at most `limit` bytes; a longer file is refused without reading it
+/// all.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::artifact(
+            path,
+            format!("file is larger than {limit} bytes; is it the right file?"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Largest JSON artifact (model, opening, commitment) read.
+pub const MAX_JSON_BYTES: u64 = 16 << 20;
+
+/// Reads a JSON artifact, checking its `kind` field names what is expected.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path, kind: &str) -> Result<T> {
+    let bytes = read_limited(path, MAX_JSON_BYTES)?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::artifact(path, format!("not a JSON {kind} file: {e}")))?;
+    match value.get("kind").and_then(|k| k.as_str()) {
+        Some(k) if k == kind => {}
+        Some(k) => {
+            return Err(Error::artifact(
+                path,
+                format!("this is a `{k}` file, expected a `{kind}` file"),
+            ))
+        }
+        None => {
+            return Err(Error::artifact(
+                path,
+                format!("not a {kind} file (no `kind` field)"),
+            ))
+        }
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::artifact(path, format!("malformed {kind} file: {e}")))
+}
+
+/// Creates `dir` (and parents) if missing, with a clear error otherwise.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Hex sha256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_sets_permissions_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("secret.json");
+        write_atomic(&p, b"one", Visibility::Private).unwrap();
+        write_atomic(&p, b"two", Visibility::Private).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+            let q = dir.path().join("public.json");
+            write_atomic(&q, b"x", Visibility::Public).unwrap();
+            let mode = std::fs::metadata(&q).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644);
+        }
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .count();
+        assert_eq!(leftovers, 0);
+    }
+
+    #[test]
+    fn read_limited_refuses_large_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        std::fs::write(&p, vec![0u8; 100]).unwrap();
+        assert!(read_limited(&p, 99).is_err());
+        assert_eq!(read_limited(&p, 100).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn read_json_checks_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        std::fs::write(&p, br#"{"kind":"foldtrain-model"}"#).unwrap();
+        let e = read_json::<serde_json::Value>(&p, "foldtrain-opening").unwrap_err();
+        assert!(e.to_string().contains("foldtrain-model"), "{e}");
+        std::fs::write(&p, b"label,a\n1,2\n").unwrap();
+        assert!(read_json::<serde_json::Value>(&p, "foldtrain-opening").is_err());
+    }
+}

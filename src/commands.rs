@@ -1,0 +1,191 @@
+//! One library function per command. The binary only parses arguments,
+//! calls these and prints their reports; tests call them directly.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::artifact::{self, Visibility};
+use crate::commitment::{Commitment, Opening};
+use crate::dataset::{Dataset, FixedDataset, Prepared};
+use crate::error::Result;
+use crate::model::Model;
+use crate::recipe::{Hyper, Recipe};
+use crate::train;
+
+/// The shipped default dataset: German credit, the credit-scoring case.
+pub const DEFAULT_DATASET: &str = "datasets/german_credit.csv";
+
+/// Default share of rows that train (file order); the rest test.
+pub const DEFAULT_TRAIN_FRACTION: f64 = 0.8;
+
+/// The default dataset's path: relative to the working folder when it exists
+/// there, else inside the source tree this binary was built from.
+pub fn default_dataset() -> PathBuf {
+    let local = PathBuf::from(DEFAULT_DATASET);
+    if local.exists() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_DATASET)
+    }
+}
+
+/// What every data-driven command needs: the CSV and how to prepare it.
+#[derive(Clone, Debug)]
+pub struct DataArgs {
+    pub data: PathBuf,
+    pub train_fraction: f64,
+    pub hyper: Hyper,
+}
+
+/// Loaded, split and quantized data with its recipe.
+pub struct Loaded {
+    pub dataset: Dataset,
+    pub prepared: Prepared,
+    pub recipe: Recipe,
+    pub source_sha256: String,
+}
+
+impl DataArgs {
+    /// Loads the CSV, splits, normalizes, quantizes and builds the recipe.
+    pub fn load(&self) -> Result<Loaded> {
+        let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
+        let dataset = Dataset::parse(&self.data, &bytes)?;
+        let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
+        let recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        Ok(Loaded {
+            source_sha256: artifact::sha256_hex(&bytes),
+            dataset,
+            prepared,
+            recipe,
+        })
+    }
+}
+
+/// `train`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainReport {
+    pub data: PathBuf,
+    pub recipe: Recipe,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub train_accuracy: f64,
+    pub test_accuracy: Option<f64>,
+    pub float_train_accuracy: f64,
+    pub float_test_accuracy: Option<f64>,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub model_path: Option<PathBuf>,
+}
+
+/// Trains natively in fixed point (the proven computation) and in f64.
+pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)> {
+    let loaded = args.load()?;
+    let p = &loaded.prepared;
+    let recipe = &loaded.recipe;
+    let weights = train::train_fixed(recipe, &p.train_fixed)?;
+    let model = Model::new(
+        recipe.clone(),
+        loaded.dataset.feature_names.clone(),
+        args.train_fraction,
+        p.normalizer.clone(),
+        &weights,
+    );
+    let float = train::train_float(recipe, &p.train, &p.normalizer);
+    let f = recipe.format.frac_bits;
+    let test_fixed = FixedDataset::quantize(&p.test, &p.normalizer, &recipe.format);
+    if let Some(path) = out {
+        artifact::write_json(path, &model, Visibility::Public)?;
+    }
+    let report = TrainReport {
+        data: args.data.clone(),
+        recipe: recipe.clone(),
+        train_rows: p.train.rows.len(),
+        test_rows: p.test.rows.len(),
+        train_accuracy: train::accuracy_fixed(&weights, &p.train_fixed, f).unwrap_or(0.0),
+        test_accuracy: train::accuracy_fixed(&weights, &test_fixed, f),
+        float_train_accuracy: train::accuracy_float(&float, &p.train, &p.normalizer).unwrap_or(0.0),
+        float_test_accuracy: train::accuracy_float(&float, &p.test, &p.normalizer),
+        weights: model.weights.clone(),
+        bias: model.bias,
+        model_path: out.map(Path::to_path_buf),
+    };
+    Ok((report, model))
+}
+
+/// The public commitment file.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct CommitmentFile {
+    pub kind: String,
+    pub version: u32,
+    pub commitment: Commitment,
+    pub rows: usize,
+    pub features: usize,
+}
+
+impl CommitmentFile {
+    pub const KIND: &'static str = "foldtrain-commitment";
+}
+
+/// `commit`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommitReport {
+    pub commitment: Commitment,
+    pub rows: usize,
+    pub features: usize,
+    pub commitment_path: PathBuf,
+    pub opening_path: PathBuf,
+}
+
+/// Commits to the training rows: writes `commitment.json` (public) and
+/// `opening.json` (private, 0600) into `out_dir`.
+pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
+    let loaded = args.load()?;
+    let opening = Opening::commit(
+        &loaded.prepared.train_fixed,
+        &args.hyper.format,
+        args.train_fraction,
+        loaded.source_sha256.clone(),
+    );
+    artifact::ensure_dir(out_dir)?;
+    let opening_path = out_dir.join("opening.json");
+    let commitment_path = out_dir.join("commitment.json");
+    artifact::write_json(&opening_path, &opening, Visibility::Private)?;
+    let public = CommitmentFile {
+        kind: CommitmentFile::KIND.into(),
+        version: crate::recipe::FORMAT_VERSION,
+        commitment: opening.commitment,
+        rows: opening.rows,
+        features: opening.features,
+    };
+    artifact::write_json(&commitment_path, &public, Visibility::Public)?;
+    Ok(CommitReport {
+        commitment: opening.commitment,
+        rows: opening.rows,
+        features: opening.features,
+        commitment_path,
+        opening_path,
+    })
+}
+
+/// `evaluate`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluateReport {
+    pub model: PathBuf,
+    pub data: PathBuf,
+    pub rows: usize,
+    pub accuracy: f64,
+}
+
+/// Accuracy of a saved model on a CSV.
+pub fn evaluate(model_path: &Path, data: &Path) -> Result<EvaluateReport> {
+    let model: Model = artifact::read_json(model_path, Model::KIND)?;
+    model.validate()?;
+    let dataset = Dataset::load(data)?;
+    Ok(EvaluateReport {
+        model: model_path.into(),
+        data: data.into(),
+        rows: dataset.rows.len(),
+        accuracy: model.accuracy(&dataset)?,
+    })
+}

@@ -1,0 +1,380 @@
+//! CSV → validated rows → normalized, quantized rows.
+//!
+//! Format: a header row; numeric feature columns; a last column named `label`
+//! holding 0 or 1. Every problem is reported with the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fixed::FixedFormat;
+
+/// Largest CSV accepted, so that a mistaken path (a disk image, say) fails
+/// fast instead of filling memory.
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
+/// Rows read from a CSV, as real numbers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    /// Where the rows came from (for messages).
+    pub path: PathBuf,
+    /// Names of the feature columns.
+    pub feature_names: Vec<String>,
+    /// One vector of features per row.
+    pub rows: Vec<Vec<f64>>,
+    /// Labels, 0 or 1.
+    pub labels: Vec<u8>,
+}
+
+impl Dataset {
+    /// Reads and validates a CSV file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() > MAX_CSV_BYTES {
+            return Err(Error::Dataset {
+                path: path.into(),
+                reason: format!("file is larger than {MAX_CSV_BYTES} bytes"),
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Parses CSV bytes; `path` names the source in messages.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self> {
+        let whole = |reason: String| Error::Dataset {
+            path: path.into(),
+            reason,
+        };
+        let cell = |line: u64, column: usize, reason: String| Error::Csv {
+            path: path.into(),
+            line,
+            column,
+            reason,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(bytes);
+        let header = reader
+            .headers()
+            .map_err(|e| whole(format!("cannot read the header: {e}")))?
+            .clone();
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(whole(
+                "the file is empty; expected a header row and data rows".into(),
+            ));
+        }
+        let columns = header.len();
+        if columns < 2 {
+            return Err(cell(
+                1,
+                1,
+                "expected at least one feature column and a last column named `label`".into(),
+            ));
+        }
+        if &header[columns - 1] != "label" {
+            return Err(cell(
+                1,
+                columns,
+                format!(
+                    "the last column must be named `label`, found `{}`",
+                    &header[columns - 1]
+                ),
+            ));
+        }
+        let feature_names: Vec<String> =
+            header.iter().take(columns - 1).map(String::from).collect();
+
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            let line = reader.position().line();
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(cell(line, 1, format!("unreadable row: {e}"))),
+            }
+            let line = record.position().map_or(line, |p| p.line());
+            if record.len() == 1 && record[0].is_empty() {
+                continue; // a blank line
+            }
+            if record.len() != columns {
+                return Err(cell(
+                    line,
+                    record.len().min(columns) + 1,
+                    format!(
+                        "expected {columns} columns as in the header, found {}",
+                        record.len()
+                    ),
+                ));
+            }
+            let mut row = Vec::with_capacity(columns - 1);
+            for (j, field) in record.iter().take(columns - 1).enumerate() {
+                row.push(parse_number(field).map_err(|r| cell(line, j + 1, r))?);
+            }
+            let label = match &record[columns - 1] {
+                "0" | "0.0" => 0u8,
+                "1" | "1.0" => 1u8,
+                other => {
+                    return Err(cell(
+                        line,
+                        columns,
+                        format!("label must be 0 or 1, found `{other}`"),
+                    ))
+                }
+            };
+            rows.push(row);
+            labels.push(label);
+        }
+        if rows.is_empty() {
+            return Err(whole("the file has a header but no data rows".into()));
+        }
+        let ones = labels.iter().filter(|&&y| y == 1).count();
+        if ones == 0 || ones == labels.len() {
+            return Err(whole(format!(
+                "every label is {}: logistic regression needs both classes",
+                labels[0]
+            )));
+        }
+        Ok(Dataset {
+            path: path.into(),
+            feature_names,
+            rows,
+            labels,
+        })
+    }
+
+    /// Number of feature columns.
+    pub fn features(&self) -> usize {
+        self.feature_names.len()
+    }
+
+    /// Splits in file order: the first `floor(n * fraction)` rows train.
+    pub fn split(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
+        if !(train_fraction > 0.0 && train_fraction <= 1.0) {
+            return Err(Error::InvalidRecipe(format!(
+                "train fraction must be in (0, 1], got {train_fraction}"
+            )));
+        }
+        let n_train = (self.rows.len() as f64 * train_fraction).floor() as usize;
+        if n_train == 0 {
+            return Err(Error::InvalidRecipe(format!(
+                "train fraction {train_fraction} leaves no training rows out of {}",
+                self.rows.len()
+            )));
+        }
+        let part = |range: std::ops::Range<usize>| Dataset {
+            path: self.path.clone(),
+            feature_names: self.feature_names.clone(),
+            rows: self.rows[range.clone()].to_vec(),
+            labels: self.labels[range].to_vec(),
+        };
+        Ok((part(0..n_train), part(n_train..self.rows.len())))
+    }
+}
+
+fn parse_number(field: &str) -> std::result::Result<f64, String> {
+    if field.is_empty() {
+        return Err("missing value".into());
+    }
+    let v: f64 = field
+        .parse()
+        .map_err(|_| format!("`{field}` is not a number"))?;
+    if !v.is_finite() {
+        return Err(format!("`{field}` is not a finite number"));
+    }
+    Ok(v)
+}
+
+/// Per-feature z-scoring fitted on the training rows. Part of the published
+/// model, so predictions can be reproduced; not proven (see README).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Normalizer {
+    /// Training mean of each feature.
+    pub means: Vec<f64>,
+    /// Training population standard deviation of each feature (0 for a
+    /// constant column, which is then only centred).
+    pub stds: Vec<f64>,
+}
+
+impl Normalizer {
+    /// Fits means and population standard deviations on `data`.
+    pub fn fit(data: &Dataset) -> Self {
+        let d = data.features();
+        let n = data.rows.len() as f64;
+        let mut means = vec![0.0; d];
+        for row in &data.rows {
+            for (m, x) in means.iter_mut().zip(row) {
+                *m += x;
+            }
+        }
+        means.iter_mut().for_each(|m| *m /= n);
+        let mut stds = vec![0.0; d];
+        for row in &data.rows {
+            for ((s, x), m) in stds.iter_mut().zip(row).zip(&means) {
+                *s += (x - m) * (x - m);
+            }
+        }
+        stds.iter_mut().for_each(|s| *s = (*s / n).sqrt());
+        Normalizer { means, stds }
+    }
+
+    /// z-scores one row.
+    pub fn apply(&self, row: &[f64]) -> Vec<f64> {
+        row.iter()
+            .zip(self.means.iter().zip(&self.stds))
+            .map(|(x, (m, s))| if *s > 0.0 { (x - m) / s } else { x - m })
+            .collect()
+    }
+}
+
+/// Normalized, clamped and quantized rows: what is committed and trained on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedDataset {
+    /// Features scaled by `2^F`, each in the format's feature range.
+    pub rows: Vec<Vec<i64>>,
+    /// Labels, 0 or 1.
+    pub labels: Vec<u8>,
+}
+
+impl FixedDataset {
+    /// Normalizes with `norm`, clamps and quantizes with `format`.
+    pub fn quantize(data: &Dataset, norm: &Normalizer, format: &FixedFormat) -> Self {
+        let rows = data
+            .rows
+            .iter()
+            .map(|r| {
+                norm.apply(r)
+                    .into_iter()
+                    .map(|v| format.quantize_feature(v))
+                    .collect()
+            })
+            .collect();
+        FixedDataset {
+            rows,
+            labels: data.labels.clone(),
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Number of features (0 when empty).
+    pub fn features(&self) -> usize {
+        self.rows.first().map_or(0, Vec::len)
+    }
+}
+
+/// The data a run needs: the split, the normalizer and the quantized rows.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub train: Dataset,
+    pub test: Dataset,
+    pub normalizer: Normalizer,
+    pub train_fixed: FixedDataset,
+}
+
+impl Prepared {
+    /// Splits, fits the normalizer on the training rows and quantizes them.
+    pub fn new(data: &Dataset, train_fraction: f64, format: &FixedFormat) -> Result<Self> {
+        let (train, test) = data.split(train_fraction)?;
+        let normalizer = Normalizer::fit(&train);
+        let train_fixed = FixedDataset::quantize(&train, &normalizer, format);
+        Ok(Prepared {
+            train,
+            test,
+            normalizer,
+            train_fixed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Dataset> {
+        Dataset::parse(Path::new("t.csv"), text.as_bytes())
+    }
+
+    fn csv_err(text: &str) -> (u64, usize, String) {
+        match parse(text) {
+            Err(Error::Csv {
+                line,
+                column,
+                reason,
+                ..
+            }) => (line, column, reason),
+            other => panic!("expected a CSV error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_a_good_file() {
+        let d = parse("a,b,label\n1,2,0\n3.5,-4e2,1\n").unwrap();
+        assert_eq!(d.feature_names, vec!["a", "b"]);
+        assert_eq!(d.rows, vec![vec![1.0, 2.0], vec![3.5, -400.0]]);
+        assert_eq!(d.labels, vec![0, 1]);
+    }
+
+    #[test]
+    fn names_line_and_column_of_each_error() {
+        let (l, c, r) = csv_err("a,b,label\n1,2,0\n1,,1\n");
+        assert_eq!((l, c), (3, 2));
+        assert!(r.contains("missing"), "{r}");
+        let (l, c, r) = csv_err("a,b,label\n1,2,0\n1,x,1\n");
+        assert_eq!((l, c), (3, 2));
+        assert!(r.contains("not a number"), "{r}");
+        for bad in ["NaN", "inf", "-inf"] {
+            let (l, c, r) = csv_err(&format!("a,b,label\n1,2,0\n{bad},1,1\n"));
+            assert_eq!((l, c), (3, 1), "{bad}");
+            assert!(r.contains("finite") || r.contains("number"), "{r}");
+        }
+        let (l, _, r) = csv_err("a,b,label\n1,2,0\n1,2\n");
+        assert_eq!(l, 3);
+        assert!(r.contains("columns"), "{r}");
+        let (l, _, r) = csv_err("a,b,label\n1,2,0\n1,2,3,4\n");
+        assert_eq!(l, 3);
+        assert!(r.contains("columns"), "{r}");
+        let (l, c, r) = csv_err("a,b,label\n1,2,0\n1,2,2\n");
+        assert_eq!((l, c), (3, 3));
+        assert!(r.contains("0 or 1"), "{r}");
+        let (l, c, _) = csv_err("a,b,y\n1,2,0\n");
+        assert_eq!((l, c), (1, 3));
+    }
+
+    #[test]
+    fn refuses_empty_and_one_class_files() {
+        assert!(matches!(parse(""), Err(Error::Dataset { .. })));
+        assert!(matches!(parse("a,label\n"), Err(Error::Dataset { .. })));
+        let e = parse("a,label\n1,1\n2,1\n").unwrap_err().to_string();
+        assert!(e.contains("both classes"), "{e}");
+    }
+
+    #[test]
+    fn split_and_normalize() {
+        let d = parse("a,b,label\n1,5,0\n3,5,1\n5,5,0\n7,5,1\n9,5,1\n").unwrap();
+        let (train, test) = d.split(0.8).unwrap();
+        assert_eq!((train.rows.len(), test.rows.len()), (4, 1));
+        let n = Normalizer::fit(&train);
+        assert_eq!(n.means, vec![4.0, 5.0]);
+        assert!((n.stds[0] - 5.0f64.sqrt()).abs() < 1e-12);
+        assert_eq!(n.stds[1], 0.0);
+        let z = n.apply(&[4.0, 5.0]);
+        assert_eq!(z, vec![0.0, 0.0]);
+        assert!(d.split(0.0).is_err());
+        assert!(d.split(1.5).is_err());
+        assert!(d.split(0.1).is_err());
+    }
+}

@@ -1,0 +1,351 @@
+//! The one fixed-point arithmetic contract shared by the native trainer and the
+//! step circuit.
+//!
+//! A real number `v` is represented by the signed integer `round(v * 2^F)`,
+//! where `F` is [`FixedFormat::frac_bits`]. In the circuit a negative integer
+//! `v` is the field element `p - |v|`. The product of two scaled values carries
+//! `2F` fractional bits and is brought back to `F` bits by *floor* division
+//! (`div_euclid`): `v = q * 2^F + r` with `0 <= r < 2^F`.
+//!
+//! # Bounds and why nothing wraps the field
+//!
+//! Let `F` be the fractional bits, `cx` the feature integer bits and `cw` the
+//! weight integer bits, `d` the feature count and `B` the batch size. The
+//! Pallas scalar field has `p > 2^253`, so any integer of absolute value below
+//! `2^252` is represented without ambiguity.
+//!
+//! * features: `|x| <= 2^(F+cx)` (clamped before quantization and range-checked
+//!   in the circuit);
+//! * weights and bias: `|w| < 2^(F+cw)` (range-checked after every update);
+//! * dot product before truncation: `|sum_j w_j x_j| < d * 2^(2F+cw+cx)`;
+//!   with the limits `F <= 20`, `cx <= 4`, `cw <= 8`, `d <= 2^10` this is
+//!   below `2^74`;
+//! * logit `z = floor(dot / 2^F) + b`: `|z| < (d + 1) * 2^(F+cw+cx)`, at most
+//!   [`FixedFormat::logit_bits`] bits with the sign (below `2^45`);
+//! * sigmoid output `s` in `[0, 2^F]`, error `e = s - y*2^F` in `[-2^F, 2^F]`;
+//! * gradient sum `G_j = sum_i e_i x_ij`: `|G_j| <= B * 2^(2F+cx)` (below
+//!   `2^58` with `B <= 2^14`);
+//! * update product `eta * G_j` with `eta < 2^(F+cw)`: below `2^86`.
+//!
+//! Every value therefore stays below `2^90`, far inside the field, so the
+//! circuit's field equations and the native integer equations coincide.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// Largest number of fractional bits a recipe may declare. Twenty bits keep
+/// every intermediate value below `2^90` (see the module docs).
+pub const MAX_FRAC_BITS: u32 = 20;
+/// Smallest number of fractional bits: below eight the gradient of a batch
+/// rounds to zero at the default learning rate.
+pub const MIN_FRAC_BITS: u32 = 8;
+/// Largest feature integer bits: features are z-scores, clamped to `2^cx`.
+pub const MAX_FEATURE_INT_BITS: u32 = 4;
+/// Largest weight integer bits.
+pub const MAX_WEIGHT_INT_BITS: u32 = 8;
+
+/// The fixed-point format of a recipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedFormat {
+    /// `F`: values are scaled by `2^F`.
+    pub frac_bits: u32,
+    /// `cx`: features are clamped to `[-2^cx, 2^cx]` before quantization.
+    pub feature_int_bits: u32,
+    /// `cw`: weights and bias must stay inside `(-2^cw, 2^cw)`.
+    pub weight_int_bits: u32,
+}
+
+impl Default for FixedFormat {
+    /// Chosen by measurement (README, "Accuracy"): 16 fractional bits, features
+    /// clamped to 8 standard deviations, weights within 64.
+    fn default() -> Self {
+        Self {
+            frac_bits: 16,
+            feature_int_bits: 3,
+            weight_int_bits: 6,
+        }
+    }
+}
+
+impl FixedFormat {
+    /// Checks the format against the limits that the bound analysis assumes.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !(MIN_FRAC_BITS..=MAX_FRAC_BITS).contains(&self.frac_bits) {
+            return Err(Error::InvalidRecipe(format!(
+                "fractional bits must be in {MIN_FRAC_BITS}..={MAX_FRAC_BITS}, got {}",
+                self.frac_bits
+            )));
+        }
+        if self.feature_int_bits > MAX_FEATURE_INT_BITS {
+            return Err(Error::InvalidRecipe(format!(
+                "feature integer bits must be at most {MAX_FEATURE_INT_BITS}, got {}",
+                self.feature_int_bits
+            )));
+        }
+        if self.weight_int_bits > MAX_WEIGHT_INT_BITS {
+            return Err(Error::InvalidRecipe(format!(
+                "weight integer bits must be at most {MAX_WEIGHT_INT_BITS}, got {}",
+                self.weight_int_bits
+            )));
+        }
+        Ok(())
+    }
+
+    /// `2^F`, the fixed-point one.
+    pub fn one(&self) -> i64 {
+        1i64 << self.frac_bits
+    }
+
+    /// Features lie in `[-2^(F+cx), 2^(F+cx))`; this returns `2^(F+cx)`.
+    pub fn feature_half_range(&self) -> i64 {
+        1i64 << (self.frac_bits + self.feature_int_bits)
+    }
+
+    /// Bits of the shifted feature `x + 2^(F+cx)`, which lies in
+    /// `[0, 2^(F+cx+1))`.
+    pub fn feature_bits(&self) -> u32 {
+        self.frac_bits + self.feature_int_bits + 1
+    }
+
+    /// Quantizes a (normalized) feature: clamps it to the declared range.
+    pub fn quantize_feature(&self, v: f64) -> i64 {
+        let half = self.feature_half_range();
+        self.quantize(v, -half, half - 1)
+    }
+
+    /// Weights lie in `[-2^(F+cw), 2^(F+cw))`.
+    pub fn weight_half_range(&self) -> i64 {
+        1i64 << (self.frac_bits + self.weight_int_bits)
+    }
+
+    /// Bits of the shifted weight `w + 2^(F+cw)`.
+    pub fn weight_bits(&self) -> u32 {
+        self.frac_bits + self.weight_int_bits + 1
+    }
+
+    /// Bits (sign included) of the logit `z` for `features` features: the
+    /// logit is in `[-2^(k-1), 2^(k-1))` with `k` this value.
+    pub fn logit_bits(&self, features: usize) -> u32 {
+        // |z| < (d + 1) * 2^(F + cw + cx); one more bit for the sign.
+        let d_bits = usize::BITS - features.leading_zeros(); // ceil(log2(d + 1))
+        d_bits + self.frac_bits + self.weight_int_bits + self.feature_int_bits + 1
+    }
+
+    /// Quantizes a real number: round to nearest, saturating to `[lo, hi]`.
+    pub fn quantize(&self, v: f64, lo: i64, hi: i64) -> i64 {
+        let scaled = (v * self.one() as f64).round();
+        if scaled.is_nan() {
+            return 0;
+        }
+        // `as` saturates at the i64 range, then the clamp applies the bound.
+        (scaled as i64).clamp(lo, hi)
+    }
+
+    /// The real number a fixed-point integer stands for.
+    pub fn to_f64(&self, v: i64) -> f64 {
+        v as f64 / self.one() as f64
+    }
+}
+
+/// Floor division by `2^bits` (rounds towards minus infinity).
+pub fn floor_shift(v: i128, bits: u32) -> i128 {
+    v.div_euclid(1i128 << bits)
+}
+
+/// Product of two values scaled by `2^F`, truncated back to `2^F` by floor.
+pub fn mul_trunc(a: i64, b: i64, frac_bits: u32) -> i64 {
+    floor_shift(i128::from(a) * i128::from(b), frac_bits) as i64
+}
+
+/// The sigmoid approximations a recipe may use. Each is a clamp of a line
+/// through `(0, 1/2)`: `s(z) = clamp(floor(z / 2^a) + 1/2, 0, 1)` with slope
+/// `2^-a`, so the circuit needs only the bits of `z` it already has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Sigmoid {
+    /// zkPoT's three pieces: 0 below -1/2, `z + 1/2`, 1 above 1/2 (slope 1).
+    Clip3,
+    /// Slope 1/4 (the sigmoid's own slope at 0): 0 below -2, `z/4 + 1/2`, 1
+    /// above 2. The default, by measurement.
+    Hard4,
+}
+
+impl Sigmoid {
+    /// All approximations, for experiments and help text.
+    pub const ALL: [Sigmoid; 2] = [Sigmoid::Clip3, Sigmoid::Hard4];
+
+    /// `a` in the slope `2^-a`.
+    pub fn slope_shift(&self) -> u32 {
+        match self {
+            Sigmoid::Clip3 => 0,
+            Sigmoid::Hard4 => 2,
+        }
+    }
+
+    /// Stable name used on the command line and in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sigmoid::Clip3 => "clip3",
+            Sigmoid::Hard4 => "hard4",
+        }
+    }
+
+    /// Parses a name produced by [`Sigmoid::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The native twin of the circuit's sigmoid: `z` and the result are scaled
+    /// by `2^F`; the result lies in `[0, 2^F]`.
+    pub fn eval_fixed(&self, z: i64, frac_bits: u32) -> i64 {
+        let one = 1i64 << frac_bits;
+        let lin = floor_shift(i128::from(z), self.slope_shift()) as i64 + one / 2;
+        lin.clamp(0, one)
+    }
+
+    /// The same function on reals, for reference.
+    pub fn eval_f64(&self, z: f64) -> f64 {
+        (z / f64::from(1u32 << self.slope_shift()) + 0.5).clamp(0.0, 1.0)
+    }
+}
+
+impl std::fmt::Display for Sigmoid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn floor_shift_rounds_towards_minus_infinity() {
+        assert_eq!(floor_shift(-1, 4), -1);
+        assert_eq!(floor_shift(-16, 4), -1);
+        assert_eq!(floor_shift(-17, 4), -2);
+        assert_eq!(floor_shift(15, 4), 0);
+        assert_eq!(floor_shift(16, 4), 1);
+    }
+
+    #[test]
+    fn sigmoid_breakpoints() {
+        let f = 16;
+        let one = 1i64 << f;
+        for s in Sigmoid::ALL {
+            let t = one << s.slope_shift() >> 1; // |z| where the clamp starts
+            assert_eq!(s.eval_fixed(0, f), one / 2);
+            assert_eq!(s.eval_fixed(t, f), one);
+            assert_eq!(s.eval_fixed(t - 1, f), one - 1);
+            assert_eq!(s.eval_fixed(-t, f), 0);
+            assert_eq!(s.eval_fixed(-t + (1 << s.slope_shift()), f), 1);
+            assert_eq!(s.eval_fixed(-t + (1 << s.slope_shift()) - 1, f), 0);
+            assert_eq!(s.eval_fixed(i64::MIN / 4, f), 0);
+            assert_eq!(s.eval_fixed(i64::MAX / 4, f), one);
+        }
+    }
+
+    #[test]
+    fn default_format_is_valid_and_bad_formats_are_refused() {
+        assert!(FixedFormat::default().validate().is_ok());
+        let bad = FixedFormat {
+            frac_bits: 40,
+            ..FixedFormat::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn floor_shift_is_floor(v in any::<i64>(), bits in 0u32..30) {
+            let q = floor_shift(i128::from(v), bits);
+            let r = i128::from(v) - q * (1i128 << bits);
+            prop_assert!((0..(1i128 << bits)).contains(&r));
+        }
+
+        #[test]
+        fn mul_trunc_matches_float_within_one_ulp(a in -(1i64 << 24)..(1i64 << 24), b in -(1i64 << 24)..(1i64 << 24)) {
+            let f = 16;
+            let exact = (a as f64) * (b as f64) / 65536.0;
+            let got = mul_trunc(a, b, f) as f64;
+            prop_assert!(got <= exact && exact < got + 1.0);
+        }
+
+        #[test]
+        fn quantize_round_trips(v in -7.9f64..7.9) {
+            let fmt = FixedFormat::default();
+            let q = fmt.quantize_feature(v);
+            prop_assert!((fmt.to_f64(q) - v).abs() <= 0.5 / fmt.one() as f64);
+        }
+
+        #[test]
+        fn quantize_saturates(v in prop::num::f64::ANY) {
+            let fmt = FixedFormat::default();
+            let q = fmt.quantize_feature(v);
+            let half = fmt.feature_half_range();
+            prop_assert!((-half..half).contains(&q));
+        }
+
+        #[test]
+        fn sigmoid_is_monotone_and_bounded(z in -(1i64 << 40)..(1i64 << 40), dz in 0i64..(1 << 20)) {
+            for s in Sigmoid::ALL {
+                let a = s.eval_fixed(z, 16);
+                let b = s.eval_fixed(z + dz, 16);
+                prop_assert!(a <= b);
+                prop_assert!((0..=65536).contains(&a));
+            }
+        }
+    }
+}
+
+/// The scalar field of the primary curve (Pallas), where the circuit lives.
+pub type Scalar = <nova_snark::provider::PallasEngine as nova_snark::traits::Engine>::Scalar;
+
+/// A signed integer as a field element: negative `v` becomes `p - |v|`.
+pub fn to_field<F: ff::PrimeField>(v: i128) -> F {
+    let magnitude = F::from_u128(v.unsigned_abs());
+    if v < 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// The signed integer a field element stands for, when its magnitude is below
+/// `2^126`; `None` otherwise (a value no honest computation produces).
+pub fn from_field<F: ff::PrimeField>(f: &F) -> Option<i128> {
+    let small = |x: &F| -> Option<i128> {
+        let repr = x.to_repr();
+        let bytes = repr.as_ref();
+        if bytes[16..].iter().any(|&b| b != 0) {
+            return None;
+        }
+        let mut low = [0u8; 16];
+        low.copy_from_slice(&bytes[..16]);
+        let v = u128::from_le_bytes(low);
+        (v < (1u128 << 126)).then_some(v as i128)
+    };
+    small(f).or_else(|| small(&-*f).map(|v| -v))
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn field_round_trip(v in -(1i128 << 125)..(1i128 << 125)) {
+            prop_assert_eq!(from_field(&to_field::<Scalar>(v)), Some(v));
+        }
+    }
+
+    #[test]
+    fn huge_field_elements_are_not_small_integers() {
+        let big = <Scalar as ff::PrimeField>::from_u128(u128::MAX)
+            * <Scalar as ff::PrimeField>::from_u128(u128::MAX);
+        assert_eq!(from_field(&big), None);
+        assert_eq!(from_field(&-Scalar::from(1u64)), Some(-1));
+    }
+}

@@ -1,0 +1,194 @@
+//! The `foldtrain` binary: parses arguments into validated settings, calls the
+//! library and maps outcomes to exit codes (0 success, 1 proof rejected,
+//! 2 usage, input or I/O error).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use foldtrain::commands::{self, DataArgs};
+use foldtrain::fixed::{FixedFormat, Sigmoid};
+use foldtrain::recipe::Hyper;
+
+#[derive(Parser)]
+#[command(
+    name = "foldtrain",
+    version,
+    about = "Zero-knowledge proofs that a logistic-regression model was trained on committed private data"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train natively in fixed point (what is proven) and in f64, and compare.
+    Train {
+        #[command(flatten)]
+        data: DataFlags,
+        /// Write the model (weights, bias, preprocessing, recipe) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Commit to the training rows: a public commitment and a private opening.
+    Commit {
+        #[command(flatten)]
+        data: DataFlags,
+        /// Folder for commitment.json (public) and opening.json (private, 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accuracy of a saved model on a labelled CSV.
+    Evaluate {
+        /// A model.json written by train or prove.
+        #[arg(long)]
+        model: PathBuf,
+        /// A CSV with the model's feature columns and a `label` column.
+        #[arg(long)]
+        data: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The dataset and the recipe flags shared by train, commit and prove.
+#[derive(Args, Clone, Debug)]
+struct DataFlags {
+    /// CSV: a header, numeric feature columns, a last column `label` (0/1).
+    /// Default: the shipped German credit dataset.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Passes over the training rows.
+    #[arg(long, default_value_t = 10)]
+    epochs: usize,
+    /// Learning rate.
+    #[arg(long, default_value_t = 0.1)]
+    lr: f64,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 32)]
+    batch: usize,
+    /// Share of rows, in file order, that train; the rest test.
+    #[arg(long, default_value_t = commands::DEFAULT_TRAIN_FRACTION)]
+    train_fraction: f64,
+    /// Sigmoid approximation: hard4 (slope 1/4, default) or clip3 (zkPoT's).
+    #[arg(long, default_value = "hard4", value_parser = parse_sigmoid)]
+    sigmoid: Sigmoid,
+    /// Fractional bits of the fixed-point format.
+    #[arg(long, default_value_t = FixedFormat::default().frac_bits)]
+    frac_bits: u32,
+}
+
+fn parse_sigmoid(s: &str) -> Result<Sigmoid, String> {
+    Sigmoid::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Sigmoid::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown sigmoid `{s}`; choose one of {}", names.join(", "))
+    })
+}
+
+impl DataFlags {
+    fn to_args(&self) -> DataArgs {
+        DataArgs {
+            data: self.data.clone().unwrap_or_else(commands::default_dataset),
+            train_fraction: self.train_fraction,
+            hyper: Hyper {
+                epochs: self.epochs,
+                learning_rate: self.lr,
+                batch: self.batch,
+                sigmoid: self.sigmoid,
+                format: FixedFormat {
+                    frac_bits: self.frac_bits,
+                    ..FixedFormat::default()
+                },
+            },
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(
+        || "n/a (no test rows)".into(),
+        |a| format!("{:.2}%", a * 100.0),
+    )
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Train { data, out, json } => {
+            let (r, _) = commands::train(&data.to_args(), out.as_deref())?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{}: {} training rows, {} test rows, {} features",
+                    r.data.display(),
+                    r.train_rows,
+                    r.test_rows,
+                    r.recipe.features
+                );
+                println!("                 train      test");
+                println!(
+                    "fixed point   {:>8}  {:>8}",
+                    pct(Some(r.train_accuracy)),
+                    pct(r.test_accuracy)
+                );
+                println!(
+                    "float (f64)   {:>8}  {:>8}",
+                    pct(Some(r.float_train_accuracy)),
+                    pct(r.float_test_accuracy)
+                );
+                if let Some(p) = r.model_path {
+                    println!("model written to {}", p.display());
+                }
+            }
+        }
+        Command::Commit { data, out, json } => {
+            let r = commands::commit(&data.to_args(), &out)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "commitment {} ({} rows x {} features)",
+                    r.commitment, r.rows, r.features
+                );
+                println!("public:  {}", r.commitment_path.display());
+                println!(
+                    "private: {} (keep it secret: it opens the commitment)",
+                    r.opening_path.display()
+                );
+            }
+        }
+        Command::Evaluate { model, data, json } => {
+            let r = commands::evaluate(&model, &data)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("accuracy {:.2}% on {} rows", r.accuracy * 100.0, r.rows);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The published model: weights, bias, preprocessing parameters and recipe.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, FixedDataset, Normalizer};
+use crate::error::{Error, Result};
+use crate::recipe::Recipe;
+use crate::train::{accuracy_fixed, Weights};
+
+/// A trained model as written to `model.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Artifact kind, always [`Model::KIND`].
+    pub kind: String,
+    /// The recipe that produced the weights.
+    pub recipe: Recipe,
+    /// Feature column names, in order.
+    pub feature_names: Vec<String>,
+    /// Share of the CSV's rows (file order) used for training.
+    pub train_fraction: f64,
+    /// z-scoring fitted on the training rows (not proven; see README).
+    pub normalizer: Normalizer,
+    /// Weights as decimals (`weights_fixed / 2^F`).
+    pub weights: Vec<f64>,
+    /// Bias as a decimal.
+    pub bias: f64,
+    /// The exact fixed-point weights, scaled by `2^F`.
+    pub weights_fixed: Vec<i64>,
+    /// The exact fixed-point bias.
+    pub bias_fixed: i64,
+}
+
+impl Model {
+    /// The `kind` field of a model file.
+    pub const KIND: &'static str = "foldtrain-model";
+
+    /// Wraps trained weights.
+    pub fn new(
+        recipe: Recipe,
+        feature_names: Vec<String>,
+        train_fraction: f64,
+        normalizer: Normalizer,
+        weights: &Weights,
+    ) -> Self {
+        let (w, b) = weights.to_f64(&recipe.format);
+        Model {
+            kind: Self::KIND.into(),
+            feature_names,
+            train_fraction,
+            normalizer,
+            weights: w,
+            bias: b,
+            weights_fixed: weights.w.clone(),
+            bias_fixed: weights.b,
+            recipe,
+        }
+    }
+
+    /// The exact weights.
+    pub fn fixed_weights(&self) -> Weights {
+        Weights {
+            w: self.weights_fixed.clone(),
+            b: self.bias_fixed,
+        }
+    }
+
+    /// Checks internal consistency of a model read from a file.
+    pub fn validate(&self) -> Result<()> {
+        self.recipe.validate()?;
+        let d = self.recipe.features;
+        if self.feature_names.len() != d
+            || self.weights_fixed.len() != d
+            || self.normalizer.means.len() != d
+            || self.normalizer.stds.len() != d
+        {
+            return Err(Error::InvalidRecipe(format!(
+                "the model declares {d} features but its names, weights or normalizer disagree"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Accuracy on a labelled dataset, with the model's own preprocessing.
+    pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
+        if data.feature_names != self.feature_names {
+            return Err(Error::Dataset {
+                path: data.path.clone(),
+                reason: format!(
+                    "its {} feature columns do not match the model's {} (names and order must agree)",
+                    data.features(),
+                    self.feature_names.len()
+                ),
+            });
+        }
+        let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
+        accuracy_fixed(&self.fixed_weights(), &fixed, self.recipe.format.frac_bits).ok_or_else(
+            || Error::Dataset {
+                path: data.path.clone(),
+                reason: "no rows to evaluate".into(),
+            },
+        )
+    }
+}

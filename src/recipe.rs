@@ -1,0 +1,228 @@
+//! The training recipe: every setting that decides the trained weights. It is
+//! validated once, baked into the step circuit (so the Nova parameter digest
+//! binds it) and recorded in every artifact.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fixed::{FixedFormat, Sigmoid};
+
+/// Version of the recipe and of every artifact format that embeds it. A file
+/// with another version is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Most features a recipe may declare; bounds the logit width
+/// (see [`crate::fixed`]).
+pub const MAX_FEATURES: usize = 1024;
+/// Largest batch: the step circuit holds one batch.
+pub const MAX_BATCH: usize = 4096;
+/// Cap on `batch * (features + 1)`: the step circuit costs roughly 30
+/// constraints per batch cell, so this keeps one step near a million
+/// constraints and public parameters within a few GiB. A statement from an
+/// untrusted bundle is checked against it before any parameters are built.
+pub const MAX_BATCH_CELLS: usize = 32_768;
+/// Most epochs.
+pub const MAX_EPOCHS: usize = 10_000;
+/// Most training rows (also bounds the hash chain's row counter).
+pub const MAX_ROWS: usize = 1 << 24;
+/// Learning rates are limited to `(0, 16]`; larger rates diverge anyway.
+pub const MAX_LEARNING_RATE: f64 = 16.0;
+
+/// Settings of a training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// Format version, [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Number of features `d`.
+    pub features: usize,
+    /// Number of training rows `n`.
+    pub rows: usize,
+    /// Batch size `B`.
+    pub batch: usize,
+    /// Epochs `E`.
+    pub epochs: usize,
+    /// Learning rate, as given (the circuit uses [`Recipe::eta_full`] and
+    /// [`Recipe::eta_last`], derived from it).
+    pub learning_rate: f64,
+    /// Fixed-point format.
+    pub format: FixedFormat,
+    /// Sigmoid approximation.
+    pub sigmoid: Sigmoid,
+}
+
+/// User-facing knobs with their defaults (the `train` and `prove` flags).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hyper {
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub batch: usize,
+    pub sigmoid: Sigmoid,
+    pub format: FixedFormat,
+}
+
+impl Default for Hyper {
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            learning_rate: 0.1,
+            batch: 32,
+            sigmoid: Sigmoid::Hard4,
+            format: FixedFormat::default(),
+        }
+    }
+}
+
+impl Recipe {
+    /// Builds and validates a recipe for a dataset of `features` x `rows`.
+    pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {
+        let recipe = Recipe {
+            version: FORMAT_VERSION,
+            features,
+            rows,
+            batch: hyper.batch,
+            epochs: hyper.epochs,
+            learning_rate: hyper.learning_rate,
+            format: hyper.format,
+            sigmoid: hyper.sigmoid,
+        };
+        recipe.validate()?;
+        Ok(recipe)
+    }
+
+    /// Checks every field against the declared limits. Called on recipes read
+    /// from untrusted files before anything is built from them.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidRecipe(m));
+        if self.version != FORMAT_VERSION {
+            return bad(format!(
+                "format version {} is not supported (this build reads version {FORMAT_VERSION})",
+                self.version
+            ));
+        }
+        self.format.validate()?;
+        if !(1..=MAX_FEATURES).contains(&self.features) {
+            return bad(format!(
+                "feature count must be in 1..={MAX_FEATURES}, got {}",
+                self.features
+            ));
+        }
+        if !(1..=MAX_ROWS).contains(&self.rows) {
+            return bad(format!(
+                "training rows must be in 1..={MAX_ROWS}, got {}",
+                self.rows
+            ));
+        }
+        if !(1..=MAX_BATCH).contains(&self.batch) {
+            return bad(format!(
+                "batch size must be in 1..={MAX_BATCH}, got {}",
+                self.batch
+            ));
+        }
+        if self.batch > self.rows {
+            return bad(format!(
+                "batch size {} is larger than the {} training rows; use --batch {} or less",
+                self.batch, self.rows, self.rows
+            ));
+        }
+        if self.batch * (self.features + 1) > MAX_BATCH_CELLS {
+            return bad(format!(
+                "batch x (features + 1) = {} exceeds {MAX_BATCH_CELLS}; use a smaller --batch",
+                self.batch * (self.features + 1)
+            ));
+        }
+        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
+            return bad(format!(
+                "epochs must be in 1..={MAX_EPOCHS}, got {}",
+                self.epochs
+            ));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate <= MAX_LEARNING_RATE) {
+            return bad(format!(
+                "learning rate must be in (0, {MAX_LEARNING_RATE}], got {}",
+                self.learning_rate
+            ));
+        }
+        if self.eta_full() == 0 {
+            return bad(format!(
+                "learning rate {} / batch {} rounds to zero with {} fractional bits; raise --lr",
+                self.learning_rate, self.batch, self.format.frac_bits
+            ));
+        }
+        Ok(())
+    }
+
+    /// Batches per epoch, `ceil(n / B)`.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.rows.div_ceil(self.batch)
+    }
+
+    /// Rows in the last batch of an epoch (`B` when `B` divides `n`).
+    pub fn last_batch_rows(&self) -> usize {
+        self.rows - (self.steps_per_epoch() - 1) * self.batch
+    }
+
+    /// Total gradient steps, each one folded Nova step.
+    pub fn total_steps(&self) -> usize {
+        self.steps_per_epoch() * self.epochs
+    }
+
+    /// `round(lr / rows * 2^F)`: the step size of a batch of `rows` rows, so
+    /// that the update is `floor(eta * G / 2^(2F))` with `G` the gradient sum.
+    fn eta_for(&self, rows: usize) -> i64 {
+        (self.learning_rate / rows as f64 * self.format.one() as f64).round() as i64
+    }
+
+    /// Step size of a full batch.
+    pub fn eta_full(&self) -> i64 {
+        self.eta_for(self.batch)
+    }
+
+    /// Step size of the last batch of an epoch (averaged over its own size).
+    pub fn eta_last(&self) -> i64 {
+        self.eta_for(self.last_batch_rows())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipe() -> Recipe {
+        Recipe::new(&Hyper::default(), 48, 800).unwrap()
+    }
+
+    #[test]
+    fn derived_counts() {
+        let r = recipe();
+        assert_eq!(r.steps_per_epoch(), 25);
+        assert_eq!(r.last_batch_rows(), 32);
+        assert_eq!(r.total_steps(), 250);
+        let r = Recipe::new(&Hyper::default(), 30, 455).unwrap();
+        assert_eq!(r.steps_per_epoch(), 15);
+        assert_eq!(r.last_batch_rows(), 7);
+        assert_eq!(r.eta_full(), 205); // 0.1 / 32 * 65536 = 204.8
+        assert_eq!(r.eta_last(), 936); // 0.1 / 7 * 65536 = 936.2
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let mut r = recipe();
+        r.version = 2;
+        assert!(r.validate().is_err());
+        for f in [
+            |r: &mut Recipe| r.features = 0,
+            |r: &mut Recipe| r.features = MAX_FEATURES + 1,
+            |r: &mut Recipe| r.batch = 0,
+            |r: &mut Recipe| r.batch = 801,
+            |r: &mut Recipe| r.epochs = 0,
+            |r: &mut Recipe| r.learning_rate = f64::NAN,
+            |r: &mut Recipe| r.learning_rate = -1.0,
+            |r: &mut Recipe| r.learning_rate = 1e-9,
+            |r: &mut Recipe| r.rows = 0,
+        ] {
+            let mut r = recipe();
+            f(&mut r);
+            assert!(r.validate().is_err(), "{r:?}");
+        }
+    }
+}

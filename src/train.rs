@@ -1,0 +1,295 @@
+//! The native reference trainer (fixed point, bit for bit what the circuit
+//! proves) and a float trainer with the same recipe, for comparison.
+//!
+//! Recipe: weights and bias start at zero; rows are visited in file order in
+//! batches of `B`; the last batch of an epoch holds the remaining
+//! `n - (ceil(n/B) - 1) * B` rows and its gradient is averaged over its own
+//! size (no row is dropped). One step, in integers scaled by `2^F`:
+//!
+//! ```text
+//! z_i  = floor(sum_j w_j x_ij / 2^F) + b
+//! s_i  = sigmoid(z_i)                       in [0, 2^F]
+//! e_i  = s_i - y_i * 2^F
+//! G_j  = sum_i e_i x_ij,   G_b = sum_i e_i * 2^F
+//! w_j -= floor(eta * G_j / 2^(2F)),  b -= floor(eta * G_b / 2^(2F))
+//! ```
+//!
+//! with `eta = round(lr / rows_in_batch * 2^F)`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{Dataset, FixedDataset, Normalizer};
+use crate::error::{Error, Result};
+use crate::fixed::{floor_shift, FixedFormat};
+use crate::recipe::Recipe;
+
+/// Fixed-point weights and bias, scaled by `2^F`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Weights {
+    pub w: Vec<i64>,
+    pub b: i64,
+}
+
+impl Weights {
+    /// All zero: the recipe's starting point.
+    pub fn zero(features: usize) -> Self {
+        Weights {
+            w: vec![0; features],
+            b: 0,
+        }
+    }
+
+    /// Weights and bias as real numbers.
+    pub fn to_f64(&self, format: &FixedFormat) -> (Vec<f64>, f64) {
+        (
+            self.w.iter().map(|&w| format.to_f64(w)).collect(),
+            format.to_f64(self.b),
+        )
+    }
+}
+
+/// `z = floor(w . x / 2^F) + b`.
+pub fn logit(weights: &Weights, row: &[i64], frac_bits: u32) -> i64 {
+    let dot: i128 = weights
+        .w
+        .iter()
+        .zip(row)
+        .map(|(&w, &x)| i128::from(w) * i128::from(x))
+        .sum();
+    floor_shift(dot, frac_bits) as i64 + weights.b
+}
+
+/// One gradient step on a batch; `eta` is the batch's step size.
+pub fn step(
+    recipe: &Recipe,
+    weights: &Weights,
+    rows: &[Vec<i64>],
+    labels: &[u8],
+    eta: i64,
+) -> Result<Weights> {
+    let f = recipe.format.frac_bits;
+    let one = recipe.format.one();
+    let mut grad = vec![0i128; weights.w.len()];
+    let mut grad_b = 0i128;
+    for (row, &y) in rows.iter().zip(labels) {
+        let s = recipe.sigmoid.eval_fixed(logit(weights, row, f), f);
+        let e = i128::from(s - i64::from(y) * one);
+        for (g, &x) in grad.iter_mut().zip(row) {
+            *g += e * i128::from(x);
+        }
+        grad_b += e * i128::from(one);
+    }
+    let half = recipe.format.weight_half_range();
+    let update = |w: i64, g: i128| -> Result<i64> {
+        let next = w - floor_shift(i128::from(eta) * g, 2 * f) as i64;
+        if !(-half..half).contains(&next) {
+            return Err(Error::Diverged(format!(
+                "a weight reached {:.3}, outside the declared range ±{}; lower --lr",
+                recipe.format.to_f64(next),
+                1u64 << recipe.format.weight_int_bits
+            )));
+        }
+        Ok(next)
+    };
+    Ok(Weights {
+        w: weights
+            .w
+            .iter()
+            .zip(&grad)
+            .map(|(&w, &g)| update(w, g))
+            .collect::<Result<_>>()?,
+        b: update(weights.b, grad_b)?,
+    })
+}
+
+/// The rows of batch `index` within an epoch and its step size.
+pub fn batch_range(recipe: &Recipe, index: usize) -> (std::ops::Range<usize>, i64) {
+    let start = index * recipe.batch;
+    let end = (start + recipe.batch).min(recipe.rows);
+    let eta = if index + 1 == recipe.steps_per_epoch() {
+        recipe.eta_last()
+    } else {
+        recipe.eta_full()
+    };
+    (start..end, eta)
+}
+
+/// Runs `steps` gradient steps from `start`, beginning at global step
+/// `first_step` (so a resumed run continues mid-epoch).
+pub fn train_steps(
+    recipe: &Recipe,
+    data: &FixedDataset,
+    start: &Weights,
+    first_step: usize,
+    steps: usize,
+) -> Result<Weights> {
+    let mut weights = start.clone();
+    for global in first_step..first_step + steps {
+        let (range, eta) = batch_range(recipe, global % recipe.steps_per_epoch());
+        weights = step(
+            recipe,
+            &weights,
+            &data.rows[range.clone()],
+            &data.labels[range],
+            eta,
+        )?;
+    }
+    Ok(weights)
+}
+
+/// The whole recipe from zero weights.
+pub fn train_fixed(recipe: &Recipe, data: &FixedDataset) -> Result<Weights> {
+    check_shape(recipe, data)?;
+    train_steps(
+        recipe,
+        data,
+        &Weights::zero(recipe.features),
+        0,
+        recipe.total_steps(),
+    )
+}
+
+/// Checks that `data` has the recipe's shape.
+pub fn check_shape(recipe: &Recipe, data: &FixedDataset) -> Result<()> {
+    if data.len() != recipe.rows || data.rows.iter().any(|r| r.len() != recipe.features) {
+        return Err(Error::InvalidRecipe(format!(
+            "the data has {} rows of {} features but the recipe declares {} x {}",
+            data.len(),
+            data.features(),
+            recipe.rows,
+            recipe.features
+        )));
+    }
+    Ok(())
+}
+
+/// Accuracy of fixed-point weights on quantized rows (predict 1 when `z >= 0`).
+pub fn accuracy_fixed(weights: &Weights, data: &FixedDataset, frac_bits: u32) -> Option<f64> {
+    if data.is_empty() {
+        return None;
+    }
+    let correct = data
+        .rows
+        .iter()
+        .zip(&data.labels)
+        .filter(|(row, &y)| (logit(weights, row, frac_bits) >= 0) == (y == 1))
+        .count();
+    Some(correct as f64 / data.len() as f64)
+}
+
+/// Float weights and bias.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FloatWeights {
+    pub w: Vec<f64>,
+    pub b: f64,
+}
+
+/// Mini-batch gradient descent in f64 with the true sigmoid, on z-scored rows
+/// (not clamped): the float reference of `datasets/README.md`.
+pub fn train_float(recipe: &Recipe, train: &Dataset, norm: &Normalizer) -> FloatWeights {
+    let rows: Vec<Vec<f64>> = train.rows.iter().map(|r| norm.apply(r)).collect();
+    let mut w = vec![0.0; recipe.features];
+    let mut b = 0.0;
+    for _ in 0..recipe.epochs {
+        for index in 0..recipe.steps_per_epoch() {
+            let (range, _) = batch_range(recipe, index);
+            let size = range.len() as f64;
+            let mut grad = vec![0.0; w.len()];
+            let mut grad_b = 0.0;
+            for i in range {
+                let z: f64 = w.iter().zip(&rows[i]).map(|(w, x)| w * x).sum::<f64>() + b;
+                let e = 1.0 / (1.0 + (-z).exp()) - f64::from(train.labels[i]);
+                for (g, x) in grad.iter_mut().zip(&rows[i]) {
+                    *g += e * x;
+                }
+                grad_b += e;
+            }
+            for (wj, g) in w.iter_mut().zip(&grad) {
+                *wj -= recipe.learning_rate * g / size;
+            }
+            b -= recipe.learning_rate * grad_b / size;
+        }
+    }
+    FloatWeights { w, b }
+}
+
+/// Accuracy of float weights on raw rows normalized by `norm`.
+pub fn accuracy_float(weights: &FloatWeights, data: &Dataset, norm: &Normalizer) -> Option<f64> {
+    if data.rows.is_empty() {
+        return None;
+    }
+    let correct = data
+        .rows
+        .iter()
+        .zip(&data.labels)
+        .filter(|(row, &y)| {
+            let x = norm.apply(row);
+            let z: f64 = weights.w.iter().zip(&x).map(|(w, x)| w * x).sum::<f64>() + weights.b;
+            (z >= 0.0) == (y == 1)
+        })
+        .count();
+    Some(correct as f64 / data.rows.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::Hyper;
+
+    fn toy() -> (Recipe, FixedDataset) {
+        let one = 1i64 << 16;
+        let rows: Vec<Vec<i64>> = (0..10)
+            .map(|i| vec![(i - 5) * one / 3, (i % 3 - 1) * one])
+            .collect();
+        let labels = (0..10).map(|i| u8::from(i >= 5)).collect();
+        let hyper = Hyper {
+            batch: 4,
+            epochs: 3,
+            ..Hyper::default()
+        };
+        (
+            Recipe::new(&hyper, 2, 10).unwrap(),
+            FixedDataset { rows, labels },
+        )
+    }
+
+    #[test]
+    fn training_is_deterministic_and_learns() {
+        let (recipe, data) = toy();
+        let a = train_fixed(&recipe, &data).unwrap();
+        let b = train_fixed(&recipe, &data).unwrap();
+        assert_eq!(a, b);
+        assert!(a.w[0] > 0, "the first feature separates the classes: {a:?}");
+        assert!(accuracy_fixed(&a, &data, 16).unwrap() >= 0.9);
+    }
+
+    #[test]
+    fn steps_compose() {
+        let (recipe, data) = toy();
+        let all = train_fixed(&recipe, &data).unwrap();
+        let zero = Weights::zero(2);
+        let first = train_steps(&recipe, &data, &zero, 0, 4).unwrap();
+        let rest = train_steps(&recipe, &data, &first, 4, recipe.total_steps() - 4).unwrap();
+        assert_eq!(all, rest);
+    }
+
+    #[test]
+    fn last_partial_batch_uses_its_own_size() {
+        let (recipe, _) = toy();
+        assert_eq!(recipe.last_batch_rows(), 2);
+        assert_eq!(batch_range(&recipe, 2), (8..10, recipe.eta_last()));
+        assert_eq!(batch_range(&recipe, 0), (0..4, recipe.eta_full()));
+    }
+
+    #[test]
+    fn divergence_is_reported() {
+        let (mut recipe, data) = toy();
+        recipe.learning_rate = 16.0;
+        recipe.epochs = 200;
+        recipe.format.weight_int_bits = 0;
+        assert!(matches!(
+            train_fixed(&recipe, &data),
+            Err(Error::Diverged(_))
+        ));
+    }
+}
