@@ -28,7 +28,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8], visibility: Visibility) -> Result
         .prefix(".foldtrain-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(
+                    e.kind(),
+                    format!("cannot create a file in {}", dir.display()),
+                ),
+            )
+        })?;
     // tempfile creates files 0600; public artifacts are widened to 0644.
     #[cfg(unix)]
     if visibility == Visibility::Public {

@@ -49,6 +49,8 @@ pub struct Loaded {
 impl DataArgs {
     /// Loads the CSV, splits, normalizes, quantizes and builds the recipe.
     pub fn load(&self) -> Result<Loaded> {
+        // The format decides the quantization: check it before using it.
+        self.hyper.format.validate()?;
         let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
         let dataset = Dataset::parse(&self.data, &bytes)?;
         let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;

@@ -91,6 +91,7 @@ impl Dataset {
         let mut rows = Vec::new();
         let mut labels = Vec::new();
         let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::new(bytes);
         loop {
             let line = reader.position().line();
             match reader.read_record(&mut record) {
@@ -98,7 +99,9 @@ impl Dataset {
                 Ok(true) => {}
                 Err(e) => return Err(cell(line, 1, format!("unreadable row: {e}"))),
             }
-            let line = record.position().map_or(line, |p| p.line());
+            // The csv crate's line numbers drift on CRLF files and after blank
+            // lines; the byte offset is exact, so count line breaks up to it.
+            let line = record.position().map_or(line, |p| lines.line_of(p.byte()));
             if record.len() == 1 && record[0].is_empty() {
                 continue; // a blank line
             }
@@ -174,6 +177,43 @@ impl Dataset {
             labels: self.labels[range].to_vec(),
         };
         Ok((part(0..n_train), part(n_train..self.rows.len())))
+    }
+}
+
+/// Line numbers from byte offsets (`\n`, `\r\n` or lone `\r` breaks),
+/// counted incrementally since records arrive in order.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// 1-based line of the record the csv reader places at `offset`. The
+    /// reader may place a record at the line break that precedes it (after
+    /// `\r`, or before skipped blank lines); a record never starts with a
+    /// line break, so those are skipped first.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut end = (offset as usize).min(self.bytes.len());
+        while end < self.bytes.len() && matches!(self.bytes[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        while self.pos < end {
+            let b = self.bytes[self.pos];
+            if b == b'\n' || (b == b'\r' && self.bytes.get(self.pos + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+            self.pos += 1;
+        }
+        self.line
     }
 }
 

@@ -24,11 +24,12 @@ pub enum Error {
     #[error("training diverged: {0}")]
     Diverged(String),
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        // Not named `source` (thiserror would chain it): the message already
+        // carries it, and the binary prints the whole chain.
+        cause: std::io::Error,
     },
     /// A file that is not a valid artifact of the expected kind.
     #[error("{path}: {reason}")]
@@ -52,7 +53,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 

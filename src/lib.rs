@@ -16,6 +16,7 @@
 //! ```
 
 pub mod artifact;
+pub mod circuit;
 pub mod commands;
 pub mod commitment;
 pub mod dataset;

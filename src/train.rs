@@ -59,25 +59,54 @@ pub fn logit(weights: &Weights, row: &[i64], frac_bits: u32) -> i64 {
     floor_shift(dot, frac_bits) as i64 + weights.b
 }
 
-/// One gradient step on a batch; `eta` is the batch's step size.
-pub fn step(
+/// Every intermediate value of one gradient step: what the step circuit
+/// allocates as its witness.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepTrace {
+    /// `z_i` of each row.
+    pub logits: Vec<i64>,
+    /// `s_i = sigmoid(z_i)`.
+    pub sigmoids: Vec<i64>,
+    /// `e_i = s_i - y_i * 2^F`.
+    pub errors: Vec<i64>,
+    /// `G_j = sum_i e_i x_ij`, scaled by `2^(2F)`.
+    pub grads: Vec<i128>,
+    /// `G_b = sum_i e_i * 2^F`, scaled by `2^(2F)`.
+    pub grad_bias: i128,
+    /// The weights after the update.
+    pub next: Weights,
+}
+
+/// One gradient step on a batch, with its trace; `eta` is the batch's step
+/// size.
+pub fn step_trace(
     recipe: &Recipe,
     weights: &Weights,
     rows: &[Vec<i64>],
     labels: &[u8],
     eta: i64,
-) -> Result<Weights> {
+) -> Result<StepTrace> {
     let f = recipe.format.frac_bits;
     let one = recipe.format.one();
-    let mut grad = vec![0i128; weights.w.len()];
-    let mut grad_b = 0i128;
+    let mut trace = StepTrace {
+        logits: Vec::with_capacity(rows.len()),
+        sigmoids: Vec::with_capacity(rows.len()),
+        errors: Vec::with_capacity(rows.len()),
+        grads: vec![0i128; weights.w.len()],
+        grad_bias: 0,
+        next: weights.clone(),
+    };
     for (row, &y) in rows.iter().zip(labels) {
-        let s = recipe.sigmoid.eval_fixed(logit(weights, row, f), f);
-        let e = i128::from(s - i64::from(y) * one);
-        for (g, &x) in grad.iter_mut().zip(row) {
-            *g += e * i128::from(x);
+        let z = logit(weights, row, f);
+        let s = recipe.sigmoid.eval_fixed(z, f);
+        let e = s - i64::from(y) * one;
+        for (g, &x) in trace.grads.iter_mut().zip(row) {
+            *g += i128::from(e) * i128::from(x);
         }
-        grad_b += e * i128::from(one);
+        trace.grad_bias += i128::from(e) * i128::from(one);
+        trace.logits.push(z);
+        trace.sigmoids.push(s);
+        trace.errors.push(e);
     }
     let half = recipe.format.weight_half_range();
     let update = |w: i64, g: i128| -> Result<i64> {
@@ -91,15 +120,27 @@ pub fn step(
         }
         Ok(next)
     };
-    Ok(Weights {
+    trace.next = Weights {
         w: weights
             .w
             .iter()
-            .zip(&grad)
+            .zip(&trace.grads)
             .map(|(&w, &g)| update(w, g))
             .collect::<Result<_>>()?,
-        b: update(weights.b, grad_b)?,
-    })
+        b: update(weights.b, trace.grad_bias)?,
+    };
+    Ok(trace)
+}
+
+/// One gradient step on a batch; `eta` is the batch's step size.
+pub fn step(
+    recipe: &Recipe,
+    weights: &Weights,
+    rows: &[Vec<i64>],
+    labels: &[u8],
+    eta: i64,
+) -> Result<Weights> {
+    Ok(step_trace(recipe, weights, rows, labels, eta)?.next)
 }
 
 /// The rows of batch `index` within an epoch and its step size.
