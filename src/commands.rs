@@ -191,3 +191,251 @@ pub fn evaluate(model_path: &Path, data: &Path) -> Result<EvaluateReport> {
         accuracy: model.accuracy(&dataset)?,
     })
 }
+
+/// Settings of `prove` beyond the data and recipe.
+#[derive(Clone, Debug)]
+pub struct ProveArgs {
+    pub data: DataArgs,
+    /// Output folder; default: the dataset's file stem in the working folder.
+    pub out_dir: Option<PathBuf>,
+    /// Hide the progress bar.
+    pub quiet: bool,
+}
+
+/// `prove`'s report (also its `--json` output).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProveReport {
+    pub data: PathBuf,
+    pub commitment: Commitment,
+    pub steps: usize,
+    /// Constraints of the step circuit alone.
+    pub step_constraints: usize,
+    /// Constraints folded per step: the augmented primary circuit (step +
+    /// Nova's verifier) plus the secondary circuit.
+    pub constraints_per_step: usize,
+    /// `constraints_per_step * steps / (rows * features * epochs)`.
+    pub constraints_per_sample_feature_epoch: f64,
+    pub params_digest: String,
+    pub setup_s: f64,
+    pub prove_s: f64,
+    pub compress_s: f64,
+    pub verify_s: f64,
+    pub proof_bytes: usize,
+    pub bundle_bytes: usize,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub bundle_path: PathBuf,
+    pub model_path: PathBuf,
+    pub opening_path: PathBuf,
+}
+
+/// The default output folder for a dataset: its file stem.
+pub fn default_out_dir(data: &Path) -> PathBuf {
+    PathBuf::from(
+        data.file_stem()
+            .map_or_else(|| "proof".into(), |s| s.to_string_lossy().into_owned()),
+    )
+}
+
+/// Commits to the training rows, folds every training step, compresses,
+/// checks the result and writes `proof.bundle`, `model.json` and the private
+/// `opening.json`.
+pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
+    use crate::circuit::State;
+    use crate::ivc::{params, prover, Compressed};
+    use crate::proof::{ProofBundle, Statement};
+    use std::sync::Arc;
+
+    let loaded = args.data.load()?;
+    let recipe = Arc::new(loaded.recipe.clone());
+    let data = &loaded.prepared.train_fixed;
+    // The native run first: it is fast and tells of divergence before any
+    // proving time is spent.
+    let expected = train::train_fixed(&recipe, data)?;
+
+    let out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.data.data));
+    artifact::ensure_dir(&out_dir)?;
+    let opening = Opening::commit(
+        data,
+        &recipe.format,
+        args.data.train_fraction,
+        loaded.source_sha256.clone(),
+    );
+    let opening_path = out_dir.join("opening.json");
+    artifact::write_json(&opening_path, &opening, Visibility::Private)?;
+
+    let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
+    let ((pk, _vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
+    let (primary, secondary) = pp.num_constraints();
+    let job = prover::Job {
+        recipe: recipe.clone(),
+        data,
+        salt: opening.salt,
+    };
+    let initial = State::initial(recipe.features, opening.commitment);
+    let bar = prover::progress_bar(recipe.total_steps(), args.quiet);
+    let (done, fold) = prover::timed(|| {
+        let first = job.start(&pp, &initial)?;
+        job.fold_all(&pp, first, &bar, |_| Ok(()))
+    })?;
+    bar.finish_and_clear();
+    if done.state.weights != expected {
+        return Err(crate::Error::Nova(
+            "the folded weights differ from the native trainer's; this is a bug".into(),
+        ));
+    }
+    let (snark, compress) = prover::timed(|| prover::compress(&pp, &pk, &done, &initial.to_z()))?;
+    let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())
+        .map_err(|e| crate::Error::Nova(e.to_string()))?
+        .len();
+    let bundle = ProofBundle {
+        statement: Statement {
+            recipe: (*recipe).clone(),
+            commitment: opening.commitment,
+            initial: train::Weights::zero(recipe.features),
+            final_weights: done.state.weights.clone(),
+            steps: done.done,
+            params_digest: params::digest_hex(&pp),
+        },
+        snark,
+    };
+    let bytes = bundle.to_bytes()?;
+    // Verify what will be published, from its bytes, as a verifier would.
+    let verified = crate::proof::verify(&crate::proof::ProofBundle::from_bytes(&bytes)?)?;
+
+    let bundle_path = out_dir.join("proof.bundle");
+    artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
+    let model = Model::new(
+        (*recipe).clone(),
+        loaded.dataset.feature_names.clone(),
+        args.data.train_fraction,
+        loaded.prepared.normalizer.clone(),
+        &done.state.weights,
+    );
+    let model_path = out_dir.join("model.json");
+    artifact::write_json(&model_path, &model, Visibility::Public)?;
+
+    let per_step = primary + secondary;
+    let cells = (recipe.rows * recipe.features * recipe.epochs) as f64;
+    Ok(ProveReport {
+        data: args.data.data.clone(),
+        commitment: opening.commitment,
+        steps: done.done,
+        step_constraints: params::step_constraints(&recipe)?,
+        constraints_per_step: per_step,
+        constraints_per_sample_feature_epoch: (per_step * done.done) as f64 / cells,
+        params_digest: verified.params_digest,
+        setup_s: prover::secs(setup + key_setup),
+        prove_s: prover::secs(fold),
+        compress_s: prover::secs(compress),
+        verify_s: verified.verify_s,
+        proof_bytes,
+        bundle_bytes: bytes.len(),
+        weights: model.weights.clone(),
+        bias: model.bias,
+        bundle_path,
+        model_path,
+        opening_path,
+    })
+}
+
+/// `verify`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub bundle: PathBuf,
+    pub accepted: bool,
+    /// Why the proof was rejected.
+    pub reason: Option<String>,
+    pub steps: Option<usize>,
+    pub params_digest: Option<String>,
+    pub verify_s: Option<f64>,
+}
+
+/// Reads a bundle file: `Err` only for I/O problems; content problems come
+/// back as `Ok(Err(reason))`.
+pub fn read_bundle(path: &Path) -> Result<std::result::Result<crate::proof::ProofBundle, String>> {
+    let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
+    if meta.is_dir() {
+        return Err(crate::Error::artifact(path, "is a folder, not a proof bundle"));
+    }
+    if meta.len() > crate::proof::MAX_BUNDLE_BYTES as u64 {
+        return Ok(Err(format!(
+            "the file is larger than {} bytes, so it is not a proof bundle",
+            crate::proof::MAX_BUNDLE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    Ok(crate::proof::ProofBundle::from_bytes(&bytes).map_err(|e| e.to_string()))
+}
+
+/// Verifies a bundle file.
+pub fn verify(path: &Path) -> Result<VerifyReport> {
+    let rejected = |reason: String| VerifyReport {
+        bundle: path.into(),
+        accepted: false,
+        reason: Some(reason),
+        steps: None,
+        params_digest: None,
+        verify_s: None,
+    };
+    let bundle = match read_bundle(path)? {
+        Ok(b) => b,
+        Err(reason) => return Ok(rejected(reason)),
+    };
+    match crate::proof::verify(&bundle) {
+        Ok(v) => Ok(VerifyReport {
+            bundle: path.into(),
+            accepted: true,
+            reason: None,
+            steps: Some(v.steps),
+            params_digest: Some(v.params_digest),
+            verify_s: Some(v.verify_s),
+        }),
+        Err(crate::Error::Rejected(reason)) => Ok(rejected(reason)),
+        Err(e) => Ok(rejected(e.to_string())),
+    }
+}
+
+/// `inspect`'s report: the statement, for people and scripts.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectReport {
+    pub bundle: PathBuf,
+    pub recipe: Recipe,
+    pub rows: usize,
+    pub features: usize,
+    pub commitment: Commitment,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub weights_fixed: Vec<i64>,
+    pub bias_fixed: i64,
+    pub steps: usize,
+    pub params_digest: String,
+    pub proof_bytes: usize,
+}
+
+/// Reads a bundle's statement (without verifying it).
+pub fn inspect(path: &Path) -> Result<InspectReport> {
+    let bundle = read_bundle(path)?.map_err(|reason| crate::Error::artifact(path, reason))?;
+    let st = bundle.statement;
+    let (weights, bias) = st.final_weights.to_f64(&st.recipe.format);
+    let proof_bytes = bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
+        .map(|v| v.len())
+        .unwrap_or(0);
+    Ok(InspectReport {
+        bundle: path.into(),
+        rows: st.recipe.rows,
+        features: st.recipe.features,
+        commitment: st.commitment,
+        weights,
+        bias,
+        weights_fixed: st.final_weights.w.clone(),
+        bias_fixed: st.final_weights.b,
+        steps: st.steps,
+        params_digest: st.params_digest,
+        recipe: st.recipe,
+        proof_bytes,
+    })
+}

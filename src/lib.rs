@@ -22,7 +22,9 @@ pub mod commitment;
 pub mod dataset;
 pub mod error;
 pub mod fixed;
+pub mod ivc;
 pub mod model;
+pub mod proof;
 pub mod recipe;
 pub mod train;
 

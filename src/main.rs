@@ -45,6 +45,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Prove training end to end: commit, fold every step, compress, verify,
+    /// write proof.bundle, model.json and the private opening.json.
+    Prove {
+        #[command(flatten)]
+        data: DataFlags,
+        /// Output folder (default: the dataset's name, in the working folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object instead of text (the progress bar still goes
+        /// to stderr when it is a terminal).
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
+    Verify {
+        /// A proof.bundle written by prove.
+        bundle: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a bundle's statement: recipe, commitment, weights, steps, digest.
+    Inspect {
+        /// A proof.bundle written by prove.
+        bundle: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Accuracy of a saved model on a labelled CSV.
     Evaluate {
         /// A model.json written by train or prove.
@@ -168,6 +200,71 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "private: {} (keep it secret: it opens the commitment)",
                     r.opening_path.display()
                 );
+            }
+        }
+        Command::Prove {
+            data,
+            out,
+            json,
+            quiet,
+        } => {
+            let args = commands::ProveArgs {
+                data: data.to_args(),
+                out_dir: out,
+                quiet,
+            };
+            if !json {
+                eprintln!(
+                    "proving training on {} (this takes minutes; Ctrl-C stops)",
+                    args.data.data.display()
+                );
+            }
+            let r = commands::prove(&args)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("proved {} training steps on {}", r.steps, r.data.display());
+                println!("commitment   {}", r.commitment);
+                println!(
+                    "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
+                    r.constraints_per_step, r.step_constraints, r.constraints_per_sample_feature_epoch
+                );
+                println!(
+                    "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
+                    r.setup_s, r.prove_s, r.compress_s, r.verify_s
+                );
+                println!("proof        {} bytes (bundle {} bytes)", r.proof_bytes, r.bundle_bytes);
+                println!("public       {}", r.bundle_path.display());
+                println!("public       {}", r.model_path.display());
+                println!(
+                    "private      {} (keep it secret: it opens the commitment)",
+                    r.opening_path.display()
+                );
+            }
+        }
+        Command::Verify { bundle, json } => {
+            let r = commands::verify(&bundle)?;
+            if json {
+                print_json(&r)?;
+            } else if r.accepted {
+                println!(
+                    "accepted: {} steps, parameters {}",
+                    r.steps.unwrap_or(0),
+                    r.params_digest.as_deref().unwrap_or("")
+                );
+            } else {
+                println!("rejected: {}", r.reason.as_deref().unwrap_or("unknown"));
+            }
+            if !r.accepted {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Inspect { bundle, json } => {
+            let r = commands::inspect(&bundle)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("{}", serde_json::to_string_pretty(&r)?);
             }
         }
         Command::Evaluate { model, data, json } => {

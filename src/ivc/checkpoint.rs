@@ -1,0 +1,1 @@
+//! Checkpoints (see issue: resume).
