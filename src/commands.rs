@@ -268,7 +268,7 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
 
     let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
-    let ((pk, _vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
+    let ((pk, vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
     let (primary, secondary) = pp.num_constraints();
     let job = prover::Job {
         recipe: recipe.clone(),
@@ -287,7 +287,8 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
             "the folded weights differ from the native trainer's; this is a bug".into(),
         ));
     }
-    let (snark, compress) = prover::timed(|| prover::compress(&pp, &pk, &done, &initial.to_z()))?;
+    let (snark, compress) =
+        prover::timed(|| prover::compress(&pp, &pk, &done, &initial.to_z(&recipe)))?;
     let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())
         .map_err(|e| crate::Error::Nova(e.to_string()))?
         .len();
@@ -304,7 +305,9 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
     };
     let bytes = bundle.to_bytes()?;
     // Verify what will be published, from its bytes, as a verifier would.
-    let verified = crate::proof::verify(&crate::proof::ProofBundle::from_bytes(&bytes)?)?;
+    let mut verifier =
+        crate::proof::Verifier::primed((*recipe).clone(), params::digest_hex(&pp), vk);
+    let verified = verifier.verify(&crate::proof::ProofBundle::from_bytes(&bytes)?)?;
 
     let bundle_path = out_dir.join("proof.bundle");
     artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
@@ -359,7 +362,10 @@ pub struct VerifyReport {
 pub fn read_bundle(path: &Path) -> Result<std::result::Result<crate::proof::ProofBundle, String>> {
     let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
     if meta.is_dir() {
-        return Err(crate::Error::artifact(path, "is a folder, not a proof bundle"));
+        return Err(crate::Error::artifact(
+            path,
+            "is a folder, not a proof bundle",
+        ));
     }
     if meta.len() > crate::proof::MAX_BUNDLE_BYTES as u64 {
         return Ok(Err(format!(

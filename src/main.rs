@@ -233,7 +233,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
                     r.setup_s, r.prove_s, r.compress_s, r.verify_s
                 );
-                println!("proof        {} bytes (bundle {} bytes)", r.proof_bytes, r.bundle_bytes);
+                println!(
+                    "proof        {} bytes (bundle {} bytes)",
+                    r.proof_bytes, r.bundle_bytes
+                );
                 println!("public       {}", r.bundle_path.display());
                 println!("public       {}", r.model_path.display());
                 println!(

@@ -9,7 +9,7 @@ use crate::circuit::State;
 use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::fixed::Scalar;
-use crate::ivc::{params, Compressed};
+use crate::ivc::{params, Compressed, VerifierKey};
 use crate::recipe::{Recipe, FORMAT_VERSION};
 use crate::train::Weights;
 
@@ -43,7 +43,7 @@ impl Statement {
             weights: self.initial.clone(),
             ..State::initial(self.recipe.features, self.commitment)
         }
-        .to_z()
+        .to_z(&self.recipe)
     }
 
     /// The `z_N` an honest run of the recipe ends in: the final weights, an
@@ -57,7 +57,7 @@ impl Statement {
             batch: 0,
             epoch: self.recipe.epochs as u64,
         }
-        .to_z()
+        .to_z(&self.recipe)
     }
 
     /// Structural checks that need no cryptography.
@@ -156,44 +156,76 @@ pub struct Verified {
     pub verify_s: f64,
 }
 
-/// Verifies a bundle: the statement's recipe is within limits, the
-/// parameters rebuilt from it have the stated digest, the step count is the
-/// recipe's, and the SNARK proves `z_0 -> z_N` with `z_0` and `z_N` exactly
-/// the ones the statement implies. `Err(Error::Rejected)` says why not.
+/// Verifies bundles, keeping the verifier key of the last recipe seen so
+/// that checking many bundles of one recipe (an auditor's batch, the tamper
+/// tests) builds the parameters once.
+#[derive(Default)]
+pub struct Verifier {
+    cache: Option<(Recipe, String, VerifierKey)>,
+}
+
+impl Verifier {
+    /// A verifier that already holds the key of `recipe` (the prover's own,
+    /// built from the same deterministic setup).
+    pub fn primed(recipe: Recipe, digest: String, vk: VerifierKey) -> Self {
+        Verifier {
+            cache: Some((recipe, digest, vk)),
+        }
+    }
+
+    /// Verifies a bundle: the statement's recipe is within limits, the
+    /// parameters rebuilt from it have the stated digest, the step count is
+    /// the recipe's, and the SNARK proves `z_0 -> z_N` with `z_0` and `z_N`
+    /// exactly the ones the statement implies. `Err(Error::Rejected)` says
+    /// why not.
+    pub fn verify(&mut self, bundle: &ProofBundle) -> Result<Verified> {
+        let st = &bundle.statement;
+        st.check_shape()?;
+        let start = Instant::now();
+        let cached = matches!(&self.cache, Some((r, _, _)) if *r == st.recipe);
+        if !cached {
+            // Limits were checked by check_shape, so this build is bounded.
+            let pp = params::setup(&st.recipe)?;
+            let digest = params::digest_hex(&pp);
+            let (_, vk) = Compressed::setup(&pp)?;
+            self.cache = Some((st.recipe.clone(), digest, vk));
+        }
+        let Some((_, digest, vk)) = &self.cache else {
+            return Err(Error::Nova("verifier key missing".into()));
+        };
+        let setup_s = start.elapsed().as_secs_f64();
+        if *digest != st.params_digest {
+            return Err(Error::Rejected(format!(
+                "the statement's parameter digest {} is not the digest {digest} of its recipe's circuit",
+                st.params_digest
+            )));
+        }
+        let start = Instant::now();
+        let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            bundle.snark.verify(vk, st.steps, &st.z0())
+        }))
+        .map_err(|_| Error::Rejected("the proof is malformed (the verifier failed on it)".into()))?
+        .map_err(|e| Error::Rejected(format!("the proof does not verify: {e}")))?;
+        let verify_s = start.elapsed().as_secs_f64();
+        let expected = st.expected_zn();
+        if zn != expected {
+            let what = describe_mismatch(&zn, &expected, st.recipe.features);
+            return Err(Error::Rejected(format!(
+                "the proof's final state differs from the statement: {what}"
+            )));
+        }
+        Ok(Verified {
+            params_digest: digest.clone(),
+            steps: st.steps,
+            setup_s,
+            verify_s,
+        })
+    }
+}
+
+/// Verifies one bundle (see [`Verifier::verify`]).
 pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
-    let st = &bundle.statement;
-    st.check_shape()?;
-    let start = Instant::now();
-    let pp = params::setup(&st.recipe)?;
-    let digest = params::digest_hex(&pp);
-    if digest != st.params_digest {
-        return Err(Error::Rejected(format!(
-            "the statement's parameter digest {} is not the digest {digest} of its recipe's circuit",
-            st.params_digest
-        )));
-    }
-    let (_, vk) = Compressed::setup(&pp)?;
-    let setup_s = start.elapsed().as_secs_f64();
-    let start = Instant::now();
-    let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bundle.snark.verify(&vk, st.steps, &st.z0())
-    }))
-    .map_err(|_| Error::Rejected("the proof is malformed (the verifier failed on it)".into()))?
-    .map_err(|e| Error::Rejected(format!("the proof does not verify: {e}")))?;
-    let verify_s = start.elapsed().as_secs_f64();
-    let expected = st.expected_zn();
-    if zn != expected {
-        let what = describe_mismatch(&zn, &expected, st.recipe.features);
-        return Err(Error::Rejected(format!(
-            "the proof's final state differs from the statement: {what}"
-        )));
-    }
-    Ok(Verified {
-        params_digest: digest,
-        steps: st.steps,
-        setup_s,
-        verify_s,
-    })
+    Verifier::default().verify(bundle)
 }
 
 fn describe_mismatch(got: &[Scalar], want: &[Scalar], d: usize) -> String {

@@ -81,15 +81,16 @@ impl State {
         }
     }
 
-    /// The number of elements of `z` for `features` features.
-    pub fn arity(features: usize) -> usize {
-        features + 5
+    /// The number of elements of `z` for a recipe.
+    pub fn arity(recipe: &Recipe) -> usize {
+        WeightPacking::of(recipe).elements + 4
     }
 
-    /// As field elements, in the order of `z`.
-    pub fn to_z(&self) -> Vec<Scalar> {
-        let mut z: Vec<Scalar> = self.weights.w.iter().map(|&w| to_field(w.into())).collect();
-        z.push(to_field(self.weights.b.into()));
+    /// As field elements, in the order of `z`: the packed weights and bias,
+    /// then the hash, commitment and counters.
+    pub fn to_z(&self, recipe: &Recipe) -> Vec<Scalar> {
+        let packing = WeightPacking::of(recipe);
+        let mut z = packing.pack(&self.weights, &recipe.format);
         z.push(self.hash);
         z.push(self.commitment.0);
         z.push(Scalar::from(self.batch));
@@ -98,22 +99,20 @@ impl State {
     }
 
     /// Reads `z` back; `None` when it is not the state of an honest run
-    /// (wrong length, weights or counters that are not small integers).
-    pub fn from_z(z: &[Scalar], features: usize) -> Option<Self> {
-        if z.len() != Self::arity(features) {
+    /// (wrong length, weights out of range, counters that are not small).
+    pub fn from_z(z: &[Scalar], recipe: &Recipe) -> Option<Self> {
+        let packing = WeightPacking::of(recipe);
+        if z.len() != Self::arity(recipe) {
             return None;
         }
-        let int = |f: &Scalar| from_field(f).and_then(|v| i64::try_from(v).ok());
+        let p = packing.elements;
         let count = |f: &Scalar| from_field(f).and_then(|v| u64::try_from(v).ok());
         Some(State {
-            weights: Weights {
-                w: z[..features].iter().map(int).collect::<Option<_>>()?,
-                b: int(&z[features])?,
-            },
-            hash: z[features + 1],
-            commitment: Commitment(z[features + 2]),
-            batch: count(&z[features + 3])?,
-            epoch: count(&z[features + 4])?,
+            weights: packing.unpack(&z[..p], recipe.features, &recipe.format)?,
+            hash: z[p],
+            commitment: Commitment(z[p + 1]),
+            batch: count(&z[p + 2])?,
+            epoch: count(&z[p + 3])?,
         })
     }
 
@@ -168,6 +167,90 @@ impl State {
                 commitment::hash_row(h, row, y, &recipe.format)
             });
         Ok((trace, hash))
+    }
+}
+
+/// How the weights and bias travel in `z`: each shifted to
+/// `w + 2^(F+cw)` in `[0, 2^(F+cw+1))` and packed, `per_element` to a field
+/// element of at most [`commitment::PACK_BITS`] bits. Fewer state elements
+/// make Nova's per-step hashing of `z` cheaper and the proof (which carries
+/// `z_N`) smaller; unpacking costs the bits that also range-check the
+/// incoming weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightPacking {
+    /// Bits per shifted weight.
+    pub bits: u32,
+    /// Weights per element.
+    pub per_element: usize,
+    /// Elements for `d + 1` values (weights, then bias).
+    pub elements: usize,
+}
+
+impl WeightPacking {
+    /// The packing of a recipe.
+    pub fn of(recipe: &Recipe) -> Self {
+        let bits = recipe.format.weight_bits();
+        let per_element = (commitment::PACK_BITS / bits) as usize;
+        WeightPacking {
+            bits,
+            per_element,
+            elements: (recipe.features + 1).div_ceil(per_element),
+        }
+    }
+
+    /// Packs weights then bias (native twin of the circuit's packing).
+    pub fn pack(&self, weights: &Weights, format: &crate::fixed::FixedFormat) -> Vec<Scalar> {
+        let shift = i128::from(format.weight_half_range());
+        let values: Vec<i128> = weights
+            .w
+            .iter()
+            .chain(std::iter::once(&weights.b))
+            .map(|&w| i128::from(w) + shift)
+            .collect();
+        values
+            .chunks(self.per_element)
+            .map(|chunk| {
+                chunk.iter().rev().fold(Scalar::ZERO, |acc, &v| {
+                    acc * pow2(self.bits) + to_field::<Scalar>(v)
+                })
+            })
+            .collect()
+    }
+
+    /// Unpacks; `None` unless every element is a canonical packing of
+    /// in-range weights.
+    pub fn unpack(
+        &self,
+        packed: &[Scalar],
+        features: usize,
+        format: &crate::fixed::FixedFormat,
+    ) -> Option<Weights> {
+        use ff::PrimeField;
+        let shift = i128::from(format.weight_half_range());
+        let mut values = Vec::with_capacity(features + 1);
+        for (e, element) in packed.iter().enumerate() {
+            let count = (features + 1 - e * self.per_element).min(self.per_element);
+            let repr = element.to_repr();
+            let bytes = repr.as_ref();
+            let bit = |i: usize| (bytes[i / 8] >> (i % 8)) & 1 == 1;
+            let total = count * self.bits as usize;
+            if (total..bytes.len() * 8).any(bit) {
+                return None;
+            }
+            for k in 0..count {
+                let v: i128 = (0..self.bits as usize)
+                    .filter(|&i| bit(k * self.bits as usize + i))
+                    .map(|i| 1i128 << i)
+                    .sum();
+                values.push(v - shift);
+            }
+        }
+        let b = i64::try_from(values.pop()?).ok()?;
+        let w = values
+            .into_iter()
+            .map(|v| i64::try_from(v).ok())
+            .collect::<Option<Vec<_>>>()?;
+        (w.len() == features).then_some(Weights { w, b })
     }
 }
 
@@ -246,7 +329,7 @@ impl TrainStep {
 
 impl StepCircuit<Scalar> for TrainStep {
     fn arity(&self) -> usize {
-        State::arity(self.recipe.features)
+        State::arity(&self.recipe)
     }
 
     fn synthesize<CS: ConstraintSystem<Scalar>>(
@@ -257,11 +340,13 @@ impl StepCircuit<Scalar> for TrainStep {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
         let d = recipe.features;
-        if z.len() != State::arity(d) {
+        let packing = WeightPacking::of(recipe);
+        let p = packing.elements;
+        if z.len() != State::arity(recipe) {
             return Err(SynthesisError::Unsatisfiable(format!(
                 "the state has {} elements, expected {}",
                 z.len(),
-                State::arity(d)
+                State::arity(recipe)
             )));
         }
         let f = recipe.format.frac_bits;
@@ -275,14 +360,45 @@ impl StepCircuit<Scalar> for TrainStep {
             .step_values(recipe, &wit.batch)
             .unwrap_or_else(|_| (blank_trace(recipe, &wit.batch), Scalar::ZERO));
 
-        let w: Vec<Lin> = (0..d)
-            .map(|j| Lin::num(&z[j], to_field(state.weights.w[j].into())))
-            .collect();
-        let b = Lin::num(&z[d], to_field(state.weights.b.into()));
-        let mut h = z[d + 1].clone();
-        let commitment = &z[d + 2];
-        let batch_index = Lin::num(&z[d + 3], Scalar::from(state.batch));
-        let epoch = Lin::num(&z[d + 4], Scalar::from(state.epoch));
+        // Unpack the weights and bias: their bits range-check them, and each
+        // packed element of z must equal its bits (1 constraint each).
+        let w_shift = recipe.format.weight_half_range();
+        let mut unpacked: Vec<Lin> = Vec::with_capacity(d + 1);
+        {
+            let mut cs = cs.namespace(|| "unpack weights");
+            let olds: Vec<i64> = state
+                .weights
+                .w
+                .iter()
+                .copied()
+                .chain(std::iter::once(state.weights.b))
+                .collect();
+            for (e, chunk) in olds.chunks(packing.per_element).enumerate() {
+                let mut element_bits: Vec<AllocatedBit> = Vec::new();
+                for (k, &v) in chunk.iter().enumerate() {
+                    let j = e * packing.per_element + k;
+                    let bits = alloc_bits(
+                        cs.namespace(|| format!("w{j}")),
+                        &to_field(i128::from(v) + i128::from(w_shift)),
+                        packing.bits,
+                    )?;
+                    unpacked.push(bits_lin(&bits).sub(&Lin::int::<CS>(w_shift.into())));
+                    element_bits.extend(bits);
+                }
+                let packed = Lin::num(&z[e], z[e].get_value().unwrap_or(Scalar::ZERO));
+                enforce_eq(
+                    cs.namespace(|| format!("element {e}")),
+                    &bits_lin(&element_bits),
+                    &packed,
+                );
+            }
+        }
+        let b = unpacked.pop().ok_or(SynthesisError::AssignmentMissing)?;
+        let w = unpacked;
+        let mut h = z[p].clone();
+        let commitment = &z[p + 1];
+        let batch_index = Lin::num(&z[p + 2], Scalar::from(state.batch));
+        let epoch = Lin::num(&z[p + 3], Scalar::from(state.epoch));
         let one = Lin::constant::<CS>(Scalar::ONE);
 
         // is_last = (batch == S - 1)
@@ -374,8 +490,8 @@ impl StepCircuit<Scalar> for TrainStep {
         }
 
         // Update: eta * G = (w - w') * 2^(2F) + r, r in [0, 2^(2F)), w' in range.
-        let mut out = Vec::with_capacity(State::arity(d));
-        let w_off = recipe.format.weight_half_range();
+        let mut out = Vec::with_capacity(State::arity(recipe));
+        let mut new_bits: Vec<AllocatedBit> = Vec::with_capacity((d + 1) * packing.bits as usize);
         let g_values: Vec<i128> = trace
             .grads
             .iter()
@@ -400,7 +516,7 @@ impl StepCircuit<Scalar> for TrainStep {
             let mut cs = cs.namespace(|| format!("update {j}"));
             let new = alloc_signed(
                 cs.namespace(|| "new weight"),
-                (i128::from(next[j]) + i128::from(w_off)) - i128::from(w_off),
+                i128::from(next[j]), // bits of next + 2^(F+cw): the packing's shift
                 recipe.format.weight_bits(),
             )?;
             let r = (eta_int * g_values.get(j).copied().unwrap_or(0)).rem_euclid(1i128 << (2 * f));
@@ -415,7 +531,18 @@ impl StepCircuit<Scalar> for TrainStep {
                     .scale(pow2(2 * f))
                     .add(&bits_lin(&r_bits)),
             );
-            out.push(alloc_lin(cs.namespace(|| "output"), &new.lin)?);
+            new_bits.extend(new.bits);
+        }
+        // Pack the new weights from their bits: free but for one allocation
+        // per element.
+        for (e, chunk) in new_bits
+            .chunks(packing.per_element * packing.bits as usize)
+            .enumerate()
+        {
+            out.push(alloc_lin(
+                cs.namespace(|| format!("weights out {e}")),
+                &bits_lin(chunk),
+            )?);
         }
 
         // End of epoch: seal(salt, h) = C, then reset.
@@ -443,7 +570,6 @@ impl StepCircuit<Scalar> for TrainStep {
             cs.namespace(|| "epoch out"),
             &epoch.add(&is_last),
         )?);
-        let _ = enforce_eq::<CS>;
         Ok(out)
     }
 }

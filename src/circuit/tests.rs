@@ -90,14 +90,14 @@ fn circuit_agrees_with_native_trainer_over_a_whole_run() {
         let out = synth(
             &mut cs,
             &circuit(&recipe, &pair[0], batch, salt),
-            &pair[0].to_z(),
+            &pair[0].to_z(&recipe),
         );
         assert!(
             cs.is_satisfied(),
             "step {step}: {:?}",
             cs.which_is_unsatisfied()
         );
-        assert_eq!(out, pair[1].to_z(), "step {step}");
+        assert_eq!(out, pair[1].to_z(&recipe), "step {step}");
     }
     let last = states.last().unwrap();
     assert_eq!(last.weights, train::train_fixed(&recipe, &data).unwrap());
@@ -140,12 +140,12 @@ fn extremes_of_every_range_satisfy_the_honest_circuit() {
     let out = synth(
         &mut cs,
         &circuit(&recipe, &state, batch, salt),
-        &state.to_z(),
+        &state.to_z(&recipe),
     );
     match next {
         Ok(next) => {
             assert!(cs.is_satisfied(), "{:?}", cs.which_is_unsatisfied());
-            assert_eq!(out, next.to_z());
+            assert_eq!(out, next.to_z(&recipe));
         }
         // The update left the weight range: the circuit must refuse too.
         Err(_) => assert!(!cs.is_satisfied()),
@@ -162,7 +162,7 @@ fn tampered(step: usize, overrides: &[(&str, Scalar)]) -> bool {
     synth(
         &mut cs,
         &circuit(&recipe, &states[step], batch, salt),
-        &states[step].to_z(),
+        &states[step].to_z(&recipe),
     );
     cs.assert_all_used();
     cs.is_satisfied()
@@ -253,8 +253,14 @@ fn soundness_new_weights_are_the_update() {
     );
     assert!(!tampered(
         FIRST,
-        &[("step/update 3/output/value/num", n(12345))]
+        &[("step/weights out 0/value/num", n(12345))]
     ));
+    // The incoming weights are the packed state's: unpacking them into other
+    // bits fails.
+    assert!(
+        !tampered(FIRST, &[("step/unpack weights/w1/bit 0/boolean", n(1))])
+            || !tampered(FIRST, &[("step/unpack weights/w1/bit 0/boolean", n(0))])
+    );
 }
 
 #[test]
@@ -296,7 +302,7 @@ fn epoch_end_with(mutate: impl Fn(&mut FixedDataset)) -> bool {
     synth(
         &mut cs,
         &circuit(&recipe, &state, batch, salt),
-        &state.to_z(),
+        &state.to_z(&recipe),
     );
     cs.is_satisfied()
 }
@@ -369,14 +375,33 @@ fn pinned_constraint_count() {
     let (recipe, ..) = toy();
     let mut cs = TamperCs::honest();
     let step = TrainStep::blank(recipe.clone());
-    let z = State::initial(3, Commitment(Scalar::ZERO)).to_z();
+    let z = State::initial(3, Commitment(Scalar::ZERO)).to_z(&recipe);
     synth(&mut cs, &step, &z);
     assert_eq!(cs.num_constraints(), PINNED_TOY_CONSTRAINTS);
 }
 
-/// Constraints of the toy recipe's step (3 features, batch 4), including the
-/// 8 of allocating `z` in the test.
-const PINNED_TOY_CONSTRAINTS: usize = 2661;
+/// Constraints of the toy recipe's step (3 features, batch 4).
+const PINNED_TOY_CONSTRAINTS: usize = 2751;
+
+#[test]
+fn weight_packing_round_trips_and_refuses_non_canonical_elements() {
+    let (recipe, ..) = toy();
+    let fmt = recipe.format;
+    let half = fmt.weight_half_range();
+    let packing = WeightPacking::of(&recipe);
+    let weights = Weights {
+        w: vec![-half, half - 1, 0],
+        b: 17,
+    };
+    let packed = packing.pack(&weights, &fmt);
+    assert_eq!(packed.len(), packing.elements);
+    assert_eq!(packing.unpack(&packed, 3, &fmt), Some(weights));
+    let mut bad = packed.clone();
+    bad[0] += pow2(packing.bits * 4); // a bit past the last weight
+    assert_eq!(packing.unpack(&bad, 3, &fmt), None);
+    bad[0] = -Scalar::ONE;
+    assert_eq!(packing.unpack(&bad, 3, &fmt), None);
+}
 
 #[test]
 fn blank_circuit_has_the_same_shape_as_a_real_one() {
@@ -386,13 +411,13 @@ fn blank_circuit_has_the_same_shape_as_a_real_one() {
     synth(
         &mut real,
         &circuit(&recipe, &states[2], Batch::of(&recipe, &data, 2), salt),
-        &states[2].to_z(),
+        &states[2].to_z(&recipe),
     );
     let mut blank = TamperCs::honest();
     synth(
         &mut blank,
         &TrainStep::blank(recipe.clone()),
-        &states[0].to_z(),
+        &states[0].to_z(&recipe),
     );
     assert_eq!(real.num_constraints(), blank.num_constraints());
     let _ = Scalar::ZERO.is_zero_vartime();

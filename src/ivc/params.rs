@@ -34,7 +34,7 @@ pub fn step_constraints(recipe: &Recipe) -> Result<usize> {
     recipe.validate()?;
     let circuit = TrainStep::blank(Arc::new(recipe.clone()));
     let mut cs = ShapeCS::<E1>::new();
-    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe.features))
+    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
         .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::from(0u64))))
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| Error::Nova(e.to_string()))?;

@@ -29,7 +29,11 @@ pub struct Progress {
 impl Job<'_> {
     /// The circuit of global step `step` from `state`.
     pub fn circuit(&self, state: &State, step: usize) -> TrainStep {
-        let batch = Batch::of(&self.recipe, self.data, step % self.recipe.steps_per_epoch());
+        let batch = Batch::of(
+            &self.recipe,
+            self.data,
+            step % self.recipe.steps_per_epoch(),
+        );
         TrainStep {
             recipe: self.recipe.clone(),
             witness: Arc::new(StepWitness {
@@ -44,7 +48,7 @@ impl Job<'_> {
     pub fn start(&self, pp: &Params, initial: &State) -> Result<Progress> {
         let circuit = self.circuit(initial, 0);
         let next = initial.next(&self.recipe, &circuit.witness.batch, &self.salt)?;
-        let mut recursive = Recursive::new(pp, &circuit, &initial.to_z())?;
+        let mut recursive = Recursive::new(pp, &circuit, &initial.to_z(&self.recipe))?;
         // The first prove_step only records that the constructor's step is done.
         recursive.prove_step(pp, &circuit)?;
         Ok(Progress {
@@ -110,11 +114,20 @@ pub fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
 
 /// Compresses the folded proof into the zero-knowledge SNARK, after checking
 /// the running proof (a failure here is a bug, never the verifier's problem).
-pub fn compress(pp: &Params, pk: &ProverKey, progress: &Progress, z0: &[crate::fixed::Scalar]) -> Result<Compressed> {
+pub fn compress(
+    pp: &Params,
+    pk: &ProverKey,
+    progress: &Progress,
+    z0: &[crate::fixed::Scalar],
+) -> Result<Compressed> {
     progress
         .recursive
         .verify(pp, progress.done, z0)
-        .map_err(|e| Error::Nova(format!("the folded proof does not verify before compression: {e}")))?;
+        .map_err(|e| {
+            Error::Nova(format!(
+                "the folded proof does not verify before compression: {e}"
+            ))
+        })?;
     Ok(Compressed::prove(pp, pk, &progress.recursive)?)
 }
 

@@ -1,0 +1,288 @@
+//! End-to-end proving on small data: prove, verify, inspect; every field of
+//! the statement altered and bytes flipped across the bundle are rejected.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use foldtrain::commands::{self, DataArgs, ProveArgs, ProveReport};
+use foldtrain::commitment::Commitment;
+use foldtrain::fixed::{Scalar, Sigmoid};
+use foldtrain::proof::{ProofBundle, Verifier};
+use foldtrain::recipe::Hyper;
+use foldtrain::{train, Error};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    csv: PathBuf,
+    report: ProveReport,
+    bytes: Vec<u8>,
+    args: DataArgs,
+}
+
+/// 45 rows of 3 features: 36 train (batch 8: four full batches and one of 4),
+/// two epochs, ten folded steps. Proved once for the whole file.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("small.csv");
+        let mut text = String::from("a,b,c,label\n");
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+        };
+        for _ in 0..45 {
+            let (a, b, c) = (next() * 3.0, next(), next() * 10.0);
+            let y = u8::from(a + 2.0 * b + 0.3 * next() > 0.0);
+            text.push_str(&format!("{a:.4},{b:.4},{c:.4},{y}\n"));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let args = DataArgs {
+            data: csv.clone(),
+            train_fraction: 0.8,
+            hyper: Hyper {
+                epochs: 2,
+                batch: 8,
+                ..Hyper::default()
+            },
+        };
+        let report = commands::prove(&ProveArgs {
+            data: args.clone(),
+            out_dir: Some(dir.path().join("out")),
+            quiet: true,
+        })
+        .unwrap();
+        let bytes = std::fs::read(&report.bundle_path).unwrap();
+        Fixture {
+            _dir: dir,
+            csv,
+            report,
+            bytes,
+            args,
+        }
+    })
+}
+
+fn bundle() -> ProofBundle {
+    ProofBundle::from_bytes(&fixture().bytes).unwrap()
+}
+
+fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> String {
+    match verifier.verify(bundle) {
+        Err(Error::Rejected(reason)) => reason,
+        Ok(_) => panic!("a tampered statement was accepted"),
+        Err(e) => panic!("expected a rejection, got {e}"),
+    }
+}
+
+#[test]
+fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
+    let f = fixture();
+    assert_eq!(f.report.steps, 10);
+    assert!(
+        f.report.proof_bytes <= 12 * 1024,
+        "{} bytes",
+        f.report.proof_bytes
+    );
+    let mut verifier = Verifier::default();
+    let verified = verifier.verify(&bundle()).unwrap();
+    assert_eq!(verified.params_digest, f.report.params_digest);
+
+    let loaded = f.args.load().unwrap();
+    let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
+    assert_eq!(bundle().statement.final_weights, native);
+    let (train_report, _) = commands::train(&f.args, None).unwrap();
+    let inspected = commands::inspect(&f.report.bundle_path).unwrap();
+    assert_eq!(inspected.weights, train_report.weights);
+    assert_eq!(inspected.bias, train_report.bias);
+}
+
+#[test]
+fn the_parameter_digest_is_deterministic_and_pinned() {
+    // SOUNDNESS 15: the digest of this recipe's circuit. A change to the
+    // circuit or the recipe encoding changes it; update it deliberately.
+    assert_eq!(fixture().report.params_digest, PINNED_DIGEST);
+    let recipe = bundle().statement.recipe;
+    let pp = foldtrain::ivc::params::setup(&recipe).unwrap();
+    assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
+}
+
+const PINNED_DIGEST: &str = "d110ea6ce3bbf0f283850adfeb13c2a0eeaa83dae26a2600c9b2906016ef5702";
+
+#[test]
+fn the_default_recipe_has_a_pinned_constraint_count() {
+    let args = DataArgs {
+        data: Path::new("datasets/german_credit.csv").into(),
+        train_fraction: 0.8,
+        hyper: Hyper::default(),
+    };
+    let recipe = args.load().unwrap().recipe;
+    assert_eq!(
+        foldtrain::ivc::params::step_constraints(&recipe).unwrap(),
+        PINNED_GERMAN_STEP_CONSTRAINTS
+    );
+}
+
+const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 52436;
+
+#[test]
+fn every_field_of_the_statement_is_bound() {
+    // SOUNDNESS 13 and 14.
+    let mut v = Verifier::default();
+    v.verify(&bundle()).unwrap();
+    let mut cases: Vec<(&str, ProofBundle)> = Vec::new();
+    let mut b = bundle();
+    b.statement.commitment = Commitment(b.statement.commitment.0 + Scalar::from(1u64));
+    cases.push(("another commitment", b));
+    let mut b = bundle();
+    b.statement.final_weights.w[1] += 1;
+    cases.push(("another weight", b));
+    let mut b = bundle();
+    b.statement.final_weights.b -= 1;
+    cases.push(("another bias", b));
+    let mut b = bundle();
+    b.statement.steps -= 1;
+    cases.push(("fewer steps", b));
+    let mut b = bundle();
+    b.statement.initial.w[0] = 1;
+    cases.push(("other initial weights", b));
+    let mut b = bundle();
+    b.statement.params_digest = "00".repeat(32);
+    cases.push(("another digest", b));
+    let mut b = bundle();
+    b.statement.recipe.epochs = 1;
+    b.statement.steps = b.statement.recipe.total_steps();
+    cases.push(("fewer epochs", b));
+    let mut b = bundle();
+    b.statement.recipe.learning_rate = 0.2;
+    cases.push(("another learning rate", b));
+    let mut b = bundle();
+    b.statement.recipe.sigmoid = Sigmoid::Clip3;
+    cases.push(("another sigmoid", b));
+    let mut b = bundle();
+    b.statement.recipe.format.frac_bits = 15;
+    cases.push(("another format", b));
+    let mut b = bundle();
+    b.statement.recipe.batch = 9;
+    b.statement.steps = b.statement.recipe.total_steps();
+    cases.push(("another batch size", b));
+    let mut b = bundle();
+    b.statement.recipe.rows = 35;
+    cases.push(("another row count", b));
+    let mut b = bundle();
+    b.statement.recipe.version = 2;
+    cases.push(("another version", b));
+    for (what, b) in cases {
+        let reason = rejected(&mut v, &b);
+        assert!(!reason.is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn a_proof_under_one_recipe_does_not_verify_under_another() {
+    // SOUNDNESS 14: even with the other recipe's true digest in the statement.
+    let mut b = bundle();
+    b.statement.recipe.learning_rate = 0.2;
+    let pp = foldtrain::ivc::params::setup(&b.statement.recipe).unwrap();
+    let other = foldtrain::ivc::params::digest_hex(&pp);
+    assert_ne!(other, b.statement.params_digest);
+    b.statement.params_digest = other;
+    let reason = rejected(&mut Verifier::default(), &b);
+    assert!(reason.contains("does not verify"), "{reason}");
+}
+
+#[test]
+fn flipped_bytes_anywhere_are_rejected_without_panic() {
+    // Every byte with FOLDTRAIN_FLIP_STRIDE=1 (slow); a spread sample by default.
+    let stride: usize = std::env::var("FOLDTRAIN_FLIP_STRIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(97);
+    let bytes = &fixture().bytes;
+    let mut v = Verifier::default();
+    let mut positions: Vec<usize> = (0..bytes.len()).step_by(stride).collect();
+    positions.extend([0, 16, 20, bytes.len() - 1]);
+    for i in positions {
+        for mask in [0x01u8, 0x80] {
+            let mut t = bytes.clone();
+            t[i] ^= mask;
+            if let Ok(b) = ProofBundle::from_bytes(&t) {
+                assert!(
+                    v.verify(&b).is_err(),
+                    "flip {mask:#x} at byte {i} was accepted"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn malformed_bundles_are_refused() {
+    let bytes = &fixture().bytes;
+    for cut in [0, 10, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(
+            ProofBundle::from_bytes(&bytes[..cut]).is_err(),
+            "truncated at {cut}"
+        );
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(ProofBundle::from_bytes(&long).is_err(), "trailing byte");
+    let mut version = bytes.clone();
+    version[16] = 9;
+    assert!(ProofBundle::from_bytes(&version).is_err(), "version");
+    assert!(ProofBundle::from_bytes(b"a,b,label\n1,2,0\n").is_err());
+    assert!(ProofBundle::from_bytes(&vec![0u8; 2 << 20]).is_err());
+}
+
+fn foldtrain(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn verify_exit_codes() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let good = f.report.bundle_path.to_string_lossy().into_owned();
+    let (code, out, _) = foldtrain(&["verify", &good, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["accepted"], true);
+
+    let mut bad = f.bytes.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x10;
+    let flipped = dir.path().join("flipped.bundle");
+    std::fs::write(&flipped, &bad).unwrap();
+    let (code, out, err) = foldtrain(&["verify", &flipped.to_string_lossy()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("rejected"), "{out}");
+
+    let csv = f.csv.to_string_lossy().into_owned();
+    let (code, out, err) = foldtrain(&["verify", &csv]);
+    assert_eq!(code, 1, "a CSV is not a bundle: {out}{err}");
+    assert!(!err.contains("panicked"));
+
+    let (code, _, err) = foldtrain(&["verify", &dir.path().join("missing").to_string_lossy()]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = foldtrain(&["verify"]);
+    assert_eq!(code, 2);
+
+    let (code, out, _) = foldtrain(&["inspect", &good, "--json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["steps"], 10);
+    assert_eq!(json["features"], 3);
+}
