@@ -2,6 +2,8 @@
 //! calls these and prints their reports; tests call them directly.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -192,6 +194,20 @@ pub fn evaluate(model_path: &Path, data: &Path) -> Result<EvaluateReport> {
     })
 }
 
+/// When to write checkpoints while folding.
+#[derive(Clone, Debug)]
+pub struct CheckpointPolicy {
+    /// Folder for checkpoint files (private: they hold the witness).
+    pub dir: PathBuf,
+    /// Every this many steps; `None`: by time, every [`CheckpointPolicy::interval`].
+    pub every_steps: Option<usize>,
+    /// Time between checkpoints when `every_steps` is `None`.
+    pub interval: std::time::Duration,
+}
+
+/// Default time between checkpoints: a stop loses at most this much folding.
+pub const DEFAULT_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Settings of `prove` beyond the data and recipe.
 #[derive(Clone, Debug)]
 pub struct ProveArgs {
@@ -200,14 +216,36 @@ pub struct ProveArgs {
     pub out_dir: Option<PathBuf>,
     /// Hide the progress bar.
     pub quiet: bool,
+    /// Every this many steps (default: every two minutes of folding).
+    pub checkpoint_every: Option<usize>,
+    /// Checkpoint folder (default: `checkpoints` in the output folder).
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Set (by a Ctrl-C handler) to stop after the current step with a
+    /// checkpoint.
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
-/// `prove`'s report (also its `--json` output).
+/// Settings of `resume`.
+#[derive(Clone, Debug)]
+pub struct ResumeArgs {
+    pub checkpoint_dir: PathBuf,
+    /// The CSV; default: the path recorded in the checkpoint.
+    pub data: Option<PathBuf>,
+    /// Output folder; default: the dataset's file stem.
+    pub out_dir: Option<PathBuf>,
+    pub quiet: bool,
+    pub checkpoint_every: Option<usize>,
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+/// `prove`'s and `resume`'s report (also their `--json` output).
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub data: PathBuf,
     pub commitment: Commitment,
     pub steps: usize,
+    /// Steps folded by this run (fewer than `steps` after a resume).
+    pub steps_folded_now: usize,
     /// Constraints of the step circuit alone.
     pub step_constraints: usize,
     /// Constraints folded per step: the augmented primary circuit (step +
@@ -227,6 +265,9 @@ pub struct ProveReport {
     pub bundle_path: PathBuf,
     pub model_path: PathBuf,
     pub opening_path: PathBuf,
+    pub checkpoint_dir: PathBuf,
+    /// Warnings met on the way (a skipped corrupt checkpoint, say).
+    pub warnings: Vec<String>,
 }
 
 /// The default output folder for a dataset: its file stem.
@@ -237,112 +278,290 @@ pub fn default_out_dir(data: &Path) -> PathBuf {
     )
 }
 
-/// Commits to the training rows, folds every training step, compresses,
-/// checks the result and writes `proof.bundle`, `model.json` and the private
-/// `opening.json`.
+/// Everything a proving run needs, for `prove` and `resume` alike.
+struct Run<'a> {
+    data_args: &'a DataArgs,
+    loaded: Loaded,
+    opening: Opening,
+    out_dir: PathBuf,
+    policy: CheckpointPolicy,
+    quiet: bool,
+    interrupt: Option<Arc<AtomicBool>>,
+    warnings: Vec<String>,
+}
+
+/// Commits to the training rows, folds every training step (checkpointing
+/// as it goes), compresses, checks the result and writes `proof.bundle`,
+/// `model.json` and the private `opening.json`.
 pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
-    use crate::circuit::State;
-    use crate::ivc::{params, prover, Compressed};
-    use crate::proof::{ProofBundle, Statement};
-    use std::sync::Arc;
-
     let loaded = args.data.load()?;
-    let recipe = Arc::new(loaded.recipe.clone());
-    let data = &loaded.prepared.train_fixed;
-    // The native run first: it is fast and tells of divergence before any
-    // proving time is spent.
-    let expected = train::train_fixed(&recipe, data)?;
-
     let out_dir = args
         .out_dir
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.data.data));
     artifact::ensure_dir(&out_dir)?;
     let opening = Opening::commit(
-        data,
-        &recipe.format,
+        &loaded.prepared.train_fixed,
+        &loaded.recipe.format,
         args.data.train_fraction,
         loaded.source_sha256.clone(),
     );
-    let opening_path = out_dir.join("opening.json");
-    artifact::write_json(&opening_path, &opening, Visibility::Private)?;
-
-    let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
-    let ((pk, vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
-    let (primary, secondary) = pp.num_constraints();
-    let job = prover::Job {
-        recipe: recipe.clone(),
-        data,
-        salt: opening.salt,
+    let policy = CheckpointPolicy {
+        dir: args
+            .checkpoint_dir
+            .clone()
+            .unwrap_or_else(|| out_dir.join("checkpoints")),
+        every_steps: args.checkpoint_every,
+        interval: DEFAULT_CHECKPOINT_INTERVAL,
     };
-    let initial = State::initial(recipe.features, opening.commitment);
-    let bar = prover::progress_bar(recipe.total_steps(), args.quiet);
-    let (done, fold) = prover::timed(|| {
-        let first = job.start(&pp, &initial)?;
-        job.fold_all(&pp, first, &bar, |_| Ok(()))
-    })?;
-    bar.finish_and_clear();
-    if done.state.weights != expected {
-        return Err(crate::Error::Nova(
-            "the folded weights differ from the native trainer's; this is a bug".into(),
+    Run {
+        data_args: &args.data,
+        loaded,
+        opening,
+        out_dir,
+        policy,
+        quiet: args.quiet,
+        interrupt: args.interrupt.clone(),
+        warnings: Vec::new(),
+    }
+    .execute(None)
+}
+
+/// Continues `prove` from the newest valid checkpoint in a folder.
+pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
+    use crate::ivc::checkpoint;
+    let (ckpt, path, warnings) = checkpoint::newest_valid(&args.checkpoint_dir)?;
+    let data_args = DataArgs {
+        data: args.data.clone().unwrap_or_else(|| ckpt.data_path.clone()),
+        train_fraction: ckpt.train_fraction,
+        hyper: Hyper {
+            epochs: ckpt.recipe.epochs,
+            learning_rate: ckpt.recipe.learning_rate,
+            batch: ckpt.recipe.batch,
+            sigmoid: ckpt.recipe.sigmoid,
+            format: ckpt.recipe.format,
+        },
+    };
+    let loaded = data_args.load()?;
+    let refuse = |what: String| {
+        Err(crate::Error::Checkpoint(format!(
+            "{} was made with {what}; resume with the data and settings of the original run",
+            path.display()
+        )))
+    };
+    if loaded.recipe != ckpt.recipe {
+        return refuse(format!(
+            "another recipe ({} rows x {} features in the checkpoint, {} x {} in {})",
+            ckpt.recipe.rows,
+            ckpt.recipe.features,
+            loaded.recipe.rows,
+            loaded.recipe.features,
+            data_args.data.display()
         ));
     }
-    let (snark, compress) =
-        prover::timed(|| prover::compress(&pp, &pk, &done, &initial.to_z(&recipe)))?;
-    let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())
-        .map_err(|e| crate::Error::Nova(e.to_string()))?
-        .len();
-    let bundle = ProofBundle {
-        statement: Statement {
-            recipe: (*recipe).clone(),
-            commitment: opening.commitment,
-            initial: train::Weights::zero(recipe.features),
-            final_weights: done.state.weights.clone(),
-            steps: done.done,
-            params_digest: params::digest_hex(&pp),
-        },
-        snark,
-    };
-    let bytes = bundle.to_bytes()?;
-    // Verify what will be published, from its bytes, as a verifier would.
-    let mut verifier =
-        crate::proof::Verifier::primed((*recipe).clone(), params::digest_hex(&pp), vk);
-    let verified = verifier.verify(&crate::proof::ProofBundle::from_bytes(&bytes)?)?;
-
-    let bundle_path = out_dir.join("proof.bundle");
-    artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
-    let model = Model::new(
-        (*recipe).clone(),
-        loaded.dataset.feature_names.clone(),
-        args.data.train_fraction,
-        loaded.prepared.normalizer.clone(),
-        &done.state.weights,
+    if checkpoint::data_digest(&loaded.prepared.train_fixed) != ckpt.data_digest {
+        return refuse(format!(
+            "other data than {} (the training rows differ)",
+            data_args.data.display()
+        ));
+    }
+    let opening = Opening::commit_with_salt(
+        &loaded.prepared.train_fixed,
+        &loaded.recipe.format,
+        ckpt.train_fraction,
+        loaded.source_sha256.clone(),
+        ckpt.salt,
     );
-    let model_path = out_dir.join("model.json");
-    artifact::write_json(&model_path, &model, Visibility::Public)?;
+    if opening.commitment != ckpt.commitment {
+        return refuse("a commitment its data and salt do not reproduce".into());
+    }
+    let out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&data_args.data));
+    artifact::ensure_dir(&out_dir)?;
+    let policy = CheckpointPolicy {
+        dir: args.checkpoint_dir.clone(),
+        every_steps: args.checkpoint_every,
+        interval: DEFAULT_CHECKPOINT_INTERVAL,
+    };
+    Run {
+        data_args: &data_args,
+        loaded,
+        opening,
+        out_dir,
+        policy,
+        quiet: args.quiet,
+        interrupt: args.interrupt.clone(),
+        warnings,
+    }
+    .execute(Some(ckpt))
+}
 
-    let per_step = primary + secondary;
-    let cells = (recipe.rows * recipe.features * recipe.epochs) as f64;
-    Ok(ProveReport {
-        data: args.data.data.clone(),
-        commitment: opening.commitment,
-        steps: done.done,
-        step_constraints: params::step_constraints(&recipe)?,
-        constraints_per_step: per_step,
-        constraints_per_sample_feature_epoch: (per_step * done.done) as f64 / cells,
-        params_digest: verified.params_digest,
-        setup_s: prover::secs(setup + key_setup),
-        prove_s: prover::secs(fold),
-        compress_s: prover::secs(compress),
-        verify_s: verified.verify_s,
-        proof_bytes,
-        bundle_bytes: bytes.len(),
-        weights: model.weights.clone(),
-        bias: model.bias,
-        bundle_path,
-        model_path,
-        opening_path,
-    })
+impl Run<'_> {
+    fn execute(self, from: Option<crate::ivc::checkpoint::Checkpoint>) -> Result<ProveReport> {
+        use crate::circuit::State;
+        use crate::ivc::{checkpoint, params, prover, Compressed};
+        use crate::proof::{ProofBundle, Statement, Verifier};
+
+        let recipe = Arc::new(self.loaded.recipe.clone());
+        let data = &self.loaded.prepared.train_fixed;
+        // The native run first: fast, and it tells of divergence before any
+        // proving time is spent.
+        let expected = train::train_fixed(&recipe, data)?;
+        let opening_path = self.out_dir.join("opening.json");
+        artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
+
+        let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
+        let ((pk, vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
+        let (primary, secondary) = pp.num_constraints();
+        let job = prover::Job {
+            recipe: recipe.clone(),
+            data,
+            salt: self.opening.salt,
+        };
+        let initial = State::initial(recipe.features, self.opening.commitment);
+        let z0 = initial.to_z(&recipe);
+        let data_digest = checkpoint::data_digest(data);
+        let total = recipe.total_steps();
+        let bar = prover::progress_bar(total, self.quiet);
+        let mut last_checkpoint = std::time::Instant::now();
+        let save = |p: &prover::Progress| -> Result<PathBuf> {
+            let ckpt = checkpoint::Checkpoint {
+                recipe: (*recipe).clone(),
+                data_digest: data_digest.clone(),
+                data_path: self.data_args.data.clone(),
+                train_fraction: self.data_args.train_fraction,
+                commitment: self.opening.commitment,
+                salt: self.opening.salt,
+                done: p.done,
+                weights: p.state.weights.clone(),
+                hash_hex: crate::commitment::scalar_to_hex(&p.state.hash),
+                batch: p.state.batch,
+                epoch: p.state.epoch,
+                recursive: p.recursive.clone(),
+            };
+            checkpoint::write(&self.policy.dir, &ckpt)
+        };
+        let (done, fold) = prover::timed(|| {
+            let (first, start_step) = match from {
+                Some(ckpt) => {
+                    let state = ckpt.state()?;
+                    let recursive = ckpt.recursive;
+                    // The checkpoint's proof must be one of these parameters
+                    // and of the state it claims.
+                    recursive.verify(&pp, ckpt.done, &z0).map_err(|e| {
+                        crate::Error::Checkpoint(format!(
+                            "its folded proof does not verify under this recipe's parameters: {e}"
+                        ))
+                    })?;
+                    if recursive.outputs() != state.to_z(&recipe).as_slice() {
+                        return Err(crate::Error::Checkpoint(
+                            "its recorded state differs from its folded proof's".into(),
+                        ));
+                    }
+                    let done = ckpt.done;
+                    (
+                        prover::Progress {
+                            recursive,
+                            state,
+                            done,
+                        },
+                        done,
+                    )
+                }
+                None => (job.start(&pp, &initial)?, 0),
+            };
+            let end = job.fold_all(&pp, first, &bar, |p| {
+                let stop = self
+                    .interrupt
+                    .as_ref()
+                    .is_some_and(|f| f.load(Ordering::SeqCst));
+                let due = match self.policy.every_steps {
+                    Some(n) => n > 0 && p.done % n == 0,
+                    None => last_checkpoint.elapsed() >= self.policy.interval,
+                };
+                if (due || stop) && p.done < total {
+                    let path = save(p)?;
+                    last_checkpoint = std::time::Instant::now();
+                    if stop {
+                        return Err(crate::Error::Interrupted(format!(
+                            "checkpoint of step {}/{total} written to {}; continue with `foldtrain resume --checkpoint-dir {}`",
+                            p.done,
+                            path.display(),
+                            self.policy.dir.display()
+                        )));
+                    }
+                }
+                Ok(())
+            })?;
+            Ok((end, start_step))
+        })?;
+        let (done, start_step) = done;
+        bar.finish_and_clear();
+        if done.state.weights != expected {
+            return Err(crate::Error::Nova(
+                "the folded weights differ from the native trainer's; this is a bug".into(),
+            ));
+        }
+        let (snark, compress) = prover::timed(|| prover::compress(&pp, &pk, &done, &z0))?;
+        let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())
+            .map_err(|e| crate::Error::Nova(e.to_string()))?
+            .len();
+        let bundle = ProofBundle {
+            statement: Statement {
+                recipe: (*recipe).clone(),
+                commitment: self.opening.commitment,
+                initial: train::Weights::zero(recipe.features),
+                final_weights: done.state.weights.clone(),
+                steps: done.done,
+                params_digest: params::digest_hex(&pp),
+            },
+            snark,
+        };
+        let bytes = bundle.to_bytes()?;
+        // Verify what will be published, from its bytes, as a verifier would.
+        let mut verifier = Verifier::primed((*recipe).clone(), params::digest_hex(&pp), vk);
+        let verified = verifier.verify(&ProofBundle::from_bytes(&bytes)?)?;
+
+        let bundle_path = self.out_dir.join("proof.bundle");
+        artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
+        let model = Model::new(
+            (*recipe).clone(),
+            self.loaded.dataset.feature_names.clone(),
+            self.data_args.train_fraction,
+            self.loaded.prepared.normalizer.clone(),
+            &done.state.weights,
+        );
+        let model_path = self.out_dir.join("model.json");
+        artifact::write_json(&model_path, &model, Visibility::Public)?;
+
+        let per_step = primary + secondary;
+        let cells = (recipe.rows * recipe.features * recipe.epochs) as f64;
+        Ok(ProveReport {
+            data: self.data_args.data.clone(),
+            commitment: self.opening.commitment,
+            steps: done.done,
+            steps_folded_now: done.done - start_step,
+            step_constraints: params::step_constraints(&recipe)?,
+            constraints_per_step: per_step,
+            constraints_per_sample_feature_epoch: (per_step * done.done) as f64 / cells,
+            params_digest: verified.params_digest,
+            setup_s: prover::secs(setup + key_setup),
+            prove_s: prover::secs(fold),
+            compress_s: prover::secs(compress),
+            verify_s: verified.verify_s,
+            proof_bytes,
+            bundle_bytes: bytes.len(),
+            weights: model.weights.clone(),
+            bias: model.bias,
+            bundle_path,
+            model_path,
+            opening_path,
+            checkpoint_dir: self.policy.dir.clone(),
+            warnings: self.warnings.clone(),
+        })
+    }
 }
 
 /// `verify`'s report.

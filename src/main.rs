@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use foldtrain::commands::{self, DataArgs};
@@ -60,6 +62,34 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Write a checkpoint every N steps (default: every two minutes).
+        #[arg(long, value_name = "N")]
+        checkpoint_every: Option<usize>,
+        /// Folder for checkpoints (default: OUT/checkpoints). Private: they
+        /// hold the witness.
+        #[arg(long, value_name = "DIR")]
+        checkpoint_dir: Option<PathBuf>,
+    },
+    /// Continue an interrupted prove from its newest valid checkpoint.
+    Resume {
+        /// The checkpoint folder of the interrupted run.
+        #[arg(long, value_name = "DIR")]
+        checkpoint_dir: PathBuf,
+        /// The CSV (default: the path recorded in the checkpoint).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Output folder (default: the dataset's name, in the working folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Write a checkpoint every N steps (default: every two minutes).
+        #[arg(long, value_name = "N")]
+        checkpoint_every: Option<usize>,
     },
     /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
     Verify {
@@ -207,43 +237,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             json,
             quiet,
+            checkpoint_every,
+            checkpoint_dir,
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
                 out_dir: out,
                 quiet,
+                checkpoint_every,
+                checkpoint_dir,
+                interrupt: Some(interrupt_flag()),
             };
             if !json {
                 eprintln!(
-                    "proving training on {} (this takes minutes; Ctrl-C stops)",
+                    "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
                     args.data.data.display()
                 );
             }
             let r = commands::prove(&args)?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!("proved {} training steps on {}", r.steps, r.data.display());
-                println!("commitment   {}", r.commitment);
-                println!(
-                    "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
-                    r.constraints_per_step, r.step_constraints, r.constraints_per_sample_feature_epoch
-                );
-                println!(
-                    "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
-                    r.setup_s, r.prove_s, r.compress_s, r.verify_s
-                );
-                println!(
-                    "proof        {} bytes (bundle {} bytes)",
-                    r.proof_bytes, r.bundle_bytes
-                );
-                println!("public       {}", r.bundle_path.display());
-                println!("public       {}", r.model_path.display());
-                println!(
-                    "private      {} (keep it secret: it opens the commitment)",
-                    r.opening_path.display()
-                );
-            }
+            print_prove(&r, json)?;
+        }
+        Command::Resume {
+            checkpoint_dir,
+            data,
+            out,
+            json,
+            quiet,
+            checkpoint_every,
+        } => {
+            let args = commands::ResumeArgs {
+                checkpoint_dir,
+                data,
+                out_dir: out,
+                quiet,
+                checkpoint_every,
+                interrupt: Some(interrupt_flag()),
+            };
+            let r = commands::resume(&args)?;
+            print_prove(&r, json)?;
         }
         Command::Verify { bundle, json } => {
             let r = commands::verify(&bundle)?;
@@ -282,11 +313,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn print_prove(r: &commands::ProveReport, json: bool) -> anyhow::Result<()> {
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    if json {
+        return print_json(r);
+    }
+    println!(
+        "proved {} training steps on {} ({} folded in this run)",
+        r.steps,
+        r.data.display(),
+        r.steps_folded_now
+    );
+    println!("commitment   {}", r.commitment);
+    println!(
+        "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
+        r.constraints_per_step, r.step_constraints, r.constraints_per_sample_feature_epoch
+    );
+    println!(
+        "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
+        r.setup_s, r.prove_s, r.compress_s, r.verify_s
+    );
+    println!(
+        "proof        {} bytes (bundle {} bytes)",
+        r.proof_bytes, r.bundle_bytes
+    );
+    println!("public       {}", r.bundle_path.display());
+    println!("public       {}", r.model_path.display());
+    println!(
+        "private      {} (keep it secret: it opens the commitment)",
+        r.opening_path.display()
+    );
+    println!(
+        "private      {} (checkpoints hold the witness; delete them when done)",
+        r.checkpoint_dir.display()
+    );
+    Ok(())
+}
+
+/// Set by the first Ctrl-C: the prover writes a checkpoint after the current
+/// step and stops. A second Ctrl-C exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = flag.clone();
+        let installed = ctrlc::set_handler(move || {
+            if handler_flag.swap(true, Ordering::SeqCst) {
+                eprintln!("\ninterrupted again: exiting without a checkpoint");
+                std::process::exit(130);
+            }
+            eprintln!(
+                "\ninterrupted: writing a checkpoint after this step (Ctrl-C again to quit now)"
+            );
+        });
+        if let Err(e) = installed {
+            eprintln!("warning: Ctrl-C will not write a checkpoint: {e}");
+        }
+        flag
+    })
+    .clone()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
+            if let Some(foldtrain::Error::Interrupted(m)) = e.downcast_ref::<foldtrain::Error>() {
+                eprintln!("stopped: {m}");
+                return ExitCode::from(130);
+            }
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }

@@ -1,1 +1,203 @@
-//! Checkpoints (see issue: resume).
+//! Checkpoints: everything needed to continue folding after a stop.
+//!
+//! A checkpoint holds the running RecursiveSNARK and the salt, so it is
+//! witness data: files are created 0600 and must stay private. The layout is
+//! `magic (16) | version (4, LE) | sha256 of the body (32) | body`, the body
+//! being bincode 2 of [`Checkpoint`]. Files are written atomically (temp
+//! file, fsync, rename), so a crash leaves either a complete checkpoint or
+//! none; a torn or altered one fails its digest and is skipped on resume.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::Recursive;
+use crate::artifact::{self, Visibility};
+use crate::circuit::State;
+use crate::commitment::{Commitment, Salt};
+use crate::error::{Error, Result};
+use crate::recipe::{Recipe, FORMAT_VERSION};
+use crate::train::Weights;
+
+/// First bytes of a checkpoint file.
+pub const CHECKPOINT_MAGIC: &[u8; 16] = b"foldtrain-ckpt\0\0";
+/// Largest checkpoint read. A checkpoint is dominated by the folded witness
+/// (two field vectors the size of the step circuit); at the recipe limits
+/// ([`crate::recipe::MAX_BATCH_CELLS`]) that stays below 1 GiB.
+pub const MAX_CHECKPOINT_BYTES: usize = 1 << 30;
+/// Checkpoints kept in a folder; older ones are removed.
+pub const KEEP: usize = 3;
+
+/// What a checkpoint records.
+#[derive(Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The recipe being proven.
+    pub recipe: Recipe,
+    /// sha256 of the quantized training rows ([`data_digest`]).
+    pub data_digest: String,
+    /// Where the data came from (a default for `resume`).
+    pub data_path: PathBuf,
+    /// Share of the CSV's rows that train.
+    pub train_fraction: f64,
+    /// The commitment and its secret salt.
+    pub commitment: Commitment,
+    pub salt: Salt,
+    /// Steps folded so far.
+    pub done: usize,
+    /// Weights after `done` steps (also inside `recursive`; kept for
+    /// messages and checks without decoding the SNARK's state).
+    pub weights: Weights,
+    /// The state after `done` steps.
+    pub hash_hex: String,
+    pub batch: u64,
+    pub epoch: u64,
+    /// The running folded proof.
+    pub recursive: Recursive,
+}
+
+impl Checkpoint {
+    /// The native state after `done` steps.
+    pub fn state(&self) -> Result<State> {
+        let hash = crate::commitment::scalar_from_hex(&self.hash_hex)
+            .ok_or_else(|| Error::Checkpoint("its running hash is not a field element".into()))?;
+        Ok(State {
+            weights: self.weights.clone(),
+            hash,
+            commitment: self.commitment,
+            batch: self.batch,
+            epoch: self.epoch,
+        })
+    }
+}
+
+/// sha256 of the quantized rows and labels, identifying the training data.
+pub fn data_digest(data: &crate::dataset::FixedDataset) -> String {
+    let mut h = Sha256::new();
+    h.update((data.rows.len() as u64).to_le_bytes());
+    for (row, y) in data.rows.iter().zip(&data.labels) {
+        h.update([*y]);
+        for x in row {
+            h.update(x.to_le_bytes());
+        }
+    }
+    hex::encode(h.finalize())
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_CHECKPOINT_BYTES>()
+}
+
+/// Serializes a checkpoint with its header and digest.
+pub fn encode(ckpt: &Checkpoint) -> Result<Vec<u8>> {
+    let body = bincode::serde::encode_to_vec(ckpt, config())
+        .map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?;
+    let mut out = CHECKPOINT_MAGIC.to_vec();
+    out.extend(FORMAT_VERSION.to_le_bytes());
+    out.extend(Sha256::digest(&body));
+    out.extend(body);
+    Ok(out)
+}
+
+/// Parses untrusted checkpoint bytes: magic, version, digest, strict bincode.
+pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+    let bad = |m: &str| Error::Checkpoint(m.to_string());
+    let head = CHECKPOINT_MAGIC.len() + 4 + 32;
+    if bytes.len() < head || &bytes[..16] != CHECKPOINT_MAGIC {
+        return Err(bad("not a foldtrain checkpoint (bad magic bytes)"));
+    }
+    let version = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    if version != FORMAT_VERSION {
+        return Err(Error::Checkpoint(format!(
+            "checkpoint format version {version}; this build reads {FORMAT_VERSION}"
+        )));
+    }
+    let body = &bytes[head..];
+    if Sha256::digest(body).as_slice() != &bytes[20..52] {
+        return Err(bad(
+            "its digest does not match its contents (corrupt or truncated)",
+        ));
+    }
+    let decoded = std::panic::catch_unwind(|| {
+        bincode::serde::decode_from_slice::<Checkpoint, _>(body, config())
+    })
+    .map_err(|_| bad("malformed (its decoder failed)"))?;
+    let (ckpt, used) = decoded.map_err(|e| Error::Checkpoint(format!("malformed: {e}")))?;
+    if used != body.len() {
+        return Err(bad("trailing bytes after the checkpoint"));
+    }
+    ckpt.recipe
+        .validate()
+        .map_err(|e| Error::Checkpoint(format!("its recipe is invalid: {e}")))?;
+    Ok(ckpt)
+}
+
+/// File name of the checkpoint after `done` steps (sorts by step).
+pub fn file_name(done: usize) -> String {
+    format!("checkpoint-{done:09}.ckpt")
+}
+
+/// Writes a checkpoint atomically, 0600, and prunes all but the newest
+/// [`KEEP`].
+pub fn write(dir: &Path, ckpt: &Checkpoint) -> Result<PathBuf> {
+    artifact::ensure_private_dir(dir)?;
+    let path = dir.join(file_name(ckpt.done));
+    artifact::write_atomic(&path, &encode(ckpt)?, Visibility::Private)?;
+    let all = list(dir)?;
+    for (_, old) in all.iter().skip(KEEP) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(path)
+}
+
+/// Checkpoint files in `dir`, newest (most steps) first.
+pub fn list(dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut found: Vec<(usize, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let step = name
+                .strip_prefix("checkpoint-")?
+                .strip_suffix(".ckpt")?
+                .parse()
+                .ok()?;
+            Some((step, e.path()))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    Ok(found)
+}
+
+/// Reads one checkpoint file.
+pub fn read(path: &Path) -> Result<Checkpoint> {
+    let bytes = artifact::read_limited(path, MAX_CHECKPOINT_BYTES as u64)?;
+    decode(&bytes).map_err(|e| match e {
+        Error::Checkpoint(m) => Error::Checkpoint(format!("{}: {m}", path.display())),
+        other => other,
+    })
+}
+
+/// The newest checkpoint in `dir` that decodes and passes its digest, with a
+/// warning for each newer one skipped.
+pub fn newest_valid(dir: &Path) -> Result<(Checkpoint, PathBuf, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let files = list(dir)?;
+    if files.is_empty() {
+        return Err(Error::Checkpoint(format!(
+            "no checkpoint files in {}; run `foldtrain prove` first",
+            dir.display()
+        )));
+    }
+    for (_, path) in files {
+        match read(&path) {
+            Ok(c) => return Ok((c, path, warnings)),
+            Err(e) => warnings.push(format!("skipped a checkpoint: {e}")),
+        }
+    }
+    Err(Error::Checkpoint(format!(
+        "no valid checkpoint in {}: {}",
+        dir.display(),
+        warnings.join("; ")
+    )))
+}
