@@ -165,7 +165,7 @@ pub fn list(dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
             Some((step, e.path()))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     Ok(found)
 }
 
