@@ -54,6 +54,9 @@ fn fixture() -> &'static Fixture {
             data: args.clone(),
             out_dir: Some(dir.path().join("out")),
             quiet: true,
+            checkpoint_every: None,
+            checkpoint_dir: None,
+            interrupt: None,
         })
         .unwrap();
         let bytes = std::fs::read(&report.bundle_path).unwrap();
