@@ -664,3 +664,233 @@ pub fn inspect(path: &Path) -> Result<InspectReport> {
         proof_bytes,
     })
 }
+
+/// `audit`'s report: verification plus provenance.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditReport {
+    pub bundle: PathBuf,
+    /// The proof verifies against its statement.
+    pub verified: bool,
+    /// Why verification failed.
+    pub reason: Option<String>,
+    /// The opening and data reproduce the commitment (null: not checked).
+    pub commitment_opened: Option<bool>,
+    /// Native training on the data reproduces the weights bit for bit
+    /// (null: not checked).
+    pub weights_reproduced: Option<bool>,
+    /// What failed in the optional checks.
+    pub problems: Vec<String>,
+    pub recipe: Recipe,
+    pub rows: usize,
+    pub features: usize,
+    pub commitment: Commitment,
+    pub steps: usize,
+    pub params_digest: String,
+    /// sha256 of the fixed-point weights then bias (i64 little-endian).
+    pub weights_sha256: String,
+    pub verify_s: Option<f64>,
+    /// sha256 of the CSV given with --data (compare with the opening's).
+    pub data_sha256: Option<String>,
+}
+
+impl AuditReport {
+    /// True when everything that was checked holds.
+    pub fn passed(&self) -> bool {
+        self.verified && self.commitment_opened != Some(false) && self.weights_reproduced != Some(false)
+    }
+}
+
+/// sha256 of fixed-point weights then bias, as i64 little-endian.
+pub fn weights_sha256(w: &train::Weights) -> String {
+    let bytes: Vec<u8> = w
+        .w
+        .iter()
+        .chain(std::iter::once(&w.b))
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    artifact::sha256_hex(&bytes)
+}
+
+/// Verifies a bundle and reports its provenance; given the data and the
+/// opening, also opens the commitment and replays training natively.
+pub fn audit(bundle_path: &Path, data: Option<&Path>, opening: Option<&Path>) -> Result<AuditReport> {
+    let bundle = read_bundle(bundle_path)?.map_err(|r| crate::Error::artifact(bundle_path, r))?;
+    let st = bundle.statement.clone();
+    let (verified, reason, verify_s) = match crate::proof::verify(&bundle) {
+        Ok(v) => (true, None, Some(v.verify_s)),
+        Err(e) => (false, Some(e.to_string()), None),
+    };
+    let mut report = AuditReport {
+        bundle: bundle_path.into(),
+        verified,
+        reason,
+        commitment_opened: None,
+        weights_reproduced: None,
+        problems: Vec::new(),
+        rows: st.recipe.rows,
+        features: st.recipe.features,
+        commitment: st.commitment,
+        steps: st.steps,
+        params_digest: st.params_digest.clone(),
+        weights_sha256: weights_sha256(&st.final_weights),
+        verify_s,
+        data_sha256: None,
+        recipe: st.recipe.clone(),
+    };
+    let (data, opening_path) = match (data, opening) {
+        (None, None) => return Ok(report),
+        (Some(d), Some(o)) => (d, o),
+        _ => {
+            return Err(crate::Error::InvalidRecipe(
+                "give both --data and --opening to open the commitment, or neither".into(),
+            ))
+        }
+    };
+    let opening: Opening = artifact::read_json(opening_path, Opening::KIND)?;
+    let args = DataArgs {
+        data: data.into(),
+        train_fraction: opening.train_fraction,
+        hyper: Hyper {
+            epochs: st.recipe.epochs,
+            learning_rate: st.recipe.learning_rate,
+            batch: st.recipe.batch,
+            sigmoid: st.recipe.sigmoid,
+            format: st.recipe.format,
+        },
+    };
+    let loaded = args.load()?;
+    report.data_sha256 = Some(loaded.source_sha256.clone());
+    let fixed = &loaded.prepared.train_fixed;
+    let opened = if opening.commitment != st.commitment {
+        report
+            .problems
+            .push("the opening is for another commitment than the bundle's".into());
+        false
+    } else if let Err(e) = opening.check(fixed) {
+        report.problems.push(e.to_string());
+        false
+    } else {
+        true
+    };
+    report.commitment_opened = Some(opened);
+    let reproduced = if loaded.recipe != st.recipe {
+        report.problems.push(format!(
+            "the data gives {} rows x {} features, the statement's recipe {} x {}",
+            loaded.recipe.rows, loaded.recipe.features, st.recipe.rows, st.recipe.features
+        ));
+        false
+    } else {
+        match train::train_fixed(&st.recipe, fixed) {
+            Ok(w) if w == st.final_weights => true,
+            Ok(_) => {
+                report
+                    .problems
+                    .push("native training on the data gives other weights".into());
+                false
+            }
+            Err(e) => {
+                report.problems.push(format!("native training failed: {e}"));
+                false
+            }
+        }
+    };
+    report.weights_reproduced = Some(reproduced);
+    Ok(report)
+}
+
+/// `estimate`'s report: what a proof will cost before proving it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EstimateReport {
+    pub data: PathBuf,
+    pub recipe: Recipe,
+    pub steps: usize,
+    /// Constraints of the step circuit alone.
+    pub step_constraints: usize,
+    /// The augmented primary circuit (step + Nova's verifier).
+    pub primary_constraints: usize,
+    /// Nova's secondary circuit, folded alongside every step.
+    pub secondary_constraints: usize,
+    /// `primary + secondary`: constraints folded per step.
+    pub constraints_per_step: usize,
+    /// `constraints_per_step * steps`.
+    pub total_constraints: usize,
+    /// `total_constraints / (rows * features * epochs)`.
+    pub constraints_per_sample_feature_epoch: f64,
+    /// Measured: building the public parameters and compression keys.
+    pub setup_s: f64,
+    /// Measured: mean time of the calibration steps folded here.
+    pub step_s: f64,
+    pub calibration_steps: usize,
+    /// `steps * step_s`.
+    pub estimated_prove_s: f64,
+    /// A model, not a measurement: compression took 35 to 45 step times in
+    /// the measurements of experiments/README.md.
+    pub estimated_compress_s: f64,
+    pub estimated_total_s: f64,
+}
+
+/// Steps folded to calibrate the time estimate.
+pub const CALIBRATION_STEPS: usize = 3;
+/// Compression time in units of one folded step (experiments/README.md).
+pub const COMPRESS_STEP_RATIO: f64 = 40.0;
+
+/// Counts the constraints of a recipe and times a few folded steps.
+pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
+    use crate::circuit::State;
+    use crate::ivc::{params, prover, Compressed};
+    let loaded = args.load()?;
+    let recipe = Arc::new(loaded.recipe.clone());
+    let step_constraints = params::step_constraints(&recipe)?;
+    let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
+    let (_, key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
+    let (primary, secondary) = pp.num_constraints();
+    let data = &loaded.prepared.train_fixed;
+    let opening = Opening::commit(
+        data,
+        &recipe.format,
+        args.train_fraction,
+        loaded.source_sha256.clone(),
+    );
+    let job = prover::Job {
+        recipe: recipe.clone(),
+        data,
+        salt: opening.salt,
+    };
+    let mut progress = job.start(&pp, &State::initial(recipe.features, opening.commitment))?;
+    let calibration = CALIBRATION_STEPS.min(recipe.total_steps().saturating_sub(1));
+    let (_, folding) = prover::timed(|| {
+        for _ in 0..calibration {
+            job.fold_one(&pp, &mut progress)?;
+        }
+        Ok(())
+    })?;
+    let step_s = if calibration > 0 {
+        folding.as_secs_f64() / calibration as f64
+    } else {
+        0.0
+    };
+    let steps = recipe.total_steps();
+    let per_step = primary + secondary;
+    let total = per_step * steps;
+    let setup_s = (setup + key_setup).as_secs_f64();
+    let estimated_prove_s = step_s * steps as f64;
+    let estimated_compress_s = step_s * COMPRESS_STEP_RATIO;
+    Ok(EstimateReport {
+        data: args.data.clone(),
+        steps,
+        step_constraints,
+        primary_constraints: primary,
+        secondary_constraints: secondary,
+        constraints_per_step: per_step,
+        total_constraints: total,
+        constraints_per_sample_feature_epoch: total as f64
+            / (recipe.rows * recipe.features * recipe.epochs) as f64,
+        setup_s,
+        step_s,
+        calibration_steps: calibration,
+        estimated_prove_s,
+        estimated_compress_s,
+        estimated_total_s: setup_s + estimated_prove_s + estimated_compress_s,
+        recipe: (*recipe).clone(),
+    })
+}

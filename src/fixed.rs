@@ -162,6 +162,7 @@ pub fn mul_trunc(a: i64, b: i64, frac_bits: u32) -> i64 {
 /// through `(0, 1/2)`: `s(z) = clamp(floor(z / 2^a) + 1/2, 0, 1)` with slope
 /// `2^-a`, so the circuit needs only the bits of `z` it already has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Sigmoid {
     /// zkPoT's three pieces: 0 below -1/2, `z + 1/2`, 1 above 1/2 (slope 1).
     Clip3,

@@ -99,6 +99,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify a bundle and report its provenance; with --data and --opening,
+    /// also open the commitment and replay training to confirm the weights.
+    /// Exit 0 only when everything checked holds, 1 otherwise.
+    Audit {
+        /// A proof.bundle written by prove.
+        bundle: PathBuf,
+        /// The training CSV (needs --opening).
+        #[arg(long, requires = "opening")]
+        data: Option<PathBuf>,
+        /// The private opening.json written by prove or commit (needs --data).
+        #[arg(long, requires = "data")]
+        opening: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a proof will cost: steps, constraints, and a time estimate from
+    /// a short calibration on this machine.
+    Estimate {
+        #[command(flatten)]
+        data: DataFlags,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a bundle's statement: recipe, commitment, weights, steps, digest.
     Inspect {
         /// A proof.bundle written by prove.
@@ -291,6 +316,83 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if !r.accepted {
                 return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Audit {
+            bundle,
+            data,
+            opening,
+            json,
+        } => {
+            let r = commands::audit(&bundle, data.as_deref(), opening.as_deref())?;
+            let yes_no = |v: Option<bool>| match v {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "not checked (give --data and --opening)",
+            };
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("bundle              {}", r.bundle.display());
+                println!(
+                    "proof verifies      {}",
+                    if r.verified { "yes" } else { "NO" }
+                );
+                if let Some(reason) = &r.reason {
+                    println!("                    {reason}");
+                }
+                println!("commitment opened   {}", yes_no(r.commitment_opened));
+                println!("weights reproduced  {}", yes_no(r.weights_reproduced));
+                for p in &r.problems {
+                    println!("problem             {p}");
+                }
+                println!(
+                    "recipe              {} rows x {} features, batch {}, {} epochs, lr {}, sigmoid {}, {} fractional bits",
+                    r.rows,
+                    r.features,
+                    r.recipe.batch,
+                    r.recipe.epochs,
+                    r.recipe.learning_rate,
+                    r.recipe.sigmoid,
+                    r.recipe.format.frac_bits
+                );
+                println!("commitment          {}", r.commitment);
+                println!("steps               {}", r.steps);
+                println!("parameters digest   {}", r.params_digest);
+                println!("weights sha256      {}", r.weights_sha256);
+                if let Some(t) = r.verify_s {
+                    println!("verification        {t:.2} s");
+                }
+            }
+            if !r.passed() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Estimate { data, json } => {
+            let r = commands::estimate(&data.to_args())?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{}: {} steps of {} constraints ({} in the step circuit)",
+                    r.data.display(),
+                    r.steps,
+                    r.constraints_per_step,
+                    r.step_constraints
+                );
+                println!(
+                    "total {} constraints, {:.1} per sample-feature-epoch",
+                    r.total_constraints, r.constraints_per_sample_feature_epoch
+                );
+                println!(
+                    "time  setup {:.1} s (measured), folding ~{:.0} s ({:.2} s/step over {} calibration steps), compression ~{:.0} s, total ~{:.0} s",
+                    r.setup_s,
+                    r.estimated_prove_s,
+                    r.step_s,
+                    r.calibration_steps,
+                    r.estimated_compress_s,
+                    r.estimated_total_s
+                );
             }
         }
         Command::Inspect { bundle, json } => {
