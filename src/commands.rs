@@ -806,6 +806,8 @@ pub struct EstimateReport {
     pub steps: usize,
     /// Constraints of the step circuit alone.
     pub step_constraints: usize,
+    /// The step circuit's constraints by part.
+    pub breakdown: Vec<crate::circuit::cost::Part>,
     /// The augmented primary circuit (step + Nova's verifier).
     pub primary_constraints: usize,
     /// Nova's secondary circuit, folded alongside every step.
@@ -879,6 +881,7 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
         data: args.data.clone(),
         steps,
         step_constraints,
+        breakdown: crate::circuit::cost::breakdown(&recipe)?,
         primary_constraints: primary,
         secondary_constraints: secondary,
         constraints_per_step: per_step,

@@ -380,6 +380,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     r.constraints_per_step,
                     r.step_constraints
                 );
+                for p in &r.breakdown {
+                    println!("  {:>8}  {}", p.constraints, p.part);
+                }
+                println!(
+                    "  {:>8}  Nova's recursion (augmentation {} + secondary circuit {})",
+                    r.constraints_per_step - r.step_constraints,
+                    r.primary_constraints - r.step_constraints,
+                    r.secondary_constraints
+                );
                 println!(
                     "total {} constraints, {:.1} per sample-feature-epoch",
                     r.total_constraints, r.constraints_per_sample_feature_epoch

@@ -33,6 +33,7 @@
 //! The recipe (shape, format, sigmoid, learning rate, batch size, row count)
 //! fixes every constant here, so the public parameters' digest binds it.
 
+pub mod cost;
 pub mod fixed;
 pub mod hash;
 pub mod sigmoid;

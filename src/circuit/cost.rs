@@ -1,0 +1,160 @@
+//! Where the step circuit's constraints go: synthesizes the shape with a
+//! constraint system that only counts, attributing each constraint to a part
+//! by its namespace path.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError, Variable, Index};
+use nova_snark::traits::circuit::StepCircuit;
+use serde::Serialize;
+
+use super::{State, TrainStep};
+use crate::error::{Error, Result};
+use crate::fixed::Scalar;
+use crate::recipe::Recipe;
+
+/// The parts the breakdown reports, in order.
+pub const PARTS: [&str; 9] = [
+    "feature range checks",
+    "dot products",
+    "gradient products",
+    "truncations and logit range checks",
+    "sigmoid",
+    "labels and masks",
+    "row hashing",
+    "weight update",
+    "state, counters and seal",
+];
+
+/// Which part a constraint at `path` belongs to.
+fn part_of(path: &[String]) -> &'static str {
+    let top = path.first().map(String::as_str).unwrap_or("");
+    let second = path.get(1).map(String::as_str).unwrap_or("");
+    if top.starts_with("row ") {
+        if second.starts_with('x') {
+            PARTS[0]
+        } else if second.starts_with('w') {
+            PARTS[1]
+        } else if second.starts_with("e x") {
+            PARTS[2]
+        } else if second == "truncate dot" || second == "logit" {
+            PARTS[3]
+        } else if second == "sigmoid" {
+            PARTS[4]
+        } else if second == "label" || second == "mask" {
+            PARTS[5]
+        } else {
+            PARTS[6]
+        }
+    } else if top.starts_with("update ") || top.starts_with("weights out") {
+        PARTS[7]
+    } else {
+        PARTS[8]
+    }
+}
+
+/// Counts constraints by part.
+struct CountingCs {
+    path: Vec<String>,
+    counts: BTreeMap<&'static str, usize>,
+    aux: usize,
+}
+
+impl ConstraintSystem<Scalar> for CountingCs {
+    type Root = Self;
+
+    fn alloc<F, A, AR>(&mut self, _: A, _: F) -> std::result::Result<Variable, SynthesisError>
+    where
+        F: FnOnce() -> std::result::Result<Scalar, SynthesisError>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        self.aux += 1;
+        Ok(Variable::new_unchecked(Index::Aux(self.aux - 1)))
+    }
+
+    fn alloc_input<F, A, AR>(&mut self, _: A, _: F) -> std::result::Result<Variable, SynthesisError>
+    where
+        F: FnOnce() -> std::result::Result<Scalar, SynthesisError>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        Ok(Variable::new_unchecked(Index::Input(1)))
+    }
+
+    fn enforce<A, AR, LA, LB, LC>(&mut self, _: A, _: LA, _: LB, _: LC)
+    where
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+        LA: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+        LB: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+        LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+    {
+        // The first namespace is the step's own ("step"); parts start below.
+        *self.counts.entry(part_of(&self.path[1.min(self.path.len())..])).or_default() += 1;
+    }
+
+    fn push_namespace<NR, N>(&mut self, name_fn: N)
+    where
+        NR: Into<String>,
+        N: FnOnce() -> NR,
+    {
+        self.path.push(name_fn().into());
+    }
+
+    fn pop_namespace(&mut self) {
+        self.path.pop();
+    }
+
+    fn get_root(&mut self) -> &mut Self::Root {
+        self
+    }
+}
+
+/// Constraints of one part of the step circuit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Part {
+    pub part: &'static str,
+    pub constraints: usize,
+}
+
+/// The step circuit's constraints by part (without Nova's augmentation).
+pub fn breakdown(recipe: &Recipe) -> Result<Vec<Part>> {
+    recipe.validate()?;
+    let circuit = TrainStep::blank(Arc::new(recipe.clone()));
+    let mut cs = CountingCs {
+        path: Vec::new(),
+        counts: BTreeMap::new(),
+        aux: 0,
+    };
+    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
+        .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::from(0u64))))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::Nova(e.to_string()))?;
+    circuit
+        .synthesize(&mut cs.namespace(|| "step"), &z)
+        .map_err(|e| Error::Nova(e.to_string()))?;
+    Ok(PARTS
+        .iter()
+        .map(|&part| Part {
+            part,
+            constraints: cs.counts.get(part).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::Hyper;
+
+    #[test]
+    fn breakdown_adds_up_to_the_step_circuit() {
+        let recipe = Recipe::new(&Hyper::default(), 48, 800).unwrap();
+        let parts = breakdown(&recipe).unwrap();
+        let total: usize = parts.iter().map(|p| p.constraints).sum();
+        assert_eq!(total, crate::ivc::params::step_constraints(&recipe).unwrap());
+        assert!(parts.iter().all(|p| p.constraints > 0), "{parts:?}");
+    }
+}

@@ -1,0 +1,670 @@
+//! Checkpoints and resume on small data: interrupted runs (Ctrl-C's flag, a
+//! SIGKILLed process) resume to the uninterrupted run's weights bit for bit
+//! with a bundle that verifies; corrupt checkpoints are skipped with a
+//! warning; resume refuses other data or another recipe with a message saying
+//! what differs; checkpoints are private files.
+//!
+//! One uninterrupted reference run (checkpoints at steps 3, 6 and 9) is
+//! proved once for the whole file; each test that resumes pays for one
+//! parameter setup and one compression.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use foldtrain::artifact::read_json;
+use foldtrain::commands::{self, DataArgs, ProveArgs, ProveReport, ResumeArgs};
+use foldtrain::commitment::Opening;
+use foldtrain::ivc::checkpoint;
+use foldtrain::model::Model;
+use foldtrain::proof::{ProofBundle, Statement, Verified, Verifier};
+use foldtrain::recipe::Hyper;
+use foldtrain::{train, Error};
+
+/// 45 rows, 36 of which train: batch 8 gives 5 steps per epoch.
+const ROWS: usize = 45;
+const EPOCHS: usize = 2;
+const STEPS: usize = 10;
+
+// ---------------------------------------------------------------- helpers
+
+/// A CSV of `rows` rows and `features` features (deterministic in `seed`),
+/// with both classes.
+fn write_csv(path: &Path, rows: usize, features: usize, seed: u64) {
+    let names = ["a", "b", "c", "d", "e"];
+    let mut text = names[..features].join(",");
+    text.push_str(",label\n");
+    let mut seed = seed;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
+    };
+    for _ in 0..rows {
+        let x: Vec<f64> = (0..features).map(|j| next() * (1 + j) as f64).collect();
+        let y = u8::from(x[0] + 2.0 * x[1] + 0.3 * next() > 0.0);
+        let cells: Vec<String> = x.iter().map(|v| format!("{v:.4}")).collect();
+        text.push_str(&format!("{},{y}\n", cells.join(",")));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn data_args(csv: &Path) -> DataArgs {
+    DataArgs {
+        data: csv.to_path_buf(),
+        train_fraction: 0.8,
+        hyper: Hyper {
+            epochs: EPOCHS,
+            batch: 8,
+            ..Hyper::default()
+        },
+    }
+}
+
+/// The uninterrupted run every resumed run is compared with.
+struct Reference {
+    _dir: tempfile::TempDir,
+    csv: PathBuf,
+    args: DataArgs,
+    report: ProveReport,
+    statement: Statement,
+    model: Model,
+    opening: Opening,
+    /// Holds checkpoints of steps 3, 6 and 9 (every third step; none is
+    /// written after the last step).
+    ckpt_dir: PathBuf,
+}
+
+fn reference() -> &'static Reference {
+    static R: OnceLock<Reference> = OnceLock::new();
+    R.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("small.csv");
+        write_csv(&csv, ROWS, 3, 7);
+        let args = data_args(&csv);
+        let report = commands::prove(&ProveArgs {
+            data: args.clone(),
+            out_dir: Some(dir.path().join("out")),
+            quiet: true,
+            checkpoint_every: Some(3),
+            checkpoint_dir: None,
+            interrupt: None,
+        })
+        .unwrap();
+        assert_eq!(report.steps, STEPS);
+        assert_eq!(report.steps_folded_now, STEPS);
+        let bundle =
+            ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
+        let model: Model = read_json(&report.model_path, Model::KIND).unwrap();
+        let opening: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
+        Reference {
+            ckpt_dir: report.checkpoint_dir.clone(),
+            _dir: dir,
+            csv,
+            args,
+            report,
+            statement: bundle.statement,
+            model,
+            opening,
+        }
+    })
+}
+
+/// Verifies with one verifier for the whole file: every bundle here has the
+/// same recipe, so its parameters are built once.
+fn verify(bundle: &ProofBundle) -> foldtrain::Result<Verified> {
+    static V: OnceLock<Mutex<Verifier>> = OnceLock::new();
+    V.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .verify(bundle)
+}
+
+/// A new folder holding copies of the reference run's checkpoints of `steps`.
+fn folder_with(steps: &[usize], dest: &Path) -> PathBuf {
+    std::fs::create_dir_all(dest).unwrap();
+    for &s in steps {
+        let name = checkpoint::file_name(s);
+        std::fs::copy(reference().ckpt_dir.join(&name), dest.join(&name)).unwrap();
+    }
+    dest.to_path_buf()
+}
+
+fn flip_middle_byte(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn resume_args(dir: &Path, out: &Path) -> ResumeArgs {
+    ResumeArgs {
+        checkpoint_dir: dir.to_path_buf(),
+        data: None,
+        out_dir: Some(out.to_path_buf()),
+        quiet: true,
+        checkpoint_every: None,
+        interrupt: None,
+    }
+}
+
+/// The resumed run's bundle verifies and its weights, bundle statement and
+/// model are the reference run's bit for bit. With `same_salt` (resumed from
+/// the reference run's own checkpoints) the whole statement is identical;
+/// otherwise everything but the commitment is.
+fn assert_matches_reference(report: &ProveReport, same_salt: bool) {
+    let r = reference();
+    assert_eq!(report.steps, STEPS);
+    let bundle = ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
+    let verified = verify(&bundle).expect("the resumed run's bundle verifies");
+    assert_eq!(verified.steps, STEPS);
+    assert_eq!(verified.params_digest, r.statement.params_digest);
+    let st = &bundle.statement;
+    assert_eq!(st.final_weights, r.statement.final_weights);
+    assert_eq!(st.recipe, r.statement.recipe);
+    assert_eq!(st.initial, r.statement.initial);
+    assert_eq!(st.steps, r.statement.steps);
+    assert_eq!(st.params_digest, r.statement.params_digest);
+    if same_salt {
+        assert_eq!(*st, r.statement);
+    }
+    let model: Model = read_json(&report.model_path, Model::KIND).unwrap();
+    assert_eq!(model.weights_fixed, r.model.weights_fixed);
+    assert_eq!(model.bias_fixed, r.model.bias_fixed);
+    assert_eq!(model, r.model);
+    assert_eq!(report.weights, r.report.weights);
+    assert_eq!(report.bias, r.report.bias);
+}
+
+fn refusal(result: foldtrain::Result<ProveReport>) -> Error {
+    match result {
+        Ok(r) => panic!("resume should have been refused, but proved {} steps", r.steps),
+        Err(e) => e,
+    }
+}
+
+// ------------------------------------------------- the reference run itself
+
+#[test]
+fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
+    let r = reference();
+    let loaded = r.args.load().unwrap();
+    let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
+    assert_eq!(r.statement.final_weights, native);
+    verify(&ProofBundle::from_bytes(&std::fs::read(&r.report.bundle_path).unwrap()).unwrap())
+        .unwrap();
+
+    let listed: Vec<usize> = checkpoint::list(&r.ckpt_dir)
+        .unwrap()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(listed, vec![9, 6, 3], "every third step, newest first");
+    for step in [3, 6, 9] {
+        let path = r.ckpt_dir.join(checkpoint::file_name(step));
+        let c = checkpoint::read(&path).unwrap();
+        assert_eq!(c.done, step);
+        assert_eq!(c.recipe, r.statement.recipe);
+        assert_eq!(c.commitment, r.statement.commitment);
+        assert_eq!(c.salt, r.opening.salt);
+        assert_eq!(c.data_path, r.csv);
+        assert_eq!(
+            c.data_digest,
+            checkpoint::data_digest(&loaded.prepared.train_fixed)
+        );
+        let native_after = train::train_steps(
+            &loaded.recipe,
+            &loaded.prepared.train_fixed,
+            &train::Weights::zero(3),
+            0,
+            step,
+        )
+        .unwrap();
+        assert_eq!(c.weights, native_after, "weights after step {step}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&r.ckpt_dir), 0o700, "the checkpoint folder");
+        for entry in std::fs::read_dir(&r.ckpt_dir).unwrap() {
+            let p = entry.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+        assert_eq!(mode(&r.report.opening_path), 0o600, "opening.json");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&r.ckpt_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+// ------------------------------------------------------ resumed runs match
+
+#[test]
+fn resuming_from_step_3_matches_the_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = folder_with(&[3], &tmp.path().join("ckpts"));
+    let report = commands::resume(&resume_args(&dir, &tmp.path().join("out"))).unwrap();
+    assert_eq!(report.steps_folded_now, STEPS - 3);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_matches_reference(&report, true);
+    let opening: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
+    assert_eq!(opening, reference().opening);
+}
+
+#[test]
+fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
+    // The flag is already set: prove stops after its first step, resume
+    // after one more, each with a checkpoint; a last resume finishes.
+    let r = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let out1 = tmp.path().join("out1");
+    let flag = Arc::new(AtomicBool::new(true));
+    let err = commands::prove(&ProveArgs {
+        data: r.args.clone(),
+        out_dir: Some(out1.clone()),
+        quiet: true,
+        checkpoint_every: None,
+        checkpoint_dir: None,
+        interrupt: Some(flag.clone()),
+    })
+    .unwrap_err();
+    let ckpts = out1.join("checkpoints");
+    match &err {
+        Error::Interrupted(m) => {
+            assert!(m.contains(&format!("step 1/{STEPS}")), "{m}");
+            assert!(m.contains("foldtrain resume --checkpoint-dir"), "{m}");
+            assert!(m.contains(&ckpts.display().to_string()), "{m}");
+        }
+        other => panic!("expected Interrupted, got {other}"),
+    }
+    let steps = |d: &Path| -> Vec<usize> {
+        checkpoint::list(d)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
+    };
+    assert_eq!(steps(&ckpts), vec![1]);
+    assert!(!out1.join("proof.bundle").exists());
+    assert!(!out1.join("model.json").exists());
+
+    let out2 = tmp.path().join("out2");
+    let mut args = resume_args(&ckpts, &out2);
+    args.interrupt = Some(flag);
+    match refusal(commands::resume(&args)) {
+        Error::Interrupted(m) => assert!(m.contains(&format!("step 2/{STEPS}")), "{m}"),
+        other => panic!("expected Interrupted, got {other}"),
+    }
+    assert_eq!(steps(&ckpts), vec![2, 1]);
+    assert!(!out2.join("proof.bundle").exists());
+
+    let out3 = tmp.path().join("out3");
+    let mut args = resume_args(&ckpts, &out3);
+    args.interrupt = Some(Arc::new(AtomicBool::new(false)));
+    let report = commands::resume(&args).unwrap();
+    assert_eq!(report.steps_folded_now, STEPS - 2);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    // A fresh salt: another commitment, the same weights.
+    assert_matches_reference(&report, false);
+    let first: Opening = read_json(&out1.join("opening.json"), Opening::KIND).unwrap();
+    let last: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
+    assert_eq!(first, last, "the resumed run opens the original commitment");
+    assert_ne!(first.commitment, r.opening.commitment);
+    assert_eq!(report.commitment, first.commitment);
+    let bundle = ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
+    assert_eq!(bundle.statement.commitment, first.commitment);
+}
+
+// ------------------------------------------------------ corrupt checkpoints
+
+#[test]
+fn a_corrupt_newest_checkpoint_is_skipped_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = folder_with(&[6, 9], &tmp.path().join("ckpts"));
+    flip_middle_byte(&dir.join(checkpoint::file_name(9)));
+    let report = commands::resume(&resume_args(&dir, &tmp.path().join("out"))).unwrap();
+    assert_eq!(report.steps_folded_now, STEPS - 6, "resumed from step 6");
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let w = &report.warnings[0];
+    assert!(w.contains(&checkpoint::file_name(9)), "{w}");
+    assert!(w.contains("digest"), "{w}");
+    assert_matches_reference(&report, true);
+}
+
+#[test]
+fn truncated_empty_and_foreign_newest_checkpoints_are_skipped() {
+    // What resume reads first (no proving needed to check the choice).
+    let tmp = tempfile::tempdir().unwrap();
+    let valid = std::fs::read(reference().ckpt_dir.join(checkpoint::file_name(9))).unwrap();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated to half", valid[..valid.len() / 2].to_vec()),
+        ("truncated by one byte", valid[..valid.len() - 1].to_vec()),
+        ("truncated inside the header", valid[..30].to_vec()),
+        ("empty", Vec::new()),
+        ("a CSV", b"a,b,c,label\n1,2,3,0\n".to_vec()),
+        ("one byte longer", [valid.as_slice(), &[0]].concat()),
+    ];
+    for (i, (what, bytes)) in cases.into_iter().enumerate() {
+        let dir = folder_with(&[6], &tmp.path().join(format!("c{i}")));
+        std::fs::write(dir.join(checkpoint::file_name(9)), bytes).unwrap();
+        let (ckpt, path, warnings) = checkpoint::newest_valid(&dir).unwrap();
+        assert_eq!(ckpt.done, 6, "{what}");
+        assert_eq!(path, dir.join(checkpoint::file_name(6)), "{what}");
+        assert_eq!(warnings.len(), 1, "{what}: {warnings:?}");
+        assert!(
+            warnings[0].contains(&checkpoint::file_name(9)),
+            "{what}: {warnings:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- refusals
+
+fn assert_checkpoint_error(e: &Error, needles: &[&str]) {
+    assert!(matches!(e, Error::Checkpoint(_)), "expected a checkpoint error, got {e:?}");
+    let m = e.to_string();
+    for n in needles {
+        assert!(m.contains(n), "the message should mention {n:?}: {m}");
+    }
+}
+
+#[test]
+fn resume_refuses_other_rows_given_with_data() {
+    let r = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("other.csv");
+    write_csv(&other, ROWS, 3, 99); // the same shape, other values
+    let out = tmp.path().join("out");
+    let mut args = resume_args(&r.ckpt_dir, &out);
+    args.data = Some(other.clone());
+    let e = refusal(commands::resume(&args));
+    assert_checkpoint_error(
+        &e,
+        &[
+            "other data",
+            "training rows differ",
+            &other.display().to_string(),
+            &checkpoint::file_name(9),
+        ],
+    );
+    assert!(!out.exists(), "a refused resume writes nothing");
+}
+
+#[test]
+fn resume_refuses_a_csv_with_other_rows_or_features() {
+    let r = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let more_rows = tmp.path().join("more_rows.csv");
+    write_csv(&more_rows, 50, 3, 7); // 40 training rows
+    let more_features = tmp.path().join("more_features.csv");
+    write_csv(&more_features, ROWS, 4, 7);
+    for (csv, shape) in [(&more_rows, "40 x 3"), (&more_features, "36 x 4")] {
+        let mut args = resume_args(&r.ckpt_dir, &tmp.path().join("out"));
+        args.data = Some(csv.clone());
+        let e = refusal(commands::resume(&args));
+        assert_checkpoint_error(
+            &e,
+            &[
+                "another recipe",
+                "36 rows x 3 features in the checkpoint",
+                shape,
+                &csv.display().to_string(),
+            ],
+        );
+    }
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn resume_refuses_empty_missing_and_all_corrupt_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let e = refusal(commands::resume(&resume_args(&empty, &out)));
+    assert_checkpoint_error(
+        &e,
+        &["no checkpoint files", &empty.display().to_string(), "prove"],
+    );
+
+    // Only a temp file a killed run left: still no checkpoint.
+    let temp_only = tmp.path().join("temp_only");
+    std::fs::create_dir(&temp_only).unwrap();
+    std::fs::write(temp_only.join(".foldtrain-abc123.tmp"), b"partial").unwrap();
+    let e = refusal(commands::resume(&resume_args(&temp_only, &out)));
+    assert_checkpoint_error(&e, &["no checkpoint files"]);
+
+    let missing = tmp.path().join("missing");
+    let e = refusal(commands::resume(&resume_args(&missing, &out)));
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(m.contains(&missing.display().to_string()), "{m}");
+    assert!(m.contains("No such file"), "{m}");
+
+    let valid = std::fs::read(reference().ckpt_dir.join(checkpoint::file_name(3))).unwrap();
+    let corrupt_cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "flipped",
+            {
+                let mut b = valid.clone();
+                let mid = b.len() / 2;
+                b[mid] ^= 1;
+                b
+            },
+            "digest",
+        ),
+        ("truncated", valid[..valid.len() / 3].to_vec(), "digest"),
+        ("empty", Vec::new(), "magic"),
+    ];
+    for (what, bytes, why) in corrupt_cases {
+        let dir = tmp.path().join(format!("only_{what}"));
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join(checkpoint::file_name(3)), bytes).unwrap();
+        let e = refusal(commands::resume(&resume_args(&dir, &out)));
+        assert_checkpoint_error(
+            &e,
+            &[
+                "no valid checkpoint",
+                &dir.display().to_string(),
+                &checkpoint::file_name(3),
+                why,
+            ],
+        );
+    }
+    assert!(!out.exists(), "a refused resume writes nothing");
+}
+
+// -------------------------------------------------------- the real binary
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn foldtrain(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
+        .args(args)
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn the_resume_command_refuses_with_exit_2_and_a_message() {
+    let r = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = tmp.path().join("out");
+    let o = foldtrain(&["resume", "--checkpoint-dir", &s(&empty), "--out", &s(&out)]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.starts_with("error:"), "{}", o.stderr);
+    assert!(o.stderr.contains("no checkpoint files"), "{}", o.stderr);
+    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
+
+    let other = tmp.path().join("other.csv");
+    write_csv(&other, ROWS, 3, 99);
+    let o = foldtrain(&[
+        "resume",
+        "--checkpoint-dir",
+        &s(&r.ckpt_dir),
+        "--data",
+        &s(&other),
+        "--out",
+        &s(&out),
+    ]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.starts_with("error:"), "{}", o.stderr);
+    assert!(o.stderr.contains("training rows differ"), "{}", o.stderr);
+    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
+    assert!(o.stdout.trim().is_empty(), "{}", o.stdout);
+    assert!(!out.exists(), "a refused resume writes nothing");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::ExitStatusExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("killed.csv");
+    write_csv(&csv, ROWS, 3, 11);
+    let out = tmp.path().join("out");
+    let ckpts = out.join("checkpoints");
+    let stderr_path = tmp.path().join("prove.stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
+        .args(["prove", "--data", &s(&csv), "--epochs", &EPOCHS.to_string()])
+        .args(["--batch", "8", "--checkpoint-every", "1", "--quiet"])
+        .args(["--out", &s(&out)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "prove exited ({status}) before any checkpoint appeared: {}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        }
+        if checkpoint::list(&ckpts).is_ok_and(|l| !l.is_empty()) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no checkpoint after five minutes");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no handler runs, nothing is cleaned up
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "prove was killed, not finished");
+
+    // What the killed run left: complete checkpoints (a torn one would be a
+    // temp file, which resume does not list), its opening, nothing else.
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&ckpts), 0o700);
+    let listed = checkpoint::list(&ckpts).unwrap();
+    let mut newest = 0;
+    for entry in std::fs::read_dir(&ckpts).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(mode(&p), 0o600, "{name}");
+        if name.starts_with("checkpoint-") && name.ends_with(".ckpt") {
+            let c = checkpoint::read(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!((1..STEPS).contains(&c.done), "{name}: {}", c.done);
+            assert_eq!(p, ckpts.join(checkpoint::file_name(c.done)));
+            assert!(listed.iter().any(|(_, l)| *l == p), "{name} not listed");
+            newest = newest.max(c.done);
+        } else {
+            assert!(
+                name.starts_with(".foldtrain-") && name.ends_with(".tmp"),
+                "unexpected file {name} in the checkpoint folder"
+            );
+            assert!(
+                !listed.iter().any(|(_, l)| *l == p),
+                "temp file {name} listed"
+            );
+        }
+    }
+    assert!(newest >= 1 && listed.len() <= checkpoint::KEEP, "{listed:?}");
+    let opening: Opening = read_json(&out.join("opening.json"), Opening::KIND).unwrap();
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "opening.json"
+                || name == "checkpoints"
+                || (name.starts_with(".foldtrain-") && name.ends_with(".tmp")),
+            "unexpected {name} in the output folder of a prove killed at step {newest}/{STEPS}"
+        );
+    }
+
+    let out2 = tmp.path().join("out2");
+    let o = foldtrain(&[
+        "resume",
+        "--checkpoint-dir",
+        &s(&ckpts),
+        "--out",
+        &s(&out2),
+        "--quiet",
+        "--json",
+    ]);
+    assert_eq!(o.code, 0, "resume failed:\n{}\n{}", o.stdout, o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(report["steps"], STEPS);
+    assert_eq!(report["steps_folded_now"], STEPS - newest);
+    assert_eq!(report["warnings"], serde_json::json!([]));
+
+    let bundle_path = out2.join("proof.bundle");
+    let o = foldtrain(&["verify", &s(&bundle_path)]);
+    assert_eq!(o.code, 0, "verify:\n{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.starts_with("accepted"), "{}", o.stdout);
+
+    // The same weights as an uninterrupted run: the native trainer (what an
+    // uninterrupted prove proves, see the reference test) and `train`.
+    let loaded = data_args(&csv).load().unwrap();
+    let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
+    let model: Model = read_json(&out2.join("model.json"), Model::KIND).unwrap();
+    assert_eq!(model.fixed_weights(), native);
+    let bundle = ProofBundle::from_bytes(&std::fs::read(&bundle_path).unwrap()).unwrap();
+    assert_eq!(bundle.statement.final_weights, native);
+    assert_eq!(bundle.statement.commitment, opening.commitment);
+    let resumed_opening: Opening = read_json(&out2.join("opening.json"), Opening::KIND).unwrap();
+    assert_eq!(resumed_opening, opening);
+    let o = foldtrain(&[
+        "train",
+        "--data",
+        &s(&csv),
+        "--epochs",
+        &EPOCHS.to_string(),
+        "--batch",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let trained: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(trained["weights"], serde_json::json!(model.weights));
+    assert_eq!(trained["bias"], serde_json::json!(model.bias));
+    assert_eq!(report["weights"], trained["weights"]);
+}
