@@ -96,7 +96,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
         &weights,
     );
     let float = train::train_float(recipe, &p.train, &p.normalizer);
-    let f = recipe.format.frac_bits;
+    let f = recipe.format.feature_frac_bits;
     let test_fixed = FixedDataset::quantize(&p.test, &p.normalizer, &recipe.format);
     if let Some(path) = out {
         artifact::write_json(path, &model, Visibility::Public)?;
@@ -338,6 +338,7 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
             epochs: ckpt.recipe.epochs,
             learning_rate: ckpt.recipe.learning_rate,
             batch: ckpt.recipe.batch,
+            batches_per_step: Some(ckpt.recipe.batches_per_step),
             sigmoid: ckpt.recipe.sigmoid,
             format: ckpt.recipe.format,
         },
@@ -696,24 +697,29 @@ pub struct AuditReport {
 impl AuditReport {
     /// True when everything that was checked holds.
     pub fn passed(&self) -> bool {
-        self.verified && self.commitment_opened != Some(false) && self.weights_reproduced != Some(false)
+        self.verified
+            && self.commitment_opened != Some(false)
+            && self.weights_reproduced != Some(false)
     }
 }
 
 /// sha256 of fixed-point weights then bias, as i64 little-endian.
 pub fn weights_sha256(w: &train::Weights) -> String {
-    let bytes: Vec<u8> = w
-        .w
-        .iter()
-        .chain(std::iter::once(&w.b))
-        .flat_map(|v| v.to_le_bytes())
-        .collect();
+    let bytes: Vec<u8> =
+        w.w.iter()
+            .chain(std::iter::once(&w.b))
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
     artifact::sha256_hex(&bytes)
 }
 
 /// Verifies a bundle and reports its provenance; given the data and the
 /// opening, also opens the commitment and replays training natively.
-pub fn audit(bundle_path: &Path, data: Option<&Path>, opening: Option<&Path>) -> Result<AuditReport> {
+pub fn audit(
+    bundle_path: &Path,
+    data: Option<&Path>,
+    opening: Option<&Path>,
+) -> Result<AuditReport> {
     let bundle = read_bundle(bundle_path)?.map_err(|r| crate::Error::artifact(bundle_path, r))?;
     let st = bundle.statement.clone();
     let (verified, reason, verify_s) = match crate::proof::verify(&bundle) {
@@ -754,6 +760,7 @@ pub fn audit(bundle_path: &Path, data: Option<&Path>, opening: Option<&Path>) ->
             epochs: st.recipe.epochs,
             learning_rate: st.recipe.learning_rate,
             batch: st.recipe.batch,
+            batches_per_step: Some(st.recipe.batches_per_step),
             sigmoid: st.recipe.sigmoid,
             format: st.recipe.format,
         },

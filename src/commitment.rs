@@ -1,20 +1,28 @@
 //! The dataset commitment: a Poseidon hash chain over the quantized training
-//! rows, in order, sealed with a secret random salt.
+//! rows, in order, in blocks of [`BLOCK_ROWS`] rows, sealed with a secret
+//! random salt and the row count.
 //!
 //! ```text
 //! h_0     = 0
-//! h_{i+1} = Poseidon_row(h_i, pack(label_i, x_i0 + H, ..., x_i(d-1) + H))
-//! C       = Poseidon_seal(salt, h_n)
+//! h_{k+1} = Poseidon_block(h_k, pack(bits of rows 8k .. 8k+7))
+//! C       = Poseidon_seal(salt, h_m, n)
 //! ```
 //!
-//! `H = 2^(F+cx)` shifts each feature into `[0, 2^(F+cx+1))`; the label is one
-//! bit. Values are packed into field elements of at most [`PACK_BITS`] bits,
-//! so packing is injective (the circuit range-checks every value before it
-//! packs). The sponge is nova-snark's Poseidon (width 8 + 1, standard
-//! strength), the same constants the circuit uses, and each hash has its own
-//! domain separator. The salt (a uniformly random field element, about 254
-//! bits, from the OS RNG) makes the commitment hiding: without it nobody can
-//! test a guessed dataset against `C`.
+//! Each row contributes its label bit, then each feature shifted by
+//! `H = 2^(Fx+cx)` into `[0, 2^(Fx+cx+1))` as `Fx + cx + 1` bits. A block's
+//! bits are concatenated and cut into field elements of [`PACK_BITS`] bits,
+//! so packing is injective (the circuit range-checks every value by these
+//! very bits). The last block is padded with zero rows (all features 0, label
+//! 0); the row count in the seal tells the padding apart. Blocks of eight rows
+//! fill one permutation of a width-24 Poseidon sponge at the default format
+//! and 48 features (the whole hash costs about two constraints per feature),
+//! and every batch size that is a multiple of eight starts on a block
+//! boundary, so one commitment serves any such batch size. The sponge is
+//! nova-snark's Poseidon (width 24 + 1, standard strength), with the same
+//! constants in the circuit, and each hash has its own domain separator. The
+//! salt (a uniformly random field element, about 254 bits, from the OS RNG)
+//! makes the commitment hiding: without it nobody can test a guessed dataset
+//! against `C`.
 
 use std::sync::OnceLock;
 
@@ -23,24 +31,26 @@ use nova_snark::frontend::gadgets::poseidon::{
     IOPattern, PoseidonConstants, Simplex, Sponge, SpongeAPI, SpongeOp, SpongeTrait, Strength,
 };
 use serde::{Deserialize, Serialize};
-use typenum::U8;
+use typenum::U24;
 
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Scalar};
 
 /// Bits packed into one field element. Pallas's scalar field has
-/// `p > 2^253`, so a sum of values below `2^252` never wraps.
-pub const PACK_BITS: u32 = 252;
-/// Sponge domain separator of a row hash.
-pub const ROW_DOMAIN: u32 = 0x726f_7731; // "row1"
-/// Sponge domain separator of the seal `Poseidon(salt, h_n)`.
+/// `p > 2^253`, so a sum of bits below `2^252` never wraps.
+pub const PACK_BITS: usize = 252;
+/// Rows hashed together; batch sizes must be multiples of it.
+pub const BLOCK_ROWS: usize = 8;
+/// Sponge domain separator of a block hash.
+pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
+/// Sponge domain separator of the seal `Poseidon(salt, h_m, n)`.
 pub const SEAL_DOMAIN: u32 = 0x7365_616c; // "seal"
 
-/// The width of the sponge: rate 8 holds the previous hash and up to seven
-/// packed elements (about 80 features at the default format) in one
+/// The width of the sponge: rate 24 holds the previous hash and a block's
+/// packed elements (16 at the default format and 48 features) in one
 /// permutation.
-pub type HashArity = U8;
+pub type HashArity = U24;
 
 /// Poseidon constants shared by the native hash and the circuit, computed once.
 pub fn poseidon_constants() -> &'static PoseidonConstants<Scalar, HashArity> {
@@ -48,55 +58,27 @@ pub fn poseidon_constants() -> &'static PoseidonConstants<Scalar, HashArity> {
     CONSTANTS.get_or_init(|| Sponge::<Scalar, HashArity>::api_constants(Strength::Standard))
 }
 
-/// Which packed element each value of a row goes to, in order. Value 0 is the
-/// label (1 bit); value `1 + j` is feature `j` (`feature_bits` bits).
-pub fn pack_layout(features: usize, feature_bits: u32) -> Vec<Vec<usize>> {
-    let mut layout: Vec<Vec<usize>> = Vec::new();
-    let mut current = vec![0];
-    let mut used = 1;
-    for j in 0..features {
-        if used + feature_bits > PACK_BITS {
-            layout.push(std::mem::take(&mut current));
-            used = 0;
-        }
-        current.push(1 + j);
-        used += feature_bits;
-    }
-    layout.push(current);
-    layout
-}
-
-/// Bit width of value `v` in a row (see [`pack_layout`]).
-pub fn value_bits(v: usize, feature_bits: u32) -> u32 {
-    if v == 0 {
-        1
-    } else {
-        feature_bits
-    }
-}
-
-/// The non-negative integers that a row packs: label, then shifted features.
-pub fn row_values(row: &[i64], label: u8, format: &FixedFormat) -> Vec<u64> {
+/// The bits a row contributes to its block: the label, then each shifted
+/// feature, least significant bit first.
+pub fn row_bits(row: &[i64], label: u8, format: &FixedFormat) -> Vec<bool> {
     let shift = format.feature_half_range();
-    std::iter::once(u64::from(label))
-        .chain(row.iter().map(|&x| (x + shift) as u64))
-        .collect()
+    let k = format.feature_bits();
+    let mut bits = vec![label == 1];
+    for &x in row {
+        let u = (x + shift) as u64;
+        bits.extend((0..k).map(|i| (u >> i) & 1 == 1));
+    }
+    bits
 }
 
-/// Packs a row into field elements (native twin of the circuit's packing).
-pub fn pack_row(row: &[i64], label: u8, format: &FixedFormat) -> Vec<Scalar> {
-    let values = row_values(row, label, format);
-    let bits = format.feature_bits();
-    pack_layout(row.len(), bits)
-        .iter()
-        .map(|element| {
-            let mut acc = Scalar::ZERO;
-            let mut coeff = Scalar::ONE;
-            for &v in element {
-                acc += coeff * Scalar::from(values[v]);
-                coeff *= Scalar::from(2u64).pow_vartime([u64::from(value_bits(v, bits))]);
-            }
-            acc
+/// Cuts a bit string into field elements of [`PACK_BITS`] bits, least
+/// significant first (native twin of the circuit's packing).
+pub fn pack_bits(bits: &[bool]) -> Vec<Scalar> {
+    bits.chunks(PACK_BITS)
+        .map(|chunk| {
+            chunk.iter().rev().fold(Scalar::ZERO, |acc, &b| {
+                acc.double() + if b { Scalar::ONE } else { Scalar::ZERO }
+            })
         })
         .collect()
 }
@@ -118,24 +100,42 @@ pub fn poseidon(domain: u32, inputs: &[Scalar]) -> Scalar {
     out[0]
 }
 
-/// `h_{i+1}` from `h_i` and the row.
-pub fn hash_row(prev: Scalar, row: &[i64], label: u8, format: &FixedFormat) -> Scalar {
-    let mut inputs = vec![prev];
-    inputs.extend(pack_row(row, label, format));
-    poseidon(ROW_DOMAIN, &inputs)
-}
-
-/// `h_n`: the chain over every row of `data`.
-pub fn chain(data: &FixedDataset, format: &FixedFormat) -> Scalar {
-    data.rows
+/// `h_{k+1}` from `h_k` and a block of exactly [`BLOCK_ROWS`] rows.
+pub fn hash_block(prev: Scalar, rows: &[Vec<i64>], labels: &[u8], format: &FixedFormat) -> Scalar {
+    let bits: Vec<bool> = rows
         .iter()
-        .zip(&data.labels)
-        .fold(Scalar::ZERO, |h, (row, &y)| hash_row(h, row, y, format))
+        .zip(labels)
+        .flat_map(|(row, &y)| row_bits(row, y, format))
+        .collect();
+    let mut inputs = vec![prev];
+    inputs.extend(pack_bits(&bits));
+    poseidon(BLOCK_DOMAIN, &inputs)
 }
 
-/// `C = Poseidon_seal(salt, h_n)`.
-pub fn seal(salt: &Salt, chain_hash: Scalar) -> Commitment {
-    Commitment(poseidon(SEAL_DOMAIN, &[salt.0, chain_hash]))
+/// `data`'s rows padded with zero rows to a whole number of blocks.
+pub fn padded_blocks(data: &FixedDataset) -> (Vec<Vec<i64>>, Vec<u8>) {
+    let mut rows = data.rows.clone();
+    let mut labels = data.labels.clone();
+    let total = data.len().div_ceil(BLOCK_ROWS) * BLOCK_ROWS;
+    rows.resize(total, vec![0; data.features()]);
+    labels.resize(total, 0);
+    (rows, labels)
+}
+
+/// `h_m`: the chain over every block of `data`.
+pub fn chain(data: &FixedDataset, format: &FixedFormat) -> Scalar {
+    let (rows, labels) = padded_blocks(data);
+    rows.chunks(BLOCK_ROWS)
+        .zip(labels.chunks(BLOCK_ROWS))
+        .fold(Scalar::ZERO, |h, (r, y)| hash_block(h, r, y, format))
+}
+
+/// `C = Poseidon_seal(salt, h_m, n)`.
+pub fn seal(salt: &Salt, chain_hash: Scalar, rows: usize) -> Commitment {
+    Commitment(poseidon(
+        SEAL_DOMAIN,
+        &[salt.0, chain_hash, Scalar::from(rows as u64)],
+    ))
 }
 
 /// The public dataset commitment.
@@ -258,7 +258,7 @@ impl Opening {
         Opening {
             kind: Self::KIND.into(),
             version: crate::recipe::FORMAT_VERSION,
-            commitment: seal(&salt, h),
+            commitment: seal(&salt, h, data.len()),
             salt,
             chain_hash: scalar_to_hex(&h),
             rows: data.len(),
@@ -279,7 +279,7 @@ impl Opening {
                     .into(),
             ));
         }
-        if seal(&self.salt, h) != self.commitment {
+        if seal(&self.salt, h, data.len()) != self.commitment {
             return Err(Error::Rejected(
                 "the opening's salt does not seal the chain to its commitment".into(),
             ));
@@ -294,36 +294,44 @@ mod tests {
 
     fn data() -> FixedDataset {
         FixedDataset {
-            rows: vec![vec![1, -2, 3], vec![0, 5, -6], vec![7, 8, 9]],
-            labels: vec![0, 1, 1],
+            rows: (0..11).map(|i| vec![i, -2 * i, 3]).collect(),
+            labels: (0..11).map(|i| (i % 2) as u8).collect(),
         }
+    }
+
+    fn commit(d: &FixedDataset, salt: u64) -> Commitment {
+        let fmt = FixedFormat::default();
+        seal(&Salt(Scalar::from(salt)), chain(d, &fmt), d.len())
     }
 
     #[test]
     fn commitment_changes_with_every_input() {
-        let fmt = FixedFormat::default();
-        let salt = Salt(Scalar::from(42u64));
-        let base = seal(&salt, chain(&data(), &fmt));
+        let base = commit(&data(), 42);
         let mut changed = Vec::new();
         let mut d = data();
         d.rows[1][2] += 1;
-        changed.push(seal(&salt, chain(&d, &fmt)));
+        changed.push(commit(&d, 42));
         let mut d = data();
         d.labels[0] = 1;
-        changed.push(seal(&salt, chain(&d, &fmt)));
+        changed.push(commit(&d, 42));
         let mut d = data();
         d.rows.swap(0, 2);
         d.labels.swap(0, 2);
-        changed.push(seal(&salt, chain(&d, &fmt)));
+        changed.push(commit(&d, 42));
         let mut d = data();
         d.rows.pop();
         d.labels.pop();
-        changed.push(seal(&salt, chain(&d, &fmt)));
-        changed.push(seal(&Salt(Scalar::from(43u64)), chain(&data(), &fmt)));
+        changed.push(commit(&d, 42));
+        // An explicit zero row where padding was: the row count tells them apart.
+        let mut d = data();
+        d.rows.push(vec![0, 0, 0]);
+        d.labels.push(0);
+        changed.push(commit(&d, 42));
+        changed.push(commit(&data(), 43));
         for c in changed {
             assert_ne!(c, base);
         }
-        assert_eq!(base, seal(&salt, chain(&data(), &fmt)));
+        assert_eq!(base, commit(&data(), 42));
     }
 
     #[test]
@@ -343,19 +351,17 @@ mod tests {
     }
 
     #[test]
-    fn packing_layout_fits_and_is_injective() {
+    fn packing_is_injective_at_the_range_ends() {
         let fmt = FixedFormat::default();
-        let layout = pack_layout(48, fmt.feature_bits());
-        for e in &layout {
-            let bits: u32 = e.iter().map(|&v| value_bits(v, fmt.feature_bits())).sum();
-            assert!(bits <= PACK_BITS);
-        }
-        let all: Vec<usize> = layout.concat();
-        assert_eq!(all, (0..49).collect::<Vec<_>>());
         let half = fmt.feature_half_range();
-        let a = pack_row(&[-half, half - 1], 1, &fmt);
-        let b = pack_row(&[-half, half - 2], 1, &fmt);
+        let a = pack_bits(&row_bits(&[-half, half - 1], 1, &fmt));
+        let b = pack_bits(&row_bits(&[-half, half - 2], 1, &fmt));
         assert_ne!(a, b);
+        let bits = row_bits(&vec![half - 1; 48], 1, &fmt);
+        assert_eq!(bits.len(), 1 + 48 * fmt.feature_bits() as usize);
+        // A block of 48-feature rows fits one permutation with the chain value.
+        let block: Vec<bool> = (0..BLOCK_ROWS).flat_map(|_| bits.clone()).collect();
+        assert!(pack_bits(&block).len() < 24);
     }
 
     #[test]

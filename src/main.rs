@@ -159,18 +159,25 @@ struct DataFlags {
     /// Learning rate.
     #[arg(long, default_value_t = 0.1)]
     lr: f64,
-    /// Mini-batch size.
+    /// Mini-batch size (a multiple of 8).
     #[arg(long, default_value_t = 32)]
     batch: usize,
+    /// Mini-batches folded per Nova step; must divide the batches of an
+    /// epoch (default: the largest divisor keeping a step within 256 rows).
+    #[arg(long, value_name = "K")]
+    batches_per_step: Option<usize>,
     /// Share of rows, in file order, that train; the rest test.
     #[arg(long, default_value_t = commands::DEFAULT_TRAIN_FRACTION)]
     train_fraction: f64,
     /// Sigmoid approximation: hard4 (slope 1/4, default) or clip3 (zkPoT's).
     #[arg(long, default_value = "hard4", value_parser = parse_sigmoid)]
     sigmoid: Sigmoid,
-    /// Fractional bits of the fixed-point format.
+    /// Fractional bits of weights (the fixed-point scale 2^F).
     #[arg(long, default_value_t = FixedFormat::default().frac_bits)]
     frac_bits: u32,
+    /// Fractional bits of features (their scale 2^Fx, at most --frac-bits).
+    #[arg(long, default_value_t = FixedFormat::default().feature_frac_bits)]
+    feature_frac_bits: u32,
 }
 
 fn parse_sigmoid(s: &str) -> Result<Sigmoid, String> {
@@ -189,9 +196,11 @@ impl DataFlags {
                 epochs: self.epochs,
                 learning_rate: self.lr,
                 batch: self.batch,
+                batches_per_step: self.batches_per_step,
                 sigmoid: self.sigmoid,
                 format: FixedFormat {
                     frac_bits: self.frac_bits,
+                    feature_frac_bits: self.feature_frac_bits,
                     ..FixedFormat::default()
                 },
             },

@@ -93,11 +93,14 @@ impl Model {
             });
         }
         let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
-        accuracy_fixed(&self.fixed_weights(), &fixed, self.recipe.format.frac_bits).ok_or_else(
-            || Error::Dataset {
-                path: data.path.clone(),
-                reason: "no rows to evaluate".into(),
-            },
+        accuracy_fixed(
+            &self.fixed_weights(),
+            &fixed,
+            self.recipe.format.feature_frac_bits,
         )
+        .ok_or_else(|| Error::Dataset {
+            path: data.path.clone(),
+            reason: "no rows to evaluate".into(),
+        })
     }
 }

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::commitment::BLOCK_ROWS;
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Sigmoid};
 
@@ -14,13 +15,19 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).
 pub const MAX_FEATURES: usize = 1024;
-/// Largest batch: the step circuit holds one batch.
+/// Largest batch.
 pub const MAX_BATCH: usize = 4096;
-/// Cap on `batch * (features + 1)`: the step circuit costs roughly 30
-/// constraints per batch cell, so this keeps one step near a million
-/// constraints and public parameters within a few GiB. A statement from an
-/// untrusted bundle is checked against it before any parameters are built.
+/// Cap on `rows per folded step * (features + 1)`: the step circuit costs
+/// roughly 15 constraints per cell, so this keeps one step below about half a
+/// million constraints and public parameters within a few GiB. A statement
+/// from an untrusted bundle is checked against it before any parameters are
+/// built.
 pub const MAX_BATCH_CELLS: usize = 32_768;
+/// Most rows folded in one Nova step when the batches per step are chosen
+/// automatically: enough that Nova's fixed cost per step (about 21,700
+/// constraints) is small beside the training work, few enough that one step
+/// stays near 2^18 constraints.
+pub const AUTO_ROWS_PER_STEP: usize = 256;
 /// Most epochs.
 pub const MAX_EPOCHS: usize = 10_000;
 /// Most training rows (also bounds the hash chain's row counter).
@@ -37,8 +44,11 @@ pub struct Recipe {
     pub features: usize,
     /// Number of training rows `n`.
     pub rows: usize,
-    /// Batch size `B`.
+    /// Batch size `B` (a multiple of [`BLOCK_ROWS`]).
     pub batch: usize,
+    /// Mini-batches folded in one Nova step, `K`; divides the batches per
+    /// epoch.
+    pub batches_per_step: usize,
     /// Epochs `E`.
     pub epochs: usize,
     /// Learning rate, as given (the circuit uses [`Recipe::eta_full`] and
@@ -56,6 +66,9 @@ pub struct Hyper {
     pub epochs: usize,
     pub learning_rate: f64,
     pub batch: usize,
+    /// `None`: the largest divisor of the batches per epoch that keeps a
+    /// folded step within [`AUTO_ROWS_PER_STEP`] rows.
+    pub batches_per_step: Option<usize>,
     pub sigmoid: Sigmoid,
     pub format: FixedFormat,
 }
@@ -66,6 +79,7 @@ impl Default for Hyper {
             epochs: 10,
             learning_rate: 0.1,
             batch: 32,
+            batches_per_step: None,
             sigmoid: Sigmoid::Hard4,
             format: FixedFormat::default(),
         }
@@ -75,18 +89,34 @@ impl Default for Hyper {
 impl Recipe {
     /// Builds and validates a recipe for a dataset of `features` x `rows`.
     pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {
-        let recipe = Recipe {
+        let mut recipe = Recipe {
             version: FORMAT_VERSION,
             features,
             rows,
             batch: hyper.batch,
+            batches_per_step: hyper.batches_per_step.unwrap_or(1),
             epochs: hyper.epochs,
             learning_rate: hyper.learning_rate,
             format: hyper.format,
             sigmoid: hyper.sigmoid,
         };
+        if hyper.batches_per_step.is_none() && recipe.batch > 0 && recipe.batch <= recipe.rows {
+            recipe.batches_per_step = recipe.auto_batches_per_step();
+        }
         recipe.validate()?;
         Ok(recipe)
+    }
+
+    /// The largest divisor `K` of the batches per epoch with
+    /// `K * B <= AUTO_ROWS_PER_STEP` and within [`MAX_BATCH_CELLS`].
+    fn auto_batches_per_step(&self) -> usize {
+        let per_epoch = self.batches_per_epoch();
+        (1..=per_epoch)
+            .filter(|k| per_epoch.is_multiple_of(*k))
+            .filter(|k| k * self.batch <= AUTO_ROWS_PER_STEP.max(self.batch))
+            .filter(|k| k * self.batch * (self.features + 1) <= MAX_BATCH_CELLS)
+            .max()
+            .unwrap_or(1)
     }
 
     /// Checks every field against the declared limits. Called on recipes read
@@ -118,16 +148,33 @@ impl Recipe {
                 self.batch
             ));
         }
+        if !self.batch.is_multiple_of(BLOCK_ROWS) {
+            return bad(format!(
+                "batch size must be a multiple of {BLOCK_ROWS} (rows are committed in blocks of {BLOCK_ROWS}), got {}",
+                self.batch
+            ));
+        }
         if self.batch > self.rows {
             return bad(format!(
                 "batch size {} is larger than the {} training rows; use --batch {} or less",
                 self.batch, self.rows, self.rows
             ));
         }
-        if self.batch * (self.features + 1) > MAX_BATCH_CELLS {
+        if self.batches_per_step == 0
+            || !self
+                .batches_per_epoch()
+                .is_multiple_of(self.batches_per_step)
+        {
             return bad(format!(
-                "batch x (features + 1) = {} exceeds {MAX_BATCH_CELLS}; use a smaller --batch",
-                self.batch * (self.features + 1)
+                "batches per step must divide the {} batches of an epoch, got {}",
+                self.batches_per_epoch(),
+                self.batches_per_step
+            ));
+        }
+        let cells = self.batches_per_step * self.batch * (self.features + 1);
+        if cells > MAX_BATCH_CELLS {
+            return bad(format!(
+                "batches per step x batch x (features + 1) = {cells} exceeds {MAX_BATCH_CELLS}; use a smaller --batch or --batches-per-step"
             ));
         }
         if !(1..=MAX_EPOCHS).contains(&self.epochs) {
@@ -152,16 +199,26 @@ impl Recipe {
     }
 
     /// Batches per epoch, `ceil(n / B)`.
-    pub fn steps_per_epoch(&self) -> usize {
+    pub fn batches_per_epoch(&self) -> usize {
         self.rows.div_ceil(self.batch)
     }
 
     /// Rows in the last batch of an epoch (`B` when `B` divides `n`).
     pub fn last_batch_rows(&self) -> usize {
-        self.rows - (self.steps_per_epoch() - 1) * self.batch
+        self.rows - (self.batches_per_epoch() - 1) * self.batch
     }
 
-    /// Total gradient steps, each one folded Nova step.
+    /// Gradient steps (mini-batches) of the whole run.
+    pub fn total_batches(&self) -> usize {
+        self.batches_per_epoch() * self.epochs
+    }
+
+    /// Folded Nova steps, each `batches_per_step` mini-batches.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.batches_per_epoch() / self.batches_per_step
+    }
+
+    /// Folded Nova steps of the whole run.
     pub fn total_steps(&self) -> usize {
         self.steps_per_epoch() * self.epochs
     }
@@ -194,12 +251,29 @@ mod tests {
     #[test]
     fn derived_counts() {
         let r = recipe();
-        assert_eq!(r.steps_per_epoch(), 25);
+        assert_eq!(r.batches_per_epoch(), 25);
+        assert_eq!(
+            r.batches_per_step, 5,
+            "largest divisor of 25 within 256 rows"
+        );
+        assert_eq!(r.steps_per_epoch(), 5);
         assert_eq!(r.last_batch_rows(), 32);
-        assert_eq!(r.total_steps(), 250);
+        assert_eq!(r.total_batches(), 250);
+        assert_eq!(r.total_steps(), 50);
         let r = Recipe::new(&Hyper::default(), 30, 455).unwrap();
-        assert_eq!(r.steps_per_epoch(), 15);
+        assert_eq!(r.batches_per_epoch(), 15);
+        assert_eq!(r.batches_per_step, 5);
         assert_eq!(r.last_batch_rows(), 7);
+        let one = Hyper {
+            batches_per_step: Some(1),
+            ..Hyper::default()
+        };
+        assert_eq!(Recipe::new(&one, 30, 455).unwrap().total_steps(), 150);
+        let bad = Hyper {
+            batches_per_step: Some(4),
+            ..Hyper::default()
+        };
+        assert!(Recipe::new(&bad, 30, 455).is_err(), "4 does not divide 15");
         assert_eq!(r.eta_full(), 205); // 0.1 / 32 * 65536 = 204.8
         assert_eq!(r.eta_last(), 936); // 0.1 / 7 * 65536 = 936.2
     }
@@ -214,6 +288,9 @@ mod tests {
             |r: &mut Recipe| r.features = MAX_FEATURES + 1,
             |r: &mut Recipe| r.batch = 0,
             |r: &mut Recipe| r.batch = 801,
+            |r: &mut Recipe| r.batch = 12,
+            |r: &mut Recipe| r.batches_per_step = 0,
+            |r: &mut Recipe| r.batches_per_step = 3,
             |r: &mut Recipe| r.epochs = 0,
             |r: &mut Recipe| r.learning_rate = f64::NAN,
             |r: &mut Recipe| r.learning_rate = -1.0,

@@ -7,11 +7,11 @@
 //! size (no row is dropped). One step, in integers scaled by `2^F`:
 //!
 //! ```text
-//! z_i  = floor(sum_j w_j x_ij / 2^F) + b
+//! z_i  = floor(sum_j w_j x_ij / 2^Fx) + b     (features scaled by 2^Fx)
 //! s_i  = sigmoid(z_i)                       in [0, 2^F]
 //! e_i  = s_i - y_i * 2^F
-//! G_j  = sum_i e_i x_ij,   G_b = sum_i e_i * 2^F
-//! w_j -= floor(eta * G_j / 2^(2F)),  b -= floor(eta * G_b / 2^(2F))
+//! G_j  = sum_i e_i x_ij,   G_b = sum_i e_i * 2^Fx
+//! w_j -= floor(eta * G_j / 2^(F+Fx)),  b -= floor(eta * G_b / 2^(F+Fx))
 //! ```
 //!
 //! with `eta = round(lr / rows_in_batch * 2^F)`.
@@ -48,15 +48,15 @@ impl Weights {
     }
 }
 
-/// `z = floor(w . x / 2^F) + b`.
-pub fn logit(weights: &Weights, row: &[i64], frac_bits: u32) -> i64 {
+/// `z = floor(w . x / 2^Fx) + b`, with `feature_frac_bits` = `Fx`.
+pub fn logit(weights: &Weights, row: &[i64], feature_frac_bits: u32) -> i64 {
     let dot: i128 = weights
         .w
         .iter()
         .zip(row)
         .map(|(&w, &x)| i128::from(w) * i128::from(x))
         .sum();
-    floor_shift(dot, frac_bits) as i64 + weights.b
+    floor_shift(dot, feature_frac_bits) as i64 + weights.b
 }
 
 /// Every intermediate value of one gradient step: what the step circuit
@@ -69,9 +69,9 @@ pub struct StepTrace {
     pub sigmoids: Vec<i64>,
     /// `e_i = s_i - y_i * 2^F`.
     pub errors: Vec<i64>,
-    /// `G_j = sum_i e_i x_ij`, scaled by `2^(2F)`.
+    /// `G_j = sum_i e_i x_ij`, scaled by `2^(F+Fx)`.
     pub grads: Vec<i128>,
-    /// `G_b = sum_i e_i * 2^F`, scaled by `2^(2F)`.
+    /// `G_b = sum_i e_i * 2^Fx`, scaled by `2^(F+Fx)`.
     pub grad_bias: i128,
     /// The weights after the update.
     pub next: Weights,
@@ -87,6 +87,7 @@ pub fn step_trace(
     eta: i64,
 ) -> Result<StepTrace> {
     let f = recipe.format.frac_bits;
+    let fx = recipe.format.feature_frac_bits;
     let one = recipe.format.one();
     let mut trace = StepTrace {
         logits: Vec::with_capacity(rows.len()),
@@ -97,20 +98,20 @@ pub fn step_trace(
         next: weights.clone(),
     };
     for (row, &y) in rows.iter().zip(labels) {
-        let z = logit(weights, row, f);
+        let z = logit(weights, row, fx);
         let s = recipe.sigmoid.eval_fixed(z, f);
         let e = s - i64::from(y) * one;
         for (g, &x) in trace.grads.iter_mut().zip(row) {
             *g += i128::from(e) * i128::from(x);
         }
-        trace.grad_bias += i128::from(e) * i128::from(one);
+        trace.grad_bias += i128::from(e) * i128::from(recipe.format.feature_one());
         trace.logits.push(z);
         trace.sigmoids.push(s);
         trace.errors.push(e);
     }
     let half = recipe.format.weight_half_range();
     let update = |w: i64, g: i128| -> Result<i64> {
-        let next = w - floor_shift(i128::from(eta) * g, 2 * f) as i64;
+        let next = w - floor_shift(i128::from(eta) * g, f + fx) as i64;
         if !(-half..half).contains(&next) {
             return Err(Error::Diverged(format!(
                 "a weight reached {:.3}, outside the declared range ±{}; lower --lr",
@@ -147,7 +148,7 @@ pub fn step(
 pub fn batch_range(recipe: &Recipe, index: usize) -> (std::ops::Range<usize>, i64) {
     let start = index * recipe.batch;
     let end = (start + recipe.batch).min(recipe.rows);
-    let eta = if index + 1 == recipe.steps_per_epoch() {
+    let eta = if index + 1 == recipe.batches_per_epoch() {
         recipe.eta_last()
     } else {
         recipe.eta_full()
@@ -155,18 +156,18 @@ pub fn batch_range(recipe: &Recipe, index: usize) -> (std::ops::Range<usize>, i6
     (start..end, eta)
 }
 
-/// Runs `steps` gradient steps from `start`, beginning at global step
-/// `first_step` (so a resumed run continues mid-epoch).
+/// Runs `batches` gradient steps from `start`, beginning at global batch
+/// `first` (so a run can continue mid-epoch).
 pub fn train_steps(
     recipe: &Recipe,
     data: &FixedDataset,
     start: &Weights,
-    first_step: usize,
-    steps: usize,
+    first: usize,
+    batches: usize,
 ) -> Result<Weights> {
     let mut weights = start.clone();
-    for global in first_step..first_step + steps {
-        let (range, eta) = batch_range(recipe, global % recipe.steps_per_epoch());
+    for global in first..first + batches {
+        let (range, eta) = batch_range(recipe, global % recipe.batches_per_epoch());
         weights = step(
             recipe,
             &weights,
@@ -186,7 +187,7 @@ pub fn train_fixed(recipe: &Recipe, data: &FixedDataset) -> Result<Weights> {
         data,
         &Weights::zero(recipe.features),
         0,
-        recipe.total_steps(),
+        recipe.total_batches(),
     )
 }
 
@@ -232,7 +233,7 @@ pub fn train_float(recipe: &Recipe, train: &Dataset, norm: &Normalizer) -> Float
     let mut w = vec![0.0; recipe.features];
     let mut b = 0.0;
     for _ in 0..recipe.epochs {
-        for index in 0..recipe.steps_per_epoch() {
+        for index in 0..recipe.batches_per_epoch() {
             let (range, _) = batch_range(recipe, index);
             let size = range.len() as f64;
             let mut grad = vec![0.0; w.len()];
@@ -278,18 +279,18 @@ mod tests {
     use crate::recipe::Hyper;
 
     fn toy() -> (Recipe, FixedDataset) {
-        let one = 1i64 << 16;
-        let rows: Vec<Vec<i64>> = (0..10)
-            .map(|i| vec![(i - 5) * one / 3, (i % 3 - 1) * one])
+        let one = FixedFormat::default().feature_one();
+        let rows: Vec<Vec<i64>> = (0..20)
+            .map(|i| vec![(i - 10) * one / 6, (i % 3 - 1) * one])
             .collect();
-        let labels = (0..10).map(|i| u8::from(i >= 5)).collect();
+        let labels = (0..20).map(|i| u8::from(i >= 10)).collect();
         let hyper = Hyper {
-            batch: 4,
+            batch: 8,
             epochs: 3,
             ..Hyper::default()
         };
         (
-            Recipe::new(&hyper, 2, 10).unwrap(),
+            Recipe::new(&hyper, 2, 20).unwrap(),
             FixedDataset { rows, labels },
         )
     }
@@ -301,7 +302,7 @@ mod tests {
         let b = train_fixed(&recipe, &data).unwrap();
         assert_eq!(a, b);
         assert!(a.w[0] > 0, "the first feature separates the classes: {a:?}");
-        assert!(accuracy_fixed(&a, &data, 16).unwrap() >= 0.9);
+        assert!(accuracy_fixed(&a, &data, recipe.format.feature_frac_bits).unwrap() >= 0.9);
     }
 
     #[test]
@@ -310,16 +311,16 @@ mod tests {
         let all = train_fixed(&recipe, &data).unwrap();
         let zero = Weights::zero(2);
         let first = train_steps(&recipe, &data, &zero, 0, 4).unwrap();
-        let rest = train_steps(&recipe, &data, &first, 4, recipe.total_steps() - 4).unwrap();
+        let rest = train_steps(&recipe, &data, &first, 4, recipe.total_batches() - 4).unwrap();
         assert_eq!(all, rest);
     }
 
     #[test]
     fn last_partial_batch_uses_its_own_size() {
         let (recipe, _) = toy();
-        assert_eq!(recipe.last_batch_rows(), 2);
-        assert_eq!(batch_range(&recipe, 2), (8..10, recipe.eta_last()));
-        assert_eq!(batch_range(&recipe, 0), (0..4, recipe.eta_full()));
+        assert_eq!(recipe.last_batch_rows(), 4);
+        assert_eq!(batch_range(&recipe, 2), (16..20, recipe.eta_last()));
+        assert_eq!(batch_range(&recipe, 0), (0..8, recipe.eta_full()));
     }
 
     #[test]

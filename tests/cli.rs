@@ -245,7 +245,7 @@ fn train_json_reports_accuracies_weights_and_bias() {
     let data = t.write("data.csv", &small_csv());
     let run = t
         .run(&[
-            "train", "--data", &data, "--json", "--epochs", "2", "--batch", "4",
+            "train", "--data", &data, "--json", "--epochs", "2", "--batch", "8",
         ])
         .ok();
     let v = run.json();
@@ -267,7 +267,7 @@ fn train_json_reports_accuracies_weights_and_bias() {
     assert_eq!(v["train_rows"], 32);
     assert_eq!(v["test_rows"], 8);
     assert_eq!(v["recipe"]["epochs"], 2);
-    assert_eq!(v["recipe"]["batch"], 4);
+    assert_eq!(v["recipe"]["batch"], 8);
     // The rule is linear and nearly noise free: training learns something.
     assert!(
         v["train_accuracy"].as_f64().unwrap() >= 0.75,

@@ -21,7 +21,8 @@ struct Fixture {
 }
 
 /// 45 rows of 3 features: 36 train (batch 8: four full batches and one of 4),
-/// two epochs, ten folded steps. Proved once for the whole file.
+/// two epochs, one batch per folded step: ten steps. Proved once for the
+/// whole file.
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
@@ -47,6 +48,7 @@ fn fixture() -> &'static Fixture {
             hyper: Hyper {
                 epochs: 2,
                 batch: 8,
+                batches_per_step: Some(1),
                 ..Hyper::default()
             },
         };
@@ -114,7 +116,7 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-const PINNED_DIGEST: &str = "d110ea6ce3bbf0f283850adfeb13c2a0eeaa83dae26a2600c9b2906016ef5702";
+const PINNED_DIGEST: &str = "c9d7eebabbaf7ddd6c4db9b80dba72ec2ecdd4f18e3ab372bf7fbc40a09f9900";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -130,7 +132,7 @@ fn the_default_recipe_has_a_pinned_constraint_count() {
     );
 }
 
-const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 52436;
+const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 128753;
 
 #[test]
 fn every_field_of_the_statement_is_bound() {
@@ -170,7 +172,7 @@ fn every_field_of_the_statement_is_bound() {
     b.statement.recipe.format.frac_bits = 15;
     cases.push(("another format", b));
     let mut b = bundle();
-    b.statement.recipe.batch = 9;
+    b.statement.recipe.batch = 16;
     b.statement.steps = b.statement.recipe.total_steps();
     cases.push(("another batch size", b));
     let mut b = bundle();
@@ -179,6 +181,13 @@ fn every_field_of_the_statement_is_bound() {
     let mut b = bundle();
     b.statement.recipe.version = 2;
     cases.push(("another version", b));
+    let mut b = bundle();
+    b.statement.recipe.batches_per_step = 5;
+    b.statement.steps = b.statement.recipe.total_steps();
+    cases.push(("other batches per step", b));
+    let mut b = bundle();
+    b.statement.recipe.format.feature_frac_bits = 7;
+    cases.push(("another feature format", b));
     for (what, b) in cases {
         let reason = rejected(&mut v, &b);
         assert!(!reason.is_empty(), "{what}");

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem, LinearCombination, SynthesisError, Variable, Index};
+use nova_snark::frontend::{
+    num::AllocatedNum, ConstraintSystem, Index, LinearCombination, SynthesisError, Variable,
+};
 use nova_snark::traits::circuit::StepCircuit;
 use serde::Serialize;
 
@@ -29,9 +31,16 @@ pub const PARTS: [&str; 9] = [
 
 /// Which part a constraint at `path` belongs to.
 fn part_of(path: &[String]) -> &'static str {
+    // Inside a step, each of the K batches has its own namespace.
+    let path = match path.first() {
+        Some(p) if p.starts_with("batch ") => &path[1..],
+        _ => path,
+    };
     let top = path.first().map(String::as_str).unwrap_or("");
     let second = path.get(1).map(String::as_str).unwrap_or("");
-    if top.starts_with("row ") {
+    if top.starts_with("block ") {
+        PARTS[6]
+    } else if top.starts_with("row ") {
         if second.starts_with('x') {
             PARTS[0]
         } else if second.starts_with('w') {
@@ -92,7 +101,10 @@ impl ConstraintSystem<Scalar> for CountingCs {
         LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
     {
         // The first namespace is the step's own ("step"); parts start below.
-        *self.counts.entry(part_of(&self.path[1.min(self.path.len())..])).or_default() += 1;
+        *self
+            .counts
+            .entry(part_of(&self.path[1.min(self.path.len())..]))
+            .or_default() += 1;
     }
 
     fn push_namespace<NR, N>(&mut self, name_fn: N)
@@ -154,7 +166,10 @@ mod tests {
         let recipe = Recipe::new(&Hyper::default(), 48, 800).unwrap();
         let parts = breakdown(&recipe).unwrap();
         let total: usize = parts.iter().map(|p| p.constraints).sum();
-        assert_eq!(total, crate::ivc::params::step_constraints(&recipe).unwrap());
+        assert_eq!(
+            total,
+            crate::ivc::params::step_constraints(&recipe).unwrap()
+        );
         assert!(parts.iter().all(|p| p.constraints > 0), "{parts:?}");
     }
 }

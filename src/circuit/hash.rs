@@ -1,5 +1,5 @@
 //! The Poseidon gadgets of the dataset commitment. Native twins:
-//! [`crate::commitment::poseidon`] and [`crate::commitment::pack_row`].
+//! [`crate::commitment::poseidon`] and [`crate::commitment::pack_bits`].
 
 use nova_snark::frontend::{
     gadgets::poseidon::{Elt, IOPattern, Simplex, SpongeAPI, SpongeCircuit, SpongeOp, SpongeTrait},
@@ -7,8 +7,8 @@ use nova_snark::frontend::{
     AllocatedBit, ConstraintSystem, SynthesisError,
 };
 
-use super::fixed::{alloc_lin, bits_lin, Lin};
-use crate::commitment::{pack_layout, poseidon_constants};
+use super::fixed::{alloc_lin, bits_lin};
+use crate::commitment::{poseidon_constants, PACK_BITS};
 use crate::fixed::Scalar;
 
 /// One sponge call: absorb `inputs` under `domain`, squeeze one element.
@@ -37,30 +37,15 @@ pub fn poseidon<CS: ConstraintSystem<Scalar>>(
     hash
 }
 
-/// Packs a row's bits into field elements following
-/// [`crate::commitment::pack_layout`]: value 0 is the label bit, value `1 + j`
-/// the bits of shifted feature `j`. One constraint per packed element.
-pub fn pack_row<CS: ConstraintSystem<Scalar>>(
+/// Packs bits into field elements of [`PACK_BITS`] bits, least significant
+/// first: one constraint per element.
+pub fn pack_bits<CS: ConstraintSystem<Scalar>>(
     mut cs: CS,
-    label: &AllocatedBit,
-    features: &[Vec<AllocatedBit>],
+    bits: &[AllocatedBit],
 ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
-    let bits_per_feature = features.first().map_or(0, |f| f.len()) as u32;
-    pack_layout(features.len(), bits_per_feature)
-        .iter()
+    bits.chunks(PACK_BITS)
         .enumerate()
-        .map(|(e, element)| {
-            let mut bits: Vec<AllocatedBit> = Vec::new();
-            for &v in element {
-                if v == 0 {
-                    bits.push(label.clone());
-                } else {
-                    bits.extend(features[v - 1].iter().cloned());
-                }
-            }
-            let packed: Lin = bits_lin(&bits);
-            alloc_lin(cs.namespace(|| format!("element {e}")), &packed)
-        })
+        .map(|(e, chunk)| alloc_lin(cs.namespace(|| format!("element {e}")), &bits_lin(chunk)))
         .collect()
 }
 
@@ -68,57 +53,85 @@ pub fn pack_row<CS: ConstraintSystem<Scalar>>(
 mod tests {
     use super::*;
     use crate::circuit::fixed::{alloc_bits, tests::Cs};
-    use crate::commitment::{self, ROW_DOMAIN};
+    use crate::commitment::{self, BLOCK_DOMAIN, BLOCK_ROWS};
     use crate::fixed::{to_field, FixedFormat};
     use ff::Field;
     use proptest::prelude::*;
 
-    fn circuit_row_hash(prev: Scalar, row: &[i64], label: u8, fmt: &FixedFormat) -> (bool, Scalar) {
+    /// The block hash from allocated label and feature bits.
+    fn circuit_block_hash(
+        prev: Scalar,
+        rows: &[Vec<i64>],
+        labels: &[u8],
+        fmt: &FixedFormat,
+    ) -> (bool, Scalar) {
         let mut cs = Cs::new();
         let h = AllocatedNum::alloc(cs.namespace(|| "prev"), || Ok(prev)).unwrap();
-        let y = AllocatedBit::alloc(cs.namespace(|| "label"), Some(label == 1)).unwrap();
-        let feats: Vec<Vec<AllocatedBit>> = row
-            .iter()
-            .enumerate()
-            .map(|(j, &x)| {
+        let mut bits = Vec::new();
+        for (i, (row, &y)) in rows.iter().zip(labels).enumerate() {
+            bits.push(
+                AllocatedBit::alloc(cs.namespace(|| format!("label {i}")), Some(y == 1)).unwrap(),
+            );
+            for (j, &x) in row.iter().enumerate() {
                 let shifted = to_field(i128::from(x + fmt.feature_half_range()));
-                alloc_bits(
-                    cs.namespace(|| format!("x{j}")),
-                    &shifted,
-                    fmt.feature_bits(),
-                )
-                .unwrap()
-            })
-            .collect();
+                bits.extend(
+                    alloc_bits(
+                        cs.namespace(|| format!("x{i} {j}")),
+                        &shifted,
+                        fmt.feature_bits(),
+                    )
+                    .unwrap(),
+                );
+            }
+        }
         let mut inputs = vec![h];
-        inputs.extend(pack_row(cs.namespace(|| "pack"), &y, &feats).unwrap());
-        let out = poseidon(cs.namespace(|| "hash"), ROW_DOMAIN, &inputs).unwrap();
+        inputs.extend(pack_bits(cs.namespace(|| "pack"), &bits).unwrap());
+        let out = poseidon(cs.namespace(|| "hash"), BLOCK_DOMAIN, &inputs).unwrap();
         (cs.is_satisfied(), out.get_value().unwrap())
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(16))]
+        #![proptest_config(ProptestConfig::with_cases(12))]
         #[test]
-        fn row_hash_gadget_agrees_with_native(
-            row in prop::collection::vec(-(1i64 << 19)..(1i64 << 19), 1..40),
-            label in 0u8..2,
+        fn block_hash_gadget_agrees_with_native(
+            features in 1usize..60,
+            seed in any::<u64>(),
             prev in any::<u64>(),
         ) {
             let fmt = FixedFormat::default();
+            let half = fmt.feature_half_range() as u64;
+            let mut s = seed;
+            let mut next = || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1); (s >> 20) % (2 * half) };
+            let rows: Vec<Vec<i64>> = (0..BLOCK_ROWS)
+                .map(|_| (0..features).map(|_| next() as i64 - half as i64).collect())
+                .collect();
+            let labels: Vec<u8> = (0..BLOCK_ROWS).map(|_| (next() % 2) as u8).collect();
             let prev = Scalar::from(prev);
-            let (ok, h) = circuit_row_hash(prev, &row, label, &fmt);
+            let (ok, h) = circuit_block_hash(prev, &rows, &labels, &fmt);
             prop_assert!(ok);
-            prop_assert_eq!(h, commitment::hash_row(prev, &row, label, &fmt));
+            prop_assert_eq!(h, commitment::hash_block(prev, &rows, &labels, &fmt));
         }
     }
 
     #[test]
-    fn row_hash_agrees_at_range_extremes() {
+    fn block_hash_agrees_at_range_extremes() {
         let fmt = FixedFormat::default();
         let half = fmt.feature_half_range();
-        let row = vec![-half, half - 1, 0, -half, half - 1];
-        let (ok, h) = circuit_row_hash(Scalar::ZERO, &row, 1, &fmt);
+        let rows: Vec<Vec<i64>> = (0..BLOCK_ROWS)
+            .map(|i| {
+                if i % 2 == 0 {
+                    vec![-half; 5]
+                } else {
+                    vec![half - 1; 5]
+                }
+            })
+            .collect();
+        let labels = vec![1; BLOCK_ROWS];
+        let (ok, h) = circuit_block_hash(Scalar::ZERO, &rows, &labels, &fmt);
         assert!(ok);
-        assert_eq!(h, commitment::hash_row(Scalar::ZERO, &row, 1, &fmt));
+        assert_eq!(
+            h,
+            commitment::hash_block(Scalar::ZERO, &rows, &labels, &fmt)
+        );
     }
 }

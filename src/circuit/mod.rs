@@ -1,37 +1,44 @@
-//! The step circuit: one mini-batch gradient-descent step of the native
-//! trainer ([`crate::train::step_trace`]), with the rows it trains on
+//! The step circuit: `K` mini-batch gradient-descent steps of the native
+//! trainer ([`crate::train::step_trace`]), with the rows they train on
 //! re-hashed into the dataset commitment's chain.
 //!
 //! # State
 //!
-//! `z = [w_0 .. w_(d-1), b, h, C, batch, epoch]`: the weights and bias, the
-//! running row hash of the current epoch, the commitment, the index of the
-//! batch within the epoch and the number of completed epochs. The verifier
-//! builds `z_0 = [0 .. 0, 0, 0, C, 0, 0]` itself.
+//! `z = [packed weights and bias, h, C, batch, epoch]`: the weights and bias
+//! (packed, see [`WeightPacking`]), the running block hash of the current
+//! epoch, the commitment, the index of the next batch within the epoch and
+//! the number of completed epochs. The verifier builds `z_0` (zero weights,
+//! `h = 0`, `C`, zero counters) itself.
 //!
 //! # One step
 //!
-//! For each of the `B` slots of the batch, with mask `m_i` (1, except for the
-//! slots past the last partial batch's rows in the epoch's last step; derived
-//! from the batch counter and the recipe, never chosen by the prover):
+//! The incoming weights are unpacked into bits (which range-checks them).
+//! Then for each of the `K` batches, and each of its `B` rows, with mask `m_i`
+//! (1, except for the rows past the epoch's last partial batch; derived from
+//! the batch counter and the recipe, never chosen by the prover):
 //!
 //! 1. the label is a bit and each feature is range-checked through its bits
-//!    (`x + 2^(F+cx)` in `[0, 2^(F+cx+1))`); the very same bits are packed
-//!    into the row hash, so the trained row is the hashed row;
-//! 2. `z = floor(w . x / 2^F) + b`, with both the remainder (`F` bits) and the
-//!    logit (`k` signed bits) range-checked;
+//!    (`x + 2^(Fx+cx)` in `[0, 2^(Fx+cx+1))`); the very same bits are packed
+//!    into the block hash, so the trained row is the hashed row;
+//! 2. `z = floor(w . x / 2^Fx) + b`, with both the remainder (`Fx` bits) and
+//!    the logit (`k` signed bits) range-checked;
 //! 3. `s = sigmoid(z)`, `e = m * (s - y * 2^F)`;
-//! 4. `G_j += e * x_j`; `h = H_row(h, row)` when `m = 1`.
+//! 4. `G_j += e * x_j`;
 //!
-//! Then `w_j' = w_j - floor(eta * G_j / 2^(2F))`, where `eta` is the full or
+//! each block of [`BLOCK_ROWS`] rows extends the chain `h = H_block(h, bits)`
+//! (blocks of padding only in the epoch's last batch are skipped; padding
+//! rows inside a block are bound to zeros by the hash), and the batch ends
+//! with `w_j' = w_j - floor(eta * G_j / 2^(F+Fx))`, where `eta` is the full or
 //! the last batch's step size by the counter; the new weight is range-checked
-//! (`F + cw + 1` bits) and the remainder (`2F` bits), which also bounds the
-//! quotient `w_j - w_j'`. At the last batch of an epoch the chain is sealed
-//! with the salt (private advice) and must equal `C`; the hash then resets to
-//! 0, the batch counter to 0 and the epoch counter advances.
+//! (`F + cw + 1` bits) and the remainder (`F + Fx` bits), which also bounds
+//! the quotient `w_j - w_j'`. When the step holds the epoch's last batch, the
+//! chain is sealed with the salt (private advice) and the row count and must
+//! equal `C`; the hash then resets to 0, the batch counter to 0 and the epoch
+//! counter advances.
 //!
-//! The recipe (shape, format, sigmoid, learning rate, batch size, row count)
-//! fixes every constant here, so the public parameters' digest binds it.
+//! The recipe (shape, format, sigmoid, learning rate, batch size, batches per
+//! step, row count) fixes every constant here, so the public parameters'
+//! digest binds it.
 
 pub mod cost;
 pub mod fixed;
@@ -46,7 +53,7 @@ use ff::Field;
 use nova_snark::frontend::{num::AllocatedNum, AllocatedBit, ConstraintSystem, SynthesisError};
 use nova_snark::traits::circuit::StepCircuit;
 
-use crate::commitment::{self, Commitment, Salt, ROW_DOMAIN, SEAL_DOMAIN};
+use crate::commitment::{self, Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN};
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, Scalar};
@@ -117,19 +124,22 @@ impl State {
         })
     }
 
-    /// The native twin of one step: train on `batch`, extend the chain, and
-    /// at the end of an epoch check the seal and reset.
-    pub fn next(&self, recipe: &Recipe, batch: &Batch, salt: &Salt) -> Result<State> {
-        let (trace, hash) = self.step_values(recipe, batch)?;
-        let last = self.batch + 1 == recipe.steps_per_epoch() as u64;
-        if last {
-            if commitment::seal(salt, hash) != self.commitment {
+    /// The native twin of one step: train on its `K` batches, extend the
+    /// chain, and at the end of an epoch check the seal and reset.
+    pub fn next(&self, recipe: &Recipe, batches: &[Batch], salt: &Salt) -> Result<State> {
+        let (traces, hash) = self.step_values(recipe, batches)?;
+        let weights = traces
+            .last()
+            .map(|t| t.next.clone())
+            .ok_or_else(|| Error::InvalidRecipe("a step needs at least one batch".into()))?;
+        if self.ends_epoch(recipe) {
+            if commitment::seal(salt, hash, recipe.rows) != self.commitment {
                 return Err(Error::Rejected(
                     "the epoch's rows do not match the commitment".into(),
                 ));
             }
             Ok(State {
-                weights: trace.next,
+                weights,
                 hash: Scalar::ZERO,
                 commitment: self.commitment,
                 batch: 0,
@@ -137,37 +147,60 @@ impl State {
             })
         } else {
             Ok(State {
-                weights: trace.next,
+                weights,
                 hash,
                 commitment: self.commitment,
-                batch: self.batch + 1,
+                batch: self.batch + recipe.batches_per_step as u64,
                 epoch: self.epoch,
             })
         }
     }
 
-    /// The step's trace and the chain after its active rows.
-    fn step_values(&self, recipe: &Recipe, batch: &Batch) -> Result<(train::StepTrace, Scalar)> {
-        let active = batch.active;
-        let eta = if self.batch + 1 == recipe.steps_per_epoch() as u64 {
-            recipe.eta_last()
-        } else {
-            recipe.eta_full()
-        };
-        let trace = train::step_trace(
-            recipe,
-            &self.weights,
-            &batch.rows[..active],
-            &batch.labels[..active],
-            eta,
-        )?;
-        let hash = batch.rows[..active]
-            .iter()
-            .zip(&batch.labels)
-            .fold(self.hash, |h, (row, &y)| {
-                commitment::hash_row(h, row, y, &recipe.format)
-            });
-        Ok((trace, hash))
+    /// True when the step from this state folds the epoch's last batch.
+    pub fn ends_epoch(&self, recipe: &Recipe) -> bool {
+        self.batch + recipe.batches_per_step as u64 == recipe.batches_per_epoch() as u64
+    }
+
+    /// The traces of the step's batches and the chain after their blocks.
+    fn step_values(
+        &self,
+        recipe: &Recipe,
+        batches: &[Batch],
+    ) -> Result<(Vec<train::StepTrace>, Scalar)> {
+        let mut weights = self.weights.clone();
+        let mut hash = self.hash;
+        let mut traces = Vec::with_capacity(batches.len());
+        for (k, batch) in batches.iter().enumerate() {
+            let active = batch.active;
+            let index = self.batch as usize + k;
+            let eta = if index + 1 == recipe.batches_per_epoch() {
+                recipe.eta_last()
+            } else {
+                recipe.eta_full()
+            };
+            let trace = train::step_trace(
+                recipe,
+                &weights,
+                &batch.rows[..active],
+                &batch.labels[..active],
+                eta,
+            )?;
+            // Every block holding an active row; padding rows are zeros, as in
+            // the commitment's last block.
+            for (block, (rows, labels)) in batch
+                .rows
+                .chunks(BLOCK_ROWS)
+                .zip(batch.labels.chunks(BLOCK_ROWS))
+                .enumerate()
+            {
+                if block * BLOCK_ROWS < active {
+                    hash = commitment::hash_block(hash, rows, labels, &recipe.format);
+                }
+            }
+            weights = trace.next.clone();
+            traces.push(trace);
+        }
+        Ok((traces, hash))
     }
 }
 
@@ -191,7 +224,7 @@ impl WeightPacking {
     /// The packing of a recipe.
     pub fn of(recipe: &Recipe) -> Self {
         let bits = recipe.format.weight_bits();
-        let per_element = (commitment::PACK_BITS / bits) as usize;
+        let per_element = commitment::PACK_BITS / bits as usize;
         WeightPacking {
             bits,
             per_element,
@@ -293,7 +326,8 @@ impl Batch {
 #[derive(Clone, Debug)]
 pub struct StepWitness {
     pub state: State,
-    pub batch: Batch,
+    /// The step's `K` batches.
+    pub batches: Vec<Batch>,
     pub salt: Salt,
 }
 
@@ -309,7 +343,7 @@ impl TrainStep {
     pub fn blank(recipe: Arc<Recipe>) -> Self {
         let witness = StepWitness {
             state: State::initial(recipe.features, Commitment(Scalar::ZERO)),
-            batch: Batch::blank(&recipe),
+            batches: vec![Batch::blank(&recipe); recipe.batches_per_step],
             salt: Salt(Scalar::ZERO),
         };
         TrainStep {
@@ -341,25 +375,29 @@ impl StepCircuit<Scalar> for TrainStep {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
         let d = recipe.features;
+        let steps = recipe.batches_per_step;
         let packing = WeightPacking::of(recipe);
         let p = packing.elements;
-        if z.len() != State::arity(recipe) {
+        if z.len() != State::arity(recipe) || wit.batches.len() != steps {
             return Err(SynthesisError::Unsatisfiable(format!(
-                "the state has {} elements, expected {}",
+                "the state has {} elements and the witness {} batches, expected {} and {steps}",
                 z.len(),
+                wit.batches.len(),
                 State::arity(recipe)
             )));
         }
         let f = recipe.format.frac_bits;
+        let fx = recipe.format.feature_frac_bits;
         let k_logit = Self::logit_bits(recipe);
         let one_fx = recipe.format.one();
         let half_x = recipe.format.feature_half_range();
-        let steps = recipe.steps_per_epoch() as u64;
+        let per_epoch = recipe.batches_per_epoch() as u64;
         let state = &wit.state;
         // The honest trace; a prover that deviates from it fails a constraint.
-        let (trace, _) = state
-            .step_values(recipe, &wit.batch)
-            .unwrap_or_else(|_| (blank_trace(recipe, &wit.batch), Scalar::ZERO));
+        let traces = match state.step_values(recipe, &wit.batches) {
+            Ok((traces, _)) => traces,
+            Err(_) => wit.batches.iter().map(|b| blank_trace(recipe, b)).collect(),
+        };
 
         // Unpack the weights and bias: their bits range-check them, and each
         // packed element of z must equal its bits (1 constraint each).
@@ -394,149 +432,179 @@ impl StepCircuit<Scalar> for TrainStep {
                 );
             }
         }
-        let b = unpacked.pop().ok_or(SynthesisError::AssignmentMissing)?;
-        let w = unpacked;
+        let mut b = unpacked.pop().ok_or(SynthesisError::AssignmentMissing)?;
+        let mut w = unpacked;
         let mut h = z[p].clone();
         let commitment = &z[p + 1];
         let batch_index = Lin::num(&z[p + 2], Scalar::from(state.batch));
         let epoch = Lin::num(&z[p + 3], Scalar::from(state.epoch));
         let one = Lin::constant::<CS>(Scalar::ONE);
 
-        // is_last = (batch == S - 1)
+        // is_last = (batch == S - K): this step ends the epoch.
         let is_last = is_zero(
             cs.namespace(|| "is last batch"),
-            &batch_index.sub(&Lin::int::<CS>(i128::from(steps - 1))),
+            &batch_index.sub(&Lin::int::<CS>(i128::from(per_epoch - steps as u64))),
         )?;
         let not_last = one.sub(&is_last);
-        // eta = eta_full + is_last * (eta_last - eta_full): a constant per case.
-        let eta = Lin::int::<CS>(recipe.eta_full().into())
-            .add(&is_last.scale(to_field(i128::from(recipe.eta_last() - recipe.eta_full()))));
+        let ends_epoch = state.ends_epoch(recipe);
         let last_rows = recipe.last_batch_rows();
 
-        let mut grads: Vec<Lin> = vec![Lin::int::<CS>(0); d];
-        let mut grad_bias = Lin::int::<CS>(0);
-        for i in 0..recipe.batch {
-            let mut cs = cs.namespace(|| format!("row {i}"));
-            let row = &wit.batch.rows[i];
-            let label = wit.batch.labels[i];
-            let masked = i >= last_rows; // may be padding in the last batch
+        let mut final_bits: Vec<AllocatedBit> = Vec::new();
+        for (k, batch) in wit.batches.iter().enumerate() {
+            let mut cs = cs.namespace(|| format!("batch {k}"));
+            // Only the step's final batch can be the epoch's last.
+            let final_batch = k + 1 == steps;
+            let weights = if k == 0 {
+                &state.weights
+            } else {
+                &traces[k - 1].next
+            };
+            let trace = &traces[k];
+            let (eta, eta_int) = if final_batch {
+                // eta_full + is_last * (eta_last - eta_full): a constant per case.
+                let eta = Lin::int::<CS>(recipe.eta_full().into()).add(
+                    &is_last.scale(to_field(i128::from(recipe.eta_last() - recipe.eta_full()))),
+                );
+                let eta_int = if ends_epoch {
+                    recipe.eta_last()
+                } else {
+                    recipe.eta_full()
+                };
+                (eta, eta_int)
+            } else {
+                (Lin::int::<CS>(recipe.eta_full().into()), recipe.eta_full())
+            };
 
-            // 1. inputs: label bit, feature bits
-            let y = AllocatedBit::alloc(cs.namespace(|| "label"), Some(label == 1))?;
-            let x_bits: Vec<Vec<AllocatedBit>> = (0..d)
-                .map(|j| {
-                    let shifted = to_field(i128::from(row[j] + half_x));
-                    alloc_bits(
+            let mut grads: Vec<Lin> = vec![Lin::int::<CS>(0); d];
+            let mut grad_bias = Lin::int::<CS>(0);
+            let mut row_bits: Vec<AllocatedBit> = Vec::new();
+            for i in 0..recipe.batch {
+                let mut cs = cs.namespace(|| format!("row {i}"));
+                let row = &batch.rows[i];
+                let label = batch.labels[i];
+                // Padding in the epoch's last batch: its error is masked.
+                let masked = final_batch && i >= last_rows;
+
+                // 1. inputs: label bit, feature bits (the range check)
+                let y = AllocatedBit::alloc(cs.namespace(|| "label"), Some(label == 1))?;
+                row_bits.push(y.clone());
+                let mut x: Vec<Lin> = Vec::with_capacity(d);
+                for (j, &xj) in row.iter().enumerate() {
+                    let bits = alloc_bits(
                         cs.namespace(|| format!("x{j}")),
-                        &shifted,
+                        &to_field(i128::from(xj + half_x)),
                         recipe.format.feature_bits(),
-                    )
-                })
-                .collect::<Result<_, _>>()?;
-            let x: Vec<Lin> = x_bits
-                .iter()
-                .map(|bits| bits_lin(bits).sub(&Lin::int::<CS>(half_x.into())))
-                .collect();
+                    )?;
+                    x.push(bits_lin(&bits).sub(&Lin::int::<CS>(half_x.into())));
+                    row_bits.extend(bits);
+                }
 
-            // 2. z = floor(w . x / 2^F) + b
-            let mut dot = Lin::int::<CS>(0);
-            let mut dot_int = 0i128;
-            for j in 0..d {
-                dot = dot.add(&mul(cs.namespace(|| format!("w{j} x{j}")), &w[j], &x[j])?);
-                dot_int += i128::from(state.weights.w[j]) * i128::from(row[j]);
-            }
-            let z_value = trace.logits.get(i).copied().unwrap_or(state.weights.b);
-            let logit = alloc_signed(cs.namespace(|| "logit"), z_value.into(), k_logit)?;
-            enforce_floor_shift(
-                cs.namespace(|| "truncate dot"),
-                &dot,
-                dot_int,
-                f,
-                &logit.lin.sub(&b),
-            )?;
-
-            // 3. s = sigmoid(z), e = m * (s - y 2^F)
-            let s = sigmoid::sigmoid(cs.namespace(|| "sigmoid"), recipe.sigmoid, f, &logit)?;
-            let err = s.sub(&Lin::bit(&y).scale(to_field(one_fx.into())));
-            let err = if masked {
-                mul(cs.namespace(|| "mask"), &not_last, &err)?
-            } else {
-                err
-            };
-
-            // 4. gradient sums
-            for j in 0..d {
-                let g = mul(cs.namespace(|| format!("e x{j}")), &err, &x[j])?;
-                grads[j] = grads[j].add(&g);
-            }
-            grad_bias = grad_bias.add(&err.scale(to_field(one_fx.into())));
-
-            // the trained row is the hashed row
-            let mut inputs = vec![h.clone()];
-            inputs.extend(hash::pack_row(cs.namespace(|| "pack"), &y, &x_bits)?);
-            let hashed = hash::poseidon(cs.namespace(|| "row hash"), ROW_DOMAIN, &inputs)?;
-            h = if masked {
-                // h = h + not_last * (hashed - h)
-                let h_lin = Lin::num(&h, h.get_value().unwrap_or(Scalar::ZERO));
-                let hashed_lin = Lin::num(&hashed, hashed.get_value().unwrap_or(Scalar::ZERO));
-                let delta = mul(
-                    cs.namespace(|| "gate hash"),
-                    &not_last,
-                    &hashed_lin.sub(&h_lin),
+                // 2. z = floor(w . x / 2^Fx) + b
+                let mut dot = Lin::int::<CS>(0);
+                let mut dot_int = 0i128;
+                for j in 0..d {
+                    dot = dot.add(&mul(cs.namespace(|| format!("w{j} x{j}")), &w[j], &x[j])?);
+                    dot_int += i128::from(weights.w[j]) * i128::from(row[j]);
+                }
+                let z_value = trace.logits.get(i).copied().unwrap_or(weights.b);
+                let logit = alloc_signed(cs.namespace(|| "logit"), z_value.into(), k_logit)?;
+                enforce_floor_shift(
+                    cs.namespace(|| "truncate dot"),
+                    &dot,
+                    dot_int,
+                    fx,
+                    &logit.lin.sub(&b),
                 )?;
-                alloc_lin(cs.namespace(|| "hash"), &h_lin.add(&delta))?
-            } else {
-                hashed
-            };
+
+                // 3. s = sigmoid(z), e = m * (s - y 2^F)
+                let s = sigmoid::sigmoid(cs.namespace(|| "sigmoid"), recipe.sigmoid, f, &logit)?;
+                let err = s.sub(&Lin::bit(&y).scale(to_field(one_fx.into())));
+                let err = if masked {
+                    mul(cs.namespace(|| "mask"), &not_last, &err)?
+                } else {
+                    err
+                };
+
+                // 4. gradient sums
+                for j in 0..d {
+                    let g = mul(cs.namespace(|| format!("e x{j}")), &err, &x[j])?;
+                    grads[j] = grads[j].add(&g);
+                }
+                grad_bias = grad_bias.add(&err.scale(to_field(recipe.format.feature_one().into())));
+            }
+
+            // The trained rows are the hashed rows: the same bits, by blocks.
+            let per_row = 1 + d * recipe.format.feature_bits() as usize;
+            for (blk, bits) in row_bits.chunks(BLOCK_ROWS * per_row).enumerate() {
+                let mut cs = cs.namespace(|| format!("block {blk}"));
+                let mut inputs = vec![h.clone()];
+                inputs.extend(hash::pack_bits(cs.namespace(|| "pack"), bits)?);
+                let hashed = hash::poseidon(cs.namespace(|| "hash"), BLOCK_DOMAIN, &inputs)?;
+                h = if final_batch && blk * BLOCK_ROWS >= last_rows {
+                    // Only padding in the epoch's last batch: h += not_last * (hashed - h)
+                    let h_lin = Lin::num(&h, h.get_value().unwrap_or(Scalar::ZERO));
+                    let hashed_lin = Lin::num(&hashed, hashed.get_value().unwrap_or(Scalar::ZERO));
+                    let delta = mul(cs.namespace(|| "gate"), &not_last, &hashed_lin.sub(&h_lin))?;
+                    alloc_lin(cs.namespace(|| "chain"), &h_lin.add(&delta))?
+                } else {
+                    hashed
+                };
+            }
+
+            // Update: eta * G = (w - w') * 2^(F+Fx) + r, r in [0, 2^(F+Fx)), w' in range.
+            let g_values: Vec<i128> = trace
+                .grads
+                .iter()
+                .copied()
+                .chain(std::iter::once(trace.grad_bias))
+                .collect();
+            let next: Vec<i64> = trace
+                .next
+                .w
+                .iter()
+                .copied()
+                .chain(std::iter::once(trace.next.b))
+                .collect();
+            let olds: Vec<Lin> = w
+                .iter()
+                .cloned()
+                .chain(std::iter::once(b.clone()))
+                .collect();
+            let gs: Vec<&Lin> = grads.iter().chain(std::iter::once(&grad_bias)).collect();
+            let mut news: Vec<Lin> = Vec::with_capacity(d + 1);
+            for j in 0..=d {
+                let mut cs = cs.namespace(|| format!("update {j}"));
+                // bits of next + 2^(F+cw): the packing's shift
+                let new = alloc_signed(
+                    cs.namespace(|| "new weight"),
+                    i128::from(next.get(j).copied().unwrap_or(0)),
+                    recipe.format.weight_bits(),
+                )?;
+                let r = (i128::from(eta_int) * g_values.get(j).copied().unwrap_or(0))
+                    .rem_euclid(1i128 << (f + fx));
+                let r_bits = alloc_bits(cs.namespace(|| "remainder"), &to_field(r), f + fx)?;
+                // eta * G = (w - w') * 2^(F+Fx) + r
+                enforce_mul(
+                    cs.namespace(|| "eta G = (w - w') 2^(F+Fx) + r"),
+                    &eta,
+                    gs[j],
+                    &olds[j]
+                        .sub(&new.lin)
+                        .scale(pow2(f + fx))
+                        .add(&bits_lin(&r_bits)),
+                );
+                news.push(new.lin);
+                if final_batch {
+                    final_bits.extend(new.bits);
+                }
+            }
+            b = news.pop().ok_or(SynthesisError::AssignmentMissing)?;
+            w = news;
         }
 
-        // Update: eta * G = (w - w') * 2^(2F) + r, r in [0, 2^(2F)), w' in range.
         let mut out = Vec::with_capacity(State::arity(recipe));
-        let mut new_bits: Vec<AllocatedBit> = Vec::with_capacity((d + 1) * packing.bits as usize);
-        let g_values: Vec<i128> = trace
-            .grads
-            .iter()
-            .copied()
-            .chain(std::iter::once(trace.grad_bias))
-            .collect();
-        let eta_int = i128::from(if state.batch + 1 == steps {
-            recipe.eta_last()
-        } else {
-            recipe.eta_full()
-        });
-        let next: Vec<i64> = trace
-            .next
-            .w
-            .iter()
-            .copied()
-            .chain(std::iter::once(trace.next.b))
-            .collect();
-        let olds: Vec<&Lin> = w.iter().chain(std::iter::once(&b)).collect();
-        let gs: Vec<&Lin> = grads.iter().chain(std::iter::once(&grad_bias)).collect();
-        for j in 0..=d {
-            let mut cs = cs.namespace(|| format!("update {j}"));
-            let new = alloc_signed(
-                cs.namespace(|| "new weight"),
-                i128::from(next[j]), // bits of next + 2^(F+cw): the packing's shift
-                recipe.format.weight_bits(),
-            )?;
-            let r = (eta_int * g_values.get(j).copied().unwrap_or(0)).rem_euclid(1i128 << (2 * f));
-            let r_bits = alloc_bits(cs.namespace(|| "remainder"), &to_field(r), 2 * f)?;
-            // eta * G = (w - w') * 2^(2F) + r
-            enforce_mul(
-                cs.namespace(|| "eta G = (w - w') 2^2F + r"),
-                &eta,
-                gs[j],
-                &olds[j]
-                    .sub(&new.lin)
-                    .scale(pow2(2 * f))
-                    .add(&bits_lin(&r_bits)),
-            );
-            new_bits.extend(new.bits);
-        }
-        // Pack the new weights from their bits: free but for one allocation
-        // per element.
-        for (e, chunk) in new_bits
+        // Pack the new weights from their bits: one allocation per element.
+        for (e, chunk) in final_bits
             .chunks(packing.per_element * packing.bits as usize)
             .enumerate()
         {
@@ -546,9 +614,17 @@ impl StepCircuit<Scalar> for TrainStep {
             )?);
         }
 
-        // End of epoch: seal(salt, h) = C, then reset.
+        // End of epoch: seal(salt, h, n) = C, then reset.
         let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(wit.salt.0))?;
-        let sealed = hash::poseidon(cs.namespace(|| "seal"), SEAL_DOMAIN, &[salt, h.clone()])?;
+        let rows = alloc_lin(
+            cs.namespace(|| "row count"),
+            &Lin::int::<CS>(recipe.rows as i128),
+        )?;
+        let sealed = hash::poseidon(
+            cs.namespace(|| "seal"),
+            SEAL_DOMAIN,
+            &[salt, h.clone(), rows],
+        )?;
         let sealed = Lin::num(&sealed, sealed.get_value().unwrap_or(Scalar::ZERO));
         let c = Lin::num(commitment, state.commitment.0);
         // is_last * (sealed - C) = 0
@@ -562,10 +638,10 @@ impl StepCircuit<Scalar> for TrainStep {
         let h_next = mul(cs.namespace(|| "reset hash"), &not_last, &h_lin)?;
         out.push(alloc_lin(cs.namespace(|| "hash out"), &h_next)?);
         out.push(commitment.clone());
-        // batch' = batch + 1 - is_last * S
+        // batch' = batch + K - is_last * S
         let batch_next = batch_index
-            .add(&one)
-            .sub(&is_last.scale(Scalar::from(steps)));
+            .add(&Lin::int::<CS>(steps as i128))
+            .sub(&is_last.scale(Scalar::from(per_epoch)));
         out.push(alloc_lin(cs.namespace(|| "batch out"), &batch_next)?);
         out.push(alloc_lin(
             cs.namespace(|| "epoch out"),

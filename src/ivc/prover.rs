@@ -29,16 +29,16 @@ pub struct Progress {
 impl Job<'_> {
     /// The circuit of global step `step` from `state`.
     pub fn circuit(&self, state: &State, step: usize) -> TrainStep {
-        let batch = Batch::of(
-            &self.recipe,
-            self.data,
-            step % self.recipe.steps_per_epoch(),
-        );
+        let k = self.recipe.batches_per_step;
+        let first = (step % self.recipe.steps_per_epoch()) * k;
+        let batches = (first..first + k)
+            .map(|index| Batch::of(&self.recipe, self.data, index))
+            .collect();
         TrainStep {
             recipe: self.recipe.clone(),
             witness: Arc::new(StepWitness {
                 state: state.clone(),
-                batch,
+                batches,
                 salt: self.salt,
             }),
         }
@@ -47,7 +47,7 @@ impl Job<'_> {
     /// Proves the first step (Nova's constructor does).
     pub fn start(&self, pp: &Params, initial: &State) -> Result<Progress> {
         let circuit = self.circuit(initial, 0);
-        let next = initial.next(&self.recipe, &circuit.witness.batch, &self.salt)?;
+        let next = initial.next(&self.recipe, &circuit.witness.batches, &self.salt)?;
         let mut recursive = Recursive::new(pp, &circuit, &initial.to_z(&self.recipe))?;
         // The first prove_step only records that the constructor's step is done.
         recursive.prove_step(pp, &circuit)?;
@@ -63,7 +63,7 @@ impl Job<'_> {
         let circuit = self.circuit(&progress.state, progress.done);
         let next = progress
             .state
-            .next(&self.recipe, &circuit.witness.batch, &self.salt)?;
+            .next(&self.recipe, &circuit.witness.batches, &self.salt)?;
         progress.recursive.prove_step(pp, &circuit)?;
         progress.state = next;
         progress.done += 1;
