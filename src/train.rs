@@ -227,32 +227,28 @@ pub struct FloatWeights {
 }
 
 /// Mini-batch gradient descent in f64 with the true sigmoid, on z-scored rows
-/// (not clamped): the float reference of `datasets/README.md`.
+/// (not clamped): the float reference of `datasets/README.md`, in ndarray's
+/// matrix form (`z = X_b w + b`, `g = X_b^T (sigmoid(z) - y) / |b|`).
 pub fn train_float(recipe: &Recipe, train: &Dataset, norm: &Normalizer) -> FloatWeights {
-    let rows: Vec<Vec<f64>> = train.rows.iter().map(|r| norm.apply(r)).collect();
-    let mut w = vec![0.0; recipe.features];
+    use ndarray::{s, Array1, Array2};
+    let normalized: Vec<Vec<f64>> = train.rows.iter().map(|r| norm.apply(r)).collect();
+    let x = Array2::from_shape_fn((normalized.len(), recipe.features), |(i, j)| {
+        normalized[i].get(j).copied().unwrap_or(0.0)
+    });
+    let y: Array1<f64> = train.labels.iter().map(|&l| f64::from(l)).collect();
+    let mut w = Array1::<f64>::zeros(recipe.features);
     let mut b = 0.0;
     for _ in 0..recipe.epochs {
         for index in 0..recipe.batches_per_epoch() {
             let (range, _) = batch_range(recipe, index);
             let size = range.len() as f64;
-            let mut grad = vec![0.0; w.len()];
-            let mut grad_b = 0.0;
-            for i in range {
-                let z: f64 = w.iter().zip(&rows[i]).map(|(w, x)| w * x).sum::<f64>() + b;
-                let e = 1.0 / (1.0 + (-z).exp()) - f64::from(train.labels[i]);
-                for (g, x) in grad.iter_mut().zip(&rows[i]) {
-                    *g += e * x;
-                }
-                grad_b += e;
-            }
-            for (wj, g) in w.iter_mut().zip(&grad) {
-                *wj -= recipe.learning_rate * g / size;
-            }
-            b -= recipe.learning_rate * grad_b / size;
+            let xb = x.slice(s![range.clone(), ..]);
+            let e = (xb.dot(&w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp())) - y.slice(s![range]);
+            w = w - xb.t().dot(&e) * (recipe.learning_rate / size);
+            b -= recipe.learning_rate * e.sum() / size;
         }
     }
-    FloatWeights { w, b }
+    FloatWeights { w: w.to_vec(), b }
 }
 
 /// Accuracy of float weights on raw rows normalized by `norm`.
