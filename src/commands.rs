@@ -444,6 +444,31 @@ impl Run<'_> {
             };
             checkpoint::write(&self.policy.dir, &ckpt)
         };
+        // After every folded step: a checkpoint when due, and a clean stop
+        // (with a checkpoint) when interrupted.
+        let mut after_step = |p: &prover::Progress| -> Result<()> {
+            let stop = self
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(Ordering::SeqCst));
+            let due = match self.policy.every_steps {
+                Some(n) => n > 0 && p.done % n == 0,
+                None => last_checkpoint.elapsed() >= self.policy.interval,
+            };
+            if (due || stop) && p.done < total {
+                let path = save(p)?;
+                last_checkpoint = std::time::Instant::now();
+                if stop {
+                    return Err(crate::Error::Interrupted(format!(
+                        "checkpoint of step {}/{total} written to {}; continue with `foldtrain resume --checkpoint-dir {}`",
+                        p.done,
+                        path.display(),
+                        self.policy.dir.display()
+                    )));
+                }
+            }
+            Ok(())
+        };
         let (done, fold) = prover::timed(|| {
             let (first, start_step) = match from {
                 Some(ckpt) => {
@@ -471,31 +496,15 @@ impl Run<'_> {
                         done,
                     )
                 }
-                None => (job.start(&pp, &initial)?, 0),
-            };
-            let end = job.fold_all(&pp, first, &bar, |p| {
-                let stop = self
-                    .interrupt
-                    .as_ref()
-                    .is_some_and(|f| f.load(Ordering::SeqCst));
-                let due = match self.policy.every_steps {
-                    Some(n) => n > 0 && p.done % n == 0,
-                    None => last_checkpoint.elapsed() >= self.policy.interval,
-                };
-                if (due || stop) && p.done < total {
-                    let path = save(p)?;
-                    last_checkpoint = std::time::Instant::now();
-                    if stop {
-                        return Err(crate::Error::Interrupted(format!(
-                            "checkpoint of step {}/{total} written to {}; continue with `foldtrain resume --checkpoint-dir {}`",
-                            p.done,
-                            path.display(),
-                            self.policy.dir.display()
-                        )));
-                    }
+                None => {
+                    // The first step is folded by Nova's constructor; it
+                    // gets the same after-step treatment as the others.
+                    let first = job.start(&pp, &initial)?;
+                    after_step(&first)?;
+                    (first, 0)
                 }
-                Ok(())
-            })?;
+            };
+            let end = job.fold_all(&pp, first, &bar, &mut after_step)?;
             Ok((end, start_step))
         })?;
         let (done, start_step) = done;

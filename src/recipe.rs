@@ -229,6 +229,22 @@ impl Recipe {
         (self.learning_rate / rows as f64 * self.format.one() as f64).round() as i64
     }
 
+    /// A field element that stands for the whole recipe: sha256 of its
+    /// canonical encoding (bincode 2), cut to 248 bits. The circuit fixes a
+    /// variable to it, so the parameter digest binds every field of the
+    /// recipe, including those (such as the exact learning rate) that reach
+    /// the arithmetic only through rounded constants.
+    pub fn tag(&self) -> crate::fixed::Scalar {
+        use ff::PrimeField;
+        use sha2::Digest;
+        let bytes =
+            bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default();
+        let digest = sha2::Sha256::digest(&bytes);
+        let mut repr = <crate::fixed::Scalar as PrimeField>::Repr::default();
+        repr.as_mut()[..31].copy_from_slice(&digest[..31]);
+        Option::from(crate::fixed::Scalar::from_repr(repr)).unwrap_or_default()
+    }
+
     /// Step size of a full batch.
     pub fn eta_full(&self) -> i64 {
         self.eta_for(self.batch)

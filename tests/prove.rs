@@ -116,7 +116,7 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-const PINNED_DIGEST: &str = "c9d7eebabbaf7ddd6c4db9b80dba72ec2ecdd4f18e3ab372bf7fbc40a09f9900";
+const PINNED_DIGEST: &str = "48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -132,7 +132,7 @@ fn the_default_recipe_has_a_pinned_constraint_count() {
     );
 }
 
-const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 128753;
+const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 128754;
 
 #[test]
 fn every_field_of_the_statement_is_bound() {

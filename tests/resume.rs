@@ -59,6 +59,8 @@ fn data_args(csv: &Path) -> DataArgs {
         hyper: Hyper {
             epochs: EPOCHS,
             batch: 8,
+            // One mini-batch per folded step: ten steps to interrupt between.
+            batches_per_step: Some(1),
             ..Hyper::default()
         },
     }
@@ -96,8 +98,7 @@ fn reference() -> &'static Reference {
         .unwrap();
         assert_eq!(report.steps, STEPS);
         assert_eq!(report.steps_folded_now, STEPS);
-        let bundle =
-            ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
+        let bundle = ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
         let model: Model = read_json(&report.model_path, Model::KIND).unwrap();
         let opening: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
         Reference {
@@ -181,7 +182,10 @@ fn assert_matches_reference(report: &ProveReport, same_salt: bool) {
 
 fn refusal(result: foldtrain::Result<ProveReport>) -> Error {
     match result {
-        Ok(r) => panic!("resume should have been refused, but proved {} steps", r.steps),
+        Ok(r) => panic!(
+            "resume should have been refused, but proved {} steps",
+            r.steps
+        ),
         Err(e) => e,
     }
 }
@@ -220,7 +224,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
             &loaded.prepared.train_fixed,
             &train::Weights::zero(3),
             0,
-            step,
+            step * loaded.recipe.batches_per_step,
         )
         .unwrap();
         assert_eq!(c.weights, native_after, "weights after step {step}");
@@ -258,58 +262,83 @@ fn resuming_from_step_3_matches_the_uninterrupted_run() {
     assert_eq!(opening, reference().opening);
 }
 
-#[test]
-fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
-    // The flag is already set: prove stops after its first step, resume
-    // after one more, each with a checkpoint; a last resume finishes.
-    let r = reference();
-    let tmp = tempfile::tempdir().unwrap();
-    let out1 = tmp.path().join("out1");
-    let flag = Arc::new(AtomicBool::new(true));
+fn checkpoint_steps(dir: &Path) -> Vec<usize> {
+    checkpoint::list(dir)
+        .unwrap()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+}
+
+/// Proves the reference data with the interrupt flag already set, as after a
+/// Ctrl-C during setup: prove must stop with a checkpoint and no outputs.
+/// Returns the step it stopped at.
+fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
     let err = commands::prove(&ProveArgs {
-        data: r.args.clone(),
-        out_dir: Some(out1.clone()),
+        data: reference().args.clone(),
+        out_dir: Some(out.to_path_buf()),
         quiet: true,
-        checkpoint_every: None,
+        checkpoint_every,
         checkpoint_dir: None,
-        interrupt: Some(flag.clone()),
+        interrupt: Some(Arc::new(AtomicBool::new(true))),
     })
     .unwrap_err();
-    let ckpts = out1.join("checkpoints");
+    let ckpts = out.join("checkpoints");
+    let written = checkpoint_steps(&ckpts);
+    assert_eq!(written.len(), 1, "one checkpoint: {written:?}");
+    let stopped = written[0];
     match &err {
         Error::Interrupted(m) => {
-            assert!(m.contains(&format!("step 1/{STEPS}")), "{m}");
+            assert!(m.contains(&format!("step {stopped}/{STEPS}")), "{m}");
+            assert!(m.contains(&checkpoint::file_name(stopped)), "{m}");
             assert!(m.contains("foldtrain resume --checkpoint-dir"), "{m}");
             assert!(m.contains(&ckpts.display().to_string()), "{m}");
         }
         other => panic!("expected Interrupted, got {other}"),
     }
-    let steps = |d: &Path| -> Vec<usize> {
-        checkpoint::list(d)
-            .unwrap()
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect()
-    };
-    assert_eq!(steps(&ckpts), vec![1]);
-    assert!(!out1.join("proof.bundle").exists());
-    assert!(!out1.join("model.json").exists());
+    assert!(!out.join("proof.bundle").exists());
+    assert!(!out.join("model.json").exists());
+    stopped
+}
+
+#[test]
+fn an_interrupt_before_the_first_step_stops_after_the_first_step() {
+    // "Set (by a Ctrl-C handler) to stop after the current step with a
+    // checkpoint" (ProveArgs::interrupt); "Write a checkpoint every N steps".
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(interrupted_prove(&tmp.path().join("a"), None), 1);
+    assert_eq!(interrupted_prove(&tmp.path().join("b"), Some(1)), 1);
+}
+
+#[test]
+fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
+    // The flag is already set: prove stops early with a checkpoint, resume
+    // after one more step with another; a last resume finishes.
+    let r = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let out1 = tmp.path().join("out1");
+    let first_stop = interrupted_prove(&out1, None);
+    assert!((1..STEPS - 1).contains(&first_stop), "{first_stop}");
+    let ckpts = out1.join("checkpoints");
 
     let out2 = tmp.path().join("out2");
     let mut args = resume_args(&ckpts, &out2);
-    args.interrupt = Some(flag);
+    args.interrupt = Some(Arc::new(AtomicBool::new(true)));
+    let second_stop = first_stop + 1;
     match refusal(commands::resume(&args)) {
-        Error::Interrupted(m) => assert!(m.contains(&format!("step 2/{STEPS}")), "{m}"),
+        Error::Interrupted(m) => {
+            assert!(m.contains(&format!("step {second_stop}/{STEPS}")), "{m}")
+        }
         other => panic!("expected Interrupted, got {other}"),
     }
-    assert_eq!(steps(&ckpts), vec![2, 1]);
+    assert_eq!(checkpoint_steps(&ckpts), vec![second_stop, first_stop]);
     assert!(!out2.join("proof.bundle").exists());
 
     let out3 = tmp.path().join("out3");
     let mut args = resume_args(&ckpts, &out3);
     args.interrupt = Some(Arc::new(AtomicBool::new(false)));
     let report = commands::resume(&args).unwrap();
-    assert_eq!(report.steps_folded_now, STEPS - 2);
+    assert_eq!(report.steps_folded_now, STEPS - second_stop);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     // A fresh salt: another commitment, the same weights.
     assert_matches_reference(&report, false);
@@ -368,7 +397,10 @@ fn truncated_empty_and_foreign_newest_checkpoints_are_skipped() {
 // ---------------------------------------------------------------- refusals
 
 fn assert_checkpoint_error(e: &Error, needles: &[&str]) {
-    assert!(matches!(e, Error::Checkpoint(_)), "expected a checkpoint error, got {e:?}");
+    assert!(
+        matches!(e, Error::Checkpoint(_)),
+        "expected a checkpoint error, got {e:?}"
+    );
     let m = e.to_string();
     for n in needles {
         assert!(m.contains(n), "the message should mention {n:?}: {m}");
@@ -552,7 +584,8 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let stderr_path = tmp.path().join("prove.stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
         .args(["prove", "--data", &s(&csv), "--epochs", &EPOCHS.to_string()])
-        .args(["--batch", "8", "--checkpoint-every", "1", "--quiet"])
+        .args(["--batch", "8", "--batches-per-step", "1"])
+        .args(["--checkpoint-every", "1", "--quiet"])
         .args(["--out", &s(&out)])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -608,7 +641,10 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
             );
         }
     }
-    assert!(newest >= 1 && listed.len() <= checkpoint::KEEP, "{listed:?}");
+    assert!(
+        newest >= 1 && listed.len() <= checkpoint::KEEP,
+        "{listed:?}"
+    );
     let opening: Opening = read_json(&out.join("opening.json"), Opening::KIND).unwrap();
     for entry in std::fs::read_dir(&out).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -660,6 +696,8 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
         &EPOCHS.to_string(),
         "--batch",
         "8",
+        "--batches-per-step",
+        "1",
         "--json",
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);

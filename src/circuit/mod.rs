@@ -614,6 +614,13 @@ impl StepCircuit<Scalar> for TrainStep {
             )?);
         }
 
+        // The recipe's tag, fixed as a constant: binds every recipe field into
+        // the parameter digest (1 constraint).
+        alloc_lin(
+            cs.namespace(|| "recipe tag"),
+            &Lin::constant::<CS>(recipe.tag()),
+        )?;
+
         // End of epoch: seal(salt, h, n) = C, then reset.
         let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(wit.salt.0))?;
         let rows = alloc_lin(

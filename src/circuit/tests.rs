@@ -448,7 +448,7 @@ fn pinned_constraint_count() {
 }
 
 /// Constraints of the toy recipe's step (3 features, batch 16).
-const PINNED_TOY_CONSTRAINTS: usize = 3900;
+const PINNED_TOY_CONSTRAINTS: usize = 3901;
 
 #[test]
 fn weight_packing_round_trips_and_refuses_non_canonical_elements() {
