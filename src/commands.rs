@@ -452,7 +452,7 @@ impl Run<'_> {
                 .as_ref()
                 .is_some_and(|f| f.load(Ordering::SeqCst));
             let due = match self.policy.every_steps {
-                Some(n) => n > 0 && p.done % n == 0,
+                Some(n) => n > 0 && p.done.is_multiple_of(n),
                 None => last_checkpoint.elapsed() >= self.policy.interval,
             };
             if (due || stop) && p.done < total {
