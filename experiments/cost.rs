@@ -154,7 +154,11 @@ fn main() -> Result<(), Box<dyn Error>> {
             .draw_series(LineSeries::new(series.clone(), color))?
             .label(format!("{features} features"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-        chart.draw_series(series.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))?;
+        chart.draw_series(
+            series
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+        )?;
     }
     chart
         .draw_series(LineSeries::new(vec![(0, 20.0), (72, 20.0)], BLACK.mix(0.4)))?
