@@ -465,10 +465,12 @@ fn print_prove(r: &commands::ProveReport, json: bool) -> anyhow::Result<()> {
         "private      {} (keep it secret: it opens the commitment)",
         r.opening_path.display()
     );
-    println!(
-        "private      {} (checkpoints hold the witness; delete them when done)",
-        r.checkpoint_dir.display()
-    );
+    if r.checkpoint_dir.is_dir() {
+        println!(
+            "private      {} (checkpoints hold the witness; delete them when done)",
+            r.checkpoint_dir.display()
+        );
+    }
     Ok(())
 }
 
