@@ -298,3 +298,76 @@ fn verify_exit_codes() {
     assert_eq!(json["steps"], 10);
     assert_eq!(json["features"], 3);
 }
+
+#[test]
+fn audit_opens_the_commitment_and_replays_training() {
+    let f = fixture();
+    let bundle = &f.report.bundle_path;
+    let opening = &f.report.opening_path;
+
+    let r = commands::audit(bundle, Some(&f.csv), Some(opening)).unwrap();
+    assert!(r.verified, "{:?}", r.reason);
+    assert_eq!(r.commitment_opened, Some(true), "{:?}", r.problems);
+    assert_eq!(r.weights_reproduced, Some(true), "{:?}", r.problems);
+    assert!(r.passed());
+    assert_eq!(r.steps, 10);
+
+    // Without the opening: verified, the rest unchecked (null in JSON).
+    let r = commands::audit(bundle, None, None).unwrap();
+    assert!(r.verified && r.passed());
+    assert_eq!((r.commitment_opened, r.weights_reproduced), (None, None));
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(json["commitment_opened"].is_null() && json["weights_reproduced"].is_null());
+
+    // Altered data: one value of one training row.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&f.csv).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+    cells[0] = format!("{}", cells[0].parse::<f64>().unwrap() + 1.0);
+    lines[3] = cells.join(",");
+    let altered = dir.path().join("altered.csv");
+    std::fs::write(&altered, lines.join("\n") + "\n").unwrap();
+    let r = commands::audit(bundle, Some(&altered), Some(opening)).unwrap();
+    assert!(r.verified);
+    assert_eq!(r.commitment_opened, Some(false));
+    assert_eq!(r.weights_reproduced, Some(false));
+    assert!(!r.passed());
+
+    // An opening of another commitment (another salt).
+    let mut other: foldtrain::commitment::Opening =
+        serde_json::from_str(&std::fs::read_to_string(opening).unwrap()).unwrap();
+    other.salt = foldtrain::commitment::Salt::random();
+    let other_path = dir.path().join("other-opening.json");
+    std::fs::write(&other_path, serde_json::to_string(&other).unwrap()).unwrap();
+    let r = commands::audit(bundle, Some(&f.csv), Some(&other_path)).unwrap();
+    assert_eq!(r.commitment_opened, Some(false));
+    assert!(!r.passed());
+
+    // The CLI: exit 0 only when everything checked holds.
+    let (code, out, _) = foldtrain(&[
+        "audit",
+        &bundle.to_string_lossy(),
+        "--data",
+        &f.csv.to_string_lossy(),
+        "--opening",
+        &opening.to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["verified"], true);
+    assert_eq!(json["commitment_opened"], true);
+    assert_eq!(json["weights_reproduced"], true);
+    let (code, _, _) = foldtrain(&[
+        "audit",
+        &bundle.to_string_lossy(),
+        "--data",
+        &altered.to_string_lossy(),
+        "--opening",
+        &opening.to_string_lossy(),
+    ]);
+    assert_eq!(code, 1);
+    let (code, _, err) = foldtrain(&["audit", &bundle.to_string_lossy(), "--data", "x.csv"]);
+    assert_eq!(code, 2, "--data without --opening is a usage error: {err}");
+}
