@@ -413,7 +413,7 @@ impl Run<'_> {
         let opening_path = self.out_dir.join("opening.json");
         artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
 
-        let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
+        let (pp, setup) = prover::timed(|| params::cached_setup(&recipe))?;
         let ((pk, vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
         let (primary, secondary) = pp.num_constraints();
         let job = prover::Job {
@@ -859,7 +859,7 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
     let loaded = args.load()?;
     let recipe = Arc::new(loaded.recipe.clone());
     let step_constraints = params::step_constraints(&recipe)?;
-    let (pp, setup) = prover::timed(|| params::setup(&recipe))?;
+    let (pp, setup) = prover::timed(|| params::cached_setup(&recipe))?;
     let (_, key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
     let (primary, secondary) = pp.num_constraints();
     let data = &loaded.prepared.train_fixed;

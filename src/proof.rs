@@ -185,7 +185,7 @@ impl Verifier {
         let cached = matches!(&self.cache, Some((r, _, _)) if *r == st.recipe);
         if !cached {
             // Limits were checked by check_shape, so this build is bounded.
-            let pp = params::setup(&st.recipe)?;
+            let pp = params::cached_setup(&st.recipe)?;
             let digest = params::digest_hex(&pp);
             let (_, vk) = Compressed::setup(&pp)?;
             self.cache = Some((st.recipe.clone(), digest, vk));
