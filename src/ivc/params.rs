@@ -90,7 +90,7 @@ pub fn cached_setup_in(dir: Option<&std::path::Path>, recipe: &Recipe) -> Result
     }
     let pp = setup(recipe)?;
     // Best effort: a cache that cannot be written only costs time.
-    let _ = store_cached(&dir, &path, &pp);
+    let _ = store_cached(dir, &path, &pp);
     Ok(pp)
 }
 
