@@ -334,14 +334,7 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
     let data_args = DataArgs {
         data: args.data.clone().unwrap_or_else(|| ckpt.data_path.clone()),
         train_fraction: ckpt.train_fraction,
-        hyper: Hyper {
-            epochs: ckpt.recipe.epochs,
-            learning_rate: ckpt.recipe.learning_rate,
-            batch: ckpt.recipe.batch,
-            batches_per_step: Some(ckpt.recipe.batches_per_step),
-            sigmoid: ckpt.recipe.sigmoid,
-            format: ckpt.recipe.format,
-        },
+        hyper: Hyper::of(&ckpt.recipe),
     };
     let loaded = data_args.load()?;
     let refuse = |what: String| {
@@ -765,14 +758,7 @@ pub fn audit(
     let args = DataArgs {
         data: data.into(),
         train_fraction: opening.train_fraction,
-        hyper: Hyper {
-            epochs: st.recipe.epochs,
-            learning_rate: st.recipe.learning_rate,
-            batch: st.recipe.batch,
-            batches_per_step: Some(st.recipe.batches_per_step),
-            sigmoid: st.recipe.sigmoid,
-            format: st.recipe.format,
-        },
+        hyper: Hyper::of(&st.recipe),
     };
     let loaded = args.load()?;
     report.data_sha256 = Some(loaded.source_sha256.clone());

@@ -86,6 +86,20 @@ impl Default for Hyper {
     }
 }
 
+impl Hyper {
+    /// The knobs that rebuild `recipe` (from a checkpoint or a statement).
+    pub fn of(recipe: &Recipe) -> Self {
+        Hyper {
+            epochs: recipe.epochs,
+            learning_rate: recipe.learning_rate,
+            batch: recipe.batch,
+            batches_per_step: Some(recipe.batches_per_step),
+            sigmoid: recipe.sigmoid,
+            format: recipe.format,
+        }
+    }
+}
+
 impl Recipe {
     /// Builds and validates a recipe for a dataset of `features` x `rows`.
     pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {

@@ -3,16 +3,11 @@
 //! by its namespace path.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use nova_snark::frontend::{
-    num::AllocatedNum, ConstraintSystem, Index, LinearCombination, SynthesisError, Variable,
-};
-use nova_snark::traits::circuit::StepCircuit;
+use nova_snark::frontend::{ConstraintSystem, Index, LinearCombination, SynthesisError, Variable};
 use serde::Serialize;
 
-use super::{State, TrainStep};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fixed::Scalar;
 use crate::recipe::Recipe;
 
@@ -133,20 +128,12 @@ pub struct Part {
 
 /// The step circuit's constraints by part (without Nova's augmentation).
 pub fn breakdown(recipe: &Recipe) -> Result<Vec<Part>> {
-    recipe.validate()?;
-    let circuit = TrainStep::blank(Arc::new(recipe.clone()));
     let mut cs = CountingCs {
         path: Vec::new(),
         counts: BTreeMap::new(),
         aux: 0,
     };
-    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
-        .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::from(0u64))))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Nova(e.to_string()))?;
-    circuit
-        .synthesize(&mut cs.namespace(|| "step"), &z)
-        .map_err(|e| Error::Nova(e.to_string()))?;
+    super::synthesize_blank(&mut cs, recipe)?;
     Ok(PARTS
         .iter()
         .map(|&part| Part {

@@ -658,6 +658,22 @@ impl StepCircuit<Scalar> for TrainStep {
     }
 }
 
+/// Synthesizes the blank step circuit of `recipe` into `cs` (under the
+/// namespace `step`, with zero inputs): how its shape is measured without
+/// proving.
+pub fn synthesize_blank<CS: ConstraintSystem<Scalar>>(cs: &mut CS, recipe: &Recipe) -> Result<()> {
+    recipe.validate()?;
+    let circuit = TrainStep::blank(Arc::new(recipe.clone()));
+    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
+        .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::ZERO)))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| Error::Nova(e.to_string()))?;
+    circuit
+        .synthesize(&mut cs.namespace(|| "step"), &z)
+        .map_err(|e| Error::Nova(e.to_string()))?;
+    Ok(())
+}
+
 /// A trace for a witness whose native step fails (diverged weights): the
 /// circuit is still synthesized, and is unsatisfied.
 fn blank_trace(recipe: &Recipe, batch: &Batch) -> train::StepTrace {

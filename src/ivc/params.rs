@@ -6,15 +6,12 @@ use std::sync::Arc;
 
 use ff::PrimeField;
 use nova_snark::frontend::shape_cs::ShapeCS;
-use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
-use nova_snark::traits::circuit::StepCircuit;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
 use super::{Params, E1, S1, S2};
-use crate::circuit::{State, TrainStep};
+use crate::circuit::TrainStep;
 use crate::commitment::scalar_to_hex;
 use crate::error::{Error, Result};
-use crate::fixed::Scalar;
 use crate::recipe::Recipe;
 
 /// Builds the public parameters of `recipe`'s step circuit.
@@ -32,16 +29,8 @@ pub fn digest_hex(pp: &Params) -> String {
 /// Constraints of the step circuit alone, without Nova's augmentation,
 /// counted by synthesizing its shape (fast: no proving, no parameters).
 pub fn step_constraints(recipe: &Recipe) -> Result<usize> {
-    recipe.validate()?;
-    let circuit = TrainStep::blank(Arc::new(recipe.clone()));
     let mut cs = ShapeCS::<E1>::new();
-    let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
-        .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::from(0u64))))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Nova(e.to_string()))?;
-    circuit
-        .synthesize(&mut cs.namespace(|| "step"), &z)
-        .map_err(|e| Error::Nova(e.to_string()))?;
+    crate::circuit::synthesize_blank(&mut cs, recipe)?;
     Ok(cs.num_constraints())
 }
 
