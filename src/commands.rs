@@ -596,7 +596,12 @@ pub fn read_bundle(path: &Path) -> Result<std::result::Result<crate::proof::Proo
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
-    Ok(crate::proof::ProofBundle::from_bytes(&bytes).map_err(|e| e.to_string()))
+    Ok(
+        crate::proof::ProofBundle::from_bytes(&bytes).map_err(|e| match e {
+            crate::Error::Rejected(reason) => reason,
+            other => other.to_string(),
+        }),
+    )
 }
 
 /// Verifies a bundle file.
