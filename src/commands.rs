@@ -141,8 +141,18 @@ pub struct CommitReport {
     pub opening_path: PathBuf,
 }
 
-/// Commits to the training rows: writes `commitment.json` (public) and
-/// `opening.json` (private, 0600) into `out_dir`.
+/// The folder of an output folder's private files (mode 0700): openings and
+/// checkpoints. Everything at the output folder's top level is public, so
+/// publishing it never leaks a salt or the witness.
+pub fn private_dir(out_dir: &Path) -> PathBuf {
+    out_dir.join(PRIVATE_DIR)
+}
+
+/// Name of the private sub-folder of every output folder.
+pub const PRIVATE_DIR: &str = "private";
+
+/// Commits to the training rows: writes `commitment.json` (public) into
+/// `out_dir` and `opening.json` (0600) into its `private/` folder.
 pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
     let loaded = args.load()?;
     let opening = Opening::commit(
@@ -152,7 +162,8 @@ pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
         loaded.source_sha256.clone(),
     );
     artifact::ensure_dir(out_dir)?;
-    let opening_path = out_dir.join("opening.json");
+    artifact::ensure_private_dir(&private_dir(out_dir))?;
+    let opening_path = private_dir(out_dir).join("opening.json");
     let commitment_path = out_dir.join("commitment.json");
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
     let public = CommitmentFile {
@@ -218,7 +229,7 @@ pub struct ProveArgs {
     pub quiet: bool,
     /// Every this many steps (default: every two minutes of folding).
     pub checkpoint_every: Option<usize>,
-    /// Checkpoint folder (default: `checkpoints` in the output folder).
+    /// Checkpoint folder (default: `private/checkpoints` in the output folder).
     pub checkpoint_dir: Option<PathBuf>,
     /// Set (by a Ctrl-C handler) to stop after the current step with a
     /// checkpoint.
@@ -292,7 +303,7 @@ struct Run<'a> {
 
 /// Commits to the training rows, folds every training step (checkpointing
 /// as it goes), compresses, checks the result and writes `proof.bundle`,
-/// `model.json` and the private `opening.json`.
+/// `model.json` and the private `private/opening.json`.
 pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
     let loaded = args.data.load()?;
     let out_dir = args
@@ -310,7 +321,7 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
         dir: args
             .checkpoint_dir
             .clone()
-            .unwrap_or_else(|| out_dir.join("checkpoints")),
+            .unwrap_or_else(|| private_dir(&out_dir).join("checkpoints")),
         every_steps: args.checkpoint_every,
         interval: DEFAULT_CHECKPOINT_INTERVAL,
     };
@@ -403,7 +414,8 @@ impl Run<'_> {
         // The native run first: fast, and it tells of divergence before any
         // proving time is spent.
         let expected = train::train_fixed(&recipe, data)?;
-        let opening_path = self.out_dir.join("opening.json");
+        artifact::ensure_private_dir(&private_dir(&self.out_dir))?;
+        let opening_path = private_dir(&self.out_dir).join("opening.json");
         artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
 
         let (pp, setup) = prover::timed(|| params::cached_setup(&recipe))?;
@@ -571,12 +583,89 @@ impl Run<'_> {
 #[derive(Clone, Debug, Serialize)]
 pub struct VerifyReport {
     pub bundle: PathBuf,
+    /// The proof verifies against its statement (and, with `--model`, the
+    /// model file is the statement's model).
     pub accepted: bool,
-    /// Why the proof was rejected.
+    /// Why the proof (or the model file) was rejected.
     pub reason: Option<String>,
-    pub steps: Option<usize>,
-    pub params_digest: Option<String>,
+    /// What was verified: present only when the proof verified.
+    pub statement: Option<StatementSummary>,
+    /// The model file checked against the statement, when one was given.
+    pub model: Option<PathBuf>,
+    /// Seconds of the SNARK check alone (not the whole command).
     pub verify_s: Option<f64>,
+}
+
+/// A statement, as people read it: what an accepted proof establishes.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementSummary {
+    pub recipe: Recipe,
+    /// Training rows and features (public in the statement).
+    pub rows: usize,
+    pub features: usize,
+    pub commitment: Commitment,
+    /// sha256 of the fixed-point weights then bias, i64 little-endian.
+    pub weights_sha256: String,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub weights_fixed: Vec<i64>,
+    pub bias_fixed: i64,
+    pub steps: usize,
+    pub params_digest: String,
+}
+
+impl StatementSummary {
+    pub fn of(st: &crate::proof::Statement) -> Self {
+        let (weights, bias) = st.final_weights.to_f64(&st.recipe.format);
+        StatementSummary {
+            recipe: st.recipe.clone(),
+            rows: st.recipe.rows,
+            features: st.recipe.features,
+            commitment: st.commitment,
+            weights_sha256: weights_sha256(&st.final_weights),
+            weights,
+            bias,
+            weights_fixed: st.final_weights.w.clone(),
+            bias_fixed: st.final_weights.b,
+            steps: st.steps,
+            params_digest: st.params_digest.clone(),
+        }
+    }
+}
+
+/// The ways a model file differs from a statement (empty: it is the
+/// statement's model). The decimals are checked too, since that is what a
+/// person reads: they must be exactly the fixed-point values over `2^F`.
+pub fn model_differences(model: &Model, st: &crate::proof::Statement) -> Vec<String> {
+    let mut diffs = Vec::new();
+    if model.recipe != st.recipe {
+        diffs.push("the recipe".to_string());
+    }
+    if model.weights_fixed.len() != st.final_weights.w.len() {
+        diffs.push(format!(
+            "{} weights where the statement has {}",
+            model.weights_fixed.len(),
+            st.final_weights.w.len()
+        ));
+        return diffs;
+    }
+    let (decimals, bias) = st.final_weights.to_f64(&st.recipe.format);
+    for (i, (&fixed, decimal)) in st.final_weights.w.iter().zip(&decimals).enumerate() {
+        if model.weights_fixed[i] != fixed {
+            diffs.push(format!("weight {i}"));
+        } else if model.weights.get(i).map(|v| v.to_bits()) != Some(decimal.to_bits()) {
+            diffs.push(format!("the decimal of weight {i}"));
+        }
+    }
+    if model.weights.len() != decimals.len() {
+        diffs.push("the number of decimal weights".into());
+    }
+    if model.bias_fixed != st.final_weights.b {
+        diffs.push("the bias".into());
+    } else if model.bias.to_bits() != bias.to_bits() {
+        diffs.push("the decimal of the bias".into());
+    }
+    diffs
 }
 
 /// Reads a bundle file: `Err` only for I/O problems; content problems come
@@ -604,32 +693,57 @@ pub fn read_bundle(path: &Path) -> Result<std::result::Result<crate::proof::Proo
     )
 }
 
-/// Verifies a bundle file.
-pub fn verify(path: &Path) -> Result<VerifyReport> {
+/// Verifies a bundle file; with `model`, also checks that the model file
+/// holds exactly the statement's weights, bias and recipe.
+pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
     let rejected = |reason: String| VerifyReport {
         bundle: path.into(),
         accepted: false,
         reason: Some(reason),
-        steps: None,
-        params_digest: None,
+        statement: None,
+        model: model.map(Into::into),
         verify_s: None,
+    };
+    // The model file is the user's input: a missing or malformed one is a
+    // usage error (exit 2), found before any proof work.
+    let model_file = match model {
+        Some(m) => {
+            let parsed: Model = artifact::read_json(m, Model::KIND)?;
+            parsed
+                .validate()
+                .map_err(|e| crate::Error::artifact(m, e.to_string()))?;
+            Some(parsed)
+        }
+        None => None,
     };
     let bundle = match read_bundle(path)? {
         Ok(b) => b,
         Err(reason) => return Ok(rejected(reason)),
     };
-    match crate::proof::verify(&bundle) {
-        Ok(v) => Ok(VerifyReport {
-            bundle: path.into(),
-            accepted: true,
-            reason: None,
-            steps: Some(v.steps),
-            params_digest: Some(v.params_digest),
-            verify_s: Some(v.verify_s),
-        }),
-        Err(crate::Error::Rejected(reason)) => Ok(rejected(reason)),
-        Err(e) => Ok(rejected(e.to_string())),
+    let verified = match crate::proof::verify(&bundle) {
+        Ok(v) => v,
+        Err(crate::Error::Rejected(reason)) => return Ok(rejected(reason)),
+        Err(e) => return Ok(rejected(e.to_string())),
+    };
+    if let (Some(m), Some(file)) = (&model_file, model) {
+        let diffs = model_differences(m, &bundle.statement);
+        if !diffs.is_empty() {
+            return Ok(rejected(format!(
+                "the proof verifies, but {} is not its model: {} differ{}",
+                file.display(),
+                diffs.join(", "),
+                if diffs.len() == 1 { "s" } else { "" }
+            )));
+        }
     }
+    Ok(VerifyReport {
+        bundle: path.into(),
+        accepted: true,
+        reason: None,
+        statement: Some(StatementSummary::of(&bundle.statement)),
+        model: model.map(Into::into),
+        verify_s: Some(verified.verify_s),
+    })
 }
 
 /// `inspect`'s report: the statement, for people and scripts.

@@ -19,29 +19,40 @@
 //! Pallas scalar field has `p > 2^253`, so any integer of absolute value below
 //! `2^252` is represented without ambiguity.
 //!
-//! * features: `-2^(Fx+cx) <= x < 2^(Fx+cx)` (clamped before quantization
-//!   and range-checked in the circuit);
-//! * weights and bias: `|w| < 2^(F+cw)` (range-checked after every update);
-//! * dot product before truncation: `|sum_j w_j x_j| < d * 2^(F+Fx+cw+cx)`;
-//!   with the limits `Fx <= F <= 20`, `cx <= 4`, `cw <= 8`, `d <= 2^10` this
-//!   is below `2^74`;
-//! * logit `z = floor(dot / 2^Fx) + b`: `|z| < (d + 1) * 2^(F+cw+cx)`, at
-//!   most [`FixedFormat::logit_bits`] bits with the sign (below `2^45`);
-//! * sigmoid output `s` in `[0, 2^F]`, error `e = s - y*2^F` in `[-2^F, 2^F]`;
-//! * gradient sum `G_j = sum_i e_i x_ij`: `|G_j| <= B * 2^(F+Fx+cx)` (below
-//!   `2^58` with `B <= 2^14`), and `G_b = sum_i e_i 2^Fx` likewise;
-//! * update product `eta * G_j` with `eta <= lr * 2^F <= 2^(F+4)`: below
-//!   `2^86`; the update is `floor(eta * G_j / 2^(F+Fx))`.
+//! The limits are those the recipe enforces: `Fx <= F <= 20`
+//! ([`MAX_FRAC_BITS`]), `cx <= 4`, `cw <= 8`, `d <= 1024 = 2^10`
+//! ([`crate::recipe::MAX_FEATURES`]), `B <= 4096 = 2^12`
+//! ([`crate::recipe::MAX_BATCH`]) and a learning rate of at most 16
+//! ([`crate::recipe::MAX_LEARNING_RATE`]). At those limits (the tight figures
+//! are checked by `bounds_at_the_recipe_limits` below):
 //!
-//! Every value therefore stays below `2^90`, far inside the field, so the
-//! circuit's field equations and the native integer equations coincide.
+//! * features: `-2^(Fx+cx) <= x < 2^(Fx+cx)`, at most `2^24` in absolute value
+//!   (clamped before quantization and range-checked in the circuit);
+//! * weights and bias: `-2^(F+cw) <= w < 2^(F+cw)`, at most `2^28`
+//!   (range-checked after every update);
+//! * dot product before truncation: `|sum_j w_j x_j| <= d * 2^(F+cw) *
+//!   2^(Fx+cx) <= 2^62`;
+//! * logit `z = floor(dot / 2^Fx) + b`: `|z| < (d + 1) * 2^(F+cw+cx) < 2^43`,
+//!   at most [`FixedFormat::logit_bits`] bits with the sign;
+//! * sigmoid output `s` in `[0, 2^F]`, error `e = s - y*2^F` in `[-2^F, 2^F]`;
+//! * gradient sum `G_j = sum_i e_i x_ij`: `|G_j| <= B * 2^F * 2^(Fx+cx) <=
+//!   2^56`, and `G_b = sum_i e_i 2^Fx` smaller;
+//! * update product `eta * G_j` with `eta = round(lr * 2^F / rows) <=
+//!   2^(F+4) = 2^24`: at most `2^80`; the update is
+//!   `floor(eta * G_j / 2^(F+Fx))`, and its circuit equation
+//!   `eta * G_j = (w - w') * 2^(F+Fx) + r` has `|w - w'| < 2^(F+cw+1)`, so
+//!   its right side is below `2^69 + 2^40`.
+//!
+//! The largest value anywhere is therefore below `2^80`, far inside the
+//! field (`p > 2^253`), so the circuit's field equations and the native
+//! integer equations coincide.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
 /// Largest number of fractional bits a recipe may declare. Twenty bits keep
-/// every intermediate value below `2^90` (see the module docs).
+/// every intermediate value below `2^80` (see the module docs).
 pub const MAX_FRAC_BITS: u32 = 20;
 /// Smallest number of fractional bits: below eight the gradient of a batch
 /// rounds to zero at the default learning rate.
@@ -240,6 +251,30 @@ impl std::fmt::Display for Sigmoid {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bounds_at_the_recipe_limits() {
+        // The figures of the module docs, in bits, from the limits
+        // themselves: a change of a limit that breaks them fails here.
+        use crate::recipe::{MAX_BATCH, MAX_FEATURES, MAX_LEARNING_RATE};
+        let log2 = |v: usize| usize::BITS - 1 - v.leading_zeros();
+        assert!(MAX_FEATURES.is_power_of_two() && MAX_BATCH.is_power_of_two());
+        let (f, cx, cw) = (MAX_FRAC_BITS, MAX_FEATURE_INT_BITS, MAX_WEIGHT_INT_BITS);
+        let fx = f; // Fx <= F
+        let (d, b) = (log2(MAX_FEATURES), log2(MAX_BATCH));
+        let lr = (MAX_LEARNING_RATE as usize).ilog2();
+        assert_eq!(fx + cx, 24, "features");
+        assert_eq!(f + cw, 28, "weights");
+        assert_eq!(d + f + cw + fx + cx, 62, "dot product");
+        // (d + 1) < 2^(d_bits + 1)
+        assert_eq!(d + 1 + f + cw + cx, 43, "logit");
+        assert_eq!(b + f + fx + cx, 56, "gradient sum");
+        assert_eq!(f + lr, 24, "step size");
+        assert_eq!(b + f + fx + cx + f + lr, 80, "update product");
+        assert_eq!(f + cw + 1 + f + fx, 69, "update equation");
+        // Everything is below 2^80, and the Pallas p is above 2^253.
+        assert_eq!(<Scalar as ff::PrimeField>::NUM_BITS, 255);
+    }
 
     #[test]
     fn floor_shift_rounds_towards_minus_infinity() {

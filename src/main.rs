@@ -40,7 +40,7 @@ enum Command {
     Commit {
         #[command(flatten)]
         data: DataFlags,
-        /// Folder for commitment.json (public) and opening.json (private, 0600).
+        /// Folder for commitment.json (public) and private/opening.json (0600).
         #[arg(long)]
         out: PathBuf,
         /// Print one JSON object instead of text.
@@ -48,7 +48,7 @@ enum Command {
         json: bool,
     },
     /// Prove training end to end: commit, fold every step, compress, verify,
-    /// write proof.bundle, model.json and the private opening.json.
+    /// write proof.bundle, model.json and private/opening.json.
     Prove {
         #[command(flatten)]
         data: DataFlags,
@@ -65,7 +65,7 @@ enum Command {
         /// Write a checkpoint every N steps (default: every two minutes).
         #[arg(long, value_name = "N")]
         checkpoint_every: Option<usize>,
-        /// Folder for checkpoints (default: OUT/checkpoints). Private: they
+        /// Folder for checkpoints (default: OUT/private/checkpoints). Private: they
         /// hold the witness.
         #[arg(long, value_name = "DIR")]
         checkpoint_dir: Option<PathBuf>,
@@ -95,6 +95,10 @@ enum Command {
     Verify {
         /// A proof.bundle written by prove.
         bundle: PathBuf,
+        /// Also check that this model.json holds exactly the statement's
+        /// weights, bias and recipe (exit 1 if not).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -108,7 +112,7 @@ enum Command {
         /// The training CSV (needs --opening).
         #[arg(long, requires = "opening")]
         data: Option<PathBuf>,
-        /// The private opening.json written by prove or commit (needs --data).
+        /// The private/opening.json written by prove or commit (needs --data).
         #[arg(long, requires = "data")]
         opening: Option<PathBuf>,
         /// Print one JSON object instead of text.
@@ -310,16 +314,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let r = commands::resume(&args)?;
             print_prove(&r, json)?;
         }
-        Command::Verify { bundle, json } => {
-            let r = commands::verify(&bundle)?;
+        Command::Verify {
+            bundle,
+            model,
+            json,
+        } => {
+            let r = commands::verify(&bundle, model.as_deref())?;
             if json {
                 print_json(&r)?;
-            } else if r.accepted {
-                println!(
-                    "accepted: {} steps, parameters {}",
-                    r.steps.unwrap_or(0),
-                    r.params_digest.as_deref().unwrap_or("")
-                );
+            } else if let (true, Some(st)) = (r.accepted, &r.statement) {
+                print_statement(st);
+                if let Some(m) = &r.model {
+                    println!(
+                        "model        {} holds exactly these weights, bias and recipe",
+                        m.display()
+                    );
+                }
+                if let Some(t) = r.verify_s {
+                    println!("SNARK check  {t:.2} s (the whole command took longer)");
+                }
             } else {
                 println!("rejected: {}", r.reason.as_deref().unwrap_or("unknown"));
             }
@@ -355,16 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for p in &r.problems {
                     println!("problem             {p}");
                 }
-                println!(
-                    "recipe              {} rows x {} features, batch {}, {} epochs, lr {}, sigmoid {}, {} fractional bits",
-                    r.rows,
-                    r.features,
-                    r.recipe.batch,
-                    r.recipe.epochs,
-                    r.recipe.learning_rate,
-                    r.recipe.sigmoid,
-                    r.recipe.format.frac_bits
-                );
+                println!("recipe              {}", r.recipe.summary());
                 println!("commitment          {}", r.commitment);
                 println!("steps               {}", r.steps);
                 println!("parameters digest   {}", r.params_digest);
@@ -419,6 +423,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_json(&r)?;
             } else {
                 println!("{}", serde_json::to_string_pretty(&r)?);
+                eprintln!("(the statement as the bundle claims it, not verified: `foldtrain verify` checks it)");
             }
         }
         Command::Evaluate { model, data, json } => {
@@ -431,6 +436,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many weights `verify` prints in full before summarizing the rest.
+const WEIGHTS_SHOWN: usize = 8;
+
+/// What an accepted proof establishes, in a few lines.
+fn print_statement(st: &commands::StatementSummary) {
+    println!("accepted: the proof verifies against this statement");
+    println!("recipe       {}", st.recipe.summary());
+    println!(
+        "commitment   {} (to the {} training rows)",
+        st.commitment, st.rows
+    );
+    println!(
+        "weights      {} values, sha256 {}",
+        st.features, st.weights_sha256
+    );
+    let shown: Vec<String> = st
+        .weights
+        .iter()
+        .take(WEIGHTS_SHOWN)
+        .map(|w| format!("{w:.6}"))
+        .collect();
+    let more = st.features.saturating_sub(WEIGHTS_SHOWN);
+    println!(
+        "             [{}{}]",
+        shown.join(", "),
+        if more > 0 {
+            format!(", ... {more} more (--json shows all)")
+        } else {
+            String::new()
+        }
+    );
+    println!("bias         {:.6}", st.bias);
+    println!("steps        {}", st.steps);
+    println!("parameters   {}", st.params_digest);
 }
 
 fn print_prove(r: &commands::ProveReport, json: bool) -> anyhow::Result<()> {

@@ -46,10 +46,11 @@ impl Statement {
         .to_z(&self.recipe)
     }
 
-    /// The `z_N` an honest run of the recipe ends in: the final weights, an
-    /// empty chain (reset after the last epoch's seal check), the commitment,
-    /// batch counter 0 and every epoch done.
-    pub fn expected_zn(&self) -> Vec<Scalar> {
+    /// The state an honest run of the recipe ends in: the final weights, an
+    /// empty chain (reset after the last epoch's seal check), the
+    /// commitment, batch counter 0 and every epoch done. The verifier
+    /// compares the proof's decoded `z_N` with it value by value.
+    pub fn final_state(&self) -> State {
         State {
             weights: self.final_weights.clone(),
             hash: Scalar::from(0u64),
@@ -57,7 +58,28 @@ impl Statement {
             batch: 0,
             epoch: self.recipe.epochs as u64,
         }
-        .to_z(&self.recipe)
+    }
+
+    /// Checks a proof's `z_N` against the statement. SOUNDNESS 13 and 16:
+    /// `z_N` is decoded canonically (every packed weight inside its range,
+    /// counters small) and compared value by value, never as packed field
+    /// elements: a carry between two packed weights (`w_k + 2^bits`,
+    /// `w_(k+1) - 1`) leaves the packed element unchanged.
+    pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        let got = State::from_z(zn, &self.recipe).ok_or_else(|| {
+            Error::Rejected(
+                "the proof's final state is not a canonical encoding of weights and counters"
+                    .into(),
+            )
+        })?;
+        let expected = self.final_state();
+        if got != expected {
+            let what = describe_mismatch(&got, &expected);
+            return Err(Error::Rejected(format!(
+                "the proof's final state differs from the statement: {what}"
+            )));
+        }
+        Ok(())
     }
 
     /// Structural checks that need no cryptography.
@@ -73,6 +95,11 @@ impl Statement {
                 self.final_weights.w.len()
             )));
         }
+        // SOUNDNESS 16: every weight the statement names must be one the
+        // circuit's state can hold. The value comparison in `verify` would
+        // refuse an out-of-range weight anyway; saying so here names it.
+        check_range("initial", &self.initial, &self.recipe)?;
+        check_range("final", &self.final_weights, &self.recipe)?;
         if self.initial != Weights::zero(d) {
             return Err(Error::Rejected(
                 "initial weights other than zero are not supported by this version".into(),
@@ -87,6 +114,28 @@ impl Statement {
         }
         Ok(())
     }
+}
+
+/// Refuses a weight or bias outside `[-2^(F+cw), 2^(F+cw))`, the range the
+/// circuit range-checks every weight into.
+fn check_range(which: &str, weights: &Weights, recipe: &Recipe) -> Result<()> {
+    let half = recipe.format.weight_half_range();
+    let bits = recipe.format.frac_bits + recipe.format.weight_int_bits;
+    let named = weights
+        .w
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (format!("weight {i}"), v))
+        .chain(std::iter::once(("bias".to_string(), weights.b)));
+    for (name, v) in named {
+        if !(-half..half).contains(&v) {
+            return Err(Error::Rejected(format!(
+                "the statement's {which} {name} is {v}, outside the range [-2^{bits}, 2^{bits}) \
+                 that the circuit holds"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A statement and its zero-knowledge proof.
@@ -207,13 +256,7 @@ impl Verifier {
         .map_err(|_| Error::Rejected("the proof is malformed (the verifier failed on it)".into()))?
         .map_err(|e| Error::Rejected(format!("the proof does not verify: {e}")))?;
         let verify_s = start.elapsed().as_secs_f64();
-        let expected = st.expected_zn();
-        if zn != expected {
-            let what = describe_mismatch(&zn, &expected, st.recipe.features);
-            return Err(Error::Rejected(format!(
-                "the proof's final state differs from the statement: {what}"
-            )));
-        }
+        st.check_final_state(&zn)?;
         Ok(Verified {
             params_digest: digest.clone(),
             steps: st.steps,
@@ -228,21 +271,180 @@ pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
     Verifier::default().verify(bundle)
 }
 
-fn describe_mismatch(got: &[Scalar], want: &[Scalar], d: usize) -> String {
-    if got.len() != want.len() {
-        return format!("{} state elements, expected {}", got.len(), want.len());
+/// Names the fields in which two states differ.
+fn describe_mismatch(got: &State, want: &State) -> String {
+    let mut diffs: Vec<String> = Vec::new();
+    if got.weights.w.len() != want.weights.w.len() {
+        diffs.push(format!(
+            "{} weights, expected {}",
+            got.weights.w.len(),
+            want.weights.w.len()
+        ));
+    } else {
+        diffs.extend(
+            (0..got.weights.w.len())
+                .filter(|&i| got.weights.w[i] != want.weights.w[i])
+                .map(|i| format!("weight {i}")),
+        );
     }
-    let names = |i: usize| match i {
-        i if i < d => format!("weight {i}"),
-        i if i == d => "bias".into(),
-        i if i == d + 1 => "row hash (not reset: an epoch was not completed)".into(),
-        i if i == d + 2 => "commitment".into(),
-        i if i == d + 3 => "batch counter".into(),
-        _ => "epoch counter".into(),
-    };
-    let diffs: Vec<String> = (0..got.len())
-        .filter(|&i| got[i] != want[i])
-        .map(names)
-        .collect();
+    if got.weights.b != want.weights.b {
+        diffs.push("bias".into());
+    }
+    if got.hash != want.hash {
+        diffs.push("row hash (not reset: an epoch was not completed)".into());
+    }
+    if got.commitment != want.commitment {
+        diffs.push("commitment".into());
+    }
+    if got.batch != want.batch {
+        diffs.push("batch counter".into());
+    }
+    if got.epoch != want.epoch {
+        diffs.push("epoch counter".into());
+    }
     diffs.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::Hyper;
+    use ff::Field;
+
+    /// A statement of 3 features (all four values packed in one element) and
+    /// the `z_N` of an honest run ending in `honest`.
+    fn statement(honest: &Weights) -> (Statement, Vec<Scalar>) {
+        let hyper = Hyper {
+            batch: 8,
+            batches_per_step: Some(1),
+            ..Hyper::default()
+        };
+        let recipe = Recipe::new(&hyper, 3, 36).unwrap();
+        let st = Statement {
+            steps: recipe.total_steps(),
+            initial: Weights::zero(3),
+            final_weights: honest.clone(),
+            commitment: Commitment(Scalar::from(99u64)),
+            params_digest: String::new(),
+            recipe,
+        };
+        let zn = st.final_state().to_z(&st.recipe);
+        (st, zn)
+    }
+
+    fn honest() -> Weights {
+        Weights {
+            w: vec![1200, -3400, 56],
+            b: -789,
+        }
+    }
+
+    #[test]
+    fn the_honest_final_state_is_accepted() {
+        let (st, zn) = statement(&honest());
+        st.check_final_state(&zn).unwrap();
+        st.check_shape().unwrap();
+    }
+
+    #[test]
+    fn a_carry_between_packed_weights_is_refused() {
+        // SOUNDNESS 16: these forgeries pack to the very same field element
+        // as the honest weights; only a value comparison sees them.
+        let (st, zn) = statement(&honest());
+        let bits = st.recipe.format.weight_bits();
+        let mut forgeries = Vec::new();
+        for k in 0..3 {
+            let mut w = honest();
+            w.w[k] += 1 << bits;
+            if k + 1 < 3 {
+                w.w[k + 1] -= 1;
+            } else {
+                w.b -= 1;
+            }
+            forgeries.push((format!("carry from weight {k}"), w));
+        }
+        // The bias moved by +1.0 (2^F), borrowing from weight 2.
+        let mut w = honest();
+        w.b += 1 << st.recipe.format.frac_bits;
+        w.w[2] -= (1i64 << st.recipe.format.frac_bits) << bits;
+        forgeries.push(("bias moved by borrowing".into(), w));
+        for (what, forged) in forgeries {
+            let packing = crate::circuit::WeightPacking::of(&st.recipe);
+            assert_eq!(
+                packing.pack(&forged, &st.recipe.format),
+                zn[..packing.elements],
+                "{what}: the forgery must pack like the honest weights"
+            );
+            let mut bad = st.clone();
+            bad.final_weights = forged;
+            assert!(
+                matches!(bad.check_final_state(&zn), Err(Error::Rejected(_))),
+                "{what}: accepted by the state comparison"
+            );
+            assert!(
+                matches!(bad.check_shape(), Err(Error::Rejected(m)) if m.contains("outside the range")),
+                "{what}: accepted by the range check"
+            );
+        }
+    }
+
+    #[test]
+    fn each_weight_at_its_bounds_and_one_past() {
+        let (st, _) = statement(&honest());
+        let half = st.recipe.format.weight_half_range();
+        for k in 0..4 {
+            for (v, in_range) in [
+                (half - 1, true),
+                (-half, true),
+                (half, false),
+                (-half - 1, false),
+            ] {
+                let mut w = honest();
+                if k < 3 {
+                    w.w[k] = v;
+                } else {
+                    w.b = v;
+                }
+                // A proof that really ends in `w` is accepted exactly when `w`
+                // is in range; a statement claiming `w` against the honest
+                // proof never is.
+                let (claimed, zn_of_w) = statement(&w);
+                assert_eq!(claimed.check_shape().is_ok(), in_range, "value {k} = {v}");
+                if in_range {
+                    claimed.check_final_state(&zn_of_w).unwrap();
+                }
+                let (_, honest_zn) = statement(&honest());
+                assert!(
+                    claimed.check_final_state(&honest_zn).is_err(),
+                    "value {k} = {v} against the honest proof"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn non_canonical_final_states_are_refused() {
+        let (st, zn) = statement(&honest());
+        let p = crate::circuit::WeightPacking::of(&st.recipe).elements;
+        let mut cases = Vec::new();
+        let mut z = zn.clone();
+        // The first bit above the four packed values.
+        z[0] += Scalar::from(2u64).pow_vartime([4 * u64::from(st.recipe.format.weight_bits())]);
+        cases.push(("a high bit in the packed element", z));
+        let mut z = zn.clone();
+        z[p + 2] = -Scalar::from(1u64);
+        cases.push(("a negative batch counter", z));
+        let mut z = zn.clone();
+        z[p + 3] += Scalar::from(1u64);
+        cases.push(("one more epoch", z));
+        let mut z = zn.clone();
+        z[p] = Scalar::from(5u64);
+        cases.push(("a row hash not reset", z));
+        let mut z = zn.clone();
+        z.push(Scalar::from(0u64));
+        cases.push(("one element too many", z));
+        for (what, z) in cases {
+            assert!(st.check_final_state(&z).is_err(), "{what}");
+        }
+    }
 }

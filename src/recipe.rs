@@ -212,6 +212,25 @@ impl Recipe {
         Ok(())
     }
 
+    /// The recipe in one line, for people.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} rows x {} features, batch {} ({} a step), {} epochs, learning rate {}, \
+             sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, format v{}",
+            self.rows,
+            self.features,
+            self.batch,
+            self.batches_per_step,
+            self.epochs,
+            self.learning_rate,
+            self.sigmoid,
+            self.format.frac_bits,
+            self.format.weight_int_bits,
+            self.format.feature_frac_bits,
+            self.version
+        )
+    }
+
     /// Batches per epoch, `ceil(n / B)`.
     pub fn batches_per_epoch(&self) -> usize {
         self.rows.div_ceil(self.batch)

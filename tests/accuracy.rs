@@ -2,6 +2,8 @@
 //! on every shipped dataset, and the f64 trainer reproduces the float
 //! reference table of `datasets/README.md`.
 
+mod common;
+
 use std::path::PathBuf;
 
 use foldtrain::commands::{train, DataArgs, TrainReport};
@@ -74,16 +76,19 @@ fn check(file: &str) {
 
 #[test]
 fn german_credit_fixed_matches_float() {
+    common::isolate_cache();
     check("german_credit.csv");
 }
 
 #[test]
 fn breast_cancer_fixed_matches_float() {
+    common::isolate_cache();
     check("breast_cancer.csv");
 }
 
 #[test]
 fn adult_fixed_matches_float() {
+    common::isolate_cache();
     check("adult.csv");
 }
 
@@ -91,6 +96,7 @@ fn adult_fixed_matches_float() {
 /// table and this test cannot drift apart silently.
 #[test]
 fn reference_table_is_the_documented_one() {
+    common::isolate_cache();
     let readme = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/README.md"),
     )

@@ -1,6 +1,8 @@
 //! The `foldtrain` binary end to end: exit codes, messages, JSON reports and
 //! the files it writes (or, on bad input, does not write).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -241,6 +243,7 @@ fn accuracy_field(v: &Value, field: &str) -> f64 {
 
 #[test]
 fn train_json_reports_accuracies_weights_and_bias() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let run = t
@@ -277,6 +280,7 @@ fn train_json_reports_accuracies_weights_and_bias() {
 
 #[test]
 fn train_text_output_and_model_file() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let model = t.path("model.json");
@@ -293,6 +297,7 @@ fn train_text_output_and_model_file() {
 
 #[test]
 fn train_out_into_a_missing_folder_is_refused_cleanly() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let model = t.path("missing/model.json");
@@ -304,6 +309,7 @@ fn train_out_into_a_missing_folder_is_refused_cleanly() {
 
 #[test]
 fn io_error_messages_do_not_repeat_their_cause() {
+    common::isolate_cache();
     let t = Scratch::new();
     let run = t.run(&["train", "--data", &s(&t.path("nope.csv"))]);
     run.refused(&["nope.csv", "No such file or directory"]);
@@ -333,7 +339,10 @@ fn refuses_everywhere(csv: &str, needles: &[&str]) {
     let commit_dir = t.path("out/commit");
     t.run(&["commit", "--data", &data, "--out", &s(&commit_dir)])
         .refused(needles);
-    assert!(!commit_dir.join("opening.json").exists(), "no opening.json");
+    assert!(
+        !commit_dir.join("private").join("opening.json").exists(),
+        "no opening.json"
+    );
     assert!(!commit_dir.join("commitment.json").exists());
     assert_eq!(
         t.listing("out"),
@@ -344,6 +353,7 @@ fn refuses_everywhere(csv: &str, needles: &[&str]) {
 
 #[test]
 fn non_numeric_value_names_line_and_column() {
+    common::isolate_cache();
     refuses_everywhere(
         &with_line(3, "0.5,abc,0.1,1"),
         &["bad.csv", "line 3, column 2", "abc", "not a number"],
@@ -352,6 +362,7 @@ fn non_numeric_value_names_line_and_column() {
 
 #[test]
 fn missing_value_names_line_and_column() {
+    common::isolate_cache();
     refuses_everywhere(
         &with_line(7, "0.5,,0.1,1"),
         &["line 7, column 2", "missing value"],
@@ -362,6 +373,7 @@ fn missing_value_names_line_and_column() {
 
 #[test]
 fn nan_and_infinity_are_refused_with_their_line() {
+    common::isolate_cache();
     for (line, bad) in [
         (3, "NaN"),
         (4, "nan"),
@@ -383,6 +395,7 @@ fn nan_and_infinity_are_refused_with_their_line() {
 
 #[test]
 fn wrong_number_of_columns_names_the_line() {
+    common::isolate_cache();
     refuses_everywhere(
         &with_line(3, "0.5,1,1"),
         &["line 3", "expected 4 columns", "found 3"],
@@ -395,6 +408,7 @@ fn wrong_number_of_columns_names_the_line() {
 
 #[test]
 fn labels_other_than_0_and_1_are_refused() {
+    common::isolate_cache();
     for (line, bad) in [(3, "2"), (4, "-1"), (6, "0.5"), (10, "yes")] {
         refuses_everywhere(
             &with_line(line, &format!("0.5,1,0.1,{bad}")),
@@ -405,18 +419,21 @@ fn labels_other_than_0_and_1_are_refused() {
 
 #[test]
 fn header_without_a_label_column_is_refused() {
+    common::isolate_cache();
     let csv = small_csv().replacen(",label\n", ",target\n", 1);
     refuses_everywhere(&csv, &["line 1, column 4", "`label`"]);
 }
 
 #[test]
 fn empty_and_header_only_files_are_refused() {
+    common::isolate_cache();
     refuses_everywhere("", &["bad.csv", "empty"]);
     refuses_everywhere(&(header(FEATURES, "x1") + "\n"), &["no data rows"]);
 }
 
 #[test]
 fn one_class_files_are_refused() {
+    common::isolate_cache();
     let ones: String = small_csv()
         .lines()
         .enumerate()
@@ -434,6 +451,7 @@ fn one_class_files_are_refused() {
 
 #[test]
 fn a_missing_file_is_refused() {
+    common::isolate_cache();
     let t = Scratch::new();
     let missing = s(&t.path("nope.csv"));
     t.run(&["train", "--data", &missing]).refused(&["nope.csv"]);
@@ -468,12 +486,14 @@ fn a_missing_file_is_refused() {
 
 #[test]
 fn crlf_files_report_the_right_line() {
+    common::isolate_cache();
     let csv = with_line(5, "0.5,abc,0.1,1").replace('\n', "\r\n");
     refuses_everywhere(&csv, &["line 5, column 2"]);
 }
 
 #[test]
 fn blank_lines_do_not_shift_line_numbers() {
+    common::isolate_cache();
     // Header, two rows, two blank lines, then the bad row on line 6.
     let mut lines: Vec<String> = small_csv().lines().map(String::from).collect();
     lines.insert(3, String::new());
@@ -484,6 +504,7 @@ fn blank_lines_do_not_shift_line_numbers() {
 
 #[test]
 fn crlf_files_train_like_lf_files() {
+    common::isolate_cache();
     let t = Scratch::new();
     let lf = t.write("lf.csv", &small_csv());
     let crlf = t.write("crlf.csv", &small_csv().replace('\n', "\r\n"));
@@ -498,6 +519,7 @@ fn crlf_files_train_like_lf_files() {
 
 #[test]
 fn commit_writes_a_public_commitment_and_a_private_opening() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let dir = t.path("c");
@@ -506,11 +528,13 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
         .ok();
     let report = run.json();
     let commitment_path = dir.join("commitment.json");
-    let opening_path = dir.join("opening.json");
-    assert_eq!(t.listing("c"), ["commitment.json", "opening.json"]);
+    let opening_path = dir.join("private").join("opening.json");
+    assert_eq!(t.listing("c"), ["commitment.json", "private"]);
+    assert_eq!(t.listing("c/private"), ["opening.json"]);
     #[cfg(unix)]
     {
         assert_eq!(mode(&opening_path), 0o600, "the opening is private");
+        assert_eq!(mode(&dir.join("private")), 0o700, "the private folder too");
         assert_eq!(mode(&commitment_path), 0o644, "the commitment is public");
     }
     let public = read_json_file(&commitment_path);
@@ -540,6 +564,7 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
 
 #[test]
 fn committing_twice_uses_a_fresh_salt() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let commit = |dir: &str| {
@@ -547,7 +572,7 @@ fn committing_twice_uses_a_fresh_salt() {
         t.run(&["commit", "--data", &data, "--out", &s(&d)]).ok();
         (
             read_json_file(&d.join("commitment.json")),
-            read_json_file(&d.join("opening.json")),
+            read_json_file(&d.join("private").join("opening.json")),
         )
     };
     let (c1, o1) = commit("one");
@@ -561,11 +586,12 @@ fn committing_twice_uses_a_fresh_salt() {
     let (c3, o3) = commit("one");
     assert_ne!(c1["commitment"], c3["commitment"]);
     assert_eq!(o3["commitment"], c3["commitment"]);
-    assert_eq!(t.listing("one"), ["commitment.json", "opening.json"]);
+    assert_eq!(t.listing("one"), ["commitment.json", "private"]);
 }
 
 #[test]
 fn commit_into_a_path_that_is_a_file_is_refused() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let file = t.write("taken", "not a folder");
@@ -578,6 +604,7 @@ fn commit_into_a_path_that_is_a_file_is_refused() {
 
 #[test]
 fn evaluate_a_trained_model_on_its_data() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let model = s(&t.path("model.json"));
@@ -615,6 +642,7 @@ fn evaluate_a_trained_model_on_its_data() {
 
 #[test]
 fn evaluate_refuses_data_whose_columns_differ() {
+    common::isolate_cache();
     let t = Scratch::new();
     let model = s(&t.path("model.json"));
     let data = t.write("data.csv", &small_csv());
@@ -639,11 +667,12 @@ fn evaluate_refuses_data_whose_columns_differ() {
 
 #[test]
 fn evaluate_refuses_files_that_are_not_models() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let dir = t.path("c");
     t.run(&["commit", "--data", &data, "--out", &s(&dir)]).ok();
-    let opening = s(&dir.join("opening.json"));
+    let opening = s(&dir.join("private").join("opening.json"));
     let commitment = s(&dir.join("commitment.json"));
     t.run(&["evaluate", "--model", &opening, "--data", &data])
         .refused(&["opening.json", "foldtrain-opening", "foldtrain-model"]);
@@ -667,6 +696,7 @@ fn evaluate_refuses_files_that_are_not_models() {
 
 #[test]
 fn evaluate_refuses_tampered_models() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let model_path = t.path("model.json");
@@ -724,6 +754,7 @@ fn evaluate_refuses_tampered_models() {
 
 #[test]
 fn bad_usage_exits_2() {
+    common::isolate_cache();
     let t = Scratch::new();
     let data = t.write("data.csv", &small_csv());
     let d = data.as_str();
@@ -797,6 +828,7 @@ fn bad_usage_exits_2() {
 
 #[test]
 fn help_and_version_exit_0() {
+    common::isolate_cache();
     let t = Scratch::new();
     let help = t.run(&["--help"]).ok();
     for command in ["train", "commit", "evaluate"] {

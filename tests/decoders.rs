@@ -6,6 +6,8 @@
 //! One small prove (with checkpoints) supplies the valid bundle, checkpoint,
 //! model.json and opening.json for the whole file.
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
@@ -40,6 +42,7 @@ const CKPT_HEAD: usize = 16 + 4 + 32;
 /// 45 rows of 3 features (36 train), batch 8, one epoch: five folded steps,
 /// a checkpoint every second step.
 fn fixture() -> &'static Fixture {
+    common::isolate_cache();
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
@@ -141,6 +144,7 @@ fn assert_rejected(bytes: &[u8], bundle: &ProofBundle, what: &str) {
 
 #[test]
 fn a_learning_rate_with_the_same_step_sizes_is_rejected() {
+    common::isolate_cache();
     let f = fixture();
     let original = f.recipe.learning_rate;
     assert_eq!(original, 0.1);
@@ -313,6 +317,7 @@ fn with_huge_length(bytes: &[u8], at: usize, expected: u8, len: u64) -> Vec<u8> 
 
 #[test]
 fn bundle_huge_length_prefixes_are_refused() {
+    common::isolate_cache();
     let f = fixture();
     let bundle = ProofBundle::from_bytes(&f.bundle).unwrap();
     let st = &bundle.statement;
@@ -354,6 +359,7 @@ fn decode_checkpoint(bytes: &[u8]) -> foldtrain::Result<Checkpoint> {
 
 #[test]
 fn the_fixture_checkpoint_decodes() {
+    common::isolate_cache();
     let f = fixture();
     let c = decode_checkpoint(&f.ckpt).unwrap();
     assert_eq!(c.done, 4);
@@ -428,6 +434,7 @@ proptest! {
 
 #[test]
 fn checkpoint_huge_length_prefixes_are_refused() {
+    common::isolate_cache();
     let f = fixture();
     let c = decode_checkpoint(&f.ckpt).unwrap();
     let body = &f.ckpt[CKPT_HEAD..];
@@ -470,6 +477,7 @@ fn checkpoint_huge_length_prefixes_are_refused() {
 
 #[test]
 fn checkpoint_truncations_and_flips_across_the_file_are_refused() {
+    common::isolate_cache();
     let valid = &fixture().ckpt;
     let stride = (valid.len() / 127).max(1);
     let mut positions: Vec<usize> = (0..valid.len()).step_by(stride).collect();
@@ -647,6 +655,7 @@ proptest! {
 
 #[test]
 fn json_edge_cases_are_refused() {
+    common::isolate_cache();
     let f = fixture();
     assert!(read_model(&f.model_json).is_ok());
     assert!(read_opening(&f.opening_json).is_ok());
@@ -795,6 +804,7 @@ proptest! {
 
 /// The fixture's CSV text without waiting for its prove.
 fn fixture_csv() -> Vec<u8> {
+    common::isolate_cache();
     static CSV: OnceLock<Vec<u8>> = OnceLock::new();
     CSV.get_or_init(|| {
         let mut text = String::from("a,b,c,label\n");
@@ -808,6 +818,7 @@ fn fixture_csv() -> Vec<u8> {
 
 #[test]
 fn the_fixture_csv_parses() {
+    common::isolate_cache();
     assert!(parse(&fixture_csv()).is_ok());
     assert!(parse(&fixture().csv_text).is_ok());
 }

@@ -1,6 +1,8 @@
 //! End-to-end proving on small data: prove, verify, inspect; every field of
 //! the statement altered and bytes flipped across the bundle are rejected.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -86,6 +88,7 @@ fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> String {
 
 #[test]
 fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
+    common::isolate_cache();
     let f = fixture();
     assert_eq!(f.report.steps, 10);
     assert!(
@@ -108,6 +111,7 @@ fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
 
 #[test]
 fn the_parameter_digest_is_deterministic_and_pinned() {
+    common::isolate_cache();
     // SOUNDNESS 15: the digest of this recipe's circuit. A change to the
     // circuit or the recipe encoding changes it; update it deliberately.
     assert_eq!(fixture().report.params_digest, PINNED_DIGEST);
@@ -120,6 +124,7 @@ const PINNED_DIGEST: &str = "48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea1
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
+    common::isolate_cache();
     let args = DataArgs {
         data: Path::new("datasets/german_credit.csv").into(),
         train_fraction: 0.8,
@@ -136,6 +141,7 @@ const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 128754;
 
 #[test]
 fn every_field_of_the_statement_is_bound() {
+    common::isolate_cache();
     // SOUNDNESS 13 and 14.
     let mut v = Verifier::default();
     v.verify(&bundle()).unwrap();
@@ -188,6 +194,36 @@ fn every_field_of_the_statement_is_bound() {
     let mut b = bundle();
     b.statement.recipe.format.feature_frac_bits = 7;
     cases.push(("another feature format", b));
+    // SOUNDNESS 16: forgeries that pack into the same field elements as the
+    // trained weights (a carry between neighbours), and each value at its
+    // bounds and one past them.
+    let format = bundle().statement.recipe.format;
+    let bits = format.weight_bits();
+    let mut b = bundle();
+    b.statement.final_weights.w[0] += 1 << bits;
+    b.statement.final_weights.w[1] -= 1;
+    cases.push(("a carry from weight 0 into weight 1", b));
+    let mut b = bundle();
+    b.statement.final_weights.w[2] += 1 << bits;
+    b.statement.final_weights.b -= 1;
+    cases.push(("a carry from weight 2 into the bias", b));
+    let mut b = bundle();
+    b.statement.final_weights.b += 16 << format.frac_bits;
+    b.statement.final_weights.w[2] -= (16 << format.frac_bits) << bits;
+    cases.push(("the bias moved by +16.0, borrowing from weight 2", b));
+    let half = format.weight_half_range();
+    for k in 0..4 {
+        for v in [half - 1, -half, half, -half - 1] {
+            let mut b = bundle();
+            let w = &mut b.statement.final_weights;
+            let slot = if k < 3 { &mut w.w[k] } else { &mut w.b };
+            if *slot == v {
+                continue;
+            }
+            *slot = v;
+            cases.push(("a value at or past its bound", b));
+        }
+    }
     for (what, b) in cases {
         let reason = rejected(&mut v, &b);
         assert!(!reason.is_empty(), "{what}");
@@ -196,6 +232,7 @@ fn every_field_of_the_statement_is_bound() {
 
 #[test]
 fn a_proof_under_one_recipe_does_not_verify_under_another() {
+    common::isolate_cache();
     // SOUNDNESS 14: even with the other recipe's true digest in the statement.
     let mut b = bundle();
     b.statement.recipe.learning_rate = 0.2;
@@ -209,6 +246,7 @@ fn a_proof_under_one_recipe_does_not_verify_under_another() {
 
 #[test]
 fn flipped_bytes_anywhere_are_rejected_without_panic() {
+    common::isolate_cache();
     // Every byte with FOLDTRAIN_FLIP_STRIDE=1 (slow); a spread sample by default.
     let stride: usize = std::env::var("FOLDTRAIN_FLIP_STRIDE")
         .ok()
@@ -234,6 +272,7 @@ fn flipped_bytes_anywhere_are_rejected_without_panic() {
 
 #[test]
 fn malformed_bundles_are_refused() {
+    common::isolate_cache();
     let bytes = &fixture().bytes;
     for cut in [0, 10, 20, bytes.len() / 2, bytes.len() - 1] {
         assert!(
@@ -263,8 +302,48 @@ fn foldtrain(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+fn csv_path(f: &Fixture) -> String {
+    f.csv.to_string_lossy().into_owned()
+}
+
+#[test]
+fn public_files_at_the_top_private_ones_below() {
+    common::isolate_cache();
+    // Publishing the output folder's top level never leaks the salt.
+    let out = fixture().report.bundle_path.parent().unwrap().to_path_buf();
+    let mut top: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert_eq!(top, ["model.json", "private", "proof.bundle"]);
+    assert_eq!(
+        fixture().report.opening_path,
+        out.join("private").join("opening.json")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out.join("private")), 0o700);
+        assert_eq!(mode(&fixture().report.opening_path), 0o600);
+    }
+    for public in ["model.json", "proof.bundle"] {
+        let bytes = std::fs::read(out.join(public)).unwrap();
+        let opening: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&fixture().report.opening_path).unwrap())
+                .unwrap();
+        let salt = opening["salt"].as_str().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(salt),
+            "{public} holds the salt"
+        );
+    }
+}
+
 #[test]
 fn verify_exit_codes() {
+    common::isolate_cache();
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let good = f.report.bundle_path.to_string_lossy().into_owned();
@@ -272,6 +351,62 @@ fn verify_exit_codes() {
     assert_eq!(code, 0, "{out}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["accepted"], true);
+    let st = &json["statement"];
+    assert_eq!(st["rows"], 36);
+    assert_eq!(st["features"], 3);
+    assert_eq!(st["steps"], 10);
+    assert_eq!(st["commitment"], serde_json::json!(f.report.commitment));
+    assert_eq!(st["params_digest"], f.report.params_digest.as_str());
+    assert_eq!(st["weights"], serde_json::json!(f.report.weights));
+
+    // The text names what was verified: recipe, commitment, weights, digest.
+    let (code, out, _) = foldtrain(&["verify", &good]);
+    assert_eq!(code, 0, "{out}");
+    let bundle = bundle();
+    for needle in [
+        "accepted".to_string(),
+        "36 rows x 3 features".into(),
+        f.report.commitment.to_string(),
+        commands::weights_sha256(&bundle.statement.final_weights),
+        format!("{:.6}", f.report.weights[0]),
+        f.report.params_digest.clone(),
+    ] {
+        assert!(out.contains(&needle), "{needle} missing from:\n{out}");
+    }
+
+    // --model: the bundle's own model passes; a model with another weight,
+    // another decimal, another recipe or a missing file does not.
+    let model_path = f.report.model_path.to_string_lossy().into_owned();
+    let (code, out, err) = foldtrain(&["verify", &good, "--model", &model_path]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("holds exactly"), "{out}");
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f.report.model_path).unwrap()).unwrap();
+    let mut forged_models = Vec::new();
+    let mut m = model.clone();
+    m["weights_fixed"][1] = serde_json::json!(m["weights_fixed"][1].as_i64().unwrap() + 1);
+    forged_models.push(("weight 1", m));
+    let mut m = model.clone();
+    m["weights"][0] = serde_json::json!(m["weights"][0].as_f64().unwrap() + 0.5);
+    forged_models.push(("the decimal of weight 0", m));
+    let mut m = model.clone();
+    m["bias_fixed"] = serde_json::json!(m["bias_fixed"].as_i64().unwrap() - 1);
+    forged_models.push(("the bias", m));
+    let mut m = model.clone();
+    m["recipe"]["learning_rate"] = serde_json::json!(0.2);
+    forged_models.push(("the recipe", m));
+    for (what, m) in forged_models {
+        let path = dir.path().join("forged-model.json");
+        std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+        let (code, out, err) = foldtrain(&["verify", &good, "--model", &path.to_string_lossy()]);
+        assert_eq!(code, 1, "{what}: {out}{err}");
+        assert!(
+            out.contains("rejected") && out.contains(what),
+            "{what}: {out}"
+        );
+    }
+    let (code, _, err) = foldtrain(&["verify", &good, "--model", &csv_path(f)]);
+    assert_eq!(code, 2, "a CSV is not a model: {err}");
 
     let mut bad = f.bytes.clone();
     let mid = bad.len() / 2;
@@ -301,6 +436,7 @@ fn verify_exit_codes() {
 
 #[test]
 fn audit_opens_the_commitment_and_replays_training() {
+    common::isolate_cache();
     let f = fixture();
     let bundle = &f.report.bundle_path;
     let opening = &f.report.opening_path;

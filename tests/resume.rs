@@ -8,6 +8,8 @@
 //! proved once for the whole file; each test that resumes pays for one
 //! parameter setup and one compression.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -194,6 +196,7 @@ fn refusal(result: foldtrain::Result<ProveReport>) -> Error {
 
 #[test]
 fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
+    common::isolate_cache();
     let r = reference();
     let loaded = r.args.load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
@@ -252,6 +255,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
 
 #[test]
 fn resuming_from_step_3_matches_the_uninterrupted_run() {
+    common::isolate_cache();
     let tmp = tempfile::tempdir().unwrap();
     let dir = folder_with(&[3], &tmp.path().join("ckpts"));
     let report = commands::resume(&resume_args(&dir, &tmp.path().join("out"))).unwrap();
@@ -283,7 +287,7 @@ fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
         interrupt: Some(Arc::new(AtomicBool::new(true))),
     })
     .unwrap_err();
-    let ckpts = out.join("checkpoints");
+    let ckpts = out.join("private").join("checkpoints");
     let written = checkpoint_steps(&ckpts);
     assert_eq!(written.len(), 1, "one checkpoint: {written:?}");
     let stopped = written[0];
@@ -303,6 +307,7 @@ fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
 
 #[test]
 fn an_interrupt_before_the_first_step_stops_after_the_first_step() {
+    common::isolate_cache();
     // "Set (by a Ctrl-C handler) to stop after the current step with a
     // checkpoint" (ProveArgs::interrupt); "Write a checkpoint every N steps".
     let tmp = tempfile::tempdir().unwrap();
@@ -312,6 +317,7 @@ fn an_interrupt_before_the_first_step_stops_after_the_first_step() {
 
 #[test]
 fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
+    common::isolate_cache();
     // The flag is already set: prove stops early with a checkpoint, resume
     // after one more step with another; a last resume finishes.
     let r = reference();
@@ -319,7 +325,7 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
     let out1 = tmp.path().join("out1");
     let first_stop = interrupted_prove(&out1, None);
     assert!((1..STEPS - 1).contains(&first_stop), "{first_stop}");
-    let ckpts = out1.join("checkpoints");
+    let ckpts = out1.join("private").join("checkpoints");
 
     let out2 = tmp.path().join("out2");
     let mut args = resume_args(&ckpts, &out2);
@@ -342,7 +348,8 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     // A fresh salt: another commitment, the same weights.
     assert_matches_reference(&report, false);
-    let first: Opening = read_json(&out1.join("opening.json"), Opening::KIND).unwrap();
+    let first: Opening =
+        read_json(&out1.join("private").join("opening.json"), Opening::KIND).unwrap();
     let last: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
     assert_eq!(first, last, "the resumed run opens the original commitment");
     assert_ne!(first.commitment, r.opening.commitment);
@@ -355,6 +362,7 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
 
 #[test]
 fn a_corrupt_newest_checkpoint_is_skipped_with_a_warning() {
+    common::isolate_cache();
     let tmp = tempfile::tempdir().unwrap();
     let dir = folder_with(&[6, 9], &tmp.path().join("ckpts"));
     flip_middle_byte(&dir.join(checkpoint::file_name(9)));
@@ -369,6 +377,7 @@ fn a_corrupt_newest_checkpoint_is_skipped_with_a_warning() {
 
 #[test]
 fn truncated_empty_and_foreign_newest_checkpoints_are_skipped() {
+    common::isolate_cache();
     // What resume reads first (no proving needed to check the choice).
     let tmp = tempfile::tempdir().unwrap();
     let valid = std::fs::read(reference().ckpt_dir.join(checkpoint::file_name(9))).unwrap();
@@ -409,6 +418,7 @@ fn assert_checkpoint_error(e: &Error, needles: &[&str]) {
 
 #[test]
 fn resume_refuses_other_rows_given_with_data() {
+    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let other = tmp.path().join("other.csv");
@@ -431,6 +441,7 @@ fn resume_refuses_other_rows_given_with_data() {
 
 #[test]
 fn resume_refuses_a_csv_with_other_rows_or_features() {
+    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let more_rows = tmp.path().join("more_rows.csv");
@@ -456,6 +467,7 @@ fn resume_refuses_a_csv_with_other_rows_or_features() {
 
 #[test]
 fn resume_refuses_empty_missing_and_all_corrupt_folders() {
+    common::isolate_cache();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
 
@@ -540,6 +552,7 @@ fn s(p: &Path) -> String {
 
 #[test]
 fn the_resume_command_refuses_with_exit_2_and_a_message() {
+    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("empty");
@@ -573,6 +586,7 @@ fn the_resume_command_refuses_with_exit_2_and_a_message() {
 #[cfg(unix)]
 #[test]
 fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
+    common::isolate_cache();
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::ExitStatusExt;
 
@@ -580,7 +594,7 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let csv = tmp.path().join("killed.csv");
     write_csv(&csv, ROWS, 3, 11);
     let out = tmp.path().join("out");
-    let ckpts = out.join("checkpoints");
+    let ckpts = out.join("private").join("checkpoints");
     let stderr_path = tmp.path().join("prove.stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
         .args(["prove", "--data", &s(&csv), "--epochs", &EPOCHS.to_string()])
@@ -645,13 +659,12 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
         newest >= 1 && listed.len() <= checkpoint::KEEP,
         "{listed:?}"
     );
-    let opening: Opening = read_json(&out.join("opening.json"), Opening::KIND).unwrap();
+    let opening: Opening =
+        read_json(&out.join("private").join("opening.json"), Opening::KIND).unwrap();
     for entry in std::fs::read_dir(&out).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(
-            name == "opening.json"
-                || name == "checkpoints"
-                || (name.starts_with(".foldtrain-") && name.ends_with(".tmp")),
+            name == "private" || (name.starts_with(".foldtrain-") && name.ends_with(".tmp")),
             "unexpected {name} in the output folder of a prove killed at step {newest}/{STEPS}"
         );
     }
@@ -686,7 +699,8 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let bundle = ProofBundle::from_bytes(&std::fs::read(&bundle_path).unwrap()).unwrap();
     assert_eq!(bundle.statement.final_weights, native);
     assert_eq!(bundle.statement.commitment, opening.commitment);
-    let resumed_opening: Opening = read_json(&out2.join("opening.json"), Opening::KIND).unwrap();
+    let resumed_opening: Opening =
+        read_json(&out2.join("private").join("opening.json"), Opening::KIND).unwrap();
     assert_eq!(resumed_opening, opening);
     let o = foldtrain(&[
         "train",
