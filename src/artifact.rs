@@ -132,6 +132,66 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
     builder.create(dir).map_err(|e| Error::io(dir, e))
 }
 
+/// The effective user id of this process, learnt without `libc`: the owner
+/// of an anonymous file it creates in the temporary folder (a new file is
+/// owned by the creating process's effective, on Linux filesystem, uid).
+/// `None` when no such file can be created; computed once.
+#[cfg(unix)]
+pub fn effective_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    static UID: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+    *UID.get_or_init(|| {
+        tempfile::tempfile()
+            .and_then(|f| f.metadata())
+            .ok()
+            .map(|m| m.uid())
+    })
+}
+
+/// Why `meta` (the metadata of `path`, a folder if `dir`) is not this user's
+/// own, or `None` if it is: like ssh with `~/.ssh`, a file or folder that
+/// another user owns, or that group or others may write, is refused. A
+/// symbolic link should be resolved first (pass the metadata of an opened
+/// handle, or `std::fs::metadata`), so that what is checked is what is read.
+/// On platforms without Unix permissions nothing can be checked and
+/// everything is refused.
+pub fn owner_only_problem(path: &Path, meta: &std::fs::Metadata, dir: bool) -> Option<String> {
+    let what = if dir { "folder" } else { "file" };
+    let right_kind = if dir { meta.is_dir() } else { meta.is_file() };
+    if !right_kind {
+        return Some(format!("{} is not a regular {what}", path.display()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Some(uid) = effective_uid() else {
+            return Some("cannot learn this process's user id".into());
+        };
+        if meta.uid() != uid {
+            return Some(format!(
+                "the {what} {} is owned by user {}, not by this user ({uid})",
+                path.display(),
+                meta.uid()
+            ));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "the {what} {} has mode {mode:04o}: group or others may write it",
+                path.display()
+            ));
+        }
+        None
+    }
+    #[cfg(not(unix))]
+    {
+        Some(format!(
+            "the owner of the {what} {} cannot be checked on this platform",
+            path.display()
+        ))
+    }
+}
+
 /// Hex sha256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -170,6 +230,41 @@ mod tests {
             })
             .count();
         assert_eq!(leftovers, 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn owner_only_refuses_files_and_folders_others_may_write() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        write_atomic(&p, b"x", Visibility::Private).unwrap();
+        let meta = |p: &Path| std::fs::metadata(p).unwrap();
+        assert_eq!(owner_only_problem(&p, &meta(&p), false), None);
+        assert!(owner_only_problem(&p, &meta(&p), true).is_some());
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(owner_only_problem(&p, &meta(&p), false), None);
+        for mode in [0o666, 0o620, 0o602] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            let why = owner_only_problem(&p, &meta(&p), false).unwrap();
+            assert!(why.contains("may write"), "{why}");
+        }
+        let d = dir.path().join("d");
+        ensure_private_dir(&d).unwrap();
+        assert_eq!(meta(&d).permissions().mode() & 0o777, 0o700);
+        assert_eq!(owner_only_problem(&d, &meta(&d), true), None);
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(owner_only_problem(&d, &meta(&d), true).is_some());
+        // Another user's file: as root, give one away; else, root's `/`.
+        let (foreign, is_dir) = if effective_uid() == Some(0) {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+            std::os::unix::fs::chown(&p, Some(65534), None).unwrap();
+            (p.as_path(), false)
+        } else {
+            (Path::new("/"), true)
+        };
+        let why = owner_only_problem(foreign, &meta(foreign), is_dir).unwrap();
+        assert!(why.contains("owned by user"), "{why}");
     }
 
     #[test]

@@ -208,17 +208,35 @@ pub struct Verified {
 /// Verifies bundles, keeping the verifier key of the last recipe seen so
 /// that checking many bundles of one recipe (an auditor's batch, the tamper
 /// tests) builds the parameters once.
-#[derive(Default)]
 pub struct Verifier {
     cache: Option<(Recipe, String, VerifierKey)>,
+    /// Where parameters are loaded from and, after a bundle verified,
+    /// stored to.
+    params_cache: Option<params::Cache>,
+}
+
+impl Default for Verifier {
+    /// A verifier that uses the parameter cache at [`params::cache_dir`].
+    fn default() -> Self {
+        Verifier::with_cache(params::Cache::from_env())
+    }
 }
 
 impl Verifier {
+    /// A verifier that uses `params_cache` (`None`: builds every time).
+    pub fn with_cache(params_cache: Option<params::Cache>) -> Self {
+        Verifier {
+            cache: None,
+            params_cache,
+        }
+    }
+
     /// A verifier that already holds the key of `recipe` (the prover's own,
     /// built from the same deterministic setup).
     pub fn primed(recipe: Recipe, digest: String, vk: VerifierKey) -> Self {
         Verifier {
             cache: Some((recipe, digest, vk)),
+            params_cache: None,
         }
     }
 
@@ -232,12 +250,16 @@ impl Verifier {
         st.check_shape()?;
         let start = Instant::now();
         let cached = matches!(&self.cache, Some((r, _, _)) if *r == st.recipe);
+        // Parameters built for this bundle, stored only once it verified: a
+        // hostile bundle with a fresh recipe leaves nothing on disk.
+        let mut built = None;
         if !cached {
             // Limits were checked by check_shape, so this build is bounded.
-            let pp = params::cached_setup(&st.recipe)?;
+            let (pp, origin) = params::load_or_setup(self.params_cache.as_ref(), &st.recipe)?;
             let digest = params::digest_hex(&pp);
             let (_, vk) = Compressed::setup(&pp)?;
             self.cache = Some((st.recipe.clone(), digest, vk));
+            built = (origin == params::Origin::Built).then_some(pp);
         }
         let Some((_, digest, vk)) = &self.cache else {
             return Err(Error::Nova("verifier key missing".into()));
@@ -257,6 +279,14 @@ impl Verifier {
         .map_err(|e| Error::Rejected(format!("the proof does not verify: {e}")))?;
         let verify_s = start.elapsed().as_secs_f64();
         st.check_final_state(&zn)?;
+        if let Some(pp) = built {
+            params::store_if_built(
+                self.params_cache.as_ref(),
+                &st.recipe,
+                &pp,
+                params::Origin::Built,
+            );
+        }
         Ok(Verified {
             params_digest: digest.clone(),
             steps: st.steps,

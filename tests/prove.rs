@@ -244,6 +244,43 @@ fn a_proof_under_one_recipe_does_not_verify_under_another() {
     assert!(reason.contains("does not verify"), "{reason}");
 }
 
+/// A verifier fed bundles with fresh recipes must not fill its disk: the
+/// parameters it builds for a bundle are stored only once that bundle
+/// verified.
+#[test]
+fn a_rejected_bundle_leaves_no_cache_file_and_an_accepted_one_does() {
+    common::isolate_cache();
+    use foldtrain::ivc::params::Cache;
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = dir.path().join("cache");
+    let files = || match std::fs::read_dir(&cache_dir) {
+        Ok(entries) => entries.count(),
+        Err(_) => 0,
+    };
+    // A fresh recipe whose true digest is stated: the SNARK check fails.
+    let mut hostile = bundle();
+    hostile.statement.recipe.learning_rate = 0.3;
+    let pp = foldtrain::ivc::params::setup(&hostile.statement.recipe).unwrap();
+    hostile.statement.params_digest = foldtrain::ivc::params::digest_hex(&pp);
+    let mut verifier = Verifier::with_cache(Some(Cache::at(&cache_dir)));
+    rejected(&mut verifier, &hostile);
+    // A fresh recipe with a wrong digest: refused before the SNARK.
+    hostile.statement.recipe.learning_rate = 0.35;
+    rejected(
+        &mut Verifier::with_cache(Some(Cache::at(&cache_dir))),
+        &hostile,
+    );
+    assert_eq!(files(), 0, "a rejected bundle left a cache file");
+    let mut verifier = Verifier::with_cache(Some(Cache::at(&cache_dir)));
+    verifier.verify(&bundle()).unwrap();
+    assert_eq!(files(), 1, "an accepted bundle's parameters are cached");
+    let cache = Cache::at(&cache_dir);
+    assert!(matches!(
+        cache.load(&bundle().statement.recipe),
+        Ok(Some(_))
+    ));
+}
+
 #[test]
 fn flipped_bytes_anywhere_are_rejected_without_panic() {
     common::isolate_cache();

@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 
+use ff::Field;
 use nova_snark::frontend::{
-    test_cs::TestConstraintSystem, ConstraintSystem, LinearCombination, SynthesisError, Variable,
+    test_cs::TestConstraintSystem, ConstraintSystem, Index, LinearCombination, SynthesisError,
+    Variable,
 };
 
 use crate::fixed::Scalar;
@@ -134,5 +136,193 @@ impl ConstraintSystem<Scalar> for TamperCs {
 
     fn get_root(&mut self) -> &mut Self::Root {
         self
+    }
+}
+
+/// A constraint system that records every variable (with its path and
+/// value) and every constraint, so a test can scan the whole witness: which
+/// variables could change alone without breaking a constraint.
+#[derive(Default)]
+pub struct RecordCs {
+    path: Vec<String>,
+    /// Path of each auxiliary variable.
+    pub names: Vec<String>,
+    /// Value of each auxiliary variable.
+    pub values: Vec<Scalar>,
+    /// Values of the inputs; `inputs[0]` is the constant one.
+    inputs: Vec<Scalar>,
+    /// Each constraint `a * b = c`, its combinations as (variable, coefficient).
+    constraints: Vec<[Vec<(Index, Scalar)>; 3]>,
+}
+
+impl RecordCs {
+    /// An empty system (with the constant-one input).
+    pub fn new() -> Self {
+        RecordCs {
+            inputs: vec![Scalar::ONE],
+            ..RecordCs::default()
+        }
+    }
+
+    /// Number of constraints recorded.
+    pub fn num_constraints(&self) -> usize {
+        self.constraints.len()
+    }
+
+    fn eval(&self, lc: &[(Index, Scalar)], changed: Option<(usize, Scalar)>) -> Scalar {
+        lc.iter()
+            .map(|(index, coeff)| {
+                let value = match *index {
+                    Index::Input(i) => self.inputs[i],
+                    Index::Aux(i) => match changed {
+                        Some((j, v)) if j == i => v,
+                        _ => self.values[i],
+                    },
+                };
+                value * coeff
+            })
+            .sum()
+    }
+
+    fn holds(&self, c: usize, changed: Option<(usize, Scalar)>) -> bool {
+        let [a, b, out] = &self.constraints[c];
+        self.eval(a, changed) * self.eval(b, changed) == self.eval(out, changed)
+    }
+
+    /// The first constraint the recorded witness breaks, by index.
+    pub fn first_unsatisfied(&self) -> Option<usize> {
+        (0..self.constraints.len()).find(|&c| !self.holds(c, None))
+    }
+
+    /// The paths of the auxiliary variables (those for which `scanned` says
+    /// yes) that can take another value alone while every constraint still
+    /// holds. Each is tried at two other values, `v + 1` and `v + 2^100 + 7`;
+    /// only the constraints it appears in are evaluated, so the scan costs
+    /// about one evaluation of the system a variable.
+    pub fn free_variables(&self, scanned: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut occurs: Vec<Vec<usize>> = vec![Vec::new(); self.values.len()];
+        for (c, lcs) in self.constraints.iter().enumerate() {
+            for (index, _) in lcs.iter().flatten() {
+                if let Index::Aux(i) = *index {
+                    if occurs[i].last() != Some(&c) {
+                        occurs[i].push(c);
+                    }
+                }
+            }
+        }
+        let far = Scalar::from(2u64).pow_vartime([100u64]) + Scalar::from(7u64);
+        (0..self.values.len())
+            .filter(|&i| scanned(&self.names[i]))
+            .filter(|&i| {
+                [Scalar::ONE, far].iter().any(|delta| {
+                    let changed = Some((i, self.values[i] + delta));
+                    occurs[i].iter().all(|&c| self.holds(c, changed))
+                })
+            })
+            .map(|i| self.names[i].clone())
+            .collect()
+    }
+
+    fn full(&self, name: String) -> String {
+        let mut parts = self.path.clone();
+        parts.push(name);
+        parts.join("/")
+    }
+}
+
+fn terms(lc: LinearCombination<Scalar>) -> Vec<(Index, Scalar)> {
+    lc.iter()
+        .map(|(var, coeff)| (var.get_unchecked(), *coeff))
+        .collect()
+}
+
+impl ConstraintSystem<Scalar> for RecordCs {
+    type Root = Self;
+
+    fn alloc<F, A, AR>(&mut self, annotation: A, f: F) -> Result<Variable, SynthesisError>
+    where
+        F: FnOnce() -> Result<Scalar, SynthesisError>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        let path = self.full(annotation().into());
+        self.values.push(f()?);
+        self.names.push(path);
+        Ok(Variable::new_unchecked(Index::Aux(self.values.len() - 1)))
+    }
+
+    fn alloc_input<F, A, AR>(&mut self, _annotation: A, f: F) -> Result<Variable, SynthesisError>
+    where
+        F: FnOnce() -> Result<Scalar, SynthesisError>,
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+    {
+        self.inputs.push(f()?);
+        Ok(Variable::new_unchecked(Index::Input(self.inputs.len() - 1)))
+    }
+
+    fn enforce<A, AR, LA, LB, LC>(&mut self, _annotation: A, a: LA, b: LB, c: LC)
+    where
+        A: FnOnce() -> AR,
+        AR: Into<String>,
+        LA: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+        LB: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+        LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
+    {
+        let zero = LinearCombination::zero;
+        self.constraints
+            .push([terms(a(zero())), terms(b(zero())), terms(c(zero()))]);
+    }
+
+    fn push_namespace<NR, N>(&mut self, name_fn: N)
+    where
+        NR: Into<String>,
+        N: FnOnce() -> NR,
+    {
+        self.path.push(name_fn().into());
+    }
+
+    fn pop_namespace(&mut self) {
+        self.path.pop();
+    }
+
+    fn get_root(&mut self) -> &mut Self::Root {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nova_snark::frontend::num::AllocatedNum;
+
+    /// The scan itself: on a toy circuit with one variable left free, one
+    /// `is_zero`-style inverse at zero and one tied down, it flags exactly
+    /// the free ones.
+    #[test]
+    fn the_scan_finds_an_unconstrained_variable() {
+        let mut cs = RecordCs::new();
+        let x = AllocatedNum::alloc(cs.namespace(|| "x"), || Ok(Scalar::from(3u64))).unwrap();
+        let _sq = x.square(cs.namespace(|| "x squared")).unwrap();
+        let _loose =
+            AllocatedNum::alloc(cs.namespace(|| "loose"), || Ok(Scalar::from(5u64))).unwrap();
+        // inv * 0 = 0: any inverse satisfies it when the argument is zero.
+        let zero = AllocatedNum::alloc(cs.namespace(|| "zero"), || Ok(Scalar::ZERO)).unwrap();
+        let inv = AllocatedNum::alloc(cs.namespace(|| "inv"), || Ok(Scalar::ZERO)).unwrap();
+        cs.enforce(
+            || "inv times zero",
+            |lc| lc + inv.get_variable(),
+            |lc| lc + zero.get_variable(),
+            |lc| lc,
+        );
+        cs.enforce(
+            || "zero is zero",
+            |lc| lc + zero.get_variable(),
+            |lc| lc + RecordCs::one(),
+            |lc| lc,
+        );
+        assert_eq!(cs.first_unsatisfied(), None);
+        assert_eq!(cs.free_variables(|_| true), ["loose/num", "inv/num"]);
+        assert_eq!(cs.free_variables(|p| p != "loose/num"), ["inv/num"]);
     }
 }

@@ -19,10 +19,15 @@ use crate::recipe::Hyper;
 /// rows (rows 4..8 are padding inside the first block, rows 8..16 a block of
 /// padding only), two epochs, `k` batches per folded step.
 fn toy_with(batch: usize, k: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
+    toy_rows(batch, k, 20)
+}
+
+/// [`toy_with`] with `n` rows.
+fn toy_rows(batch: usize, k: usize, n: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
     let fmt = FixedFormat::default();
     let one = fmt.feature_one();
     let half = fmt.feature_half_range();
-    let rows: Vec<Vec<i64>> = (0..20i64)
+    let rows: Vec<Vec<i64>> = (0..n as i64)
         .map(|i| {
             vec![
                 (i - 10) * one / 4,
@@ -31,7 +36,7 @@ fn toy_with(batch: usize, k: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitm
             ]
         })
         .collect();
-    let labels = (0..20).map(|i| u8::from(i >= 10)).collect();
+    let labels = (0..n).map(|i| u8::from(i >= 10)).collect();
     let data = FixedDataset { rows, labels };
     let hyper = Hyper {
         batch,
@@ -40,7 +45,7 @@ fn toy_with(batch: usize, k: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitm
         learning_rate: 0.5,
         ..Hyper::default()
     };
-    let recipe = Arc::new(Recipe::new(&hyper, 3, 20).unwrap());
+    let recipe = Arc::new(Recipe::new(&hyper, 3, n).unwrap());
     let salt = Salt(Scalar::from(987_654_321u64));
     let opening = Opening::commit_with_salt(&data, &fmt, 1.0, String::new(), salt);
     (recipe, data, salt, opening.commitment)
@@ -487,4 +492,87 @@ fn blank_circuit_has_the_same_shape_as_a_real_one() {
         &states[0].to_z(&recipe),
     );
     assert_eq!(real.num_constraints(), blank.num_constraints());
+}
+
+/// The variables that the scan may find free, each with why. All three are
+/// the inverse of an [`is_zero`](super::fixed::is_zero) whose argument is
+/// zero: `a * inv = 1 - out` and `a * out = 0` then hold for any `inv`, and
+/// `out` (which is what the circuit uses) is forced to one. The test checks
+/// that condition for every variable it lets through.
+const FREE_BY_DESIGN: [(&str, &str); 3] = [
+    (
+        "step/is last batch/inv/num",
+        "at the epoch's last step the batch-counter difference is zero",
+    ),
+    (
+        "/sigmoid/none of the middle bits/inv/num",
+        "a logit whose middle bits are all clear (zero logits: fresh weights, padding rows)",
+    ),
+    (
+        "/sigmoid/all of the middle bits/inv/num",
+        "a small negative logit, whose middle bits are all set",
+    ),
+];
+
+#[test]
+fn free_witness_scan_over_whole_runs() {
+    // SOUNDNESS 7: every variable the step allocates, changed alone (to
+    // v + 1 and to v + 2^100 + 7), breaks a constraint it appears in, except
+    // the allow-list. Two recipes, both with two batches a step:
+    // - 20 rows in batches of 16: every step ends an epoch (the seal), its
+    //   second batch is partial with a block of padding only;
+    // - 28 rows in batches of 8: steps inside and at the end of an epoch.
+    let mut seen = [false; FREE_BY_DESIGN.len()];
+    let mut scanned = 0;
+    for (batch, n) in [(16, 20), (8, 28)] {
+        let (recipe, data, salt, c) = toy_rows(batch, 2, n);
+        let states = honest_states(&recipe, &data, &salt, c);
+        assert!(states.len() > 2);
+        for (step, state) in states[..states.len() - 1].iter().enumerate() {
+            let mut cs = super::testing::RecordCs::new();
+            let z: Vec<AllocatedNum<Scalar>> = state
+                .to_z(&recipe)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap()
+                })
+                .collect();
+            let step_circuit = circuit(&recipe, state, batches(&recipe, &data, step), salt);
+            step_circuit
+                .synthesize(&mut cs.namespace(|| "step"), &z)
+                .unwrap();
+            assert_eq!(cs.first_unsatisfied(), None, "batch {batch}, step {step}");
+            scanned += cs.names.iter().filter(|p| p.starts_with("step/")).count();
+            // The inputs z_i are bound by Nova's augmented circuit (it
+            // hashes them), not by the step: they are not scanned.
+            for path in cs.free_variables(|p| p.starts_with("step/")) {
+                let entry = FREE_BY_DESIGN
+                    .iter()
+                    .position(|(suffix, _)| path.ends_with(suffix));
+                let Some(entry) = entry else {
+                    panic!("batch {batch}, step {step}: {path} is free");
+                };
+                let out = path.replace("/inv/num", "/out/num");
+                let out_value = cs
+                    .names
+                    .iter()
+                    .position(|p| *p == out)
+                    .map(|i| cs.values[i]);
+                assert_eq!(
+                    out_value,
+                    Some(Scalar::ONE),
+                    "{path} is free while its argument is not zero"
+                );
+                seen[entry] = true;
+            }
+        }
+    }
+    assert!(scanned > 10_000, "scanned only {scanned} variables");
+    for ((suffix, why), seen) in FREE_BY_DESIGN.iter().zip(seen) {
+        assert!(
+            seen,
+            "allow-list entry {suffix} ({why}) matched nothing: remove it"
+        );
+    }
 }

@@ -34,8 +34,10 @@ pub fn step_constraints(recipe: &Recipe) -> Result<usize> {
     Ok(cs.num_constraints())
 }
 
-/// First bytes of a cached parameters file.
-const CACHE_MAGIC: &[u8; 16] = b"foldtrain-pp\0\0\0\0";
+/// First bytes of a cached parameters file (v2: with the circuit binding).
+const CACHE_MAGIC: &[u8; 16] = b"foldtrain-pp-v2\0";
+/// Bytes before the encoded parameters: magic, binding, digest.
+const CACHE_HEADER: usize = 16 + 32 + 32;
 /// Largest cached parameters file read.
 const MAX_CACHE_BYTES: usize = 1 << 32;
 
@@ -54,58 +56,209 @@ pub fn cache_dir() -> Option<std::path::PathBuf> {
         .map(|h| std::path::PathBuf::from(h).join(".cache").join("foldtrain"))
 }
 
-/// [`setup`], through an on-disk cache keyed by the recipe's tag. A cached
-/// file carries the digest it was written with and is used only when the
-/// loaded parameters hash to it; anything else is rebuilt and rewritten.
-/// The cache is this machine's own: a verifier trusts it as it trusts its
-/// own binary.
-pub fn cached_setup(recipe: &Recipe) -> Result<Params> {
-    cached_setup_in(cache_dir().as_deref(), recipe)
+/// Where a set of parameters came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Read from the cache, after its checks.
+    Cache,
+    /// Built now by [`setup`] (not yet stored).
+    Built,
 }
 
-/// [`cached_setup`] with an explicit cache folder (`None`: no cache).
-pub fn cached_setup_in(dir: Option<&std::path::Path>, recipe: &Recipe) -> Result<Params> {
-    recipe.validate()?;
-    let Some(dir) = dir else {
-        return setup(recipe);
-    };
-    let path = dir.join(format!(
-        "params-v{}-{}.bin",
-        crate::recipe::FORMAT_VERSION,
-        scalar_to_hex(&recipe.tag())
-    ));
-    if let Some(pp) = load_cached(&path) {
-        return Ok(pp);
+/// The on-disk cache of public parameters, one file a recipe.
+///
+/// What it is trusted for, and why that is safe:
+///
+/// - A file is used only if its header carries the *binding* of the recipe
+///   asked for: a hash of the step circuit's R1CS shape, synthesized again
+///   from the recipe at every load (cheap: no keys), with the state arity,
+///   the recipe's tag and the format version. A file copied from another
+///   recipe's name carries that other recipe's binding and is refused, so
+///   it cannot make a statement verify under a recipe it was not proven
+///   under.
+/// - The encoded parameters must hash to the digest in the header, which
+///   catches corruption.
+/// - The header is not a signature: whoever can write the file can pair a
+///   right header with wrong parameters. So, as ssh treats `~/.ssh`, the
+///   folder and each file must belong to this user and be writable by no
+///   one else, or the cache is not used (and nothing is written to it).
+///   Files are written 0600 in a 0700 folder. An attacker who can write
+///   your own files can also replace the `foldtrain` binary: the cache is
+///   trusted exactly as far as the binary is.
+/// - A verifier stores parameters only after a bundle verified, so a stream
+///   of hostile bundles with fresh recipes cannot fill the disk.
+pub struct Cache {
+    dir: std::path::PathBuf,
+}
+
+impl Cache {
+    /// The cache at [`cache_dir`], or `None` if disabled.
+    pub fn from_env() -> Option<Cache> {
+        cache_dir().map(Cache::at)
     }
-    let pp = setup(recipe)?;
-    // Best effort: a cache that cannot be written only costs time.
-    let _ = store_cached(dir, &path, &pp);
+
+    /// The cache in `dir`.
+    pub fn at(dir: impl Into<std::path::PathBuf>) -> Cache {
+        Cache { dir: dir.into() }
+    }
+
+    /// The file that holds `recipe`'s parameters.
+    pub fn path(&self, recipe: &Recipe) -> std::path::PathBuf {
+        self.dir.join(format!(
+            "params-v{}-{}.bin",
+            crate::recipe::FORMAT_VERSION,
+            scalar_to_hex(&recipe.tag())
+        ))
+    }
+
+    /// Why the cache folder may not be used, if it may not (a missing folder
+    /// may be: it is created on store).
+    fn folder_problem(&self) -> Option<String> {
+        match std::fs::metadata(&self.dir) {
+            Ok(meta) => crate::artifact::owner_only_problem(&self.dir, &meta, true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => Some(format!("cannot read {}: {e}", self.dir.display())),
+        }
+    }
+
+    /// `recipe`'s parameters if the cache holds a file that passes every
+    /// check; `Err` says why a file that exists was not used.
+    pub fn load(&self, recipe: &Recipe) -> std::result::Result<Option<Params>, String> {
+        use std::io::Read;
+        if let Some(why) = self.folder_problem() {
+            return Err(why);
+        }
+        let path = self.path(recipe);
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
+        };
+        // The handle's metadata is the file that is read (a link resolved).
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if let Some(why) = crate::artifact::owner_only_problem(&path, &meta, false) {
+            return Err(why);
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_CACHE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let binding = binding(recipe).map_err(|e| e.to_string())?;
+        decode_cached(&bytes, &binding)
+            .map(Some)
+            .ok_or_else(|| format!("{} is not this recipe's parameters", path.display()))
+    }
+
+    /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
+    /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
+    pub fn store(&self, recipe: &Recipe, pp: &Params) -> Result<()> {
+        crate::artifact::ensure_private_dir(&self.dir)?;
+        if let Some(why) = self.folder_problem() {
+            return Err(Error::artifact(&self.dir, why));
+        }
+        let config = bincode::config::standard().with_limit::<MAX_CACHE_BYTES>();
+        let body = bincode::serde::encode_to_vec(pp, config)
+            .map_err(|e| Error::Nova(format!("cannot encode parameters: {e}")))?;
+        let mut bytes = CACHE_MAGIC.to_vec();
+        bytes.extend_from_slice(&binding(recipe)?);
+        bytes.extend_from_slice(pp.digest().to_repr().as_ref());
+        bytes.extend(body);
+        crate::artifact::write_atomic(
+            &self.path(recipe),
+            &bytes,
+            crate::artifact::Visibility::Private,
+        )
+    }
+}
+
+/// What ties a cache file to one recipe's circuit: sha256 of the format
+/// version, the recipe's tag, the state arity and the digest of the step
+/// circuit's R1CS shape (every constraint, constants included: the learning
+/// rate, the sigmoid table, the batch layout).
+pub fn binding(recipe: &Recipe) -> Result<[u8; 32]> {
+    use nova_snark::frontend::r1cs::NovaShape;
+    use sha2::Digest;
+    let mut cs = ShapeCS::<E1>::new();
+    crate::circuit::synthesize_blank(&mut cs, recipe)?;
+    let shape = cs
+        .r1cs_shape()
+        .map_err(|e| Error::Nova(format!("cannot build the step circuit's shape: {e}")))?;
+    let mut h = sha2::Sha256::new();
+    h.update(b"foldtrain cache binding v2");
+    h.update((crate::recipe::FORMAT_VERSION as u64).to_le_bytes());
+    h.update(recipe.tag().to_repr().as_ref());
+    h.update((crate::circuit::State::arity(recipe) as u64).to_le_bytes());
+    h.update(shape.digest().to_repr().as_ref());
+    Ok(h.finalize().into())
+}
+
+/// Says once a session that the cache was not used, and why.
+fn warn_once(why: &str) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        eprintln!(
+            "foldtrain: warning: not using the parameter cache ({why}); building the \
+             parameters in memory. Fix the folder's owner or mode (chmod 700), or point \
+             FOLDTRAIN_CACHE_DIR at a folder of your own (empty: no cache)."
+        )
+    });
+}
+
+/// `recipe`'s parameters from `cache` if it holds good ones, else built now.
+pub fn load_or_setup(cache: Option<&Cache>, recipe: &Recipe) -> Result<(Params, Origin)> {
+    recipe.validate()?;
+    if let Some(cache) = cache {
+        match cache.load(recipe) {
+            Ok(Some(pp)) => return Ok((pp, Origin::Cache)),
+            Ok(None) => {}
+            Err(why) => warn_once(&why),
+        }
+    }
+    Ok((setup(recipe)?, Origin::Built))
+}
+
+/// Stores parameters that were just built; best effort (a cache that cannot
+/// be written only costs time), so a failure is only warned about.
+pub fn store_if_built(cache: Option<&Cache>, recipe: &Recipe, pp: &Params, origin: Origin) {
+    if let (Some(cache), Origin::Built) = (cache, origin) {
+        if let Err(e) = cache.store(recipe, pp) {
+            warn_once(&e.to_string());
+        }
+    }
+}
+
+/// [`setup`] through the cache at [`cache_dir`], for a prover (whose recipe
+/// is its own): loads, or builds and stores.
+pub fn cached_setup(recipe: &Recipe) -> Result<Params> {
+    cached_setup_in(Cache::from_env().as_ref(), recipe)
+}
+
+/// [`cached_setup`] with an explicit cache (`None`: no cache).
+pub fn cached_setup_in(cache: Option<&Cache>, recipe: &Recipe) -> Result<Params> {
+    let (pp, origin) = load_or_setup(cache, recipe)?;
+    store_if_built(cache, recipe, &pp, origin);
     Ok(pp)
 }
 
-fn load_cached(path: &std::path::Path) -> Option<Params> {
-    let bytes = std::fs::read(path).ok()?;
-    if bytes.len() < 48 || bytes.len() > MAX_CACHE_BYTES || &bytes[..16] != CACHE_MAGIC {
+/// The parameters in a cache file's bytes, if the header is v2, carries
+/// `binding`, and the body decodes exactly to parameters with the header's
+/// digest.
+fn decode_cached(bytes: &[u8], binding: &[u8; 32]) -> Option<Params> {
+    if bytes.len() < CACHE_HEADER || bytes.len() > MAX_CACHE_BYTES || &bytes[..16] != CACHE_MAGIC {
+        return None;
+    }
+    if &bytes[16..48] != binding {
         return None;
     }
     let config = bincode::config::standard().with_limit::<MAX_CACHE_BYTES>();
-    let decoded = std::panic::catch_unwind(|| {
-        bincode::serde::decode_from_slice::<Params, _>(&bytes[48..], config)
-    })
-    .ok()?;
+    let body = &bytes[CACHE_HEADER..];
+    let decoded =
+        std::panic::catch_unwind(|| bincode::serde::decode_from_slice::<Params, _>(body, config))
+            .ok()?;
     let (pp, used) = decoded.ok()?;
-    (used == bytes.len() - 48 && pp.digest().to_repr().as_ref() == &bytes[16..48]).then_some(pp)
-}
-
-fn store_cached(dir: &std::path::Path, path: &std::path::Path, pp: &Params) -> Result<()> {
-    crate::artifact::ensure_dir(dir)?;
-    let config = bincode::config::standard().with_limit::<MAX_CACHE_BYTES>();
-    let body = bincode::serde::encode_to_vec(pp, config)
-        .map_err(|e| Error::Nova(format!("cannot encode parameters: {e}")))?;
-    let mut bytes = CACHE_MAGIC.to_vec();
-    bytes.extend_from_slice(pp.digest().to_repr().as_ref());
-    bytes.extend(body);
-    crate::artifact::write_atomic(path, &bytes, crate::artifact::Visibility::Public)
+    (used == body.len() && pp.digest().to_repr().as_ref() == &bytes[48..CACHE_HEADER]).then_some(pp)
 }
 
 #[cfg(test)]
@@ -113,38 +266,115 @@ mod tests {
     use super::*;
     use crate::recipe::Hyper;
 
-    #[test]
-    fn cached_parameters_match_a_fresh_setup_and_corruption_is_rebuilt() {
+    fn recipe(learning_rate: f64) -> Recipe {
         let hyper = Hyper {
             batch: 8,
             batches_per_step: Some(1),
+            learning_rate,
             ..Hyper::default()
         };
-        let recipe = Recipe::new(&hyper, 2, 16).unwrap();
+        Recipe::new(&hyper, 2, 16).unwrap()
+    }
+
+    fn private_tempdir() -> (tempfile::TempDir, Cache) {
         let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().join("cache"));
+        (dir, cache)
+    }
+
+    #[test]
+    fn cached_parameters_match_a_fresh_setup_and_corruption_is_rebuilt() {
+        let recipe = recipe(0.5);
+        let (_dir, cache) = private_tempdir();
         let fresh = digest_hex(&setup(&recipe).unwrap());
-        let stored = digest_hex(&cached_setup_in(Some(dir.path()), &recipe).unwrap());
-        let loaded = digest_hex(&cached_setup_in(Some(dir.path()), &recipe).unwrap());
-        assert_eq!(
-            (stored.as_str(), loaded.as_str()),
-            (fresh.as_str(), fresh.as_str())
-        );
-        let file = std::fs::read_dir(dir.path())
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let (pp, origin) = load_or_setup(Some(&cache), &recipe).unwrap();
+        assert_eq!((digest_hex(&pp), origin), (fresh.clone(), Origin::Built));
+        assert!(cache.load(&recipe).unwrap().is_none(), "nothing stored yet");
+        store_if_built(Some(&cache), &recipe, &pp, origin);
+        let (pp, origin) = load_or_setup(Some(&cache), &recipe).unwrap();
+        assert_eq!((digest_hex(&pp), origin), (fresh.clone(), Origin::Cache));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&cache.dir), 0o700);
+            assert_eq!(mode(&cache.path(&recipe)), 0o600);
+        }
+        let file = cache.path(&recipe);
         let mut bytes = std::fs::read(&file).unwrap();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 1;
-        std::fs::write(&file, &bytes).unwrap();
-        assert_eq!(load_cached(&file).map(|pp| digest_hex(&pp)), None);
-        let rebuilt = digest_hex(&cached_setup_in(Some(dir.path()), &recipe).unwrap());
+        crate::artifact::write_atomic(&file, &bytes, crate::artifact::Visibility::Private).unwrap();
+        assert!(cache.load(&recipe).is_err(), "a corrupt file is refused");
+        let rebuilt = digest_hex(&cached_setup_in(Some(&cache), &recipe).unwrap());
         assert_eq!(rebuilt, fresh);
         assert!(
-            load_cached(&file).is_some(),
+            matches!(cache.load(&recipe), Ok(Some(_))),
             "the corrupt file was rewritten"
+        );
+    }
+
+    /// The attack of issue 10: recipe A's honest file copied under recipe
+    /// B's name. Before the binding, it loaded (its contents hash to the
+    /// digest in its own header) and B's statements were checked against
+    /// A's circuit.
+    #[test]
+    fn a_file_planted_under_another_recipes_name_is_refused() {
+        let (a, b) = (recipe(0.5), recipe(0.25));
+        assert_eq!(
+            crate::circuit::State::arity(&a),
+            crate::circuit::State::arity(&b)
+        );
+        let (_dir, cache) = private_tempdir();
+        let pp_a = cached_setup_in(Some(&cache), &a).unwrap();
+        std::fs::copy(cache.path(&a), cache.path(&b)).unwrap();
+        let why = cache.load(&b).err().expect("the planted file is refused");
+        assert!(why.contains("not this recipe's parameters"), "{why}");
+        let (pp_b, origin) = load_or_setup(Some(&cache), &b).unwrap();
+        assert_eq!(origin, Origin::Built);
+        assert_eq!(digest_hex(&pp_b), digest_hex(&setup(&b).unwrap()));
+        assert_ne!(digest_hex(&pp_b), digest_hex(&pp_a));
+        // A file of the previous format (no binding) is not read either.
+        let mut v1 = b"foldtrain-pp\0\0\0\0".to_vec();
+        v1.extend_from_slice(pp_a.digest().to_repr().as_ref());
+        v1.extend(bincode::serde::encode_to_vec(&pp_a, bincode::config::standard()).unwrap());
+        crate::artifact::write_atomic(&cache.path(&a), &v1, crate::artifact::Visibility::Private)
+            .unwrap();
+        assert!(cache.load(&a).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_may_write_is_neither_read_nor_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &std::path::Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let r = recipe(0.5);
+        let (_dir, cache) = private_tempdir();
+        let pp = cached_setup_in(Some(&cache), &r).unwrap();
+        let file = cache.path(&r);
+        set(&file, 0o666);
+        let why = cache
+            .load(&r)
+            .err()
+            .expect("a file others may write is refused");
+        assert!(why.contains("may write"), "{why}");
+        set(&file, 0o600);
+        assert!(matches!(cache.load(&r), Ok(Some(_))));
+        set(&cache.dir, 0o777);
+        let why = cache
+            .load(&r)
+            .err()
+            .expect("a folder others may write is refused");
+        assert!(why.contains("may write"), "{why}");
+        std::fs::remove_file(&file).unwrap();
+        assert!(cache.store(&r, &pp).is_err());
+        store_if_built(Some(&cache), &r, &pp, Origin::Built);
+        assert!(
+            !file.exists(),
+            "nothing is written into a folder others may write"
         );
     }
 }
