@@ -6,7 +6,8 @@
 //! (a) Steps: synthetic data, 80 training rows of 8 features, batch 8
 //!     (10 steps an epoch), 1, 10 and 100 epochs: 10, 100 and 1000 folded
 //!     steps. Folding time should grow linearly, peak memory stay flat.
-//! (b) Circuit size: 48 features, batch 8, 32, 64 and 128, two steps each:
+//! (b) Circuit size: 48 features, batch 8, 32, 64, 128 and 256 (the default
+//!     recipe's step, 5 batches of 32, has 160 rows), two steps each:
 //!     setup, compression and verification time and proof size against the
 //!     constraints of one step. Verification is given twice: the SNARK check
 //!     with the key at hand (`verify_s` of `prove --json`) and a cold
@@ -485,7 +486,7 @@ fn plot_circuit(path: &Path, points: &[Point], note: &str) -> Result<()> {
     let root = BitMapBackend::new(path, (1400, 1000)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(
-        &format!("Scaling with the step circuit (48 features, batch 8 to 128; {note})"),
+        &format!("Scaling with the step circuit (48 features, batch 8 to 256; {note})"),
         ("sans-serif", 22),
     )?;
     let panels = root.split_evenly((2, 2));
@@ -632,7 +633,11 @@ fn main() -> Result<()> {
     println!("wrote {} and {}", csv.display(), png.display());
 
     // (b) Circuit size: 48 features, two steps (rows = 2 * batch).
-    let batches: &[usize] = if quick { &[8, 32] } else { &[8, 32, 64, 128] };
+    let batches: &[usize] = if quick {
+        &[8, 32]
+    } else {
+        &[8, 32, 64, 128, 256]
+    };
     let mut circuit = Vec::new();
     for &b in batches {
         circuit.push(measure(&bin, &extra, work.path(), b, 48, 2 * b, 1)?);
