@@ -12,6 +12,7 @@ use crate::commitment::{Commitment, Opening};
 use crate::dataset::{Dataset, FixedDataset, Prepared};
 use crate::error::Result;
 use crate::model::Model;
+use crate::output::{self, OutputDir};
 use crate::recipe::{Hyper, Recipe};
 use crate::train;
 
@@ -141,19 +142,22 @@ pub struct CommitReport {
     pub opening_path: PathBuf,
 }
 
-/// The folder of an output folder's private files (mode 0700): openings and
-/// checkpoints. Everything at the output folder's top level is public, so
-/// publishing it never leaks a salt or the witness.
-pub fn private_dir(out_dir: &Path) -> PathBuf {
-    out_dir.join(PRIVATE_DIR)
-}
+pub use crate::output::{private_dir, PRIVATE_DIR};
 
-/// Name of the private sub-folder of every output folder.
-pub const PRIVATE_DIR: &str = "private";
+/// The proof bundle, at the top of an output folder.
+pub const BUNDLE_FILE: &str = "proof.bundle";
+/// The model, at the top of an output folder.
+pub const MODEL_FILE: &str = "model.json";
+/// The public files `prove` and `resume` write; a run refuses to start if
+/// one exists, unless `--force`.
+const PROVE_OUTPUTS: &[&str] = &[BUNDLE_FILE, MODEL_FILE, output::MANIFEST];
 
 /// Commits to the training rows: writes `commitment.json` (public) into
 /// `out_dir` and `opening.json` (0600) into its `private/` folder.
-pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
+///
+/// Refuses a folder that holds an opening already (it may open a published
+/// commitment), or a `commitment.json` unless `force`.
+pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitReport> {
     let loaded = args.load()?;
     let opening = Opening::commit(
         &loaded.prepared.train_fixed,
@@ -161,9 +165,12 @@ pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
         args.train_fraction,
         loaded.source_sha256.clone(),
     );
-    artifact::ensure_dir(out_dir)?;
-    artifact::ensure_private_dir(&private_dir(out_dir))?;
-    let opening_path = private_dir(out_dir).join("opening.json");
+    let out = OutputDir::lock(out_dir)?;
+    out.refuse_existing_public(&["commitment.json", output::MANIFEST], force)?;
+    // A fresh salt: any opening already here is another commitment's.
+    out.plan_opening(&opening.commitment)?;
+    out.begin()?;
+    let opening_path = private_dir(out_dir).join(output::OPENING);
     let commitment_path = out_dir.join("commitment.json");
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
     let public = CommitmentFile {
@@ -174,6 +181,7 @@ pub fn commit(args: &DataArgs, out_dir: &Path) -> Result<CommitReport> {
         features: opening.features,
     };
     artifact::write_json(&commitment_path, &public, Visibility::Public)?;
+    out.finish("commit", &["commitment.json"], &[output::OPENING])?;
     Ok(CommitReport {
         commitment: opening.commitment,
         rows: opening.rows,
@@ -234,6 +242,8 @@ pub struct ProveArgs {
     /// Set (by a Ctrl-C handler) to stop after the current step with a
     /// checkpoint.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Replace existing public outputs (never a private opening).
+    pub force: bool,
 }
 
 /// Settings of `resume`.
@@ -247,6 +257,8 @@ pub struct ResumeArgs {
     pub quiet: bool,
     pub checkpoint_every: Option<usize>,
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Replace existing public outputs (never a private opening).
+    pub force: bool,
 }
 
 /// `prove`'s and `resume`'s report (also their `--json` output).
@@ -294,7 +306,8 @@ struct Run<'a> {
     data_args: &'a DataArgs,
     loaded: Loaded,
     opening: Opening,
-    out_dir: PathBuf,
+    out: OutputDir,
+    opening_plan: output::OpeningPlan,
     policy: CheckpointPolicy,
     quiet: bool,
     interrupt: Option<Arc<AtomicBool>>,
@@ -310,7 +323,8 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
         .out_dir
         .clone()
         .unwrap_or_else(|| default_out_dir(&args.data.data));
-    artifact::ensure_dir(&out_dir)?;
+    let out = OutputDir::lock(&out_dir)?;
+    out.refuse_existing_public(PROVE_OUTPUTS, args.force)?;
     let opening = Opening::commit(
         &loaded.prepared.train_fixed,
         &loaded.recipe.format,
@@ -325,11 +339,14 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
         every_steps: args.checkpoint_every,
         interval: DEFAULT_CHECKPOINT_INTERVAL,
     };
+    // A fresh salt: any opening already here is another commitment's.
+    let opening_plan = out.plan_opening(&opening.commitment)?;
     Run {
         data_args: &args.data,
         loaded,
         opening,
-        out_dir,
+        out,
+        opening_plan,
         policy,
         quiet: args.quiet,
         interrupt: args.interrupt.clone(),
@@ -384,7 +401,10 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
         .out_dir
         .clone()
         .unwrap_or_else(|| default_out_dir(&data_args.data));
-    artifact::ensure_dir(&out_dir)?;
+    let out = OutputDir::lock(&out_dir)?;
+    out.refuse_existing_public(PROVE_OUTPUTS, args.force)?;
+    // The run's own opening (same salt) is kept; another is refused.
+    let opening_plan = out.plan_opening(&opening.commitment)?;
     let policy = CheckpointPolicy {
         dir: args.checkpoint_dir.clone(),
         every_steps: args.checkpoint_every,
@@ -394,7 +414,8 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
         data_args: &data_args,
         loaded,
         opening,
-        out_dir,
+        out,
+        opening_plan,
         policy,
         quiet: args.quiet,
         interrupt: args.interrupt.clone(),
@@ -413,10 +434,15 @@ impl Run<'_> {
         let data = &self.loaded.prepared.train_fixed;
         // The native run first: fast, and it tells of divergence before any
         // proving time is spent.
+        let command = if from.is_some() { "resume" } else { "prove" };
         let expected = train::train_fixed(&recipe, data)?;
-        artifact::ensure_private_dir(&private_dir(&self.out_dir))?;
-        let opening_path = private_dir(&self.out_dir).join("opening.json");
-        artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
+        // From here until the manifest, the folder is incomplete.
+        self.out.begin()?;
+        let out_dir = self.out.path().to_path_buf();
+        let opening_path = private_dir(&out_dir).join(output::OPENING);
+        if self.opening_plan == output::OpeningPlan::Write {
+            artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
+        }
 
         let (pp, setup) = prover::timed(|| params::cached_setup(&recipe))?;
         let ((pk, vk), key_setup) = prover::timed(|| Ok(Compressed::setup(&pp)?))?;
@@ -539,8 +565,6 @@ impl Run<'_> {
         let mut verifier = Verifier::primed((*recipe).clone(), params::digest_hex(&pp), vk);
         let verified = verifier.verify(&ProofBundle::from_bytes(&bytes)?)?;
 
-        let bundle_path = self.out_dir.join("proof.bundle");
-        artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
         let model = Model::new(
             (*recipe).clone(),
             self.loaded.dataset.feature_names.clone(),
@@ -548,8 +572,14 @@ impl Run<'_> {
             self.loaded.prepared.normalizer.clone(),
             &done.state.weights,
         );
-        let model_path = self.out_dir.join("model.json");
+        // The model first, the bundle next, the manifest last: a failure at
+        // any point leaves a folder without a manifest, visibly incomplete.
+        let model_path = out_dir.join(MODEL_FILE);
         artifact::write_json(&model_path, &model, Visibility::Public)?;
+        let bundle_path = out_dir.join(BUNDLE_FILE);
+        artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
+        self.out
+            .finish(command, &[MODEL_FILE, BUNDLE_FILE], &[output::OPENING])?;
 
         let per_step = primary + secondary;
         let cells = (recipe.rows * recipe.features * recipe.epochs) as f64;
@@ -594,6 +624,8 @@ pub struct VerifyReport {
     pub model: Option<PathBuf>,
     /// Seconds of the SNARK check alone (not the whole command).
     pub verify_s: Option<f64>,
+    /// Whether the bundle's output folder is a finished run's.
+    pub folder: output::Completeness,
 }
 
 /// A statement, as people read it: what an accepted proof establishes.
@@ -703,6 +735,7 @@ pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
         statement: None,
         model: model.map(Into::into),
         verify_s: None,
+        folder: output::completeness_of(path),
     };
     // The model file is the user's input: a missing or malformed one is a
     // usage error (exit 2), found before any proof work.
@@ -743,6 +776,7 @@ pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
         statement: Some(StatementSummary::of(&bundle.statement)),
         model: model.map(Into::into),
         verify_s: Some(verified.verify_s),
+        folder: output::completeness_of(path),
     })
 }
 
@@ -813,6 +847,9 @@ pub struct AuditReport {
     pub verify_s: Option<f64>,
     /// sha256 of the CSV given with --data (compare with the opening's).
     pub data_sha256: Option<String>,
+    /// Whether the bundle's output folder is a finished run's (an
+    /// incomplete one fails the audit).
+    pub folder: output::Completeness,
 }
 
 impl AuditReport {
@@ -821,6 +858,7 @@ impl AuditReport {
         self.verified
             && self.commitment_opened != Some(false)
             && self.weights_reproduced != Some(false)
+            && !matches!(self.folder, output::Completeness::Incomplete(_))
     }
 }
 
@@ -847,13 +885,19 @@ pub fn audit(
         Ok(v) => (true, None, Some(v.verify_s)),
         Err(e) => (false, Some(e.to_string()), None),
     };
+    let folder = output::completeness_of(bundle_path);
+    let mut problems = Vec::new();
+    if let output::Completeness::Incomplete(why) = &folder {
+        problems.push(format!("the bundle's output folder is incomplete: {why}"));
+    }
     let mut report = AuditReport {
         bundle: bundle_path.into(),
         verified,
         reason,
         commitment_opened: None,
         weights_reproduced: None,
-        problems: Vec::new(),
+        problems,
+        folder,
         rows: st.recipe.rows,
         features: st.recipe.features,
         commitment: st.commitment,
@@ -946,16 +990,18 @@ pub struct EstimateReport {
     pub calibration_steps: usize,
     /// `steps * step_s`.
     pub estimated_prove_s: f64,
-    /// A model, not a measurement: compression took 35 to 45 step times in
-    /// the measurements of experiments/README.md.
+    /// A model, not a measurement: `step_s * COMPRESS_STEP_RATIO` (the
+    /// ratio measured end to end; it varies with the circuit's size).
     pub estimated_compress_s: f64,
     pub estimated_total_s: f64,
 }
 
 /// Steps folded to calibrate the time estimate.
 pub const CALIBRATION_STEPS: usize = 3;
-/// Compression time in units of one folded step (experiments/README.md).
-pub const COMPRESS_STEP_RATIO: f64 = 40.0;
+/// Compression time in units of one folded step: 97.8 (german_credit) and
+/// 127.1 (adult) in `experiments/results/end_to_end.csv`; the earlier 40 made
+/// the estimate 3.8 times low on adult.
+pub const COMPRESS_STEP_RATIO: f64 = 110.0;
 
 /// Counts the constraints of a recipe and times a few folded steps.
 pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {

@@ -12,6 +12,7 @@
 //! circuit                 the step circuit; each gadget beside its native twin
 //! train, commitment       native reference trainer; Poseidon commitment
 //! dataset, recipe, model  CSV -> validated rows -> fixed-point rows; settings
+//! output                  one run an output folder, openings kept, manifest
 //! fixed, error, artifact  the arithmetic contract; typed errors; safe files
 //! ```
 
@@ -24,6 +25,7 @@ pub mod error;
 pub mod fixed;
 pub mod ivc;
 pub mod model;
+pub mod output;
 pub mod proof;
 pub mod recipe;
 pub mod train;

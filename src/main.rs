@@ -43,6 +43,10 @@ enum Command {
         /// Folder for commitment.json (public) and private/opening.json (0600).
         #[arg(long)]
         out: PathBuf,
+        /// Replace existing public files of an earlier run (a private
+        /// opening is never replaced).
+        #[arg(long)]
+        force: bool,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -69,6 +73,10 @@ enum Command {
         /// hold the witness.
         #[arg(long, value_name = "DIR")]
         checkpoint_dir: Option<PathBuf>,
+        /// Replace existing public files of an earlier run (a private
+        /// opening is never replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Continue an interrupted prove from its newest valid checkpoint.
     Resume {
@@ -90,6 +98,10 @@ enum Command {
         /// Write a checkpoint every N steps (default: every two minutes).
         #[arg(long, value_name = "N")]
         checkpoint_every: Option<usize>,
+        /// Replace existing public files of an earlier run (a private
+        /// opening is never replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
     Verify {
@@ -254,8 +266,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Commit { data, out, json } => {
-            let r = commands::commit(&data.to_args(), &out)?;
+        Command::Commit {
+            data,
+            out,
+            force,
+            json,
+        } => {
+            let r = commands::commit(&data.to_args(), &out, force)?;
             if json {
                 print_json(&r)?;
             } else {
@@ -277,6 +294,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             quiet,
             checkpoint_every,
             checkpoint_dir,
+            force,
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
@@ -285,6 +303,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 checkpoint_every,
                 checkpoint_dir,
                 interrupt: Some(interrupt_flag()),
+                force,
             };
             if !json {
                 eprintln!(
@@ -302,6 +321,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             quiet,
             checkpoint_every,
+            force,
         } => {
             let args = commands::ResumeArgs {
                 checkpoint_dir,
@@ -310,6 +330,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 quiet,
                 checkpoint_every,
                 interrupt: Some(interrupt_flag()),
+                force,
             };
             let r = commands::resume(&args)?;
             print_prove(&r, json)?;
@@ -335,6 +356,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             } else {
                 println!("rejected: {}", r.reason.as_deref().unwrap_or("unknown"));
+            }
+            if !json {
+                print_folder(&r.folder);
             }
             if !r.accepted {
                 return Ok(ExitCode::from(1));
@@ -442,6 +466,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 const WEIGHTS_SHOWN: usize = 8;
 
 /// What an accepted proof establishes, in a few lines.
+/// One line on the bundle's output folder, if it is one.
+fn print_folder(folder: &foldtrain::output::Completeness) {
+    use foldtrain::output::Completeness;
+    match folder {
+        Completeness::Complete => {
+            println!("folder       complete (its manifest.json lists this bundle)")
+        }
+        Completeness::Incomplete(why) => println!("folder       INCOMPLETE: {why}"),
+        Completeness::Standalone => {}
+    }
+}
+
 fn print_statement(st: &commands::StatementSummary) {
     println!("accepted: the proof verifies against this statement");
     println!("recipe       {}", st.recipe.summary());

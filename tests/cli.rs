@@ -529,8 +529,11 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
     let report = run.json();
     let commitment_path = dir.join("commitment.json");
     let opening_path = dir.join("private").join("opening.json");
-    assert_eq!(t.listing("c"), ["commitment.json", "private"]);
-    assert_eq!(t.listing("c/private"), ["opening.json"]);
+    assert_eq!(
+        t.listing("c"),
+        ["commitment.json", "manifest.json", "private"]
+    );
+    assert_eq!(t.listing("c/private"), ["opening.json", "run.lock"]);
     #[cfg(unix)]
     {
         assert_eq!(mode(&opening_path), 0o600, "the opening is private");
@@ -557,7 +560,9 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
     );
     assert!(opening["salt"].is_string());
     // The plain-text report names both files.
-    let text = t.run(&["commit", "--data", &data, "--out", &s(&dir)]).ok();
+    let text = t
+        .run(&["commit", "--data", &data, "--out", &s(&t.path("c2"))])
+        .ok();
     assert!(text.stdout.contains("commitment.json"), "{}", text.stdout);
     assert!(text.stdout.contains("opening.json"), "{}", text.stdout);
 }
@@ -582,11 +587,40 @@ fn committing_twice_uses_a_fresh_salt() {
     // Same rows, same chain: only the salt differs.
     assert_eq!(o1["chain_hash"], o2["chain_hash"]);
     assert_eq!(o1["source_sha256"], o2["source_sha256"]);
-    // Committing again into the same folder replaces both files.
-    let (c3, o3) = commit("one");
-    assert_ne!(c1["commitment"], c3["commitment"]);
-    assert_eq!(o3["commitment"], c3["commitment"]);
-    assert_eq!(t.listing("one"), ["commitment.json", "private"]);
+}
+
+/// Issue 11: a second commit into a folder would replace the salt that
+/// opens the first (perhaps published) commitment. It is refused, with and
+/// without --force, and leaves both files byte for byte.
+#[test]
+fn committing_again_into_a_folder_is_refused_and_keeps_the_opening() {
+    common::isolate_cache();
+    let t = Scratch::new();
+    let data = t.write("data.csv", &small_csv());
+    let d = t.path("one");
+    t.run(&["commit", "--data", &data, "--out", &s(&d)]).ok();
+    let files = || {
+        (
+            std::fs::read(d.join("commitment.json")).unwrap(),
+            std::fs::read(d.join("private").join("opening.json")).unwrap(),
+        )
+    };
+    let before = files();
+    t.run(&["commit", "--data", &data, "--out", &s(&d)])
+        .refused(&["commitment.json", "exists already", "--force"]);
+    assert_eq!(files(), before);
+    t.run(&["commit", "--data", &data, "--out", &s(&d), "--force"])
+        .refused(&["opening.json", "never replaced", "another --out"]);
+    assert_eq!(files(), before);
+    // The advice holds: another --out works.
+    t.run(&["commit", "--data", &data, "--out", &s(&t.path("two"))])
+        .ok();
+    // With the opening moved away (to a vault, say), --force replaces the
+    // public file.
+    std::fs::rename(d.join("private").join("opening.json"), t.path("vault.json")).unwrap();
+    t.run(&["commit", "--data", &data, "--out", &s(&d), "--force"])
+        .ok();
+    assert_ne!(files().0, before.0);
 }
 
 #[test]

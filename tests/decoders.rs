@@ -77,6 +77,7 @@ fn fixture() -> &'static Fixture {
             checkpoint_every: Some(2),
             checkpoint_dir: None,
             interrupt: None,
+            force: false,
         })
         .unwrap();
         assert_eq!(report.steps, 5);

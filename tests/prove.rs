@@ -61,6 +61,7 @@ fn fixture() -> &'static Fixture {
             checkpoint_every: None,
             checkpoint_dir: None,
             interrupt: None,
+            force: false,
         })
         .unwrap();
         let bytes = std::fs::read(&report.bundle_path).unwrap();
@@ -353,7 +354,10 @@ fn public_files_at_the_top_private_ones_below() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     top.sort();
-    assert_eq!(top, ["model.json", "private", "proof.bundle"]);
+    assert_eq!(
+        top,
+        ["manifest.json", "model.json", "private", "proof.bundle"]
+    );
     assert_eq!(
         fixture().report.opening_path,
         out.join("private").join("opening.json")
@@ -365,7 +369,7 @@ fn public_files_at_the_top_private_ones_below() {
         assert_eq!(mode(&out.join("private")), 0o700);
         assert_eq!(mode(&fixture().report.opening_path), 0o600);
     }
-    for public in ["model.json", "proof.bundle"] {
+    for public in ["manifest.json", "model.json", "proof.bundle"] {
         let bytes = std::fs::read(out.join(public)).unwrap();
         let opening: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&fixture().report.opening_path).unwrap())

@@ -96,6 +96,7 @@ fn reference() -> &'static Reference {
             checkpoint_every: Some(3),
             checkpoint_dir: None,
             interrupt: None,
+            force: false,
         })
         .unwrap();
         assert_eq!(report.steps, STEPS);
@@ -151,6 +152,7 @@ fn resume_args(dir: &Path, out: &Path) -> ResumeArgs {
         quiet: true,
         checkpoint_every: None,
         interrupt: None,
+        force: false,
     }
 }
 
@@ -285,6 +287,7 @@ fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
         checkpoint_every,
         checkpoint_dir: None,
         interrupt: Some(Arc::new(AtomicBool::new(true))),
+        force: false,
     })
     .unwrap_err();
     let ckpts = out.join("private").join("checkpoints");
