@@ -700,31 +700,6 @@ pub fn model_differences(model: &Model, st: &crate::proof::Statement) -> Vec<Str
     diffs
 }
 
-/// Reads a bundle file: `Err` only for I/O problems; content problems come
-/// back as `Ok(Err(reason))`.
-pub fn read_bundle(path: &Path) -> Result<std::result::Result<crate::proof::ProofBundle, String>> {
-    let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(crate::Error::artifact(
-            path,
-            "is a folder, not a proof bundle",
-        ));
-    }
-    if meta.len() > crate::proof::MAX_BUNDLE_BYTES as u64 {
-        return Ok(Err(format!(
-            "the file is larger than {} bytes, so it is not a proof bundle",
-            crate::proof::MAX_BUNDLE_BYTES
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
-    Ok(
-        crate::proof::ProofBundle::from_bytes(&bytes).map_err(|e| match e {
-            crate::Error::Rejected(reason) => reason,
-            other => other.to_string(),
-        }),
-    )
-}
-
 /// Verifies a bundle file; with `model`, also checks that the model file
 /// holds exactly the statement's weights, bias and recipe.
 pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
@@ -749,14 +724,17 @@ pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
         }
         None => None,
     };
-    let bundle = match read_bundle(path)? {
+    let bundle = match crate::proof::ProofBundle::read(path) {
         Ok(b) => b,
-        Err(reason) => return Ok(rejected(reason)),
+        Err(crate::Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(e) => return Err(e),
     };
+    // Only a rejection is "not accepted" (exit 1); any other failure while
+    // verifying is an error (exit 2).
     let verified = match crate::proof::verify(&bundle) {
         Ok(v) => v,
-        Err(crate::Error::Rejected(reason)) => return Ok(rejected(reason)),
-        Err(e) => return Ok(rejected(e.to_string())),
+        Err(crate::Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(e) => return Err(e),
     };
     if let (Some(m), Some(file)) = (&model_file, model) {
         let diffs = model_differences(m, &bundle.statement);
@@ -799,7 +777,10 @@ pub struct InspectReport {
 
 /// Reads a bundle's statement (without verifying it).
 pub fn inspect(path: &Path) -> Result<InspectReport> {
-    let bundle = read_bundle(path)?.map_err(|reason| crate::Error::artifact(path, reason))?;
+    let bundle = crate::proof::ProofBundle::read(path).map_err(|e| match e {
+        crate::Error::Rejected(r) => crate::Error::artifact(path, r.to_string()),
+        other => other,
+    })?;
     let st = bundle.statement;
     let (weights, bias) = st.final_weights.to_f64(&st.recipe.format);
     let proof_bytes = bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
@@ -879,7 +860,10 @@ pub fn audit(
     data: Option<&Path>,
     opening: Option<&Path>,
 ) -> Result<AuditReport> {
-    let bundle = read_bundle(bundle_path)?.map_err(|r| crate::Error::artifact(bundle_path, r))?;
+    let bundle = crate::proof::ProofBundle::read(bundle_path).map_err(|e| match e {
+        crate::Error::Rejected(r) => crate::Error::artifact(bundle_path, r.to_string()),
+        other => other,
+    })?;
     let st = bundle.statement.clone();
     let (verified, reason, verify_s) = match crate::proof::verify(&bundle) {
         Ok(v) => (true, None, Some(v.verify_s)),

@@ -274,13 +274,13 @@ impl Opening {
     pub fn check(&self, data: &FixedDataset) -> Result<()> {
         let h = chain(data, &self.format);
         if scalar_to_hex(&h) != self.chain_hash {
-            return Err(Error::Rejected(
+            return Err(Error::Mismatch(
                 "the data does not hash to the opening's chain: these are not the committed rows"
                     .into(),
             ));
         }
         if seal(&self.salt, h, data.len()) != self.commitment {
-            return Err(Error::Rejected(
+            return Err(Error::Mismatch(
                 "the opening's salt does not seal the chain to its commitment".into(),
             ));
         }

@@ -34,9 +34,14 @@ pub enum Error {
     /// A file that is not a valid artifact of the expected kind.
     #[error("{path}: {reason}")]
     Artifact { path: PathBuf, reason: String },
-    /// A proof that does not verify against its statement.
+    /// A bundle that is not accepted: the only error that means "this proof
+    /// does not establish its statement" (exit 1).
     #[error("proof rejected: {0}")]
-    Rejected(String),
+    Rejected(Rejection),
+    /// Data, an opening or a commitment that do not belong together (not a
+    /// proof rejection: nothing was verified).
+    #[error("{0}")]
+    Mismatch(String),
     /// An error inside the proof system.
     #[error("proof system error: {0}")]
     Nova(String),
@@ -70,6 +75,76 @@ impl From<nova_snark::errors::NovaError> for Error {
     fn from(e: nova_snark::errors::NovaError) -> Self {
         Error::Nova(e.to_string())
     }
+}
+
+/// Why a bundle is rejected, one variant a check, so that callers and tests
+/// can tell *which* check refused it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("the bundle is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("not a foldtrain proof bundle (bad magic bytes)")]
+    BadMagic,
+    #[error("bundle format version {found} is not supported (this build reads {supported})")]
+    Version { found: u32, supported: u32 },
+    #[error("the bundle is malformed or truncated: {0}")]
+    Malformed(String),
+    #[error("the bundle has {0} trailing bytes")]
+    TrailingBytes(usize),
+    #[error("the statement's recipe is invalid: {0}")]
+    Recipe(String),
+    /// Weight counts, ranges, initial weights: the statement's own shape.
+    #[error("{0}")]
+    Shape(String),
+    #[error(
+        "the statement claims {claimed} steps but its recipe takes {expected} \
+         (epochs x batches an epoch / batches a step)"
+    )]
+    StepCount { claimed: usize, expected: usize },
+    #[error("the statement's parameter digest {stated} is not the digest {rebuilt} of its recipe's circuit")]
+    ParamsDigest { stated: String, rebuilt: String },
+    #[error("the proof does not verify: {0}")]
+    Snark(String),
+    #[error("the proof is malformed (the verifier failed on it)")]
+    SnarkPanicked,
+    #[error("the proof's final state is not a canonical encoding of weights and counters")]
+    NonCanonicalState,
+    #[error("the proof's final state differs from the statement: {}", list(.0))]
+    FinalState(Vec<StateField>),
+}
+
+/// A field of the training state, as a mismatch names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StateField {
+    WeightCount { got: usize, want: usize },
+    Weight(usize),
+    Bias,
+    RowHash,
+    Commitment,
+    Batch,
+    Epoch,
+}
+
+impl std::fmt::Display for StateField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateField::WeightCount { got, want } => write!(f, "{got} weights, expected {want}"),
+            StateField::Weight(i) => write!(f, "weight {i}"),
+            StateField::Bias => f.write_str("bias"),
+            StateField::RowHash => f.write_str("row hash (not reset: an epoch was not completed)"),
+            StateField::Commitment => f.write_str("commitment"),
+            StateField::Batch => f.write_str("batch counter"),
+            StateField::Epoch => f.write_str("epoch counter"),
+        }
+    }
+}
+
+fn list(fields: &[StateField]) -> String {
+    fields
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Result with the library's error.

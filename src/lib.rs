@@ -30,4 +30,4 @@ pub mod proof;
 pub mod recipe;
 pub mod train;
 
-pub use error::{Error, Result};
+pub use error::{Error, Rejection, Result, StateField};

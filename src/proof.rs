@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::State;
 use crate::commitment::Commitment;
-use crate::error::{Error, Result};
+use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::{params, Compressed, VerifierKey};
 use crate::recipe::{Recipe, FORMAT_VERSION};
@@ -66,18 +66,13 @@ impl Statement {
     /// elements: a carry between two packed weights (`w_k + 2^bits`,
     /// `w_(k+1) - 1`) leaves the packed element unchanged.
     pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
-        let got = State::from_z(zn, &self.recipe).ok_or_else(|| {
-            Error::Rejected(
-                "the proof's final state is not a canonical encoding of weights and counters"
-                    .into(),
-            )
-        })?;
+        let got =
+            State::from_z(zn, &self.recipe).ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
         let expected = self.final_state();
         if got != expected {
-            let what = describe_mismatch(&got, &expected);
-            return Err(Error::Rejected(format!(
-                "the proof's final state differs from the statement: {what}"
-            )));
+            return Err(Error::Rejected(Rejection::FinalState(differing_fields(
+                &got, &expected,
+            ))));
         }
         Ok(())
     }
@@ -86,14 +81,14 @@ impl Statement {
     pub fn check_shape(&self) -> Result<()> {
         self.recipe
             .validate()
-            .map_err(|e| Error::Rejected(format!("the statement's recipe is invalid: {e}")))?;
+            .map_err(|e| Error::Rejected(Rejection::Recipe(e.to_string())))?;
         let d = self.recipe.features;
         if self.initial.w.len() != d || self.final_weights.w.len() != d {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Rejected(Rejection::Shape(format!(
                 "the statement declares {d} features but carries {} initial and {} final weights",
                 self.initial.w.len(),
                 self.final_weights.w.len()
-            )));
+            ))));
         }
         // SOUNDNESS 16: every weight the statement names must be one the
         // circuit's state can hold. The value comparison in `verify` would
@@ -101,16 +96,15 @@ impl Statement {
         check_range("initial", &self.initial, &self.recipe)?;
         check_range("final", &self.final_weights, &self.recipe)?;
         if self.initial != Weights::zero(d) {
-            return Err(Error::Rejected(
+            return Err(Error::Rejected(Rejection::Shape(
                 "initial weights other than zero are not supported by this version".into(),
-            ));
+            )));
         }
         if self.steps != self.recipe.total_steps() {
-            return Err(Error::Rejected(format!(
-                "the statement claims {} steps but its recipe takes {} (epochs x ceil(rows / batch))",
-                self.steps,
-                self.recipe.total_steps()
-            )));
+            return Err(Error::Rejected(Rejection::StepCount {
+                claimed: self.steps,
+                expected: self.recipe.total_steps(),
+            }));
         }
         Ok(())
     }
@@ -129,10 +123,10 @@ fn check_range(which: &str, weights: &Weights, recipe: &Recipe) -> Result<()> {
         .chain(std::iter::once(("bias".to_string(), weights.b)));
     for (name, v) in named {
         if !(-half..half).contains(&v) {
-            return Err(Error::Rejected(format!(
+            return Err(Error::Rejected(Rejection::Shape(format!(
                 "the statement's {which} {name} is {v}, outside the range [-2^{bits}, 2^{bits}) \
                  that the circuit holds"
-            )));
+            ))));
         }
     }
     Ok(())
@@ -160,37 +154,51 @@ impl ProofBundle {
         Ok(out)
     }
 
+    /// Reads a bundle file: an I/O problem is an I/O error, anything wrong
+    /// with the contents a [`Rejection`]. Files above the size limit are
+    /// refused without being read.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::artifact(path, "is a folder, not a proof bundle"));
+        }
+        if meta.len() > MAX_BUNDLE_BYTES as u64 {
+            return Err(Error::Rejected(Rejection::TooLarge {
+                limit: MAX_BUNDLE_BYTES,
+            }));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(&bytes)
+    }
+
     /// Parses untrusted bytes: strict (magic, version, size limit, no
     /// trailing bytes); never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bad = |m: String| Error::Rejected(m);
+        let bad = Error::Rejected;
         if bytes.len() > MAX_BUNDLE_BYTES {
-            return Err(bad(format!(
-                "the bundle is larger than {MAX_BUNDLE_BYTES} bytes"
-            )));
+            return Err(bad(Rejection::TooLarge {
+                limit: MAX_BUNDLE_BYTES,
+            }));
         }
         if bytes.len() < BUNDLE_MAGIC.len() + 4 || &bytes[..BUNDLE_MAGIC.len()] != BUNDLE_MAGIC {
-            return Err(bad("not a foldtrain proof bundle (bad magic bytes)".into()));
+            return Err(bad(Rejection::BadMagic));
         }
         let v = &bytes[BUNDLE_MAGIC.len()..BUNDLE_MAGIC.len() + 4];
         let version = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
         if version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "bundle format version {version} is not supported (this build reads {FORMAT_VERSION})"
-            )));
+            return Err(bad(Rejection::Version {
+                found: version,
+                supported: FORMAT_VERSION,
+            }));
         }
         let body = &bytes[BUNDLE_MAGIC.len() + 4..];
         let decoded = std::panic::catch_unwind(|| {
             bincode::serde::decode_from_slice::<ProofBundle, _>(body, bincode_config())
         })
-        .map_err(|_| bad("the bundle is malformed (its decoder failed)".into()))?;
-        let (bundle, used) =
-            decoded.map_err(|e| bad(format!("the bundle is malformed or truncated: {e}")))?;
+        .map_err(|_| bad(Rejection::Malformed("its decoder failed".into())))?;
+        let (bundle, used) = decoded.map_err(|e| bad(Rejection::Malformed(e.to_string())))?;
         if used != body.len() {
-            return Err(bad(format!(
-                "the bundle has {} trailing bytes",
-                body.len() - used
-            )));
+            return Err(bad(Rejection::TrailingBytes(body.len() - used)));
         }
         Ok(bundle)
     }
@@ -266,17 +274,17 @@ impl Verifier {
         };
         let setup_s = start.elapsed().as_secs_f64();
         if *digest != st.params_digest {
-            return Err(Error::Rejected(format!(
-                "the statement's parameter digest {} is not the digest {digest} of its recipe's circuit",
-                st.params_digest
-            )));
+            return Err(Error::Rejected(Rejection::ParamsDigest {
+                stated: st.params_digest.clone(),
+                rebuilt: digest.clone(),
+            }));
         }
         let start = Instant::now();
         let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             bundle.snark.verify(vk, st.steps, &st.z0())
         }))
-        .map_err(|_| Error::Rejected("the proof is malformed (the verifier failed on it)".into()))?
-        .map_err(|e| Error::Rejected(format!("the proof does not verify: {e}")))?;
+        .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
+        .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
         let verify_s = start.elapsed().as_secs_f64();
         st.check_final_state(&zn)?;
         if let Some(pp) = built {
@@ -301,38 +309,31 @@ pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
     Verifier::default().verify(bundle)
 }
 
-/// Names the fields in which two states differ.
-fn describe_mismatch(got: &State, want: &State) -> String {
-    let mut diffs: Vec<String> = Vec::new();
-    if got.weights.w.len() != want.weights.w.len() {
-        diffs.push(format!(
-            "{} weights, expected {}",
-            got.weights.w.len(),
-            want.weights.w.len()
-        ));
+/// The fields in which two states differ, by name.
+fn differing_fields(got: &State, want: &State) -> Vec<StateField> {
+    let mut diffs = Vec::new();
+    let (gw, ww) = (&got.weights.w, &want.weights.w);
+    if gw.len() != ww.len() {
+        diffs.push(StateField::WeightCount {
+            got: gw.len(),
+            want: ww.len(),
+        });
     } else {
         diffs.extend(
-            (0..got.weights.w.len())
-                .filter(|&i| got.weights.w[i] != want.weights.w[i])
-                .map(|i| format!("weight {i}")),
+            (0..gw.len())
+                .filter(|&i| gw[i] != ww[i])
+                .map(StateField::Weight),
         );
     }
-    if got.weights.b != want.weights.b {
-        diffs.push("bias".into());
-    }
-    if got.hash != want.hash {
-        diffs.push("row hash (not reset: an epoch was not completed)".into());
-    }
-    if got.commitment != want.commitment {
-        diffs.push("commitment".into());
-    }
-    if got.batch != want.batch {
-        diffs.push("batch counter".into());
-    }
-    if got.epoch != want.epoch {
-        diffs.push("epoch counter".into());
-    }
-    diffs.join(", ")
+    let checks = [
+        (got.weights.b != want.weights.b, StateField::Bias),
+        (got.hash != want.hash, StateField::RowHash),
+        (got.commitment != want.commitment, StateField::Commitment),
+        (got.batch != want.batch, StateField::Batch),
+        (got.epoch != want.epoch, StateField::Epoch),
+    ];
+    diffs.extend(checks.into_iter().filter(|(d, _)| *d).map(|(_, f)| f));
+    diffs
 }
 
 #[cfg(test)]
@@ -386,19 +387,23 @@ mod tests {
         for k in 0..3 {
             let mut w = honest();
             w.w[k] += 1 << bits;
-            if k + 1 < 3 {
+            let next = if k + 1 < 3 {
                 w.w[k + 1] -= 1;
+                StateField::Weight(k + 1)
             } else {
                 w.b -= 1;
-            }
-            forgeries.push((format!("carry from weight {k}"), w));
+                StateField::Bias
+            };
+            let fields = vec![StateField::Weight(k), next];
+            forgeries.push((format!("carry from weight {k}"), w, fields));
         }
         // The bias moved by +1.0 (2^F), borrowing from weight 2.
         let mut w = honest();
         w.b += 1 << st.recipe.format.frac_bits;
         w.w[2] -= (1i64 << st.recipe.format.frac_bits) << bits;
-        forgeries.push(("bias moved by borrowing".into(), w));
-        for (what, forged) in forgeries {
+        let fields = vec![StateField::Weight(2), StateField::Bias];
+        forgeries.push(("bias moved by borrowing".into(), w, fields));
+        for (what, forged, fields) in forgeries {
             let packing = crate::circuit::WeightPacking::of(&st.recipe);
             assert_eq!(
                 packing.pack(&forged, &st.recipe.format),
@@ -407,12 +412,13 @@ mod tests {
             );
             let mut bad = st.clone();
             bad.final_weights = forged;
+            // Named by the very fields that were forged.
             assert!(
-                matches!(bad.check_final_state(&zn), Err(Error::Rejected(_))),
-                "{what}: accepted by the state comparison"
+                matches!(bad.check_final_state(&zn), Err(Error::Rejected(Rejection::FinalState(f))) if f == fields),
+                "{what}: not refused as a final-state mismatch of {fields:?}"
             );
             assert!(
-                matches!(bad.check_shape(), Err(Error::Rejected(m)) if m.contains("outside the range")),
+                matches!(bad.check_shape(), Err(Error::Rejected(Rejection::Shape(m))) if m.contains("outside the range")),
                 "{what}: accepted by the range check"
             );
         }

@@ -12,7 +12,7 @@ use foldtrain::commitment::Commitment;
 use foldtrain::fixed::{Scalar, Sigmoid};
 use foldtrain::proof::{ProofBundle, Verifier};
 use foldtrain::recipe::Hyper;
-use foldtrain::{train, Error};
+use foldtrain::{train, Error, Rejection, StateField};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -79,7 +79,7 @@ fn bundle() -> ProofBundle {
     ProofBundle::from_bytes(&fixture().bytes).unwrap()
 }
 
-fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> String {
+fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> Rejection {
     match verifier.verify(bundle) {
         Err(Error::Rejected(reason)) => reason,
         Ok(_) => panic!("a tampered statement was accepted"),
@@ -146,55 +146,72 @@ fn every_field_of_the_statement_is_bound() {
     // SOUNDNESS 13 and 14.
     let mut v = Verifier::default();
     v.verify(&bundle()).unwrap();
-    let mut cases: Vec<(&str, ProofBundle)> = Vec::new();
+    // Each tampering with the rejection it must produce.
+    type Expect = fn(&Rejection) -> bool;
+    let digest: Expect = |r| matches!(r, Rejection::ParamsDigest { .. });
+    let out_of_range: Expect =
+        |r| matches!(r, Rejection::Shape(m) if m.contains("outside the range"));
+    let mut cases: Vec<(&str, ProofBundle, Expect)> = Vec::new();
     let mut b = bundle();
     b.statement.commitment = Commitment(b.statement.commitment.0 + Scalar::from(1u64));
-    cases.push(("another commitment", b));
+    cases.push(("another commitment", b, |r| {
+        matches!(r, Rejection::Snark(_))
+    }));
     let mut b = bundle();
     b.statement.final_weights.w[1] += 1;
-    cases.push(("another weight", b));
+    cases.push(("another weight", b, |r| {
+        *r == Rejection::FinalState(vec![StateField::Weight(1)])
+    }));
     let mut b = bundle();
     b.statement.final_weights.b -= 1;
-    cases.push(("another bias", b));
+    cases.push(("another bias", b, |r| {
+        *r == Rejection::FinalState(vec![StateField::Bias])
+    }));
     let mut b = bundle();
     b.statement.steps -= 1;
-    cases.push(("fewer steps", b));
+    cases.push(("fewer steps", b, |r| {
+        matches!(r, Rejection::StepCount { .. })
+    }));
     let mut b = bundle();
     b.statement.initial.w[0] = 1;
-    cases.push(("other initial weights", b));
+    cases.push((
+        "other initial weights",
+        b,
+        |r| matches!(r, Rejection::Shape(m) if m.contains("initial")),
+    ));
     let mut b = bundle();
     b.statement.params_digest = "00".repeat(32);
-    cases.push(("another digest", b));
+    cases.push(("another digest", b, digest));
     let mut b = bundle();
     b.statement.recipe.epochs = 1;
     b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("fewer epochs", b));
+    cases.push(("fewer epochs", b, digest));
     let mut b = bundle();
     b.statement.recipe.learning_rate = 0.2;
-    cases.push(("another learning rate", b));
+    cases.push(("another learning rate", b, digest));
     let mut b = bundle();
     b.statement.recipe.sigmoid = Sigmoid::Clip3;
-    cases.push(("another sigmoid", b));
+    cases.push(("another sigmoid", b, digest));
     let mut b = bundle();
     b.statement.recipe.format.frac_bits = 15;
-    cases.push(("another format", b));
+    cases.push(("another format", b, digest));
     let mut b = bundle();
     b.statement.recipe.batch = 16;
     b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("another batch size", b));
+    cases.push(("another batch size", b, digest));
     let mut b = bundle();
     b.statement.recipe.rows = 35;
-    cases.push(("another row count", b));
+    cases.push(("another row count", b, digest));
     let mut b = bundle();
     b.statement.recipe.version = 2;
-    cases.push(("another version", b));
+    cases.push(("another version", b, |r| matches!(r, Rejection::Recipe(_))));
     let mut b = bundle();
     b.statement.recipe.batches_per_step = 5;
     b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("other batches per step", b));
+    cases.push(("other batches per step", b, digest));
     let mut b = bundle();
     b.statement.recipe.format.feature_frac_bits = 7;
-    cases.push(("another feature format", b));
+    cases.push(("another feature format", b, digest));
     // SOUNDNESS 16: forgeries that pack into the same field elements as the
     // trained weights (a carry between neighbours), and each value at its
     // bounds and one past them.
@@ -203,15 +220,19 @@ fn every_field_of_the_statement_is_bound() {
     let mut b = bundle();
     b.statement.final_weights.w[0] += 1 << bits;
     b.statement.final_weights.w[1] -= 1;
-    cases.push(("a carry from weight 0 into weight 1", b));
+    cases.push(("a carry from weight 0 into weight 1", b, out_of_range));
     let mut b = bundle();
     b.statement.final_weights.w[2] += 1 << bits;
     b.statement.final_weights.b -= 1;
-    cases.push(("a carry from weight 2 into the bias", b));
+    cases.push(("a carry from weight 2 into the bias", b, out_of_range));
     let mut b = bundle();
     b.statement.final_weights.b += 16 << format.frac_bits;
     b.statement.final_weights.w[2] -= (16 << format.frac_bits) << bits;
-    cases.push(("the bias moved by +16.0, borrowing from weight 2", b));
+    cases.push((
+        "the bias moved by +16.0, borrowing from weight 2",
+        b,
+        out_of_range,
+    ));
     let half = format.weight_half_range();
     for k in 0..4 {
         for v in [half - 1, -half, half, -half - 1] {
@@ -222,12 +243,21 @@ fn every_field_of_the_statement_is_bound() {
                 continue;
             }
             *slot = v;
-            cases.push(("a value at or past its bound", b));
+            // Inside the range: the proof's state names the value; past
+            // it: refused before any proof work.
+            let expect: Expect = match (k, (-half..half).contains(&v)) {
+                (_, false) => out_of_range,
+                (0, true) => |r| *r == Rejection::FinalState(vec![StateField::Weight(0)]),
+                (1, true) => |r| *r == Rejection::FinalState(vec![StateField::Weight(1)]),
+                (2, true) => |r| *r == Rejection::FinalState(vec![StateField::Weight(2)]),
+                _ => |r| *r == Rejection::FinalState(vec![StateField::Bias]),
+            };
+            cases.push(("a value at or past its bound", b, expect));
         }
     }
-    for (what, b) in cases {
+    for (what, b, expect) in cases {
         let reason = rejected(&mut v, &b);
-        assert!(!reason.is_empty(), "{what}");
+        assert!(expect(&reason), "{what}: rejected as {reason:?}");
     }
 }
 
@@ -242,7 +272,7 @@ fn a_proof_under_one_recipe_does_not_verify_under_another() {
     assert_ne!(other, b.statement.params_digest);
     b.statement.params_digest = other;
     let reason = rejected(&mut Verifier::default(), &b);
-    assert!(reason.contains("does not verify"), "{reason}");
+    assert!(matches!(reason, Rejection::Snark(_)), "{reason:?}");
 }
 
 /// A verifier fed bundles with fresh recipes must not fill its disk: the

@@ -134,7 +134,7 @@ impl State {
             .ok_or_else(|| Error::InvalidRecipe("a step needs at least one batch".into()))?;
         if self.ends_epoch(recipe) {
             if commitment::seal(salt, hash, recipe.rows) != self.commitment {
-                return Err(Error::Rejected(
+                return Err(Error::Mismatch(
                     "the epoch's rows do not match the commitment".into(),
                 ));
             }
