@@ -35,6 +35,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const LOCK: &str = "run.lock";
 /// The opening, in the private folder.
 pub const OPENING: &str = "opening.json";
+/// Largest public file a manifest check reads (bundles are at most 1 MiB).
+const MAX_LISTED_BYTES: u64 = 16 << 20;
 
 /// The folder of an output folder's private files (mode 0700): openings and
 /// checkpoints. Everything at the output folder's top level is public, so
@@ -276,12 +278,24 @@ pub fn completeness_of(file: &Path) -> Completeness {
         ));
     }
     for f in &manifest.files {
+        // A manifest comes with the folder, perhaps from someone else: only
+        // plain names inside the folder are followed, and reads are bounded.
+        let inside = Path::new(&f.path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !inside || f.path.is_empty() {
+            return Completeness::Incomplete(format!(
+                "{} lists {:?}, which is not a file inside the folder",
+                manifest_path.display(),
+                f.path
+            ));
+        }
         let path = dir.join(&f.path);
         let problem = match &f.sha256 {
-            Some(want) => match std::fs::read(&path) {
+            Some(want) => match artifact::read_limited(&path, MAX_LISTED_BYTES) {
                 Ok(bytes) if artifact::sha256_hex(&bytes) == *want => None,
                 Ok(_) => Some("differs from the manifest (changed after the run)"),
-                Err(_) => Some("is missing"),
+                Err(_) => Some("is missing, unreadable or too large"),
             },
             // Private files: another user may not see into private/.
             None => match std::fs::symlink_metadata(&path) {
@@ -347,6 +361,31 @@ mod tests {
             completeness_of(&bundle),
             Completeness::Incomplete(_)
         ));
+        // A hostile manifest cannot send the check outside the folder.
+        for evil in ["../outside", "/dev/zero", ""] {
+            let m = Manifest {
+                kind: Manifest::KIND.into(),
+                version: crate::recipe::FORMAT_VERSION,
+                command: "prove".into(),
+                files: vec![
+                    ManifestFile {
+                        path: "proof.bundle".into(),
+                        sha256: Some(artifact::sha256_hex(b"bundle")),
+                        bytes: Some(6),
+                    },
+                    ManifestFile {
+                        path: evil.into(),
+                        sha256: Some(String::new()),
+                        bytes: None,
+                    },
+                ],
+            };
+            artifact::write_json(&out.join(MANIFEST), &m, Visibility::Public).unwrap();
+            assert!(matches!(
+                completeness_of(&bundle),
+                Completeness::Incomplete(r) if r.contains("not a file inside")
+            ));
+        }
         let alone = dir.path().join("alone.bundle");
         std::fs::write(&alone, b"bundle").unwrap();
         assert_eq!(completeness_of(&alone), Completeness::Standalone);
