@@ -175,6 +175,24 @@ pub fn scalar_from_hex(text: &str) -> Option<Scalar> {
     Option::from(Scalar::from_repr(repr))
 }
 
+/// Serde for a bare [`Scalar`] as [`scalar_to_hex`] text
+/// (`#[serde(with = "crate::commitment::scalar_hex")]`); a string that is
+/// not a canonical field element is refused.
+pub mod scalar_hex {
+    use super::{scalar_from_hex, scalar_to_hex, Scalar};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(s: &Scalar, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(&scalar_to_hex(s))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Scalar, D::Error> {
+        let text = String::deserialize(de)?;
+        scalar_from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom("not a canonical field element in hex"))
+    }
+}
+
 macro_rules! hex_serde {
     ($t:ident) => {
         impl Serialize for $t {

@@ -275,7 +275,8 @@ impl Normalizer {
 /// Normalized, clamped and quantized rows: what is committed and trained on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixedDataset {
-    /// Features scaled by `2^F`, each in the format's feature range.
+    /// Features as fixed-point integers at scale `2^Fx` (the format's
+    /// `feature_frac_bits`), each in the format's feature range.
     pub rows: Vec<Vec<i64>>,
     /// Labels, 0 or 1.
     pub labels: Vec<u8>,

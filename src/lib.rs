@@ -4,17 +4,37 @@
 //! Layers, each importing only those below it:
 //!
 //! ```text
-//! cli (binary)            arguments -> validated recipe, exit codes
-//! commands                one library function per command
-//! audit                   verify + open the commitment + native replay
-//! proof                   Statement, ProofBundle, verify()
-//! ivc                     digest-cached parameters, fold loop, checkpoints
-//! circuit                 the step circuit; each gadget beside its native twin
+//! foldtrain (binary)      arguments -> settings; renders reports; exit codes
+//! commands                one function per command, each with its report:
+//!                         prove (and resume), verify (and inspect), audit,
+//!                         estimate; train, commit, evaluate (mod.rs)
+//! proof                   Statement, ProofBundle, Verifier
+//! ivc                     parameters and their cache, the fold loop with its
+//!                         Observer, checkpoints and the Checkpointer
+//! circuit                 the step circuit and its gadgets, each beside its
+//!                         native twin; the state layout; constraint costs
 //! train, commitment       native reference trainer; Poseidon commitment
 //! dataset, recipe, model  CSV -> validated rows -> fixed-point rows; settings
 //! output                  one run an output folder, openings kept, manifest
 //! fixed, error, artifact  the arithmetic contract; typed errors; safe files
 //! ```
+//!
+//! # Glossary
+//!
+//! - **mini-batch**: `B` rows (the recipe's `batch`) whose gradient makes one
+//!   gradient-descent update; an epoch is `ceil(n / B)` of them, the last
+//!   one partial when `B` does not divide the `n` training rows.
+//! - **folded step**: one Nova step, one instance of the step circuit; it
+//!   runs `K` mini-batches.
+//! - **K**: mini-batches a folded step (`batches_per_step`), a divisor of
+//!   the mini-batches of an epoch; a run folds `epochs * ceil(n / B) / K`
+//!   steps.
+//! - **F**: fractional bits of weights, bias and logits: the value `v` is
+//!   held as the integer `round(v * 2^F)`.
+//! - **Fx**: fractional bits of features (at most `F`): the feature `x` is
+//!   held as `round(x * 2^Fx)`.
+//! - **statement**: what a proof claims in public: recipe, commitment,
+//!   initial and final weights, step count, parameter digest.
 
 pub mod artifact;
 pub mod circuit;

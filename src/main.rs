@@ -6,11 +6,27 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use foldtrain::commands::{self, DataArgs};
 use foldtrain::fixed::{FixedFormat, Sigmoid};
+use foldtrain::ivc::prover::{Observer, Phase};
 use foldtrain::recipe::Hyper;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Exit codes: what a script can rely on.
+mod exit {
+    /// Success; for `verify` and `audit`, accepted.
+    pub const OK: u8 = 0;
+    /// `verify` or `audit` ran and the proof (or model, or provenance) was
+    /// rejected.
+    pub const REJECTED: u8 = 1;
+    /// A usage, input or I/O error: nothing was decided.
+    pub const ERROR: u8 = 2;
+    /// Stopped by Ctrl-C, with a checkpoint (128 + SIGINT).
+    pub const INTERRUPTED: u8 = 130;
+}
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +37,28 @@ use foldtrain::recipe::Hyper;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bars or notes on stderr (warnings and errors still show).
+    #[arg(long, global = true)]
+    quiet: bool,
+}
+
+/// The flags shared by `prove` and `resume`.
+#[derive(Args, Clone, Debug)]
+struct RunFlags {
+    /// Output folder (default: the dataset's name, in the working folder).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write a checkpoint every N steps (default: every two minutes; 0: no
+    /// checkpoints, not even the one guarding compression).
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<usize>,
+    /// Replace existing public files of an earlier run (a private opening is
+    /// never replaced).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -32,9 +70,6 @@ enum Command {
         /// Write the model (weights, bias, preprocessing, recipe) here.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
     /// Commit to the training rows: a public commitment and a private opening.
     Commit {
@@ -47,36 +82,18 @@ enum Command {
         /// opening is never replaced).
         #[arg(long)]
         force: bool,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
     /// Prove training end to end: commit, fold every step, compress, verify,
     /// write proof.bundle, model.json and private/opening.json.
     Prove {
         #[command(flatten)]
         data: DataFlags,
-        /// Output folder (default: the dataset's name, in the working folder).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Print one JSON object instead of text (the progress bar still goes
-        /// to stderr when it is a terminal).
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Write a checkpoint every N steps (default: every two minutes).
-        #[arg(long, value_name = "N")]
-        checkpoint_every: Option<usize>,
-        /// Folder for checkpoints (default: OUT/private/checkpoints). Private: they
-        /// hold the witness.
+        #[command(flatten)]
+        run: RunFlags,
+        /// Folder for checkpoints (default: OUT/private/checkpoints). Private:
+        /// they hold the witness.
         #[arg(long, value_name = "DIR")]
         checkpoint_dir: Option<PathBuf>,
-        /// Replace existing public files of an earlier run (a private
-        /// opening is never replaced).
-        #[arg(long)]
-        force: bool,
     },
     /// Continue an interrupted prove from its newest valid checkpoint.
     Resume {
@@ -86,22 +103,8 @@ enum Command {
         /// The CSV (default: the path recorded in the checkpoint).
         #[arg(long)]
         data: Option<PathBuf>,
-        /// Output folder (default: the dataset's name, in the working folder).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Write a checkpoint every N steps (default: every two minutes).
-        #[arg(long, value_name = "N")]
-        checkpoint_every: Option<usize>,
-        /// Replace existing public files of an earlier run (a private
-        /// opening is never replaced).
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        run: RunFlags,
     },
     /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
     Verify {
@@ -111,9 +114,6 @@ enum Command {
         /// weights, bias and recipe (exit 1 if not).
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
     /// Verify a bundle and report its provenance; with --data and --opening,
     /// also open the commitment and replay training to confirm the weights.
@@ -127,26 +127,18 @@ enum Command {
         /// The private/opening.json written by prove or commit (needs --data).
         #[arg(long, requires = "data")]
         opening: Option<PathBuf>,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
     /// What a proof will cost: steps, constraints, and a time estimate from
     /// a short calibration on this machine.
     Estimate {
         #[command(flatten)]
         data: DataFlags,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
-    /// Print a bundle's statement: recipe, commitment, weights, steps, digest.
+    /// Print a bundle's statement: recipe, commitment, weights, steps, digest
+    /// (not verified).
     Inspect {
         /// A proof.bundle written by prove.
         bundle: PathBuf,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
     /// Accuracy of a saved model on a labelled CSV.
     Evaluate {
@@ -156,9 +148,6 @@ enum Command {
         /// A CSV with the model's feature columns and a `label` column.
         #[arg(long)]
         data: PathBuf,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -170,13 +159,13 @@ struct DataFlags {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Passes over the training rows.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = Hyper::default().epochs)]
     epochs: usize,
     /// Learning rate.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = Hyper::default().learning_rate)]
     lr: f64,
     /// Mini-batch size (a multiple of 8).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = Hyper::default().batch)]
     batch: usize,
     /// Mini-batches folded per Nova step; must divide the batches of an
     /// epoch (default: the largest divisor keeping a step within 256 rows).
@@ -186,7 +175,7 @@ struct DataFlags {
     #[arg(long, default_value_t = commands::DEFAULT_TRAIN_FRACTION)]
     train_fraction: f64,
     /// Sigmoid approximation: hard4 (slope 1/4, default) or clip3 (zkPoT's).
-    #[arg(long, default_value = "hard4", value_parser = parse_sigmoid)]
+    #[arg(long, default_value_t = Hyper::default().sigmoid, value_parser = parse_sigmoid)]
     sigmoid: Sigmoid,
     /// Fractional bits of weights (the fixed-point scale 2^F).
     #[arg(long, default_value_t = FixedFormat::default().frac_bits)]
@@ -224,331 +213,170 @@ impl DataFlags {
     }
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+/// How a command's report is printed.
+#[derive(Clone, Copy)]
+struct Output {
+    json: bool,
+    quiet: bool,
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(
-        || "n/a (no test rows)".into(),
-        |a| format!("{:.2}%", a * 100.0),
-    )
+impl Output {
+    /// Prints a report as JSON or as text.
+    fn report<T: serde::Serialize + std::fmt::Display>(self, r: &T) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(r)?);
+        } else {
+            println!("{r}");
+        }
+        Ok(())
+    }
+
+    /// A note for people on stderr (not with --json or --quiet).
+    fn note(self, text: &str) {
+        if !self.json && !self.quiet {
+            eprintln!("{text}");
+        }
+    }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Train { data, out, json } => {
-            let (r, _) = commands::train(&data.to_args(), out.as_deref())?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!(
-                    "{}: {} training rows, {} test rows, {} features",
-                    r.data.display(),
-                    r.train_rows,
-                    r.test_rows,
-                    r.recipe.features
+/// Draws the prover's progress on stderr: a spinner for setup and
+/// compression, a bar for folding. Hidden with --quiet, and by indicatif
+/// when stderr is not a terminal.
+struct Bars(ProgressBar);
+
+impl Bars {
+    fn new(quiet: bool) -> Self {
+        let target = if quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        Bars(ProgressBar::with_draw_target(None, target))
+    }
+
+    fn spin(&self, message: &'static str) {
+        self.0.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        self.0.set_message(message);
+        self.0.reset_elapsed();
+        self.0.enable_steady_tick(Duration::from_millis(200));
+    }
+}
+
+impl Observer for Bars {
+    fn phase(&self, phase: Phase) {
+        match phase {
+            Phase::Setup => self.spin("loading or building the public parameters"),
+            Phase::Fold { done, total } => {
+                self.0.disable_steady_tick();
+                self.0.set_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, ETA {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
-                println!("                 train      test");
-                println!(
-                    "fixed point   {:>8}  {:>8}",
-                    pct(Some(r.train_accuracy)),
-                    pct(r.test_accuracy)
-                );
-                println!(
-                    "float (f64)   {:>8}  {:>8}",
-                    pct(Some(r.float_train_accuracy)),
-                    pct(r.float_test_accuracy)
-                );
-                if let Some(p) = r.model_path {
-                    println!("model written to {}", p.display());
-                }
+                self.0.set_message("folding");
+                self.0.set_length(total as u64);
+                self.0.reset_elapsed();
+                self.0.set_position(done as u64);
             }
+            Phase::Compress => self.spin("compressing into the zero-knowledge SNARK (minutes)"),
+            Phase::Check => self.spin("verifying the bundle before writing it"),
+        }
+    }
+
+    fn folded(&self, done: usize) {
+        self.0.set_position(done as u64);
+    }
+
+    fn finished(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let out = Output {
+        json: cli.json,
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Train { data, out: path } => {
+            let (r, _) = commands::train(&data.to_args(), path.as_deref())?;
+            out.report(&r)?;
         }
         Command::Commit {
             data,
-            out,
+            out: dir,
             force,
-            json,
-        } => {
-            let r = commands::commit(&data.to_args(), &out, force)?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!(
-                    "commitment {} ({} rows x {} features)",
-                    r.commitment, r.rows, r.features
-                );
-                println!("public:  {}", r.commitment_path.display());
-                println!(
-                    "private: {} (keep it secret: it opens the commitment)",
-                    r.opening_path.display()
-                );
-            }
-        }
+        } => out.report(&commands::commit(&data.to_args(), &dir, force)?)?,
         Command::Prove {
             data,
-            out,
-            json,
-            quiet,
-            checkpoint_every,
+            run,
             checkpoint_dir,
-            force,
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
-                out_dir: out,
-                quiet,
-                checkpoint_every,
+                out_dir: run.out,
+                checkpoint_every: run.checkpoint_every,
                 checkpoint_dir,
                 interrupt: Some(interrupt_flag()),
-                force,
+                force: run.force,
             };
-            if !json {
-                eprintln!(
-                    "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
-                    args.data.data.display()
-                );
-            }
-            let r = commands::prove(&args)?;
-            print_prove(&r, json)?;
+            out.note(&format!(
+                "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
+                args.data.data.display()
+            ));
+            let r = commands::prove_with(&args, &Bars::new(cli.quiet))?;
+            print_prove(&r, out)?;
         }
         Command::Resume {
             checkpoint_dir,
             data,
-            out,
-            json,
-            quiet,
-            checkpoint_every,
-            force,
+            run,
         } => {
             let args = commands::ResumeArgs {
                 checkpoint_dir,
                 data,
-                out_dir: out,
-                quiet,
-                checkpoint_every,
+                out_dir: run.out,
+                checkpoint_every: run.checkpoint_every,
                 interrupt: Some(interrupt_flag()),
-                force,
+                force: run.force,
             };
-            let r = commands::resume(&args)?;
-            print_prove(&r, json)?;
+            let r = commands::resume_with(&args, &Bars::new(cli.quiet))?;
+            print_prove(&r, out)?;
         }
-        Command::Verify {
-            bundle,
-            model,
-            json,
-        } => {
+        Command::Verify { bundle, model } => {
             let r = commands::verify(&bundle, model.as_deref())?;
-            if json {
-                print_json(&r)?;
-            } else if let (true, Some(st)) = (r.accepted, &r.statement) {
-                print_statement(st);
-                if let Some(m) = &r.model {
-                    println!(
-                        "model        {} holds exactly these weights, bias and recipe",
-                        m.display()
-                    );
-                }
-                if let Some(t) = r.verify_s {
-                    println!("SNARK check  {t:.2} s (the whole command took longer)");
-                }
-            } else {
-                println!("rejected: {}", r.reason.as_deref().unwrap_or("unknown"));
-            }
-            if !json {
-                print_folder(&r.folder);
-            }
+            out.report(&r)?;
             if !r.accepted {
-                return Ok(ExitCode::from(1));
+                return Ok(exit::REJECTED);
             }
         }
         Command::Audit {
             bundle,
             data,
             opening,
-            json,
         } => {
             let r = commands::audit(&bundle, data.as_deref(), opening.as_deref())?;
-            let yes_no = |v: Option<bool>| match v {
-                Some(true) => "yes",
-                Some(false) => "NO",
-                None => "not checked (give --data and --opening)",
-            };
-            if json {
-                print_json(&r)?;
-            } else {
-                println!("bundle              {}", r.bundle.display());
-                println!(
-                    "proof verifies      {}",
-                    if r.verified { "yes" } else { "NO" }
-                );
-                if let Some(reason) = &r.reason {
-                    println!("                    {reason}");
-                }
-                println!("commitment opened   {}", yes_no(r.commitment_opened));
-                println!("weights reproduced  {}", yes_no(r.weights_reproduced));
-                for p in &r.problems {
-                    println!("problem             {p}");
-                }
-                println!("recipe              {}", r.recipe.summary());
-                println!("commitment          {}", r.commitment);
-                println!("steps               {}", r.steps);
-                println!("parameters digest   {}", r.params_digest);
-                println!("weights sha256      {}", r.weights_sha256);
-                if let Some(t) = r.verify_s {
-                    println!("verification        {t:.2} s");
-                }
-            }
+            out.report(&r)?;
             if !r.passed() {
-                return Ok(ExitCode::from(1));
+                return Ok(exit::REJECTED);
             }
         }
-        Command::Estimate { data, json } => {
-            let r = commands::estimate(&data.to_args())?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!(
-                    "{}: {} steps of {} constraints ({} in the step circuit)",
-                    r.data.display(),
-                    r.steps,
-                    r.constraints_per_step,
-                    r.step_constraints
-                );
-                for p in &r.breakdown {
-                    println!("  {:>8}  {}", p.constraints, p.part);
-                }
-                println!(
-                    "  {:>8}  Nova's recursion (augmentation {} + secondary circuit {})",
-                    r.constraints_per_step - r.step_constraints,
-                    r.primary_constraints - r.step_constraints,
-                    r.secondary_constraints
-                );
-                println!(
-                    "total {} constraints, {:.1} per sample-feature-epoch",
-                    r.total_constraints, r.constraints_per_sample_feature_epoch
-                );
-                println!(
-                    "time  setup {:.1} s (measured), folding ~{:.0} s ({:.2} s/step over {} calibration steps), compression ~{:.0} s, total ~{:.0} s",
-                    r.setup_s,
-                    r.estimated_prove_s,
-                    r.step_s,
-                    r.calibration_steps,
-                    r.estimated_compress_s,
-                    r.estimated_total_s
-                );
-            }
-        }
-        Command::Inspect { bundle, json } => {
-            let r = commands::inspect(&bundle)?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!("{}", serde_json::to_string_pretty(&r)?);
-                eprintln!("(the statement as the bundle claims it, not verified: `foldtrain verify` checks it)");
-            }
-        }
-        Command::Evaluate { model, data, json } => {
-            let r = commands::evaluate(&model, &data)?;
-            if json {
-                print_json(&r)?;
-            } else {
-                println!("accuracy {:.2}% on {} rows", r.accuracy * 100.0, r.rows);
-            }
-        }
+        Command::Estimate { data } => out.report(&commands::estimate(&data.to_args())?)?,
+        Command::Inspect { bundle } => out.report(&commands::inspect(&bundle)?)?,
+        Command::Evaluate { model, data } => out.report(&commands::evaluate(&model, &data)?)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit::OK)
 }
 
-/// How many weights `verify` prints in full before summarizing the rest.
-const WEIGHTS_SHOWN: usize = 8;
-
-/// What an accepted proof establishes, in a few lines.
-/// One line on the bundle's output folder, if it is one.
-fn print_folder(folder: &foldtrain::output::Completeness) {
-    use foldtrain::output::Completeness;
-    match folder {
-        Completeness::Complete => {
-            println!("folder       complete (its manifest.json lists this bundle)")
-        }
-        Completeness::Incomplete(why) => println!("folder       INCOMPLETE: {why}"),
-        Completeness::Standalone => {}
-    }
-}
-
-fn print_statement(st: &commands::StatementSummary) {
-    println!("accepted: the proof verifies against this statement");
-    println!("recipe       {}", st.recipe.summary());
-    println!(
-        "commitment   {} (to the {} training rows)",
-        st.commitment, st.rows
-    );
-    println!(
-        "weights      {} values, sha256 {}",
-        st.features, st.weights_sha256
-    );
-    let shown: Vec<String> = st
-        .weights
-        .iter()
-        .take(WEIGHTS_SHOWN)
-        .map(|w| format!("{w:.6}"))
-        .collect();
-    let more = st.features.saturating_sub(WEIGHTS_SHOWN);
-    println!(
-        "             [{}{}]",
-        shown.join(", "),
-        if more > 0 {
-            format!(", ... {more} more (--json shows all)")
-        } else {
-            String::new()
-        }
-    );
-    println!("bias         {:.6}", st.bias);
-    println!("steps        {}", st.steps);
-    println!("parameters   {}", st.params_digest);
-}
-
-fn print_prove(r: &commands::ProveReport, json: bool) -> anyhow::Result<()> {
+fn print_prove(r: &commands::ProveReport, out: Output) -> anyhow::Result<()> {
     for w in &r.warnings {
         eprintln!("warning: {w}");
     }
-    if json {
-        return print_json(r);
-    }
-    println!(
-        "proved {} training steps on {} ({} folded in this run)",
-        r.steps,
-        r.data.display(),
-        r.steps_folded_now
-    );
-    println!("commitment   {}", r.commitment);
-    println!(
-        "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
-        r.constraints_per_step, r.step_constraints, r.constraints_per_sample_feature_epoch
-    );
-    println!(
-        "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
-        r.setup_s, r.prove_s, r.compress_s, r.verify_s
-    );
-    println!(
-        "proof        {} bytes (bundle {} bytes)",
-        r.proof_bytes, r.bundle_bytes
-    );
-    println!("public       {}", r.bundle_path.display());
-    println!("public       {}", r.model_path.display());
-    println!(
-        "private      {} (keep it secret: it opens the commitment)",
-        r.opening_path.display()
-    );
-    if r.checkpoint_dir.is_dir() {
-        println!(
-            "private      {} (checkpoints hold the witness; delete them when done)",
-            r.checkpoint_dir.display()
-        );
-    }
-    Ok(())
+    out.report(r)
 }
 
 /// Set by the first Ctrl-C: the prover writes a checkpoint after the current
@@ -561,7 +389,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
         let installed = ctrlc::set_handler(move || {
             if handler_flag.swap(true, Ordering::SeqCst) {
                 eprintln!("\ninterrupted again: exiting without a checkpoint");
-                std::process::exit(130);
+                std::process::exit(exit::INTERRUPTED.into());
             }
             eprintln!(
                 "\ninterrupted: writing a checkpoint after this step (Ctrl-C again to quit now)"
@@ -577,15 +405,16 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    ExitCode::from(match run(cli) {
         Ok(code) => code,
         Err(e) => {
             if let Some(foldtrain::Error::Interrupted(m)) = e.downcast_ref::<foldtrain::Error>() {
                 eprintln!("stopped: {m}");
-                return ExitCode::from(130);
+                exit::INTERRUPTED
+            } else {
+                eprintln!("error: {e:#}");
+                exit::ERROR
             }
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
         }
-    }
+    })
 }

@@ -30,7 +30,8 @@ pub struct Statement {
     pub initial: Weights,
     /// Trained weights and bias, scaled by `2^F`.
     pub final_weights: Weights,
-    /// Folded steps; must equal the recipe's `epochs * ceil(rows / batch)`.
+    /// Folded steps; must equal the recipe's
+    /// `epochs * ceil(rows / batch) / batches_per_step` (K mini-batches a step).
     pub steps: usize,
     /// Hex of the Nova public-parameter digest of the recipe's circuit.
     pub params_digest: String,

@@ -46,6 +46,18 @@ impl Weights {
             format.to_f64(self.b),
         )
     }
+
+    /// sha256 of the weights then the bias, each as i64 little-endian: a
+    /// short name for a model that people can compare.
+    pub fn sha256_hex(&self) -> String {
+        let bytes: Vec<u8> = self
+            .w
+            .iter()
+            .chain(std::iter::once(&self.b))
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        crate::artifact::sha256_hex(&bytes)
+    }
 }
 
 /// `z = floor(w . x / 2^Fx) + b`, with `feature_frac_bits` = `Fx`.

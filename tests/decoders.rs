@@ -73,7 +73,6 @@ fn fixture() -> &'static Fixture {
                 },
             },
             out_dir: Some(dir.path().join("out")),
-            quiet: true,
             checkpoint_every: Some(2),
             checkpoint_dir: None,
             interrupt: None,
@@ -440,8 +439,9 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     let c = decode_checkpoint(&f.ckpt).unwrap();
     let body = &f.ckpt[CKPT_HEAD..];
     // Checkpoint fields in order: recipe, data_digest (64 hex digits),
-    // data_path, train_fraction, commitment, salt, done, weights (w of 3,
-    // b), hash_hex, batch, epoch, recursive (starting with z0: a vector).
+    // data_path, train_fraction, salt, done, state (weights: w of 3, b;
+    // hash: 64 hex digits; commitment, batch, epoch), recursive (starting
+    // with z0: a vector).
     let digest_at = encoded_len(&c.recipe);
     let path_at = digest_at + encoded_len(&c.data_digest);
     let path_len = c.data_path.to_string_lossy().len();
@@ -449,12 +449,10 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     let weights_at = path_at
         + encoded_len(&c.data_path)
         + encoded_len(&c.train_fraction)
-        + encoded_len(&c.commitment)
         + encoded_len(&c.salt)
         + encoded_len(&c.done);
-    let hash_at = weights_at + encoded_len(&c.weights);
-    let recursive_at =
-        hash_at + encoded_len(&c.hash_hex) + encoded_len(&c.batch) + encoded_len(&c.epoch);
+    let hash_at = weights_at + encoded_len(&c.state.weights);
+    let recursive_at = weights_at + encoded_len(&c.state);
     // The running proof's first field is z0, a vector of a few elements.
     let z0_len =
         bincode::serde::encode_to_vec(&c.recursive, bincode::config::standard()).unwrap()[0];

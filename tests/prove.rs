@@ -57,7 +57,6 @@ fn fixture() -> &'static Fixture {
         let report = commands::prove(&ProveArgs {
             data: args.clone(),
             out_dir: Some(dir.path().join("out")),
-            quiet: true,
             checkpoint_every: None,
             checkpoint_dir: None,
             interrupt: None,
@@ -106,8 +105,8 @@ fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
     assert_eq!(bundle().statement.final_weights, native);
     let (train_report, _) = commands::train(&f.args, None).unwrap();
     let inspected = commands::inspect(&f.report.bundle_path).unwrap();
-    assert_eq!(inspected.weights, train_report.weights);
-    assert_eq!(inspected.bias, train_report.bias);
+    assert_eq!(inspected.statement.weights, train_report.weights);
+    assert_eq!(inspected.statement.bias, train_report.bias);
 }
 
 #[test]
@@ -438,7 +437,7 @@ fn verify_exit_codes() {
         "accepted".to_string(),
         "36 rows x 3 features".into(),
         f.report.commitment.to_string(),
-        commands::weights_sha256(&bundle.statement.final_weights),
+        bundle.statement.final_weights.sha256_hex(),
         format!("{:.6}", f.report.weights[0]),
         f.report.params_digest.clone(),
     ] {
@@ -517,7 +516,7 @@ fn audit_opens_the_commitment_and_replays_training() {
     assert_eq!(r.commitment_opened, Some(true), "{:?}", r.problems);
     assert_eq!(r.weights_reproduced, Some(true), "{:?}", r.problems);
     assert!(r.passed());
-    assert_eq!(r.steps, 10);
+    assert_eq!(r.statement.steps, 10);
 
     // Without the opening: verified, the rest unchecked (null in JSON).
     let r = commands::audit(bundle, None, None).unwrap();

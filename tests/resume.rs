@@ -20,6 +20,7 @@ use foldtrain::artifact::read_json;
 use foldtrain::commands::{self, DataArgs, ProveArgs, ProveReport, ResumeArgs};
 use foldtrain::commitment::Opening;
 use foldtrain::ivc::checkpoint;
+use foldtrain::ivc::prover::{Observer, Phase};
 use foldtrain::model::Model;
 use foldtrain::proof::{ProofBundle, Statement, Verified, Verifier};
 use foldtrain::recipe::Hyper;
@@ -77,8 +78,8 @@ struct Reference {
     statement: Statement,
     model: Model,
     opening: Opening,
-    /// Holds checkpoints of steps 3, 6 and 9 (every third step; none is
-    /// written after the last step).
+    /// Holds checkpoints of steps 3, 6 and 9 (every third step; the one
+    /// written after the last step is removed once the bundle is written).
     ckpt_dir: PathBuf,
 }
 
@@ -92,7 +93,6 @@ fn reference() -> &'static Reference {
         let report = commands::prove(&ProveArgs {
             data: args.clone(),
             out_dir: Some(dir.path().join("out")),
-            quiet: true,
             checkpoint_every: Some(3),
             checkpoint_dir: None,
             interrupt: None,
@@ -149,7 +149,6 @@ fn resume_args(dir: &Path, out: &Path) -> ResumeArgs {
         checkpoint_dir: dir.to_path_buf(),
         data: None,
         out_dir: Some(out.to_path_buf()),
-        quiet: true,
         checkpoint_every: None,
         interrupt: None,
         force: false,
@@ -217,7 +216,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
         let c = checkpoint::read(&path).unwrap();
         assert_eq!(c.done, step);
         assert_eq!(c.recipe, r.statement.recipe);
-        assert_eq!(c.commitment, r.statement.commitment);
+        assert_eq!(c.commitment(), r.statement.commitment);
         assert_eq!(c.salt, r.opening.salt);
         assert_eq!(c.data_path, r.csv);
         assert_eq!(
@@ -232,7 +231,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
             step * loaded.recipe.batches_per_step,
         )
         .unwrap();
-        assert_eq!(c.weights, native_after, "weights after step {step}");
+        assert_eq!(c.state.weights, native_after, "weights after step {step}");
     }
     #[cfg(unix)]
     {
@@ -283,7 +282,6 @@ fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
     let err = commands::prove(&ProveArgs {
         data: reference().args.clone(),
         out_dir: Some(out.to_path_buf()),
-        quiet: true,
         checkpoint_every,
         checkpoint_dir: None,
         interrupt: Some(Arc::new(AtomicBool::new(true))),
@@ -722,4 +720,56 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     assert_eq!(trained["weights"], serde_json::json!(model.weights));
     assert_eq!(trained["bias"], serde_json::json!(model.bias));
     assert_eq!(report["weights"], trained["weights"]);
+}
+
+// ------------------------------------------------- a stop during compression
+
+/// Dies where a stop costs most: in compression, after all the folding (a
+/// panic unwinds like a kill leaves the files: nothing after it is written).
+struct DiesInCompression;
+
+impl Observer for DiesInCompression {
+    fn phase(&self, phase: Phase) {
+        if phase == Phase::Compress {
+            panic!("stopped during compression");
+        }
+    }
+}
+
+#[test]
+fn a_stop_during_compression_resumes_without_folding_again() {
+    common::isolate_cache();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args = ProveArgs {
+        data: reference().args.clone(),
+        out_dir: Some(out.clone()),
+        // No periodic checkpoint: only the one after the last step.
+        checkpoint_every: Some(STEPS + 1),
+        checkpoint_dir: None,
+        interrupt: None,
+        force: false,
+    };
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        commands::prove_with(&args, &DiesInCompression)
+    }));
+    assert!(
+        stopped.is_err(),
+        "the observer stops the run in compression"
+    );
+    let dir = out.join("private").join("checkpoints");
+    assert_eq!(
+        checkpoint_steps(&dir),
+        vec![STEPS],
+        "the last step's checkpoint"
+    );
+    assert!(!out.join("proof.bundle").exists());
+
+    let report = commands::resume(&resume_args(&dir, &out)).unwrap();
+    assert_eq!(report.steps_folded_now, 0, "nothing folded again");
+    assert_matches_reference(&report, false);
+    assert!(
+        checkpoint_steps(&dir).is_empty(),
+        "the last step's checkpoint is removed once the bundle is written"
+    );
 }

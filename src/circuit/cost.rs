@@ -160,3 +160,34 @@ mod tests {
         assert!(parts.iter().all(|p| p.constraints > 0), "{parts:?}");
     }
 }
+
+/// What folding a whole recipe costs, from the constraints Nova folds per
+/// step: the arithmetic `prove` reports and `estimate` predicts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Folding {
+    /// Folded steps of the run.
+    pub steps: usize,
+    /// Constraints folded per step: the augmented primary circuit (the step
+    /// and Nova's verifier) plus the secondary circuit.
+    pub per_step: usize,
+    /// `per_step * steps`.
+    pub total: usize,
+    /// `total / (rows * features * epochs)`.
+    pub per_sample_feature_epoch: f64,
+}
+
+impl Folding {
+    /// The cost of `recipe` with `primary` and `secondary` constraints a step.
+    pub fn of(recipe: &Recipe, primary: usize, secondary: usize) -> Self {
+        let steps = recipe.total_steps();
+        let per_step = primary + secondary;
+        let total = per_step * steps;
+        let cells = recipe.rows * recipe.features * recipe.epochs;
+        Folding {
+            steps,
+            per_step,
+            total,
+            per_sample_feature_epoch: total as f64 / cells as f64,
+        }
+    }
+}

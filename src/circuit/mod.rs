@@ -65,10 +65,11 @@ use fixed::{
 };
 
 /// The state carried from step to step (native twin of `z`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct State {
     pub weights: Weights,
     /// Running row hash of the current epoch.
+    #[serde(with = "crate::commitment::scalar_hex")]
     pub hash: Scalar,
     pub commitment: Commitment,
     /// Index of the next batch within the epoch.

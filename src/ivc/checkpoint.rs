@@ -8,17 +8,21 @@
 //! none; a torn or altered one fails its digest and is skipped on resume.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Recursive;
+use super::prover::Progress;
+use super::{Params, Recursive};
 use crate::artifact::{self, Visibility};
 use crate::circuit::State;
 use crate::commitment::{Commitment, Salt};
 use crate::error::{Error, Result};
+use crate::fixed::Scalar;
 use crate::recipe::{Recipe, FORMAT_VERSION};
-use crate::train::Weights;
 
 /// First bytes of a checkpoint file.
 pub const CHECKPOINT_MAGIC: &[u8; 16] = b"foldtrain-ckpt\0\0";
@@ -40,33 +44,51 @@ pub struct Checkpoint {
     pub data_path: PathBuf,
     /// Share of the CSV's rows that train.
     pub train_fraction: f64,
-    /// The commitment and its secret salt.
-    pub commitment: Commitment,
+    /// The commitment's secret salt (the commitment is in `state`).
     pub salt: Salt,
     /// Steps folded so far.
     pub done: usize,
-    /// Weights after `done` steps (also inside `recursive`; kept for
-    /// messages and checks without decoding the SNARK's state).
-    pub weights: Weights,
-    /// The state after `done` steps.
-    pub hash_hex: String,
-    pub batch: u64,
-    pub epoch: u64,
+    /// The state after `done` steps (also the folded proof's `z_done`; kept
+    /// so a resume can check the two agree without trusting either).
+    pub state: State,
     /// The running folded proof.
     pub recursive: Recursive,
 }
 
 impl Checkpoint {
-    /// The native state after `done` steps.
-    pub fn state(&self) -> Result<State> {
-        let hash = crate::commitment::scalar_from_hex(&self.hash_hex)
-            .ok_or_else(|| Error::Checkpoint("its running hash is not a field element".into()))?;
-        Ok(State {
-            weights: self.weights.clone(),
-            hash,
-            commitment: self.commitment,
-            batch: self.batch,
-            epoch: self.epoch,
+    /// The commitment the checkpointed run proves against.
+    pub fn commitment(&self) -> Commitment {
+        self.state.commitment
+    }
+
+    /// Where folding stood, after checking the checkpoint against the
+    /// parameters (sonobe's `from_ivc_proof`): its folded proof must verify
+    /// from `z0` under `pp` after `done` steps, and end in the state it
+    /// records. A checkpoint is private data, but it may be stale, corrupt
+    /// in ways its digest cannot see (written by another build) or another
+    /// run's, so nothing in it is taken on trust.
+    pub fn into_progress(self, pp: &Params, z0: &[Scalar]) -> Result<Progress> {
+        let total = self.recipe.total_steps();
+        if !(1..=total).contains(&self.done) {
+            return Err(Error::Checkpoint(format!(
+                "it claims {} folded steps of a run of {total}",
+                self.done
+            )));
+        }
+        self.recursive.verify(pp, self.done, z0).map_err(|e| {
+            Error::Checkpoint(format!(
+                "its folded proof does not verify under this recipe's parameters: {e}"
+            ))
+        })?;
+        if self.recursive.outputs() != self.state.to_z(&self.recipe).as_slice() {
+            return Err(Error::Checkpoint(
+                "its recorded state differs from its folded proof's".into(),
+            ));
+        }
+        Ok(Progress {
+            recursive: self.recursive,
+            state: self.state,
+            done: self.done,
         })
     }
 }
@@ -140,13 +162,18 @@ pub fn file_name(done: usize) -> String {
 /// Writes a checkpoint atomically, 0600, and prunes all but the newest
 /// [`KEEP`].
 pub fn write(dir: &Path, ckpt: &Checkpoint) -> Result<PathBuf> {
+    let path = write_unpruned(dir, ckpt)?;
+    for (_, old) in list(dir)?.iter().skip(KEEP) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(path)
+}
+
+/// Writes a checkpoint atomically, 0600, leaving the others alone.
+fn write_unpruned(dir: &Path, ckpt: &Checkpoint) -> Result<PathBuf> {
     artifact::ensure_private_dir(dir)?;
     let path = dir.join(file_name(ckpt.done));
     artifact::write_atomic(&path, &encode(ckpt)?, Visibility::Private)?;
-    let all = list(dir)?;
-    for (_, old) in all.iter().skip(KEEP) {
-        let _ = std::fs::remove_file(old);
-    }
     Ok(path)
 }
 
@@ -200,4 +227,148 @@ pub fn newest_valid(dir: &Path) -> Result<(Checkpoint, PathBuf, Vec<String>)> {
         dir.display(),
         warnings.join("; ")
     )))
+}
+
+/// When checkpoints are written while folding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cadence {
+    /// None at all, not even after the last step.
+    Never,
+    /// After every this many folded steps.
+    Steps(usize),
+    /// When this much time has passed since the last one.
+    Interval(Duration),
+}
+
+/// Default time between checkpoints: a stop loses at most this much folding.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(120);
+
+impl Default for Cadence {
+    fn default() -> Self {
+        Cadence::Interval(DEFAULT_INTERVAL)
+    }
+}
+
+/// What every checkpoint of one run shares: the run's identity.
+#[derive(Clone)]
+pub struct RunInfo {
+    pub recipe: Recipe,
+    pub data_digest: String,
+    pub data_path: PathBuf,
+    pub train_fraction: f64,
+    pub salt: Salt,
+}
+
+/// Writes a run's checkpoints: on its cadence while folding, when
+/// interrupted (then stops the run), and once after the last folded step so
+/// that a stop during the minutes of compression loses no folding. That last
+/// one is removed by [`Checkpointer::finish`] once the proof is written.
+pub struct Checkpointer {
+    dir: PathBuf,
+    cadence: Cadence,
+    interrupt: Option<Arc<AtomicBool>>,
+    run: RunInfo,
+    last_write: Instant,
+    /// The checkpoint written after the last step, if any.
+    last_step: Option<PathBuf>,
+}
+
+impl Checkpointer {
+    /// Checkpoints of `run` into `dir` (created 0700 when first written).
+    /// Setting `interrupt` stops folding after the current step, with a
+    /// checkpoint.
+    pub fn new(
+        dir: PathBuf,
+        cadence: Cadence,
+        interrupt: Option<Arc<AtomicBool>>,
+        run: RunInfo,
+    ) -> Self {
+        Checkpointer {
+            dir,
+            cadence,
+            interrupt,
+            run,
+            last_write: Instant::now(),
+            last_step: None,
+        }
+    }
+
+    /// The checkpoint folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// After a folded step short of the last: writes a checkpoint when one is
+    /// due, and when interrupted writes one and stops the run with
+    /// [`Error::Interrupted`].
+    pub fn after_step(&mut self, progress: &Progress) -> Result<()> {
+        let stop = self
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst));
+        let due = match self.cadence {
+            Cadence::Never => false,
+            Cadence::Steps(n) => progress.done.is_multiple_of(n),
+            Cadence::Interval(t) => self.last_write.elapsed() >= t,
+        };
+        if !(due || stop) {
+            return Ok(());
+        }
+        let path = write(&self.dir, &self.checkpoint_of(progress))?;
+        self.last_write = Instant::now();
+        if stop {
+            return Err(self.interrupted(progress.done, &path));
+        }
+        Ok(())
+    }
+
+    /// After the last folded step, before compression: writes a checkpoint
+    /// (unless `progress` was itself resumed from one, or the cadence is
+    /// [`Cadence::Never`]), without pruning the periodic ones; stops the run
+    /// when interrupted.
+    pub fn before_compression(&mut self, progress: &Progress, resumed_at: usize) -> Result<()> {
+        let path = self.dir.join(file_name(progress.done));
+        if resumed_at != progress.done && self.cadence != Cadence::Never {
+            write_unpruned(&self.dir, &self.checkpoint_of(progress))?;
+        }
+        self.last_step = Some(path.clone());
+        if self
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+        {
+            return Err(self.interrupted(progress.done, &path));
+        }
+        Ok(())
+    }
+
+    /// The proof is written: removes the checkpoint of the last step (it
+    /// holds the whole witness and guards nothing any more).
+    pub fn finish(self) {
+        if let Some(path) = self.last_step {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn checkpoint_of(&self, progress: &Progress) -> Checkpoint {
+        Checkpoint {
+            recipe: self.run.recipe.clone(),
+            data_digest: self.run.data_digest.clone(),
+            data_path: self.run.data_path.clone(),
+            train_fraction: self.run.train_fraction,
+            salt: self.run.salt,
+            done: progress.done,
+            state: progress.state.clone(),
+            recursive: progress.recursive.clone(),
+        }
+    }
+
+    fn interrupted(&self, done: usize, path: &Path) -> Error {
+        Error::Interrupted(format!(
+            "checkpoint of step {done}/{} written to {}; continue with `foldtrain resume --checkpoint-dir {}`",
+            self.run.recipe.total_steps(),
+            path.display(),
+            self.dir.display()
+        ))
+    }
 }

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
+use super::checkpoint::Checkpointer;
 use super::{Compressed, Params, ProverKey, Recursive};
 use crate::circuit::{Batch, State, StepWitness, TrainStep};
 use crate::commitment::Salt;
@@ -70,46 +69,97 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Folds until every step of the recipe is done, calling `after_step`
-    /// after each (for checkpoints and interruption); it may stop the loop
-    /// by returning an error.
+    /// Folds every remaining step of the recipe from `progress`, with
+    /// `checkpoints` written on their cadence and once more after the last
+    /// step; `resumed_at` is the step `progress` was read from (0 for a
+    /// fresh start).
     pub fn fold_all(
         &self,
         pp: &Params,
         mut progress: Progress,
-        bar: &ProgressBar,
-        mut after_step: impl FnMut(&Progress) -> Result<()>,
+        resumed_at: usize,
+        checkpoints: &mut Checkpointer,
+        observer: &dyn Observer,
     ) -> Result<Progress> {
         let total = self.recipe.total_steps();
-        bar.set_position(progress.done as u64);
+        observer.phase(Phase::Fold {
+            done: progress.done,
+            total,
+        });
+        if resumed_at == 0 && progress.done < total {
+            // The first step, folded by Nova's constructor, gets the same
+            // after-step treatment as the others.
+            checkpoints.after_step(&progress)?;
+        }
         while progress.done < total {
             self.fold_one(pp, &mut progress)?;
-            bar.set_position(progress.done as u64);
-            after_step(&progress)?;
+            observer.folded(progress.done);
+            if progress.done < total {
+                checkpoints.after_step(&progress)?;
+            }
         }
+        checkpoints.before_compression(&progress, resumed_at)?;
         Ok(progress)
     }
 }
 
-/// A progress bar for folding on stderr (hidden when `quiet`, and by
-/// indicatif when stderr is not a terminal).
-pub fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(
-        Some(total as u64),
-        if quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
-        },
-    );
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message("folding");
-    bar
+/// What the prover is doing, for whoever shows progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Building or loading the public parameters and the compression keys.
+    Setup,
+    /// Folding steps, `done` of `total` already folded.
+    Fold { done: usize, total: usize },
+    /// Compressing the folded proof into the zero-knowledge SNARK.
+    Compress,
+    /// Verifying the bundle about to be written, from its bytes.
+    Check,
+}
+
+/// Receives the prover's progress. The binary draws progress bars from it;
+/// the library itself draws nothing, so every method defaults to silence.
+pub trait Observer {
+    /// A phase begins (and the previous one, if any, is over).
+    fn phase(&self, _phase: Phase) {}
+    /// One more step folded: `done` in all.
+    fn folded(&self, _done: usize) {}
+    /// The run is over, successfully or not.
+    fn finished(&self) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// The public parameters and compression keys of a recipe, with the time
+/// their setup took.
+pub struct Keys {
+    pub pp: Params,
+    pub pk: ProverKey,
+    pub vk: super::VerifierKey,
+    pub setup: Duration,
+}
+
+impl Keys {
+    /// Loads (or builds and caches) the parameters and derives the keys.
+    pub fn setup(recipe: &Recipe) -> Result<Keys> {
+        let start = Instant::now();
+        let pp = super::params::cached_setup(recipe)?;
+        let (pk, vk) = Compressed::setup(&pp)?;
+        Ok(Keys {
+            pp,
+            pk,
+            vk,
+            setup: start.elapsed(),
+        })
+    }
+
+    /// Constraints folded per step: the augmented primary circuit (the step
+    /// and Nova's verifier) and the secondary circuit.
+    pub fn constraints(&self) -> (usize, usize) {
+        self.pp.num_constraints()
+    }
 }
 
 /// Compresses the folded proof into the zero-knowledge SNARK, after checking

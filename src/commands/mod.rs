@@ -1,0 +1,299 @@
+//! One library function per command. The binary only parses arguments,
+//! calls these and prints their reports; tests call them directly.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::artifact::{self, Visibility};
+use crate::commitment::{Commitment, Opening};
+use crate::dataset::{Dataset, FixedDataset, Prepared};
+use crate::error::Result;
+use crate::model::Model;
+use crate::output::{self, OutputDir};
+use crate::recipe::{Hyper, Recipe};
+use crate::train;
+
+pub mod audit;
+pub mod estimate;
+pub mod prove;
+pub mod verify;
+
+pub use audit::{audit, AuditReport};
+pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS, COMPRESS_STEP_RATIO};
+pub use prove::{
+    default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,
+};
+pub use verify::{
+    inspect, model_differences, verify, InspectReport, StatementSummary, VerifyReport,
+};
+
+/// The shipped default dataset: German credit, the credit-scoring case.
+pub const DEFAULT_DATASET: &str = "datasets/german_credit.csv";
+
+/// Default share of rows that train (file order); the rest test.
+pub const DEFAULT_TRAIN_FRACTION: f64 = 0.8;
+
+/// The default dataset's path: relative to the working folder when it exists
+/// there, else inside the source tree this binary was built from.
+pub fn default_dataset() -> PathBuf {
+    let local = PathBuf::from(DEFAULT_DATASET);
+    if local.exists() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_DATASET)
+    }
+}
+
+/// What every data-driven command needs: the CSV and how to prepare it.
+#[derive(Clone, Debug)]
+pub struct DataArgs {
+    pub data: PathBuf,
+    pub train_fraction: f64,
+    pub hyper: Hyper,
+}
+
+/// Loaded, split and quantized data with its recipe.
+pub struct Loaded {
+    pub dataset: Dataset,
+    pub prepared: Prepared,
+    pub recipe: Recipe,
+    pub source_sha256: String,
+}
+
+impl DataArgs {
+    /// Loads the CSV, splits, normalizes, quantizes and builds the recipe.
+    pub fn load(&self) -> Result<Loaded> {
+        // The format decides the quantization: check it before using it.
+        self.hyper.format.validate()?;
+        let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
+        let dataset = Dataset::parse(&self.data, &bytes)?;
+        let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
+        let recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        Ok(Loaded {
+            source_sha256: artifact::sha256_hex(&bytes),
+            dataset,
+            prepared,
+            recipe,
+        })
+    }
+}
+
+/// `train`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainReport {
+    pub data: PathBuf,
+    pub recipe: Recipe,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub train_accuracy: f64,
+    pub test_accuracy: Option<f64>,
+    pub float_train_accuracy: f64,
+    pub float_test_accuracy: Option<f64>,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub model_path: Option<PathBuf>,
+}
+
+/// Trains natively in fixed point (the proven computation) and in f64.
+pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)> {
+    let loaded = args.load()?;
+    let p = &loaded.prepared;
+    let recipe = &loaded.recipe;
+    let weights = train::train_fixed(recipe, &p.train_fixed)?;
+    let model = Model::new(
+        recipe.clone(),
+        loaded.dataset.feature_names.clone(),
+        args.train_fraction,
+        p.normalizer.clone(),
+        &weights,
+    );
+    let float = train::train_float(recipe, &p.train, &p.normalizer);
+    let f = recipe.format.feature_frac_bits;
+    let test_fixed = FixedDataset::quantize(&p.test, &p.normalizer, &recipe.format);
+    if let Some(path) = out {
+        artifact::write_json(path, &model, Visibility::Public)?;
+    }
+    let report = TrainReport {
+        data: args.data.clone(),
+        recipe: recipe.clone(),
+        train_rows: p.train.rows.len(),
+        test_rows: p.test.rows.len(),
+        train_accuracy: train::accuracy_fixed(&weights, &p.train_fixed, f).unwrap_or(0.0),
+        test_accuracy: train::accuracy_fixed(&weights, &test_fixed, f),
+        float_train_accuracy: train::accuracy_float(&float, &p.train, &p.normalizer).unwrap_or(0.0),
+        float_test_accuracy: train::accuracy_float(&float, &p.test, &p.normalizer),
+        weights: model.weights.clone(),
+        bias: model.bias,
+        model_path: out.map(Path::to_path_buf),
+    };
+    Ok((report, model))
+}
+
+/// The public commitment file.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct CommitmentFile {
+    pub kind: String,
+    pub version: u32,
+    pub commitment: Commitment,
+    pub rows: usize,
+    pub features: usize,
+}
+
+impl CommitmentFile {
+    pub const KIND: &'static str = "foldtrain-commitment";
+}
+
+/// `commit`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommitReport {
+    pub commitment: Commitment,
+    pub rows: usize,
+    pub features: usize,
+    pub commitment_path: PathBuf,
+    pub opening_path: PathBuf,
+}
+
+pub use crate::output::{private_dir, PRIVATE_DIR};
+
+/// The proof bundle, at the top of an output folder.
+pub const BUNDLE_FILE: &str = "proof.bundle";
+/// The model, at the top of an output folder.
+pub const MODEL_FILE: &str = "model.json";
+/// The public files `prove` and `resume` write; a run refuses to start if
+/// one exists, unless `--force`.
+pub(crate) const PROVE_OUTPUTS: &[&str] = &[BUNDLE_FILE, MODEL_FILE, output::MANIFEST];
+/// Checkpoints' default folder, inside an output folder's `private/`.
+pub const CHECKPOINT_DIR: &str = "checkpoints";
+
+/// Commits to the training rows: writes `commitment.json` (public) into
+/// `out_dir` and `opening.json` (0600) into its `private/` folder.
+///
+/// Refuses a folder that holds an opening already (it may open a published
+/// commitment), or a `commitment.json` unless `force`.
+pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitReport> {
+    let loaded = args.load()?;
+    let opening = Opening::commit(
+        &loaded.prepared.train_fixed,
+        &args.hyper.format,
+        args.train_fraction,
+        loaded.source_sha256.clone(),
+    );
+    let out = OutputDir::lock(out_dir)?;
+    out.refuse_existing_public(&["commitment.json", output::MANIFEST], force)?;
+    // A fresh salt: any opening already here is another commitment's.
+    out.plan_opening(&opening.commitment)?;
+    out.begin()?;
+    let opening_path = private_dir(out_dir).join(output::OPENING);
+    let commitment_path = out_dir.join("commitment.json");
+    artifact::write_json(&opening_path, &opening, Visibility::Private)?;
+    let public = CommitmentFile {
+        kind: CommitmentFile::KIND.into(),
+        version: crate::recipe::FORMAT_VERSION,
+        commitment: opening.commitment,
+        rows: opening.rows,
+        features: opening.features,
+    };
+    artifact::write_json(&commitment_path, &public, Visibility::Public)?;
+    out.finish("commit", &["commitment.json"], &[output::OPENING])?;
+    Ok(CommitReport {
+        commitment: opening.commitment,
+        rows: opening.rows,
+        features: opening.features,
+        commitment_path,
+        opening_path,
+    })
+}
+
+/// `evaluate`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluateReport {
+    pub model: PathBuf,
+    pub data: PathBuf,
+    pub rows: usize,
+    pub accuracy: f64,
+}
+
+/// Accuracy of a saved model on a CSV.
+pub fn evaluate(model_path: &Path, data: &Path) -> Result<EvaluateReport> {
+    let model: Model = artifact::read_json(model_path, Model::KIND)?;
+    model.validate()?;
+    let dataset = Dataset::load(data)?;
+    Ok(EvaluateReport {
+        model: model_path.into(),
+        data: data.into(),
+        rows: dataset.rows.len(),
+        accuracy: model.accuracy(&dataset)?,
+    })
+}
+
+/// An accuracy as a percentage, or why there is none.
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(
+        || "n/a (no test rows)".into(),
+        |a| format!("{:.2}%", a * 100.0),
+    )
+}
+
+impl fmt::Display for TrainReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: {} training rows, {} test rows, {} features",
+            self.data.display(),
+            self.train_rows,
+            self.test_rows,
+            self.recipe.features
+        )?;
+        writeln!(f, "                 train      test")?;
+        let row = |name: &str, train: f64, test: Option<f64>| {
+            format!("{name}  {:>8}  {:>8}", pct(Some(train)), pct(test))
+        };
+        writeln!(
+            f,
+            "{}",
+            row("fixed point ", self.train_accuracy, self.test_accuracy)
+        )?;
+        write!(
+            f,
+            "{}",
+            row(
+                "float (f64) ",
+                self.float_train_accuracy,
+                self.float_test_accuracy
+            )
+        )?;
+        if let Some(p) = &self.model_path {
+            write!(f, "\nmodel written to {}", p.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for CommitReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "commitment {} ({} rows x {} features)",
+            self.commitment, self.rows, self.features
+        )?;
+        writeln!(f, "public:  {}", self.commitment_path.display())?;
+        write!(
+            f,
+            "private: {} (keep it secret: it opens the commitment)",
+            self.opening_path.display()
+        )
+    }
+}
+
+impl fmt::Display for EvaluateReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "accuracy {:.2}% on {} rows",
+            self.accuracy * 100.0,
+            self.rows
+        )
+    }
+}

@@ -1,0 +1,274 @@
+//! `verify` and `inspect`: what a bundle states, and whether its proof holds.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::artifact;
+use crate::commitment::Commitment;
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::output;
+use crate::proof::{ProofBundle, Statement};
+use crate::recipe::Recipe;
+
+/// `verify`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub bundle: PathBuf,
+    /// The proof verifies against its statement (and, with `--model`, the
+    /// model file is the statement's model).
+    pub accepted: bool,
+    /// Why the proof (or the model file) was rejected.
+    pub reason: Option<String>,
+    /// What was verified: present only when the proof verified.
+    pub statement: Option<StatementSummary>,
+    /// The model file checked against the statement, when one was given.
+    pub model: Option<PathBuf>,
+    /// Seconds of the SNARK check alone (not the whole command).
+    pub verify_s: Option<f64>,
+    /// Whether the bundle's output folder is a finished run's.
+    pub folder: output::Completeness,
+}
+
+/// A statement, as people read it: what an accepted proof establishes.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatementSummary {
+    pub recipe: Recipe,
+    /// Training rows and features (public in the statement).
+    pub rows: usize,
+    pub features: usize,
+    pub commitment: Commitment,
+    /// sha256 of the fixed-point weights then bias, i64 little-endian.
+    pub weights_sha256: String,
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub weights_fixed: Vec<i64>,
+    pub bias_fixed: i64,
+    pub steps: usize,
+    pub params_digest: String,
+}
+
+impl StatementSummary {
+    pub fn of(st: &Statement) -> Self {
+        let (weights, bias) = st.final_weights.to_f64(&st.recipe.format);
+        StatementSummary {
+            recipe: st.recipe.clone(),
+            rows: st.recipe.rows,
+            features: st.recipe.features,
+            commitment: st.commitment,
+            weights_sha256: st.final_weights.sha256_hex(),
+            weights,
+            bias,
+            weights_fixed: st.final_weights.w.clone(),
+            bias_fixed: st.final_weights.b,
+            steps: st.steps,
+            params_digest: st.params_digest.clone(),
+        }
+    }
+}
+
+/// The ways a model file differs from a statement (empty: it is the
+/// statement's model). The decimals are checked too, since that is what a
+/// person reads: they must be exactly the fixed-point values over `2^F`.
+pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
+    let mut diffs = Vec::new();
+    if model.recipe != st.recipe {
+        diffs.push("the recipe".to_string());
+    }
+    if model.weights_fixed.len() != st.final_weights.w.len() {
+        diffs.push(format!(
+            "{} weights where the statement has {}",
+            model.weights_fixed.len(),
+            st.final_weights.w.len()
+        ));
+        return diffs;
+    }
+    let (decimals, bias) = st.final_weights.to_f64(&st.recipe.format);
+    for (i, (&fixed, decimal)) in st.final_weights.w.iter().zip(&decimals).enumerate() {
+        if model.weights_fixed[i] != fixed {
+            diffs.push(format!("weight {i}"));
+        } else if model.weights.get(i).map(|v| v.to_bits()) != Some(decimal.to_bits()) {
+            diffs.push(format!("the decimal of weight {i}"));
+        }
+    }
+    if model.weights.len() != decimals.len() {
+        diffs.push("the number of decimal weights".into());
+    }
+    if model.bias_fixed != st.final_weights.b {
+        diffs.push("the bias".into());
+    } else if model.bias.to_bits() != bias.to_bits() {
+        diffs.push("the decimal of the bias".into());
+    }
+    diffs
+}
+
+/// Verifies a bundle file; with `model`, also checks that the model file
+/// holds exactly the statement's weights, bias and recipe.
+pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
+    let rejected = |reason: String| VerifyReport {
+        bundle: path.into(),
+        accepted: false,
+        reason: Some(reason),
+        statement: None,
+        model: model.map(Into::into),
+        verify_s: None,
+        folder: output::completeness_of(path),
+    };
+    // The model file is the user's input: a missing or malformed one is a
+    // usage error (exit 2), found before any proof work.
+    let model_file = match model {
+        Some(m) => {
+            let parsed: Model = artifact::read_json(m, Model::KIND)?;
+            parsed
+                .validate()
+                .map_err(|e| Error::artifact(m, e.to_string()))?;
+            Some(parsed)
+        }
+        None => None,
+    };
+    let bundle = match ProofBundle::read(path) {
+        Ok(b) => b,
+        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(e) => return Err(e),
+    };
+    // Only a rejection is "not accepted" (exit 1); any other failure while
+    // verifying is an error (exit 2).
+    let verified = match crate::proof::verify(&bundle) {
+        Ok(v) => v,
+        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(e) => return Err(e),
+    };
+    if let (Some(m), Some(file)) = (&model_file, model) {
+        let diffs = model_differences(m, &bundle.statement);
+        if !diffs.is_empty() {
+            return Ok(rejected(format!(
+                "the proof verifies, but {} is not its model: {} differ{}",
+                file.display(),
+                diffs.join(", "),
+                if diffs.len() == 1 { "s" } else { "" }
+            )));
+        }
+    }
+    Ok(VerifyReport {
+        bundle: path.into(),
+        accepted: true,
+        reason: None,
+        statement: Some(StatementSummary::of(&bundle.statement)),
+        model: model.map(Into::into),
+        verify_s: Some(verified.verify_s),
+        folder: output::completeness_of(path),
+    })
+}
+
+/// `inspect`'s report: the statement, for people and scripts.
+#[derive(Clone, Debug, Serialize)]
+pub struct InspectReport {
+    pub bundle: PathBuf,
+    /// What the bundle claims (not verified).
+    #[serde(flatten)]
+    pub statement: StatementSummary,
+    pub proof_bytes: usize,
+}
+
+/// Reads a bundle to report on it: a bundle that cannot be read is the
+/// user's input error here (exit 2), not a verdict.
+pub(super) fn read_statement_bundle(path: &Path) -> Result<ProofBundle> {
+    ProofBundle::read(path).map_err(|e| match e {
+        Error::Rejected(r) => Error::artifact(path, r.to_string()),
+        other => other,
+    })
+}
+
+/// Reads a bundle's statement (without verifying it).
+pub fn inspect(path: &Path) -> Result<InspectReport> {
+    let bundle = read_statement_bundle(path)?;
+    let proof_bytes = bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
+        .map(|v| v.len())
+        .unwrap_or(0);
+    Ok(InspectReport {
+        bundle: path.into(),
+        statement: StatementSummary::of(&bundle.statement),
+        proof_bytes,
+    })
+}
+
+/// How many weights are printed in full before the rest is summarized.
+const WEIGHTS_SHOWN: usize = 8;
+
+impl fmt::Display for StatementSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "recipe       {}", self.recipe.summary())?;
+        writeln!(
+            f,
+            "commitment   {} (to the {} training rows)",
+            self.commitment, self.rows
+        )?;
+        writeln!(
+            f,
+            "weights      {} values, sha256 {}",
+            self.features, self.weights_sha256
+        )?;
+        let shown: Vec<String> = self
+            .weights
+            .iter()
+            .take(WEIGHTS_SHOWN)
+            .map(|w| format!("{w:.6}"))
+            .collect();
+        let more = match self.features.saturating_sub(WEIGHTS_SHOWN) {
+            0 => String::new(),
+            n => format!(", ... {n} more (--json shows all)"),
+        };
+        writeln!(f, "             [{}{more}]", shown.join(", "))?;
+        writeln!(f, "bias         {:.6}", self.bias)?;
+        writeln!(f, "steps        {}", self.steps)?;
+        write!(f, "parameters   {}", self.params_digest)
+    }
+}
+
+/// One line on a bundle's output folder (empty when it is not in one).
+pub(super) fn folder_line(folder: &output::Completeness) -> String {
+    match folder {
+        output::Completeness::Complete => {
+            "\nfolder       complete (its manifest.json lists this bundle)".into()
+        }
+        output::Completeness::Incomplete(why) => format!("\nfolder       INCOMPLETE: {why}"),
+        output::Completeness::Standalone => String::new(),
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.statement, &self.reason) {
+            (Some(st), None) if self.accepted => {
+                writeln!(f, "accepted: the proof verifies against this statement")?;
+                write!(f, "{st}")?;
+                if let Some(m) = &self.model {
+                    write!(
+                        f,
+                        "\nmodel        {} holds exactly these weights, bias and recipe",
+                        m.display()
+                    )?;
+                }
+                if let Some(t) = self.verify_s {
+                    write!(f, "\nSNARK check  {t:.2} s (the whole command took longer)")?;
+                }
+            }
+            (_, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown"))?,
+        }
+        write!(f, "{}", folder_line(&self.folder))
+    }
+}
+
+impl fmt::Display for InspectReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}: the statement as the bundle claims it, NOT verified (`foldtrain verify` checks it)",
+            self.bundle.display()
+        )?;
+        writeln!(f, "{}", self.statement)?;
+        write!(f, "proof        {} bytes", self.proof_bytes)
+    }
+}
