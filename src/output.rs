@@ -35,6 +35,8 @@ pub const MANIFEST: &str = "manifest.json";
 pub const LOCK: &str = "run.lock";
 /// The opening, in the private folder.
 pub const OPENING: &str = "opening.json";
+/// The default checkpoint folder, inside `private/`.
+pub const CHECKPOINTS: &str = "checkpoints";
 /// Largest public file a manifest check reads (bundles are at most 1 MiB).
 const MAX_LISTED_BYTES: u64 = 16 << 20;
 
@@ -148,7 +150,7 @@ impl OutputDir {
     }
 
     fn opening_refusal(&self, path: &Path, what: &str) -> Error {
-        let checkpoints = private_dir(&self.dir).join("checkpoints");
+        let checkpoints = private_dir(&self.dir).join(CHECKPOINTS);
         let resume = if checkpoints.is_dir() {
             format!(
                 "; to finish an interrupted run, use `foldtrain resume --checkpoint-dir {}`",

@@ -164,8 +164,8 @@ pub const MODEL_FILE: &str = "model.json";
 /// The public files `prove` and `resume` write; a run refuses to start if
 /// one exists, unless `--force`.
 pub(crate) const PROVE_OUTPUTS: &[&str] = &[BUNDLE_FILE, MODEL_FILE, output::MANIFEST];
-/// Checkpoints' default folder, inside an output folder's `private/`.
-pub const CHECKPOINT_DIR: &str = "checkpoints";
+/// The public commitment file `commit` writes.
+pub const COMMITMENT_FILE: &str = "commitment.json";
 
 /// Commits to the training rows: writes `commitment.json` (public) into
 /// `out_dir` and `opening.json` (0600) into its `private/` folder.
@@ -181,12 +181,12 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
         loaded.source_sha256.clone(),
     );
     let out = OutputDir::lock(out_dir)?;
-    out.refuse_existing_public(&["commitment.json", output::MANIFEST], force)?;
+    out.refuse_existing_public(&[COMMITMENT_FILE, output::MANIFEST], force)?;
     // A fresh salt: any opening already here is another commitment's.
     out.plan_opening(&opening.commitment)?;
     out.begin()?;
     let opening_path = private_dir(out_dir).join(output::OPENING);
-    let commitment_path = out_dir.join("commitment.json");
+    let commitment_path = out_dir.join(COMMITMENT_FILE);
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
     let public = CommitmentFile {
         kind: CommitmentFile::KIND.into(),
@@ -196,7 +196,7 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
         features: opening.features,
     };
     artifact::write_json(&commitment_path, &public, Visibility::Public)?;
-    out.finish("commit", &["commitment.json"], &[output::OPENING])?;
+    out.finish("commit", &[COMMITMENT_FILE], &[output::OPENING])?;
     Ok(CommitReport {
         commitment: opening.commitment,
         rows: opening.rows,

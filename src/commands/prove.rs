@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{
-    private_dir, DataArgs, Loaded, BUNDLE_FILE, CHECKPOINT_DIR, MODEL_FILE, PROVE_OUTPUTS,
-};
+use super::{private_dir, DataArgs, Loaded, BUNDLE_FILE, MODEL_FILE, PROVE_OUTPUTS};
 use crate::artifact::{self, Visibility};
 use crate::circuit::{cost, State};
 use crate::commitment::{Commitment, Opening};
@@ -135,7 +133,7 @@ pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveRepo
     let checkpoints = Checkpointer::new(
         args.checkpoint_dir
             .clone()
-            .unwrap_or_else(|| private_dir(&out_dir).join(CHECKPOINT_DIR)),
+            .unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
         cadence(args.checkpoint_every),
         args.interrupt.clone(),
         run_info(&args.data, &loaded, &opening),
