@@ -36,12 +36,10 @@ use typenum::U24;
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Scalar};
+/// The packing constants, defined with the arithmetic contract; re-exported
+/// for the circuit, which reads them beside the commitment's hash.
+pub use crate::fixed::{BLOCK_ROWS, PACK_BITS};
 
-/// Bits packed into one field element. Pallas's scalar field has
-/// `p > 2^253`, so a sum of bits below `2^252` never wraps.
-pub const PACK_BITS: usize = 252;
-/// Rows hashed together; batch sizes must be multiples of it.
-pub const BLOCK_ROWS: usize = 8;
 /// Sponge domain separator of a block hash.
 pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
 /// Sponge domain separator of the seal `Poseidon(salt, h_m, n)`.
@@ -212,7 +210,7 @@ impl std::fmt::Display for Commitment {
 pub struct Opening {
     /// Artifact kind, always [`Opening::KIND`].
     pub kind: String,
-    /// Format version.
+    /// Format version, [`Opening::VERSION`].
     pub version: u32,
     /// The commitment this opens.
     pub commitment: Commitment,
@@ -235,6 +233,8 @@ pub struct Opening {
 impl Opening {
     /// The `kind` field of an opening file.
     pub const KIND: &'static str = "foldtrain-opening";
+    /// The version of the opening file's layout.
+    pub const VERSION: u32 = 1;
 
     /// Commits to `data` with a fresh salt.
     pub fn commit(
@@ -257,7 +257,7 @@ impl Opening {
         let h = chain(data, format);
         Opening {
             kind: Self::KIND.into(),
-            version: crate::recipe::FORMAT_VERSION,
+            version: Self::VERSION,
             commitment: seal(&salt, h, data.len()),
             salt,
             chain_hash: scalar_to_hex(&h),

@@ -64,6 +64,14 @@ pub const MAX_FEATURE_INT_BITS: u32 = 4;
 /// Largest weight integer bits.
 pub const MAX_WEIGHT_INT_BITS: u32 = 8;
 
+/// Bits packed into one field element (committed rows, the weights in the
+/// state). Pallas's scalar field has `p > 2^253`, so a sum of bits below
+/// `2^252` never wraps.
+pub const PACK_BITS: usize = 252;
+/// Rows hashed together in the dataset commitment; batch sizes must be
+/// multiples of it.
+pub const BLOCK_ROWS: usize = 8;
+
 /// The fixed-point format of a recipe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixedFormat {
