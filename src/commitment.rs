@@ -365,6 +365,30 @@ mod tests {
     }
 
     #[test]
+    fn a_block_at_the_limits_fits_the_sponge() {
+        use crate::recipe::{MAX_BATCH, MAX_FEATURES};
+        // Batches of MAX_BATCH rows are whole blocks.
+        assert!(MAX_BATCH.is_multiple_of(BLOCK_ROWS));
+        // The largest block: MAX_FEATURES features at the widest format.
+        let fmt = crate::fixed::tests::widest_format();
+        let row = vec![fmt.feature_half_range() - 1; MAX_FEATURES];
+        let bits = row_bits(&row, 1, &fmt).len();
+        assert_eq!(bits, 1 + MAX_FEATURES * fmt.feature_bits() as usize);
+        // The chain value and the packed block, absorbed in one sponge call.
+        // nova's sponge takes the absorb count as a u32 and refuses one of
+        // 2^31 or more (`SpongeOp::value`); `poseidon` casts with `as u32`.
+        let inputs = 1 + (BLOCK_ROWS * bits).div_ceil(PACK_BITS);
+        assert!(inputs < 1 << 31, "{inputs} sponge inputs");
+        // It hashes, and the last bit of the block counts.
+        let rows = vec![row; BLOCK_ROWS];
+        let labels = vec![1; BLOCK_ROWS];
+        let h = hash_block(Scalar::ZERO, &rows, &labels, &fmt);
+        let mut other = rows.clone();
+        other[BLOCK_ROWS - 1][MAX_FEATURES - 1] = -fmt.feature_half_range();
+        assert_ne!(h, hash_block(Scalar::ZERO, &other, &labels, &fmt));
+    }
+
+    #[test]
     fn hex_round_trip_and_rejection() {
         let s = Scalar::from(12345u64);
         assert_eq!(scalar_from_hex(&scalar_to_hex(&s)), Some(s));
