@@ -1,8 +1,11 @@
 //! Files the tool writes and reads: atomic writes, owner-only private files,
-//! bounded reads.
+//! bounded reads, and the one container of every binary file ([`Kind`]).
 
 use std::io::{Read, Write};
 use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 
@@ -194,8 +197,172 @@ pub fn owner_only_problem(path: &Path, meta: &std::fs::Metadata, dir: bool) -> O
 
 /// Hex sha256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(sha256(bytes))
+}
+
+/// Bytes of a binary file's magic, its first bytes.
+pub const MAGIC_LEN: usize = 16;
+/// Bytes of a binary file's format version, a little-endian `u32`.
+pub const VERSION_LEN: usize = 4;
+/// Bytes of a sha256 digest: a header's binding or its body digest.
+pub const DIGEST_LEN: usize = 32;
+
+/// One type of binary file (proof bundle, checkpoint, cached parameters).
+/// Every binary file is the same container:
+///
+/// ```text
+/// magic (MAGIC_LEN) | version (VERSION_LEN) | binding (DIGEST_LEN)?
+///                   | sha256 of the body (DIGEST_LEN)? | body
+/// ```
+///
+/// The body is bincode 2 (standard configuration) of one value. The binding
+/// is present when the caller gives one: it names what the file was made
+/// for (the cache: its recipe's circuit), and a file carrying another is
+/// refused. The body digest is present when [`Kind::body_digest`] says so.
+/// `LIMIT` bounds the whole file and what its decoder may allocate.
+#[derive(Clone, Copy, Debug)]
+pub struct Kind<const LIMIT: usize> {
+    /// The file's first bytes.
+    pub magic: &'static [u8; MAGIC_LEN],
+    /// The layout version this build writes and reads; any other is refused.
+    pub version: u32,
+    /// Whether the header carries the sha256 of the body, so that a torn or
+    /// altered file is refused before it is decoded.
+    pub body_digest: bool,
+}
+
+/// Why bytes are not a file of a [`Kind`], one variant a check, in the order
+/// [`Kind::open`] makes them. Each caller maps it to its own error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    /// Wrong first bytes, or shorter than the header.
+    #[error("bad magic bytes")]
+    BadMagic,
+    #[error("format version {found}; this build reads {supported}")]
+    Version { found: u32, supported: u32 },
+    #[error("its header is bound to something else (it was made for another recipe)")]
+    Binding,
+    #[error("its digest does not match its contents (corrupt or truncated)")]
+    Digest,
+    #[error("malformed: {0}")]
+    Malformed(String),
+    #[error("malformed (its decoder failed)")]
+    DecoderPanicked,
+    #[error("{0} trailing bytes")]
+    TrailingBytes(usize),
+}
+
+/// The bincode 2 configuration of a body: standard, at most `LIMIT` bytes.
+fn body_config<const LIMIT: usize>() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<LIMIT>()
+}
+
+fn sha256(bytes: &[u8]) -> [u8; DIGEST_LEN] {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
+    sha2::Sha256::digest(bytes).into()
+}
+
+impl<const LIMIT: usize> Kind<LIMIT> {
+    /// Header and body of `value`: magic, version, `binding` if given, the
+    /// body's digest if this kind carries one, then the body.
+    pub fn seal<T: Serialize>(
+        &self,
+        value: &T,
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<Vec<u8>, bincode::error::EncodeError> {
+        let body = bincode::serde::encode_to_vec(value, body_config::<LIMIT>())?;
+        let mut out = self.magic.to_vec();
+        out.extend(self.version.to_le_bytes());
+        out.extend(binding.into_iter().flatten());
+        if self.body_digest {
+            out.extend(sha256(&body));
+        }
+        out.extend(body);
+        Ok(out)
+    }
+
+    /// Decodes untrusted bytes sealed by [`Kind::seal`] with the same
+    /// `binding`: size limit, magic, version, binding, digest, then a
+    /// bincode decode within the limit that must use every byte. Never
+    /// panics (a panicking decoder is caught).
+    pub fn open<T: DeserializeOwned>(
+        &self,
+        bytes: &[u8],
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<T, Refusal> {
+        if bytes.len() > LIMIT {
+            return Err(Refusal::TooLarge { limit: LIMIT });
+        }
+        let header = Header::split(bytes, binding.is_some(), self.body_digest)
+            .filter(|h| h.magic == self.magic)
+            .ok_or(Refusal::BadMagic)?;
+        if header.version != self.version {
+            return Err(Refusal::Version {
+                found: header.version,
+                supported: self.version,
+            });
+        }
+        if header.binding != binding {
+            return Err(Refusal::Binding);
+        }
+        if header.digest.is_some_and(|d| *d != sha256(header.body)) {
+            return Err(Refusal::Digest);
+        }
+        decode_body::<T, LIMIT>(header.body)
+    }
+}
+
+/// A container's fields, as [`Kind`] lays them out.
+struct Header<'a> {
+    magic: &'a [u8; MAGIC_LEN],
+    version: u32,
+    binding: Option<&'a [u8; DIGEST_LEN]>,
+    digest: Option<&'a [u8; DIGEST_LEN]>,
+    body: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// Cuts `bytes` into the header's fields and the body; `None` when they
+    /// are shorter than the header.
+    fn split(bytes: &'a [u8], bound: bool, digested: bool) -> Option<Self> {
+        let (magic, rest) = bytes.split_first_chunk::<MAGIC_LEN>()?;
+        let (version, rest) = rest.split_first_chunk::<VERSION_LEN>()?;
+        let (binding, rest) = digest_if(rest, bound)?;
+        let (digest, body) = digest_if(rest, digested)?;
+        Some(Header {
+            magic,
+            version: u32::from_le_bytes(*version),
+            binding,
+            digest,
+            body,
+        })
+    }
+}
+
+/// A leading digest of `bytes` if `present`, and what follows it.
+fn digest_if(bytes: &[u8], present: bool) -> Option<(Option<&[u8; DIGEST_LEN]>, &[u8])> {
+    if !present {
+        return Some((None, bytes));
+    }
+    let (digest, rest) = bytes.split_first_chunk::<DIGEST_LEN>()?;
+    Some((Some(digest), rest))
+}
+
+/// bincode 2 of exactly one `T`, within `LIMIT`, under `catch_unwind`.
+fn decode_body<T: DeserializeOwned, const LIMIT: usize>(
+    body: &[u8],
+) -> std::result::Result<T, Refusal> {
+    let decoded = std::panic::catch_unwind(|| {
+        bincode::serde::decode_from_slice::<T, _>(body, body_config::<LIMIT>())
+    })
+    .map_err(|_| Refusal::DecoderPanicked)?;
+    let (value, used) = decoded.map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if used != body.len() {
+        return Err(Refusal::TrailingBytes(body.len() - used));
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -274,6 +441,98 @@ mod tests {
         std::fs::write(&p, vec![0u8; 100]).unwrap();
         assert!(read_limited(&p, 99).is_err());
         assert_eq!(read_limited(&p, 100).unwrap().len(), 100);
+    }
+
+    /// A kind with every header field, and one with none but the version.
+    const DIGESTED: Kind<128> = Kind {
+        magic: b"foldtrain-test\0\0",
+        version: 7,
+        body_digest: true,
+    };
+    const PLAIN: Kind<128> = Kind {
+        body_digest: false,
+        ..DIGESTED
+    };
+    const BINDING: [u8; DIGEST_LEN] = [5; DIGEST_LEN];
+
+    type Value = (u32, String);
+
+    fn value() -> Value {
+        (3, "seven".into())
+    }
+
+    #[test]
+    fn sealed_values_open_with_the_layout_documented() {
+        let body = bincode::serde::encode_to_vec(value(), bincode::config::standard()).unwrap();
+        let sealed = DIGESTED.seal(&value(), Some(&BINDING)).unwrap();
+        let mut expected = DIGESTED.magic.to_vec();
+        expected.extend(7u32.to_le_bytes());
+        expected.extend(BINDING);
+        expected.extend(sha256(&body));
+        expected.extend(&body);
+        assert_eq!(sealed, expected);
+        assert_eq!(DIGESTED.open(&sealed, Some(&BINDING)), Ok(value()));
+        let plain = PLAIN.seal(&value(), None).unwrap();
+        assert_eq!(
+            plain[..MAGIC_LEN + VERSION_LEN],
+            expected[..MAGIC_LEN + VERSION_LEN]
+        );
+        assert_eq!(plain[MAGIC_LEN + VERSION_LEN..], body);
+        assert_eq!(PLAIN.open(&plain, None), Ok(value()));
+    }
+
+    #[test]
+    fn each_header_tampering_is_refused_by_its_check() {
+        let sealed = DIGESTED.seal(&value(), Some(&BINDING)).unwrap();
+        let open = |bytes: &[u8], binding: &[u8; DIGEST_LEN]| {
+            DIGESTED.open::<Value>(bytes, Some(binding)).unwrap_err()
+        };
+        let flipped = |at: usize| {
+            let mut b = sealed.clone();
+            b[at] ^= 1;
+            b
+        };
+        let header = MAGIC_LEN + VERSION_LEN + 2 * DIGEST_LEN;
+        let version = Refusal::Version {
+            found: 6,
+            supported: 7,
+        };
+        let cases = [
+            (vec![0; 129], Refusal::TooLarge { limit: 128 }),
+            (sealed[..header - 1].to_vec(), Refusal::BadMagic),
+            (flipped(0), Refusal::BadMagic),
+            (flipped(MAGIC_LEN), version),
+            (flipped(MAGIC_LEN + VERSION_LEN), Refusal::Binding),
+            (flipped(header - 1), Refusal::Digest),
+            (flipped(sealed.len() - 1), Refusal::Digest),
+            (sealed[..sealed.len() - 1].to_vec(), Refusal::Digest),
+        ];
+        for (bytes, refusal) in cases {
+            assert_eq!(open(&bytes, &BINDING), refusal);
+        }
+        assert_eq!(open(&sealed, &[6; DIGEST_LEN]), Refusal::Binding);
+    }
+
+    #[test]
+    fn bodies_must_decode_exactly_within_the_limit() {
+        let plain = |body: &[u8]| {
+            let mut bytes = PLAIN.magic.to_vec();
+            bytes.extend(PLAIN.version.to_le_bytes());
+            bytes.extend(body);
+            PLAIN.open::<Value>(&bytes, None)
+        };
+        let body = bincode::serde::encode_to_vec(value(), bincode::config::standard()).unwrap();
+        assert_eq!(plain(&body), Ok(value()));
+        let trailing = [&body[..], &[0]].concat();
+        assert_eq!(plain(&trailing), Err(Refusal::TrailingBytes(1)));
+        assert!(matches!(
+            plain(&body[..body.len() - 1]),
+            Err(Refusal::Malformed(_))
+        ));
+        // A string claiming 2^40 bytes: refused by the limit, not allocated.
+        let mut huge = vec![3, 253];
+        huge.extend((1u64 << 40).to_le_bytes());
+        assert!(matches!(plain(&huge), Err(Refusal::Malformed(_))));
     }
 
     #[test]

@@ -36,12 +36,10 @@ use typenum::U24;
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Scalar};
+/// The packing constants, defined with the arithmetic contract; re-exported
+/// for the circuit, which reads them beside the commitment's hash.
+pub use crate::fixed::{BLOCK_ROWS, PACK_BITS};
 
-/// Bits packed into one field element. Pallas's scalar field has
-/// `p > 2^253`, so a sum of bits below `2^252` never wraps.
-pub const PACK_BITS: usize = 252;
-/// Rows hashed together; batch sizes must be multiples of it.
-pub const BLOCK_ROWS: usize = 8;
 /// Sponge domain separator of a block hash.
 pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
 /// Sponge domain separator of the seal `Poseidon(salt, h_m, n)`.
@@ -230,7 +228,7 @@ impl std::fmt::Display for Commitment {
 pub struct Opening {
     /// Artifact kind, always [`Opening::KIND`].
     pub kind: String,
-    /// Format version.
+    /// Format version, [`Opening::VERSION`].
     pub version: u32,
     /// The commitment this opens.
     pub commitment: Commitment,
@@ -253,6 +251,8 @@ pub struct Opening {
 impl Opening {
     /// The `kind` field of an opening file.
     pub const KIND: &'static str = "foldtrain-opening";
+    /// The version of the opening file's layout.
+    pub const VERSION: u32 = 1;
 
     /// Commits to `data` with a fresh salt.
     pub fn commit(
@@ -275,7 +275,7 @@ impl Opening {
         let h = chain(data, format);
         Opening {
             kind: Self::KIND.into(),
-            version: crate::recipe::FORMAT_VERSION,
+            version: Self::VERSION,
             commitment: seal(&salt, h, data.len()),
             salt,
             chain_hash: scalar_to_hex(&h),
@@ -380,6 +380,30 @@ mod tests {
         // A block of 48-feature rows fits one permutation with the chain value.
         let block: Vec<bool> = (0..BLOCK_ROWS).flat_map(|_| bits.clone()).collect();
         assert!(pack_bits(&block).len() < 24);
+    }
+
+    #[test]
+    fn a_block_at_the_limits_fits_the_sponge() {
+        use crate::recipe::{MAX_BATCH, MAX_FEATURES};
+        // Batches of MAX_BATCH rows are whole blocks.
+        assert!(MAX_BATCH.is_multiple_of(BLOCK_ROWS));
+        // The largest block: MAX_FEATURES features at the widest format.
+        let fmt = crate::fixed::tests::widest_format();
+        let row = vec![fmt.feature_half_range() - 1; MAX_FEATURES];
+        let bits = row_bits(&row, 1, &fmt).len();
+        assert_eq!(bits, 1 + MAX_FEATURES * fmt.feature_bits() as usize);
+        // The chain value and the packed block, absorbed in one sponge call.
+        // nova's sponge takes the absorb count as a u32 and refuses one of
+        // 2^31 or more (`SpongeOp::value`); `poseidon` casts with `as u32`.
+        let inputs = 1 + (BLOCK_ROWS * bits).div_ceil(PACK_BITS);
+        assert!(inputs < 1 << 31, "{inputs} sponge inputs");
+        // It hashes, and the last bit of the block counts.
+        let rows = vec![row; BLOCK_ROWS];
+        let labels = vec![1; BLOCK_ROWS];
+        let h = hash_block(Scalar::ZERO, &rows, &labels, &fmt);
+        let mut other = rows.clone();
+        other[BLOCK_ROWS - 1][MAX_FEATURES - 1] = -fmt.feature_half_range();
+        assert_ne!(h, hash_block(Scalar::ZERO, &other, &labels, &fmt));
     }
 
     #[test]

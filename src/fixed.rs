@@ -64,6 +64,14 @@ pub const MAX_FEATURE_INT_BITS: u32 = 4;
 /// Largest weight integer bits.
 pub const MAX_WEIGHT_INT_BITS: u32 = 8;
 
+/// Bits packed into one field element (committed rows, the weights in the
+/// state). Pallas's scalar field has `p > 2^253`, so a sum of bits below
+/// `2^252` never wraps.
+pub const PACK_BITS: usize = 252;
+/// Rows hashed together in the dataset commitment; batch sizes must be
+/// multiples of it.
+pub const BLOCK_ROWS: usize = 8;
+
 /// The fixed-point format of a recipe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FixedFormat {
@@ -248,9 +256,59 @@ impl std::fmt::Display for Sigmoid {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use ff::{Field, PrimeField};
     use proptest::prelude::*;
+
+    /// The widest format the limits allow: every bound of the module docs
+    /// is reached with it.
+    pub(crate) fn widest_format() -> FixedFormat {
+        FixedFormat {
+            frac_bits: MAX_FRAC_BITS,
+            feature_frac_bits: MAX_FRAC_BITS,
+            feature_int_bits: MAX_FEATURE_INT_BITS,
+            weight_int_bits: MAX_WEIGHT_INT_BITS,
+        }
+    }
+
+    /// Bits of a field element's canonical integer (0 for zero).
+    fn bit_length(v: &Scalar) -> u32 {
+        let repr = v.to_repr();
+        let bytes = repr.as_ref();
+        (0..bytes.len() as u32 * 8)
+            .rev()
+            .find(|&i| bytes[i as usize / 8] >> (i % 8) & 1 == 1)
+            .map_or(0, |i| i + 1)
+    }
+
+    #[test]
+    fn the_field_is_as_large_as_the_docs_say() {
+        // p - 1 has bit 253 or higher set: p > 2^253.
+        assert!(bit_length(&-Scalar::ONE) > 253);
+        // CAPACITY: every integer below 2^CAPACITY is a distinct element.
+        const { assert!(Scalar::CAPACITY >= 253) };
+    }
+
+    #[test]
+    fn packed_elements_fit_the_field() {
+        // PACK_BITS one-bits pack to 2^PACK_BITS - 1 itself, not reduced.
+        assert!(PACK_BITS as u32 <= Scalar::CAPACITY);
+        let packed = crate::commitment::pack_bits(&[true; PACK_BITS]);
+        assert_eq!(packed.len(), 1);
+        assert_eq!(bit_length(&packed[0]), PACK_BITS as u32);
+        let ones: u32 = packed[0]
+            .to_repr()
+            .as_ref()
+            .iter()
+            .map(|b| b.count_ones())
+            .sum();
+        assert_eq!(ones, PACK_BITS as u32);
+        // The widest shifted weight fits an element with room to spare, so
+        // the state packs at least one weight an element.
+        assert!(widest_format().validate().is_ok());
+        assert!(widest_format().weight_bits() as usize <= PACK_BITS);
+    }
 
     #[test]
     fn bounds_at_the_recipe_limits() {
@@ -274,6 +332,26 @@ mod tests {
         assert_eq!(f + cw + 1 + f + fx, 69, "update equation");
         // Everything is below 2^80, and the Pallas p is above 2^253.
         assert_eq!(<Scalar as ff::PrimeField>::NUM_BITS, 255);
+        let largest = [
+            fx + cx,
+            f + cw,
+            d + f + cw + fx + cx,
+            d + 1 + f + cw + cx,
+            b + f + fx + cx,
+            b + f + fx + cx + f + lr,
+            f + cw + 1 + f + fx,
+        ]
+        .into_iter()
+        .max()
+        .unwrap();
+        assert_eq!(largest, 80, "the bound the module docs state");
+        // A value and its negation, and the sum of two sides of an equation,
+        // stay distinct field elements: 2^(80 + 2) is below p.
+        assert!(largest + 2 <= Scalar::CAPACITY);
+        // The native twins compute in i64 (logits) and i128 (gradients,
+        // updates) without overflow.
+        assert!(widest_format().logit_bits(MAX_FEATURES) < i64::BITS);
+        assert!(largest < i128::BITS - 1);
     }
 
     #[test]

@@ -199,7 +199,7 @@ impl OutputDir {
         }
         let manifest = Manifest {
             kind: Manifest::KIND.into(),
-            version: crate::recipe::FORMAT_VERSION,
+            version: Manifest::VERSION,
             command: command.into(),
             files,
         };
@@ -221,6 +221,8 @@ pub struct Manifest {
 
 impl Manifest {
     pub const KIND: &'static str = "foldtrain-manifest";
+    /// The version of the manifest's layout.
+    pub const VERSION: u32 = 1;
 }
 
 /// One output of a run.
@@ -367,7 +369,7 @@ mod tests {
         for evil in ["../outside", "/dev/zero", ""] {
             let m = Manifest {
                 kind: Manifest::KIND.into(),
-                version: crate::recipe::FORMAT_VERSION,
+                version: Manifest::VERSION,
                 command: "prove".into(),
                 files: vec![
                     ManifestFile {

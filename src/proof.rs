@@ -5,19 +5,32 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::artifact::{Kind, Refusal, MAGIC_LEN};
 use crate::circuit::State;
 use crate::commitment::Commitment;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::{params, Compressed, VerifierKey};
-use crate::recipe::{Recipe, FORMAT_VERSION};
+use crate::recipe::Recipe;
 use crate::train::Weights;
 
 /// First bytes of a proof bundle file.
-pub const BUNDLE_MAGIC: &[u8; 16] = b"foldtrain-proof\0";
+pub const BUNDLE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-proof\0";
+/// Version of the bundle file's layout. It is not the recipe's version
+/// ([`crate::recipe::RECIPE_VERSION`], bound in the circuit): a change of the
+/// file layout changes no parameter digest.
+pub const BUNDLE_VERSION: u32 = 1;
 /// Largest bundle accepted: a proof is about 10 KB, a statement at most a few
 /// tens of KB at [`crate::recipe::MAX_FEATURES`]; nothing larger is read.
 pub const MAX_BUNDLE_BYTES: usize = 1 << 20;
+/// The bundle file: magic, version, bincode 2 of the [`ProofBundle`], no body
+/// digest (a changed byte that still decodes changes the statement or the
+/// proof, and verification refuses it).
+pub const BUNDLE: Kind<MAX_BUNDLE_BYTES> = Kind {
+    magic: BUNDLE_MAGIC,
+    version: BUNDLE_VERSION,
+    body_digest: false,
+};
 
 /// What a proof claims, in public.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,19 +153,12 @@ pub struct ProofBundle {
     pub snark: Compressed,
 }
 
-fn bincode_config() -> impl bincode::config::Config {
-    bincode::config::standard().with_limit::<MAX_BUNDLE_BYTES>()
-}
-
 impl ProofBundle {
-    /// Serializes: magic, format version, bincode 2 of the bundle.
+    /// Serializes: magic, [`BUNDLE_VERSION`], bincode 2 of the bundle.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut out = BUNDLE_MAGIC.to_vec();
-        out.extend(FORMAT_VERSION.to_le_bytes());
-        let body = bincode::serde::encode_to_vec(self, bincode_config())
-            .map_err(|e| Error::Nova(format!("cannot encode the bundle: {e}")))?;
-        out.extend(body);
-        Ok(out)
+        BUNDLE
+            .seal(self, None)
+            .map_err(|e| Error::Nova(format!("cannot encode the bundle: {e}")))
     }
 
     /// Reads a bundle file: an I/O problem is an I/O error, anything wrong
@@ -175,33 +181,23 @@ impl ProofBundle {
     /// Parses untrusted bytes: strict (magic, version, size limit, no
     /// trailing bytes); never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bad = Error::Rejected;
-        if bytes.len() > MAX_BUNDLE_BYTES {
-            return Err(bad(Rejection::TooLarge {
-                limit: MAX_BUNDLE_BYTES,
-            }));
-        }
-        if bytes.len() < BUNDLE_MAGIC.len() + 4 || &bytes[..BUNDLE_MAGIC.len()] != BUNDLE_MAGIC {
-            return Err(bad(Rejection::BadMagic));
-        }
-        let v = &bytes[BUNDLE_MAGIC.len()..BUNDLE_MAGIC.len() + 4];
-        let version = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-        if version != FORMAT_VERSION {
-            return Err(bad(Rejection::Version {
-                found: version,
-                supported: FORMAT_VERSION,
-            }));
-        }
-        let body = &bytes[BUNDLE_MAGIC.len() + 4..];
-        let decoded = std::panic::catch_unwind(|| {
-            bincode::serde::decode_from_slice::<ProofBundle, _>(body, bincode_config())
-        })
-        .map_err(|_| bad(Rejection::Malformed("its decoder failed".into())))?;
-        let (bundle, used) = decoded.map_err(|e| bad(Rejection::Malformed(e.to_string())))?;
-        if used != body.len() {
-            return Err(bad(Rejection::TrailingBytes(body.len() - used)));
-        }
-        Ok(bundle)
+        BUNDLE
+            .open(bytes, None)
+            .map_err(|r| Error::Rejected(rejection(r)))
+    }
+}
+
+/// The rejection a bundle's container refusal is.
+fn rejection(refusal: Refusal) -> Rejection {
+    match refusal {
+        Refusal::TooLarge { limit } => Rejection::TooLarge { limit },
+        Refusal::BadMagic => Rejection::BadMagic,
+        Refusal::Version { found, supported } => Rejection::Version { found, supported },
+        Refusal::Malformed(why) => Rejection::Malformed(why),
+        Refusal::DecoderPanicked => Rejection::Malformed("its decoder failed".into()),
+        Refusal::TrailingBytes(n) => Rejection::TrailingBytes(n),
+        // A bundle carries neither a binding nor a digest.
+        Refusal::Binding | Refusal::Digest => Rejection::Malformed(refusal.to_string()),
     }
 }
 
@@ -457,6 +453,37 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn container_refusals_are_the_rejections_of_today() {
+        let refused = |bytes: &[u8]| match ProofBundle::from_bytes(bytes) {
+            Err(Error::Rejected(r)) => r,
+            other => panic!("not a rejection: {:?}", other.err()),
+        };
+        let header = |version: u32| [&BUNDLE_MAGIC[..], &version.to_le_bytes()].concat();
+        assert_eq!(
+            refused(&vec![0; MAX_BUNDLE_BYTES + 1]),
+            Rejection::TooLarge {
+                limit: MAX_BUNDLE_BYTES
+            }
+        );
+        assert_eq!(refused(&header(BUNDLE_VERSION)[..19]), Rejection::BadMagic);
+        assert_eq!(
+            refused(b"foldtrain-ckpt\0\0\x01\0\0\0"),
+            Rejection::BadMagic
+        );
+        assert_eq!(
+            refused(&header(BUNDLE_VERSION + 1)),
+            Rejection::Version {
+                found: BUNDLE_VERSION + 1,
+                supported: BUNDLE_VERSION
+            }
+        );
+        assert!(matches!(
+            refused(&header(BUNDLE_VERSION)),
+            Rejection::Malformed(_)
+        ));
     }
 
     #[test]

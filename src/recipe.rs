@@ -4,13 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::commitment::BLOCK_ROWS;
 use crate::error::{Error, Result};
-use crate::fixed::{FixedFormat, Sigmoid};
+use crate::fixed::{FixedFormat, Sigmoid, BLOCK_ROWS};
 
-/// Version of the recipe and of every artifact format that embeds it. A file
-/// with another version is refused.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the recipe: what its fields mean. It is part of
+/// [`Recipe::tag`], which the circuit binds, so changing it changes every
+/// parameter digest; a recipe of another version is refused. Each file
+/// format has its own version beside its magic or `kind`.
+pub const RECIPE_VERSION: u32 = 1;
 
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).
@@ -38,7 +39,7 @@ pub const MAX_LEARNING_RATE: f64 = 16.0;
 /// Settings of a training run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recipe {
-    /// Format version, [`FORMAT_VERSION`].
+    /// Recipe version, [`RECIPE_VERSION`].
     pub version: u32,
     /// Number of features `d`.
     pub features: usize,
@@ -104,7 +105,7 @@ impl Recipe {
     /// Builds and validates a recipe for a dataset of `features` x `rows`.
     pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {
         let mut recipe = Recipe {
-            version: FORMAT_VERSION,
+            version: RECIPE_VERSION,
             features,
             rows,
             batch: hyper.batch,
@@ -137,9 +138,9 @@ impl Recipe {
     /// from untrusted files before anything is built from them.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidRecipe(m));
-        if self.version != FORMAT_VERSION {
+        if self.version != RECIPE_VERSION {
             return bad(format!(
-                "format version {} is not supported (this build reads version {FORMAT_VERSION})",
+                "recipe version {} is not supported (this build reads version {RECIPE_VERSION})",
                 self.version
             ));
         }
@@ -216,7 +217,7 @@ impl Recipe {
     pub fn summary(&self) -> String {
         format!(
             "{} rows x {} features, batch {} ({} a step), {} epochs, learning rate {}, \
-             sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, format v{}",
+             sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, recipe v{}",
             self.rows,
             self.features,
             self.batch,

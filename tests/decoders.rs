@@ -17,8 +17,8 @@ use foldtrain::commitment::Opening;
 use foldtrain::dataset::Dataset;
 use foldtrain::ivc::checkpoint::{self, Checkpoint, CHECKPOINT_MAGIC};
 use foldtrain::model::Model;
-use foldtrain::proof::{ProofBundle, Verifier, BUNDLE_MAGIC};
-use foldtrain::recipe::{Hyper, Recipe, FORMAT_VERSION};
+use foldtrain::proof::{ProofBundle, Verifier, BUNDLE_MAGIC, BUNDLE_VERSION};
+use foldtrain::recipe::{Hyper, Recipe};
 use foldtrain::Error;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -249,7 +249,7 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..4096)
     ) {
         let mut bytes = BUNDLE_MAGIC.to_vec();
-        bytes.extend(FORMAT_VERSION.to_le_bytes());
+        bytes.extend(BUNDLE_VERSION.to_le_bytes());
         bytes.extend(&body);
         prop_assert!(ProofBundle::from_bytes(&bytes).is_err());
     }
@@ -337,7 +337,7 @@ fn bundle_huge_length_prefixes_are_refused() {
     }
     // A length that claims more than the whole bundle, as the last field.
     let mut bytes = BUNDLE_MAGIC.to_vec();
-    bytes.extend(FORMAT_VERSION.to_le_bytes());
+    bytes.extend(BUNDLE_VERSION.to_le_bytes());
     bytes.extend(&f.bundle[20..commitment_at]);
     bytes.extend(huge_varint(u64::MAX));
     assert!(ProofBundle::from_bytes(&bytes).is_err());
@@ -347,7 +347,7 @@ fn bundle_huge_length_prefixes_are_refused() {
 
 fn with_digest(body: &[u8]) -> Vec<u8> {
     let mut out = CHECKPOINT_MAGIC.to_vec();
-    out.extend(FORMAT_VERSION.to_le_bytes());
+    out.extend(checkpoint::CHECKPOINT_VERSION.to_le_bytes());
     out.extend(Sha256::digest(body));
     out.extend(body);
     out
@@ -381,7 +381,7 @@ proptest! {
         rest in prop::collection::vec(any::<u8>(), 0..4096)
     ) {
         let mut bytes = CHECKPOINT_MAGIC.to_vec();
-        bytes.extend(FORMAT_VERSION.to_le_bytes());
+        bytes.extend(checkpoint::CHECKPOINT_VERSION.to_le_bytes());
         bytes.extend(&rest);
         prop_assert!(decode_checkpoint(&bytes).is_err());
     }

@@ -143,6 +143,8 @@ pub struct CommitmentFile {
 
 impl CommitmentFile {
     pub const KIND: &'static str = "foldtrain-commitment";
+    /// The version of the commitment file's layout.
+    pub const VERSION: u32 = 1;
 }
 
 /// `commit`'s report.
@@ -190,7 +192,7 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
     let public = CommitmentFile {
         kind: CommitmentFile::KIND.into(),
-        version: crate::recipe::FORMAT_VERSION,
+        version: CommitmentFile::VERSION,
         commitment: opening.commitment,
         rows: opening.rows,
         features: opening.features,

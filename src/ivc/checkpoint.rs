@@ -1,7 +1,8 @@
 //! Checkpoints: everything needed to continue folding after a stop.
 //!
 //! A checkpoint holds the running RecursiveSNARK and the salt, so it is
-//! witness data: files are created 0600 and must stay private. The layout is
+//! witness data: files are created 0600 and must stay private. The file is
+//! the common container ([`crate::artifact::Kind`]) with a body digest:
 //! `magic (16) | version (4, LE) | sha256 of the body (32) | body`, the body
 //! being bincode 2 of [`Checkpoint`]. Files are written atomically (temp
 //! file, fsync, rename), so a crash leaves either a complete checkpoint or
@@ -17,19 +18,29 @@ use sha2::{Digest, Sha256};
 
 use super::prover::Progress;
 use super::{Params, Recursive};
-use crate::artifact::{self, Visibility};
+use crate::artifact::{self, Kind, Refusal, Visibility, MAGIC_LEN};
 use crate::circuit::State;
 use crate::commitment::{Commitment, Salt};
 use crate::error::{Error, Result};
 use crate::fixed::Scalar;
-use crate::recipe::{Recipe, FORMAT_VERSION};
+use crate::recipe::Recipe;
 
 /// First bytes of a checkpoint file.
-pub const CHECKPOINT_MAGIC: &[u8; 16] = b"foldtrain-ckpt\0\0";
+pub const CHECKPOINT_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ckpt\0\0";
+/// Version of the checkpoint file's layout (2: the state is one typed
+/// field).
+pub const CHECKPOINT_VERSION: u32 = 2;
 /// Largest checkpoint read. A checkpoint is dominated by the folded witness
 /// (two field vectors the size of the step circuit); at the recipe limits
 /// ([`crate::recipe::MAX_BATCH_CELLS`]) that stays below 1 GiB.
 pub const MAX_CHECKPOINT_BYTES: usize = 1 << 30;
+/// The checkpoint file: magic, version, sha256 of the body, bincode 2 of the
+/// [`Checkpoint`].
+pub const CHECKPOINT: Kind<MAX_CHECKPOINT_BYTES> = Kind {
+    magic: CHECKPOINT_MAGIC,
+    version: CHECKPOINT_VERSION,
+    body_digest: true,
+};
 /// Checkpoints kept in a folder; older ones are removed.
 pub const KEEP: usize = 3;
 
@@ -106,52 +117,31 @@ pub fn data_digest(data: &crate::dataset::FixedDataset) -> String {
     hex::encode(h.finalize())
 }
 
-fn config() -> impl bincode::config::Config {
-    bincode::config::standard().with_limit::<MAX_CHECKPOINT_BYTES>()
-}
-
 /// Serializes a checkpoint with its header and digest.
 pub fn encode(ckpt: &Checkpoint) -> Result<Vec<u8>> {
-    let body = bincode::serde::encode_to_vec(ckpt, config())
-        .map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))?;
-    let mut out = CHECKPOINT_MAGIC.to_vec();
-    out.extend(FORMAT_VERSION.to_le_bytes());
-    out.extend(Sha256::digest(&body));
-    out.extend(body);
-    Ok(out)
+    CHECKPOINT
+        .seal(ckpt, None)
+        .map_err(|e| Error::Checkpoint(format!("cannot encode: {e}")))
 }
 
-/// Parses untrusted checkpoint bytes: magic, version, digest, strict bincode.
+/// Parses untrusted checkpoint bytes: magic, version, digest, strict
+/// bincode, then the recipe's limits.
 pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
-    let bad = |m: &str| Error::Checkpoint(m.to_string());
-    let head = CHECKPOINT_MAGIC.len() + 4 + 32;
-    if bytes.len() < head || &bytes[..16] != CHECKPOINT_MAGIC {
-        return Err(bad("not a foldtrain checkpoint (bad magic bytes)"));
-    }
-    let version = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
-    if version != FORMAT_VERSION {
-        return Err(Error::Checkpoint(format!(
-            "checkpoint format version {version}; this build reads {FORMAT_VERSION}"
-        )));
-    }
-    let body = &bytes[head..];
-    if Sha256::digest(body).as_slice() != &bytes[20..52] {
-        return Err(bad(
-            "its digest does not match its contents (corrupt or truncated)",
-        ));
-    }
-    let decoded = std::panic::catch_unwind(|| {
-        bincode::serde::decode_from_slice::<Checkpoint, _>(body, config())
-    })
-    .map_err(|_| bad("malformed (its decoder failed)"))?;
-    let (ckpt, used) = decoded.map_err(|e| Error::Checkpoint(format!("malformed: {e}")))?;
-    if used != body.len() {
-        return Err(bad("trailing bytes after the checkpoint"));
-    }
+    let ckpt: Checkpoint = CHECKPOINT.open(bytes, None).map_err(refused)?;
     ckpt.recipe
         .validate()
         .map_err(|e| Error::Checkpoint(format!("its recipe is invalid: {e}")))?;
     Ok(ckpt)
+}
+
+/// The checkpoint error a container refusal is.
+fn refused(refusal: Refusal) -> Error {
+    Error::Checkpoint(match refusal {
+        Refusal::BadMagic => "not a foldtrain checkpoint (bad magic bytes)".into(),
+        Refusal::Version { .. } => format!("checkpoint {refusal}"),
+        Refusal::TrailingBytes(_) => "trailing bytes after the checkpoint".into(),
+        _ => refusal.to_string(),
+    })
 }
 
 /// File name of the checkpoint after `done` steps (sorts by step).

@@ -9,6 +9,7 @@ use nova_snark::frontend::shape_cs::ShapeCS;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
 use super::{Params, E1, S1, S2};
+use crate::artifact::{Kind, DIGEST_LEN, MAGIC_LEN};
 use crate::circuit::TrainStep;
 use crate::commitment::scalar_to_hex;
 use crate::error::{Error, Result};
@@ -34,12 +35,20 @@ pub fn step_constraints(recipe: &Recipe) -> Result<usize> {
     Ok(cs.num_constraints())
 }
 
-/// First bytes of a cached parameters file (v2: with the circuit binding).
-const CACHE_MAGIC: &[u8; 16] = b"foldtrain-pp-v2\0";
-/// Bytes before the encoded parameters: magic, binding, digest.
-const CACHE_HEADER: usize = 16 + 32 + 32;
+/// First bytes of a cached parameters file.
+const CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-params";
+/// Version of the cache file's layout. 3: the common container (v2 was
+/// `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no binding).
+const CACHE_VERSION: u32 = 3;
 /// Largest cached parameters file read.
 const MAX_CACHE_BYTES: usize = 1 << 32;
+/// A cached parameters file: magic, version, the recipe's [`binding`], sha256
+/// of the body, bincode 2 of the parameters.
+const CACHE: Kind<MAX_CACHE_BYTES> = Kind {
+    magic: CACHE_MAGIC,
+    version: CACHE_VERSION,
+    body_digest: true,
+};
 
 /// The folder of cached parameters: `$FOLDTRAIN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/foldtrain`, else `~/.cache/foldtrain`; `None` disables
@@ -72,12 +81,12 @@ pub enum Origin {
 /// - A file is used only if its header carries the *binding* of the recipe
 ///   asked for: a hash of the step circuit's R1CS shape, synthesized again
 ///   from the recipe at every load (cheap: no keys), with the state arity,
-///   the recipe's tag and the format version. A file copied from another
-///   recipe's name carries that other recipe's binding and is refused, so
-///   it cannot make a statement verify under a recipe it was not proven
-///   under.
-/// - The encoded parameters must hash to the digest in the header, which
-///   catches corruption.
+///   the recipe's tag and the cache format version. A file copied from
+///   another recipe's name carries that other recipe's binding and is
+///   refused, so it cannot make a statement verify under a recipe it was
+///   not proven under.
+/// - The encoded parameters must hash (sha256) to the digest in the header,
+///   which catches corruption before they are decoded.
 /// - The header is not a signature: whoever can write the file can pair a
 ///   right header with wrong parameters. So, as ssh treats `~/.ssh`, the
 ///   folder and each file must belong to this user and be writable by no
@@ -105,8 +114,7 @@ impl Cache {
     /// The file that holds `recipe`'s parameters.
     pub fn path(&self, recipe: &Recipe) -> std::path::PathBuf {
         self.dir.join(format!(
-            "params-v{}-{}.bin",
-            crate::recipe::FORMAT_VERSION,
+            "params-v{CACHE_VERSION}-{}.bin",
             scalar_to_hex(&recipe.tag())
         ))
     }
@@ -146,9 +154,10 @@ impl Cache {
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let binding = binding(recipe).map_err(|e| e.to_string())?;
-        decode_cached(&bytes, &binding)
+        CACHE
+            .open(&bytes, Some(&binding))
             .map(Some)
-            .ok_or_else(|| format!("{} is not this recipe's parameters", path.display()))
+            .map_err(|why| format!("{} is not this recipe's parameters: {why}", path.display()))
     }
 
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
@@ -158,13 +167,9 @@ impl Cache {
         if let Some(why) = self.folder_problem() {
             return Err(Error::artifact(&self.dir, why));
         }
-        let config = bincode::config::standard().with_limit::<MAX_CACHE_BYTES>();
-        let body = bincode::serde::encode_to_vec(pp, config)
+        let bytes = CACHE
+            .seal(pp, Some(&binding(recipe)?))
             .map_err(|e| Error::Nova(format!("cannot encode parameters: {e}")))?;
-        let mut bytes = CACHE_MAGIC.to_vec();
-        bytes.extend_from_slice(&binding(recipe)?);
-        bytes.extend_from_slice(pp.digest().to_repr().as_ref());
-        bytes.extend(body);
         crate::artifact::write_atomic(
             &self.path(recipe),
             &bytes,
@@ -173,11 +178,11 @@ impl Cache {
     }
 }
 
-/// What ties a cache file to one recipe's circuit: sha256 of the format
-/// version, the recipe's tag, the state arity and the digest of the step
+/// What ties a cache file to one recipe's circuit: sha256 of the cache
+/// format version, the recipe's tag, the state arity and the digest of the step
 /// circuit's R1CS shape (every constraint, constants included: the learning
 /// rate, the sigmoid table, the batch layout).
-pub fn binding(recipe: &Recipe) -> Result<[u8; 32]> {
+pub fn binding(recipe: &Recipe) -> Result<[u8; DIGEST_LEN]> {
     use nova_snark::frontend::r1cs::NovaShape;
     use sha2::Digest;
     let mut cs = ShapeCS::<E1>::new();
@@ -187,7 +192,7 @@ pub fn binding(recipe: &Recipe) -> Result<[u8; 32]> {
         .map_err(|e| Error::Nova(format!("cannot build the step circuit's shape: {e}")))?;
     let mut h = sha2::Sha256::new();
     h.update(b"foldtrain cache binding v2");
-    h.update((crate::recipe::FORMAT_VERSION as u64).to_le_bytes());
+    h.update(u64::from(CACHE_VERSION).to_le_bytes());
     h.update(recipe.tag().to_repr().as_ref());
     h.update((crate::circuit::State::arity(recipe) as u64).to_le_bytes());
     h.update(shape.digest().to_repr().as_ref());
@@ -240,25 +245,6 @@ pub fn cached_setup_in(cache: Option<&Cache>, recipe: &Recipe) -> Result<Params>
     let (pp, origin) = load_or_setup(cache, recipe)?;
     store_if_built(cache, recipe, &pp, origin);
     Ok(pp)
-}
-
-/// The parameters in a cache file's bytes, if the header is v2, carries
-/// `binding`, and the body decodes exactly to parameters with the header's
-/// digest.
-fn decode_cached(bytes: &[u8], binding: &[u8; 32]) -> Option<Params> {
-    if bytes.len() < CACHE_HEADER || bytes.len() > MAX_CACHE_BYTES || &bytes[..16] != CACHE_MAGIC {
-        return None;
-    }
-    if &bytes[16..48] != binding {
-        return None;
-    }
-    let config = bincode::config::standard().with_limit::<MAX_CACHE_BYTES>();
-    let body = &bytes[CACHE_HEADER..];
-    let decoded =
-        std::panic::catch_unwind(|| bincode::serde::decode_from_slice::<Params, _>(body, config))
-            .ok()?;
-    let (pp, used) = decoded.ok()?;
-    (used == body.len() && pp.digest().to_repr().as_ref() == &bytes[48..CACHE_HEADER]).then_some(pp)
 }
 
 #[cfg(test)]
@@ -342,6 +328,14 @@ mod tests {
         crate::artifact::write_atomic(&cache.path(&a), &v1, crate::artifact::Visibility::Private)
             .unwrap();
         assert!(cache.load(&a).is_err());
+        // Nor one of the v2 layout, with the right binding.
+        let mut v2 = b"foldtrain-pp-v2\0".to_vec();
+        v2.extend_from_slice(&binding(&a).unwrap());
+        v2.extend_from_slice(&v1[16..]);
+        crate::artifact::write_atomic(&cache.path(&a), &v2, crate::artifact::Visibility::Private)
+            .unwrap();
+        let why = cache.load(&a).err().expect("a v2 file is refused");
+        assert!(why.contains("bad magic"), "{why}");
     }
 
     #[cfg(unix)]
