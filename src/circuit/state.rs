@@ -276,3 +276,46 @@ impl WeightPacking {
         (w.len() == features).then_some(Weights { w, b })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State {
+            weights: Weights {
+                w: vec![-3, 0, 70_000],
+                b: 12,
+            },
+            hash: -Scalar::from(5u64),
+            commitment: Commitment(Scalar::from(99u64)),
+            batch: 4,
+            epoch: 1,
+        }
+    }
+
+    #[test]
+    fn a_state_round_trips_through_bincode_and_json() {
+        let config = bincode::config::standard();
+        let bytes = bincode::serde::encode_to_vec(state(), config).unwrap();
+        let (back, used): (State, usize) =
+            bincode::serde::decode_from_slice(&bytes, config).unwrap();
+        assert_eq!((back, used), (state(), bytes.len()));
+        let json = serde_json::to_string(&state()).unwrap();
+        assert_eq!(serde_json::from_str::<State>(&json).unwrap(), state());
+    }
+
+    #[test]
+    fn a_bad_hash_string_is_refused() {
+        let json = serde_json::to_string(&state()).unwrap();
+        let hash = commitment::scalar_to_hex(&state().hash);
+        for bad in ["ff".repeat(32), "zz".into(), "00".repeat(31), String::new()] {
+            let text = json.replace(&hash, &bad);
+            let err = serde_json::from_str::<State>(&text).unwrap_err();
+            assert!(
+                err.to_string().contains("canonical field element"),
+                "{bad}: {err}"
+            );
+        }
+    }
+}
