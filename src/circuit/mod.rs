@@ -4,10 +4,10 @@
 //!
 //! # State
 //!
-//! `z = [packed weights and bias, h, C, batch, epoch]`: the weights and bias
-//! (packed, see [`WeightPacking`]; positions in [`StateLayout`]), the running block hash of the current
-//! epoch, the commitment, the index of the next batch within the epoch and
-//! the number of completed epochs. The verifier builds `z_0` (zero weights,
+//! `z = [packed weights and bias, h, C, batch, epoch]` (positions in
+//! [`StateLayout`]): the weights and bias (packed, see [`WeightPacking`]), the
+//! running block hash of the current epoch, the commitment, the index of the
+//! next batch within the epoch and the number of completed epochs. The verifier builds `z_0` (zero weights,
 //! `h = 0`, `C`, zero counters) itself.
 //!
 //! # One step
@@ -39,6 +39,11 @@
 //! The recipe (shape, format, sigmoid, learning rate, batch size, batches per
 //! step, row count) fixes every constant here, so the public parameters'
 //! digest binds it.
+//!
+//! `synthesize` reads as this text: `unpack_weights`, then for each batch
+//! `row` (steps 1 to 4), `absorb_blocks` and `update_weights`, then
+//! `seal_and_advance`. The witness follows the native trace, computed once
+//! by [`StepWitness::new`].
 
 pub mod cost;
 pub mod gadgets;
@@ -246,9 +251,10 @@ impl TrainStep {
     /// each). Returns the weights, then the bias.
     fn unpack_weights<CS: ConstraintSystem<Scalar>>(
         &self,
-        mut cs: CS,
+        cs: &mut CS,
         packed: &[AllocatedNum<Scalar>],
     ) -> Result<Vec<Lin>, SynthesisError> {
+        let mut cs = cs.namespace(|| Scope::Unpack.to_string());
         let packing = WeightPacking::of(&self.recipe);
         let shift = self.recipe.format.weight_half_range();
         let olds = weights_then_bias(&self.witness.state.weights);
@@ -279,27 +285,15 @@ impl TrainStep {
     /// 4. the gradient terms `e * x_j`.
     fn row<CS: ConstraintSystem<Scalar>>(
         &self,
-        mut cs: CS,
+        cs: &mut CS,
         batch: &BatchStep,
         i: usize,
         values: &[Lin],
         last: &LastBatch,
     ) -> Result<RowTerms, SynthesisError> {
+        let mut cs = cs.namespace(|| Scope::Row(i).to_string());
         let format = &self.recipe.format;
-        let half_x = format.feature_half_range();
-        let label = batch.batch.labels[i] == 1;
-        let y = AllocatedBit::alloc(cs.namespace(|| Scope::Label.to_string()), Some(label))?;
-        let mut bits = vec![y.clone()];
-        let mut x: Vec<Lin> = Vec::with_capacity(self.recipe.features);
-        for (j, &xj) in batch.batch.rows[i].iter().enumerate() {
-            let feature = alloc_bits(
-                cs.namespace(|| Scope::Feature(j).to_string()),
-                &to_field(i128::from(xj + half_x)),
-                format.feature_bits(),
-            )?;
-            x.push(bits_lin(&feature).sub(&Lin::int::<CS>(half_x.into())));
-            bits.extend(feature);
-        }
+        let (y, x, bits) = self.inputs(&mut cs, batch, i)?;
 
         let logit = self.logit(&mut cs, batch, i, values, &x)?;
 
@@ -337,6 +331,32 @@ impl TrainStep {
             products,
             error,
         })
+    }
+
+    /// The label bit and the features `x_j`, range-checked through their
+    /// bits; with all those bits (the label's first), which the blocks hash.
+    fn inputs<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        batch: &BatchStep,
+        i: usize,
+    ) -> Result<(AllocatedBit, Vec<Lin>, Vec<AllocatedBit>), SynthesisError> {
+        let format = &self.recipe.format;
+        let half_x = format.feature_half_range();
+        let label = batch.batch.labels[i] == 1;
+        let y = AllocatedBit::alloc(cs.namespace(|| Scope::Label.to_string()), Some(label))?;
+        let mut bits = vec![y.clone()];
+        let mut x: Vec<Lin> = Vec::with_capacity(self.recipe.features);
+        for (j, &xj) in batch.batch.rows[i].iter().enumerate() {
+            let feature = alloc_bits(
+                cs.namespace(|| Scope::Feature(j).to_string()),
+                &to_field(i128::from(xj + half_x)),
+                format.feature_bits(),
+            )?;
+            x.push(bits_lin(&feature).sub(&Lin::int::<CS>(half_x.into())));
+            bits.extend(feature);
+        }
+        Ok((y, x, bits))
     }
 
     /// `z = floor(w . x / 2^Fx) + b`, with both the remainder (`Fx` bits)
@@ -537,12 +557,15 @@ impl TrainStep {
 
 /// `is_last = (batch == S - K)`: this step ends the epoch (2 constraints).
 fn last_batch<CS: ConstraintSystem<Scalar>>(
-    cs: CS,
+    cs: &mut CS,
     recipe: &Recipe,
     batch_index: &Lin,
 ) -> Result<LastBatch, SynthesisError> {
     let last_start = recipe.batches_per_epoch() - recipe.batches_per_step;
-    let is_last = is_zero(cs, &batch_index.sub(&Lin::int::<CS>(last_start as i128)))?;
+    let is_last = is_zero(
+        cs.namespace(|| "is last batch"),
+        &batch_index.sub(&Lin::int::<CS>(last_start as i128)),
+    )?;
     let not_last = Lin::constant::<CS>(Scalar::ONE).sub(&is_last);
     Ok(LastBatch { is_last, not_last })
 }
@@ -597,29 +620,18 @@ impl StepCircuit<Scalar> for TrainStep {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
         let layout = StateLayout::of(recipe);
-        let mut values = self.unpack_weights(
-            cs.namespace(|| Scope::Unpack.to_string()),
-            &z[layout.weights.clone()],
-        )?;
+        let mut values = self.unpack_weights(cs, &z[layout.weights.clone()])?;
         let mut h = z[layout.hash].clone();
         let batch_index = Lin::num(&z[layout.batch], Scalar::from(wit.state.batch));
         let epoch = Lin::num(&z[layout.epoch], Scalar::from(wit.state.epoch));
-        let last = last_batch(cs.namespace(|| "is last batch"), recipe, &batch_index)?;
+        let last = last_batch(cs, recipe, &batch_index)?;
 
         let mut new_bits: Vec<AllocatedBit> = Vec::new();
         for k in 0..wit.batches.len() {
             let mut cs = cs.namespace(|| Scope::Batch(k).to_string());
             let batch = wit.batch(k);
             let rows = (0..recipe.batch)
-                .map(|i| {
-                    self.row(
-                        cs.namespace(|| Scope::Row(i).to_string()),
-                        &batch,
-                        i,
-                        &values,
-                        &last,
-                    )
-                })
+                .map(|i| self.row(&mut cs, &batch, i, &values, &last))
                 .collect::<Result<Vec<_>, _>>()?;
             h = self.absorb_blocks(&mut cs, h, &rows, &batch, &last)?;
             let new = self.update_weights(&mut cs, &batch, &values, &rows, &last)?;
