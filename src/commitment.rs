@@ -173,21 +173,24 @@ pub fn scalar_from_hex(text: &str) -> Option<Scalar> {
     Option::from(Scalar::from_repr(repr))
 }
 
-/// Serde for a bare [`Scalar`] as [`scalar_to_hex`] text
-/// (`#[serde(with = "crate::commitment::scalar_hex")]`); a string that is
-/// not a canonical field element is refused.
+/// Serde for a bare [`Scalar`] as [`scalar_to_hex`], for
+/// `#[serde(with = "scalar_hex")]`: the deserializer refuses anything but 64
+/// hex digits of a canonical field element.
 pub mod scalar_hex {
     use super::{scalar_from_hex, scalar_to_hex, Scalar};
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(s: &Scalar, ser: S) -> Result<S::Ok, S::Error> {
-        ser.serialize_str(&scalar_to_hex(s))
+    /// Writes the hex string.
+    pub fn serialize<S: Serializer>(s: &Scalar, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(&scalar_to_hex(s))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Scalar, D::Error> {
-        let text = String::deserialize(de)?;
-        scalar_from_hex(&text)
-            .ok_or_else(|| serde::de::Error::custom("not a canonical field element in hex"))
+    /// Reads the hex string back, refusing a malformed or non-canonical one.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        let text = String::deserialize(d)?;
+        scalar_from_hex(&text).ok_or_else(|| {
+            serde::de::Error::custom("expected 64 hex digits of a canonical field element")
+        })
     }
 }
 
@@ -198,17 +201,14 @@ macro_rules! hex_serde {
                 &self,
                 s: S,
             ) -> std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(&scalar_to_hex(&self.0))
+                scalar_hex::serialize(&self.0, s)
             }
         }
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(
                 d: D,
             ) -> std::result::Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                scalar_from_hex(&text).map($t).ok_or_else(|| {
-                    serde::de::Error::custom("expected 64 hex digits of a canonical field element")
-                })
+                scalar_hex::deserialize(d).map($t)
             }
         }
     };

@@ -339,18 +339,19 @@ mod tests {
     use crate::recipe::Hyper;
     use ff::Field;
 
-    /// A statement of 3 features (all four values packed in one element) and
-    /// the `z_N` of an honest run ending in `honest`.
+    /// A statement of `honest`'s features (three: all four values packed in
+    /// one element) and the `z_N` of an honest run ending in `honest`.
     fn statement(honest: &Weights) -> (Statement, Vec<Scalar>) {
         let hyper = Hyper {
             batch: 8,
             batches_per_step: Some(1),
             ..Hyper::default()
         };
-        let recipe = Recipe::new(&hyper, 3, 36).unwrap();
+        let features = honest.w.len();
+        let recipe = Recipe::new(&hyper, features, 36).unwrap();
         let st = Statement {
             steps: recipe.total_steps(),
-            initial: Weights::zero(3),
+            initial: Weights::zero(features),
             final_weights: honest.clone(),
             commitment: Commitment(Scalar::from(99u64)),
             params_digest: String::new(),
@@ -400,11 +401,12 @@ mod tests {
         w.w[2] -= (1i64 << st.recipe.format.frac_bits) << bits;
         let fields = vec![StateField::Weight(2), StateField::Bias];
         forgeries.push(("bias moved by borrowing".into(), w, fields));
+        let packing = crate::circuit::WeightPacking::of(&st.recipe);
+        let packed = crate::circuit::StateLayout::of(&st.recipe).weights;
         for (what, forged, fields) in forgeries {
-            let packing = crate::circuit::WeightPacking::of(&st.recipe);
             assert_eq!(
                 packing.pack(&forged, &st.recipe.format),
-                zn[..packing.elements],
+                zn[packed.clone()],
                 "{what}: the forgery must pack like the honest weights"
             );
             let mut bad = st.clone();
@@ -487,22 +489,52 @@ mod tests {
     }
 
     #[test]
+    fn a_mismatch_names_the_one_value_that_differs() {
+        // Enough features for two packed elements.
+        let honest = Weights {
+            w: (0..14).map(|i| 100 * i - 650).collect(),
+            b: 321,
+        };
+        let (st, zn) = statement(&honest);
+        let per_element = crate::circuit::WeightPacking::of(&st.recipe).per_element;
+        assert!(per_element < 14, "weight 13 must sit in the second element");
+        let refused_as = |final_weights: Weights| {
+            let claimed = Statement {
+                final_weights,
+                ..st.clone()
+            };
+            match claimed.check_final_state(&zn) {
+                Err(Error::Rejected(Rejection::FinalState(fields))) => fields,
+                other => panic!("not a final-state mismatch: {other:?}"),
+            }
+        };
+        for i in [0, per_element - 1, per_element, 13] {
+            let mut claimed = honest.clone();
+            claimed.w[i] += 1;
+            assert_eq!(refused_as(claimed), [StateField::Weight(i)], "weight {i}");
+        }
+        let mut claimed = honest.clone();
+        claimed.b -= 1;
+        assert_eq!(refused_as(claimed), [StateField::Bias]);
+    }
+
+    #[test]
     fn non_canonical_final_states_are_refused() {
         let (st, zn) = statement(&honest());
-        let p = crate::circuit::WeightPacking::of(&st.recipe).elements;
+        let layout = crate::circuit::StateLayout::of(&st.recipe);
         let mut cases = Vec::new();
         let mut z = zn.clone();
         // The first bit above the four packed values.
         z[0] += Scalar::from(2u64).pow_vartime([4 * u64::from(st.recipe.format.weight_bits())]);
         cases.push(("a high bit in the packed element", z));
         let mut z = zn.clone();
-        z[p + 2] = -Scalar::from(1u64);
+        z[layout.batch] = -Scalar::from(1u64);
         cases.push(("a negative batch counter", z));
         let mut z = zn.clone();
-        z[p + 3] += Scalar::from(1u64);
+        z[layout.epoch] += Scalar::from(1u64);
         cases.push(("one more epoch", z));
         let mut z = zn.clone();
-        z[p] = Scalar::from(5u64);
+        z[layout.hash] = Scalar::from(5u64);
         cases.push(("a row hash not reset", z));
         let mut z = zn.clone();
         z.push(Scalar::from(0u64));

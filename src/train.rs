@@ -71,16 +71,12 @@ pub fn logit(weights: &Weights, row: &[i64], feature_frac_bits: u32) -> i64 {
     floor_shift(dot, feature_frac_bits) as i64 + weights.b
 }
 
-/// Every intermediate value of one gradient step: what the step circuit
-/// allocates as its witness.
+/// The values of one gradient step that the step circuit's witness takes
+/// from the native trainer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepTrace {
     /// `z_i` of each row.
     pub logits: Vec<i64>,
-    /// `s_i = sigmoid(z_i)`.
-    pub sigmoids: Vec<i64>,
-    /// `e_i = s_i - y_i * 2^F`.
-    pub errors: Vec<i64>,
     /// `G_j = sum_i e_i x_ij`, scaled by `2^(F+Fx)`.
     pub grads: Vec<i128>,
     /// `G_b = sum_i e_i * 2^Fx`, scaled by `2^(F+Fx)`.
@@ -89,8 +85,8 @@ pub struct StepTrace {
     pub next: Weights,
 }
 
-/// One gradient step on a batch, with its trace; `eta` is the batch's step
-/// size.
+/// One gradient step on a batch, with its trace (the new weights are its
+/// `next`); `eta` is the batch's step size.
 pub fn step_trace(
     recipe: &Recipe,
     weights: &Weights,
@@ -103,8 +99,6 @@ pub fn step_trace(
     let one = recipe.format.one();
     let mut trace = StepTrace {
         logits: Vec::with_capacity(rows.len()),
-        sigmoids: Vec::with_capacity(rows.len()),
-        errors: Vec::with_capacity(rows.len()),
         grads: vec![0i128; weights.w.len()],
         grad_bias: 0,
         next: weights.clone(),
@@ -118,8 +112,6 @@ pub fn step_trace(
         }
         trace.grad_bias += i128::from(e) * i128::from(recipe.format.feature_one());
         trace.logits.push(z);
-        trace.sigmoids.push(s);
-        trace.errors.push(e);
     }
     let half = recipe.format.weight_half_range();
     let update = |w: i64, g: i128| -> Result<i64> {
@@ -143,17 +135,6 @@ pub fn step_trace(
         b: update(weights.b, trace.grad_bias)?,
     };
     Ok(trace)
-}
-
-/// One gradient step on a batch; `eta` is the batch's step size.
-pub fn step(
-    recipe: &Recipe,
-    weights: &Weights,
-    rows: &[Vec<i64>],
-    labels: &[u8],
-    eta: i64,
-) -> Result<Weights> {
-    Ok(step_trace(recipe, weights, rows, labels, eta)?.next)
 }
 
 /// The rows of batch `index` within an epoch and its step size.
@@ -180,13 +161,8 @@ pub fn train_steps(
     let mut weights = start.clone();
     for global in first..first + batches {
         let (range, eta) = batch_range(recipe, global % recipe.batches_per_epoch());
-        weights = step(
-            recipe,
-            &weights,
-            &data.rows[range.clone()],
-            &data.labels[range],
-            eta,
-        )?;
+        let (rows, labels) = (&data.rows[range.clone()], &data.labels[range]);
+        weights = step_trace(recipe, &weights, rows, labels, eta)?.next;
     }
     Ok(weights)
 }

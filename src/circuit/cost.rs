@@ -1,144 +1,212 @@
 //! Where the step circuit's constraints go: synthesizes the shape with a
-//! constraint system that only counts, attributing each constraint to a part
-//! by its namespace path.
+//! constraint system that only counts, attributing each constraint to a
+//! [`Part`] by the [`Scope`]s of its namespace path.
 
-use std::collections::BTreeMap;
+use std::fmt;
 
-use nova_snark::frontend::{ConstraintSystem, Index, LinearCombination, SynthesisError, Variable};
+use nova_snark::frontend::{Index, Variable};
 use serde::Serialize;
 
+use super::paths::{Allocation, Constraint, PathCs, Sink, Value};
 use crate::error::Result;
-use crate::fixed::Scalar;
 use crate::recipe::Recipe;
 
 /// The parts the breakdown reports, in order.
-pub const PARTS: [&str; 9] = [
-    "feature range checks",
-    "dot products",
-    "gradient products",
-    "truncations and logit range checks",
-    "sigmoid",
-    "labels and masks",
-    "row hashing",
-    "weight update",
-    "state, counters and seal",
-];
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    FeatureRange,
+    Dot,
+    Gradient,
+    Truncation,
+    Sigmoid,
+    LabelsAndMasks,
+    RowHashing,
+    WeightUpdate,
+    StateAndSeal,
+}
 
-/// Which part a constraint at `path` belongs to.
-fn part_of(path: &[String]) -> &'static str {
-    // Inside a step, each of the K batches has its own namespace.
-    let path = match path.first() {
-        Some(p) if p.starts_with("batch ") => &path[1..],
-        _ => path,
-    };
-    let top = path.first().map(String::as_str).unwrap_or("");
-    let second = path.get(1).map(String::as_str).unwrap_or("");
-    if top.starts_with("block ") {
-        PARTS[6]
-    } else if top.starts_with("row ") {
-        if second.starts_with('x') {
-            PARTS[0]
-        } else if second.starts_with('w') {
-            PARTS[1]
-        } else if second.starts_with("e x") {
-            PARTS[2]
-        } else if second == "truncate dot" || second == "logit" {
-            PARTS[3]
-        } else if second == "sigmoid" {
-            PARTS[4]
-        } else if second == "label" || second == "mask" {
-            PARTS[5]
-        } else {
-            PARTS[6]
+impl Part {
+    /// Every part, in the breakdown's order.
+    pub const ALL: [Part; 9] = [
+        Part::FeatureRange,
+        Part::Dot,
+        Part::Gradient,
+        Part::Truncation,
+        Part::Sigmoid,
+        Part::LabelsAndMasks,
+        Part::RowHashing,
+        Part::WeightUpdate,
+        Part::StateAndSeal,
+    ];
+
+    /// How the breakdown names the part.
+    pub fn label(self) -> &'static str {
+        match self {
+            Part::FeatureRange => "feature range checks",
+            Part::Dot => "dot products",
+            Part::Gradient => "gradient products",
+            Part::Truncation => "truncations and logit range checks",
+            Part::Sigmoid => "sigmoid",
+            Part::LabelsAndMasks => "labels and masks",
+            Part::RowHashing => "row hashing",
+            Part::WeightUpdate => "weight update",
+            Part::StateAndSeal => "state, counters and seal",
         }
-    } else if top.starts_with("update ") || top.starts_with("weights out") {
-        PARTS[7]
-    } else {
-        PARTS[8]
     }
 }
 
-/// Counts constraints by part.
-struct CountingCs {
-    path: Vec<String>,
-    counts: BTreeMap<&'static str, usize>,
-    aux: usize,
+/// The namespaces of the step circuit that the breakdown reads, each named
+/// by its [`Display`](fmt::Display). A constraint belongs to the part of the
+/// first scope of its path that is not a batch or a row; namespaces named
+/// otherwise (the batch counter's test, the seal, the outputs of the state)
+/// count as [`Part::StateAndSeal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The incoming weights' bits.
+    Unpack,
+    /// Batch `k` of the step.
+    Batch(usize),
+    /// Row `i` of a batch.
+    Row(usize),
+    /// A row's label bit.
+    Label,
+    /// The bits of feature `j`.
+    Feature(usize),
+    /// `w_j * x_j`.
+    Product(usize),
+    /// The logit's bits.
+    Logit,
+    /// `floor(w . x / 2^Fx)`.
+    Truncate,
+    Sigmoid,
+    /// The padding mask of a row's error.
+    Mask,
+    /// `e * x_j`.
+    ErrorProduct(usize),
+    /// Block `b` of a batch's hashed rows.
+    Block(usize),
+    /// The update of weight `j` (the bias is `j = d`).
+    Update(usize),
+    /// Packed element `e` of the new weights.
+    WeightsOut(usize),
 }
 
-impl ConstraintSystem<Scalar> for CountingCs {
-    type Root = Self;
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::Unpack => write!(f, "unpack weights"),
+            Scope::Batch(k) => write!(f, "batch {k}"),
+            Scope::Row(i) => write!(f, "row {i}"),
+            Scope::Label => write!(f, "label"),
+            Scope::Feature(j) => write!(f, "x{j}"),
+            Scope::Product(j) => write!(f, "w{j} x{j}"),
+            Scope::Logit => write!(f, "logit"),
+            Scope::Truncate => write!(f, "truncate dot"),
+            Scope::Sigmoid => write!(f, "sigmoid"),
+            Scope::Mask => write!(f, "mask"),
+            Scope::ErrorProduct(j) => write!(f, "e x{j}"),
+            Scope::Block(b) => write!(f, "block {b}"),
+            Scope::Update(j) => write!(f, "update {j}"),
+            Scope::WeightsOut(e) => write!(f, "weights out {e}"),
+        }
+    }
+}
 
-    fn alloc<F, A, AR>(&mut self, _: A, _: F) -> std::result::Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> std::result::Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
+impl Scope {
+    /// The scope a namespace name displays, if any.
+    fn parse(name: &str) -> Option<Scope> {
+        const PLAIN: [Scope; 6] = [
+            Scope::Unpack,
+            Scope::Label,
+            Scope::Logit,
+            Scope::Truncate,
+            Scope::Sigmoid,
+            Scope::Mask,
+        ];
+        const INDEXED: [fn(usize) -> Scope; 8] = [
+            Scope::Batch,
+            Scope::Row,
+            Scope::Feature,
+            Scope::Product,
+            Scope::ErrorProduct,
+            Scope::Block,
+            Scope::Update,
+            Scope::WeightsOut,
+        ];
+        // Every indexed name ends in its index.
+        let stem = name.trim_end_matches(|c: char| c.is_ascii_digit());
+        let index = name[stem.len()..].parse().ok();
+        let indexed = index
+            .into_iter()
+            .flat_map(|i| INDEXED.map(|scope| scope(i)));
+        PLAIN
+            .into_iter()
+            .chain(indexed)
+            .find(|scope| scope.to_string() == name)
+    }
+
+    /// The part this scope opens; `None` for the batches and rows, which
+    /// hold parts.
+    fn part(self) -> Option<Part> {
+        match self {
+            Scope::Batch(_) | Scope::Row(_) => None,
+            Scope::Unpack => Some(Part::StateAndSeal),
+            Scope::Label | Scope::Mask => Some(Part::LabelsAndMasks),
+            Scope::Feature(_) => Some(Part::FeatureRange),
+            Scope::Product(_) => Some(Part::Dot),
+            Scope::Logit | Scope::Truncate => Some(Part::Truncation),
+            Scope::Sigmoid => Some(Part::Sigmoid),
+            Scope::ErrorProduct(_) => Some(Part::Gradient),
+            Scope::Block(_) => Some(Part::RowHashing),
+            Scope::Update(_) | Scope::WeightsOut(_) => Some(Part::WeightUpdate),
+        }
+    }
+}
+
+/// The part of a constraint inside the step's namespaces `path`.
+fn part_of(path: &[String]) -> Part {
+    path.iter()
+        .find_map(|name| Scope::parse(name).map_or(Some(Part::StateAndSeal), Scope::part))
+        .unwrap_or(Part::StateAndSeal)
+}
+
+/// Counts constraints by part.
+#[derive(Default)]
+struct Counts {
+    aux: usize,
+    constraints: [usize; Part::ALL.len()],
+}
+
+impl Sink for Counts {
+    fn alloc(&mut self, _: &[String], _: String, _: Value) -> Allocation {
         self.aux += 1;
         Ok(Variable::new_unchecked(Index::Aux(self.aux - 1)))
     }
 
-    fn alloc_input<F, A, AR>(&mut self, _: A, _: F) -> std::result::Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> std::result::Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        Ok(Variable::new_unchecked(Index::Input(1)))
-    }
-
-    fn enforce<A, AR, LA, LB, LC>(&mut self, _: A, _: LA, _: LB, _: LC)
-    where
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-        LA: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LB: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-    {
+    fn enforce(&mut self, namespaces: &[String], _: String, _: impl FnOnce() -> Constraint) {
         // The first namespace is the step's own ("step"); parts start below.
-        *self
-            .counts
-            .entry(part_of(&self.path[1.min(self.path.len())..]))
-            .or_default() += 1;
-    }
-
-    fn push_namespace<NR, N>(&mut self, name_fn: N)
-    where
-        NR: Into<String>,
-        N: FnOnce() -> NR,
-    {
-        self.path.push(name_fn().into());
-    }
-
-    fn pop_namespace(&mut self) {
-        self.path.pop();
-    }
-
-    fn get_root(&mut self) -> &mut Self::Root {
-        self
+        let inside = &namespaces[1.min(namespaces.len())..];
+        self.constraints[part_of(inside) as usize] += 1;
     }
 }
 
 /// Constraints of one part of the step circuit.
 #[derive(Clone, Debug, Serialize)]
-pub struct Part {
+pub struct PartCost {
+    /// The part's [`label`](Part::label).
     pub part: &'static str,
     pub constraints: usize,
 }
 
 /// The step circuit's constraints by part (without Nova's augmentation).
-pub fn breakdown(recipe: &Recipe) -> Result<Vec<Part>> {
-    let mut cs = CountingCs {
-        path: Vec::new(),
-        counts: BTreeMap::new(),
-        aux: 0,
-    };
+pub fn breakdown(recipe: &Recipe) -> Result<Vec<PartCost>> {
+    let mut cs = PathCs::new(Counts::default());
     super::synthesize_blank(&mut cs, recipe)?;
-    Ok(PARTS
+    Ok(Part::ALL
         .iter()
-        .map(|&part| Part {
-            part,
-            constraints: cs.counts.get(part).copied().unwrap_or(0),
+        .map(|&part| PartCost {
+            part: part.label(),
+            constraints: cs.sink.constraints[part as usize],
         })
         .collect())
 }
@@ -158,6 +226,32 @@ mod tests {
             crate::ivc::params::step_constraints(&recipe).unwrap()
         );
         assert!(parts.iter().all(|p| p.constraints > 0), "{parts:?}");
+    }
+
+    #[test]
+    fn every_scope_reads_back_from_its_name() {
+        let scopes = [
+            Scope::Unpack,
+            Scope::Batch(2),
+            Scope::Row(31),
+            Scope::Label,
+            Scope::Feature(7),
+            Scope::Product(12),
+            Scope::Logit,
+            Scope::Truncate,
+            Scope::Sigmoid,
+            Scope::Mask,
+            Scope::ErrorProduct(0),
+            Scope::Block(1),
+            Scope::Update(48),
+            Scope::WeightsOut(3),
+        ];
+        for scope in scopes {
+            assert_eq!(Scope::parse(&scope.to_string()), Some(scope));
+        }
+        for other in ["bit 0", "element 1", "w1", "is last batch", "x", "row"] {
+            assert_eq!(Scope::parse(other), None, "{other}");
+        }
     }
 }
 

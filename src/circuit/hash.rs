@@ -7,7 +7,7 @@ use nova_snark::frontend::{
     AllocatedBit, ConstraintSystem, SynthesisError,
 };
 
-use super::fixed::{alloc_lin, bits_lin};
+use super::gadgets::{alloc_lin, bits_lin};
 use crate::commitment::{poseidon_constants, PACK_BITS};
 use crate::fixed::Scalar;
 
@@ -52,7 +52,7 @@ pub fn pack_bits<CS: ConstraintSystem<Scalar>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit::fixed::{alloc_bits, tests::Cs};
+    use crate::circuit::gadgets::{alloc_bits, tests::Cs};
     use crate::commitment::{self, BLOCK_DOMAIN, BLOCK_ROWS};
     use crate::fixed::{to_field, FixedFormat};
     use ff::Field;
@@ -116,16 +116,7 @@ mod tests {
     #[test]
     fn block_hash_agrees_at_range_extremes() {
         let fmt = FixedFormat::default();
-        let half = fmt.feature_half_range();
-        let rows: Vec<Vec<i64>> = (0..BLOCK_ROWS)
-            .map(|i| {
-                if i % 2 == 0 {
-                    vec![-half; 5]
-                } else {
-                    vec![half - 1; 5]
-                }
-            })
-            .collect();
+        let rows = crate::circuit::testing::extreme_rows(BLOCK_ROWS, 5, &fmt);
         let labels = vec![1; BLOCK_ROWS];
         let (ok, h) = circuit_block_hash(Scalar::ZERO, &rows, &labels, &fmt);
         assert!(ok);

@@ -4,10 +4,10 @@
 //!
 //! # State
 //!
-//! `z = [packed weights and bias, h, C, batch, epoch]`: the weights and bias
-//! (packed, see [`WeightPacking`]), the running block hash of the current
-//! epoch, the commitment, the index of the next batch within the epoch and
-//! the number of completed epochs. The verifier builds `z_0` (zero weights,
+//! `z = [packed weights and bias, h, C, batch, epoch]` (positions in
+//! [`StateLayout`]): the weights and bias (packed, see [`WeightPacking`]), the
+//! running block hash of the current epoch, the commitment, the index of the
+//! next batch within the epoch and the number of completed epochs. The verifier builds `z_0` (zero weights,
 //! `h = 0`, `C`, zero counters) itself.
 //!
 //! # One step
@@ -39,13 +39,22 @@
 //! The recipe (shape, format, sigmoid, learning rate, batch size, batches per
 //! step, row count) fixes every constant here, so the public parameters'
 //! digest binds it.
+//!
+//! `synthesize` reads as this text: `unpack_weights`, then for each batch
+//! `row` (steps 1 to 4), `absorb_blocks` and `update_weights`, then
+//! `seal_and_advance`. The witness follows the native trace, computed once
+//! by [`StepWitness::new`].
 
 pub mod cost;
-pub mod fixed;
+pub mod gadgets;
 pub mod hash;
+mod paths;
 pub mod sigmoid;
+mod state;
 #[cfg(test)]
 pub mod testing;
+
+pub use state::{State, StateLayout, WeightPacking};
 
 use std::sync::Arc;
 
@@ -53,241 +62,18 @@ use ff::Field;
 use nova_snark::frontend::{num::AllocatedNum, AllocatedBit, ConstraintSystem, SynthesisError};
 use nova_snark::traits::circuit::StepCircuit;
 
-use crate::commitment::{self, Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN};
+use crate::commitment::{Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN};
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
-use crate::fixed::{from_field, to_field, Scalar};
+use crate::fixed::{to_field, Scalar};
 use crate::recipe::Recipe;
-use crate::train::{self, Weights};
-use fixed::{
+use crate::train::{self, StepTrace, Weights};
+use cost::Scope;
+use gadgets::{
     alloc_bits, alloc_lin, alloc_signed, bits_lin, enforce_eq, enforce_floor_shift, enforce_mul,
-    is_zero, mul, pow2, Lin,
+    is_zero, mul, pow2, Lin, Signed,
 };
-
-/// The state carried from step to step (native twin of `z`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct State {
-    pub weights: Weights,
-    /// Running row hash of the current epoch.
-    #[serde(with = "crate::commitment::scalar_hex")]
-    pub hash: Scalar,
-    pub commitment: Commitment,
-    /// Index of the next batch within the epoch.
-    pub batch: u64,
-    /// Completed epochs.
-    pub epoch: u64,
-}
-
-impl State {
-    /// `z_0`: zero weights, empty chain, the commitment, zero counters.
-    pub fn initial(features: usize, commitment: Commitment) -> Self {
-        State {
-            weights: Weights::zero(features),
-            hash: Scalar::ZERO,
-            commitment,
-            batch: 0,
-            epoch: 0,
-        }
-    }
-
-    /// The number of elements of `z` for a recipe.
-    pub fn arity(recipe: &Recipe) -> usize {
-        WeightPacking::of(recipe).elements + 4
-    }
-
-    /// As field elements, in the order of `z`: the packed weights and bias,
-    /// then the hash, commitment and counters.
-    pub fn to_z(&self, recipe: &Recipe) -> Vec<Scalar> {
-        let packing = WeightPacking::of(recipe);
-        let mut z = packing.pack(&self.weights, &recipe.format);
-        z.push(self.hash);
-        z.push(self.commitment.0);
-        z.push(Scalar::from(self.batch));
-        z.push(Scalar::from(self.epoch));
-        z
-    }
-
-    /// Reads `z` back; `None` when it is not the state of an honest run
-    /// (wrong length, weights out of range, counters that are not small).
-    pub fn from_z(z: &[Scalar], recipe: &Recipe) -> Option<Self> {
-        let packing = WeightPacking::of(recipe);
-        if z.len() != Self::arity(recipe) {
-            return None;
-        }
-        let p = packing.elements;
-        let count = |f: &Scalar| from_field(f).and_then(|v| u64::try_from(v).ok());
-        Some(State {
-            weights: packing.unpack(&z[..p], recipe.features, &recipe.format)?,
-            hash: z[p],
-            commitment: Commitment(z[p + 1]),
-            batch: count(&z[p + 2])?,
-            epoch: count(&z[p + 3])?,
-        })
-    }
-
-    /// The native twin of one step: train on its `K` batches, extend the
-    /// chain, and at the end of an epoch check the seal and reset.
-    pub fn next(&self, recipe: &Recipe, batches: &[Batch], salt: &Salt) -> Result<State> {
-        let (traces, hash) = self.step_values(recipe, batches)?;
-        let weights = traces
-            .last()
-            .map(|t| t.next.clone())
-            .ok_or_else(|| Error::InvalidRecipe("a step needs at least one batch".into()))?;
-        if self.ends_epoch(recipe) {
-            if commitment::seal(salt, hash, recipe.rows) != self.commitment {
-                return Err(Error::Mismatch(
-                    "the epoch's rows do not match the commitment".into(),
-                ));
-            }
-            Ok(State {
-                weights,
-                hash: Scalar::ZERO,
-                commitment: self.commitment,
-                batch: 0,
-                epoch: self.epoch + 1,
-            })
-        } else {
-            Ok(State {
-                weights,
-                hash,
-                commitment: self.commitment,
-                batch: self.batch + recipe.batches_per_step as u64,
-                epoch: self.epoch,
-            })
-        }
-    }
-
-    /// True when the step from this state folds the epoch's last batch.
-    pub fn ends_epoch(&self, recipe: &Recipe) -> bool {
-        self.batch + recipe.batches_per_step as u64 == recipe.batches_per_epoch() as u64
-    }
-
-    /// The traces of the step's batches and the chain after their blocks.
-    fn step_values(
-        &self,
-        recipe: &Recipe,
-        batches: &[Batch],
-    ) -> Result<(Vec<train::StepTrace>, Scalar)> {
-        let mut weights = self.weights.clone();
-        let mut hash = self.hash;
-        let mut traces = Vec::with_capacity(batches.len());
-        for (k, batch) in batches.iter().enumerate() {
-            let active = batch.active;
-            let index = self.batch as usize + k;
-            let eta = if index + 1 == recipe.batches_per_epoch() {
-                recipe.eta_last()
-            } else {
-                recipe.eta_full()
-            };
-            let trace = train::step_trace(
-                recipe,
-                &weights,
-                &batch.rows[..active],
-                &batch.labels[..active],
-                eta,
-            )?;
-            // Every block holding an active row; padding rows are zeros, as in
-            // the commitment's last block.
-            for (block, (rows, labels)) in batch
-                .rows
-                .chunks(BLOCK_ROWS)
-                .zip(batch.labels.chunks(BLOCK_ROWS))
-                .enumerate()
-            {
-                if block * BLOCK_ROWS < active {
-                    hash = commitment::hash_block(hash, rows, labels, &recipe.format);
-                }
-            }
-            weights = trace.next.clone();
-            traces.push(trace);
-        }
-        Ok((traces, hash))
-    }
-}
-
-/// How the weights and bias travel in `z`: each shifted to
-/// `w + 2^(F+cw)` in `[0, 2^(F+cw+1))` and packed, `per_element` to a field
-/// element of at most [`commitment::PACK_BITS`] bits. Fewer state elements
-/// make Nova's per-step hashing of `z` cheaper and the proof (which carries
-/// `z_N`) smaller; unpacking costs the bits that also range-check the
-/// incoming weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WeightPacking {
-    /// Bits per shifted weight.
-    pub bits: u32,
-    /// Weights per element.
-    pub per_element: usize,
-    /// Elements for `d + 1` values (weights, then bias).
-    pub elements: usize,
-}
-
-impl WeightPacking {
-    /// The packing of a recipe.
-    pub fn of(recipe: &Recipe) -> Self {
-        let bits = recipe.format.weight_bits();
-        let per_element = commitment::PACK_BITS / bits as usize;
-        WeightPacking {
-            bits,
-            per_element,
-            elements: (recipe.features + 1).div_ceil(per_element),
-        }
-    }
-
-    /// Packs weights then bias (native twin of the circuit's packing).
-    pub fn pack(&self, weights: &Weights, format: &crate::fixed::FixedFormat) -> Vec<Scalar> {
-        let shift = i128::from(format.weight_half_range());
-        let values: Vec<i128> = weights
-            .w
-            .iter()
-            .chain(std::iter::once(&weights.b))
-            .map(|&w| i128::from(w) + shift)
-            .collect();
-        values
-            .chunks(self.per_element)
-            .map(|chunk| {
-                chunk.iter().rev().fold(Scalar::ZERO, |acc, &v| {
-                    acc * pow2(self.bits) + to_field::<Scalar>(v)
-                })
-            })
-            .collect()
-    }
-
-    /// Unpacks; `None` unless every element is a canonical packing of
-    /// in-range weights.
-    pub fn unpack(
-        &self,
-        packed: &[Scalar],
-        features: usize,
-        format: &crate::fixed::FixedFormat,
-    ) -> Option<Weights> {
-        use ff::PrimeField;
-        let shift = i128::from(format.weight_half_range());
-        let mut values = Vec::with_capacity(features + 1);
-        for (e, element) in packed.iter().enumerate() {
-            let count = (features + 1 - e * self.per_element).min(self.per_element);
-            let repr = element.to_repr();
-            let bytes = repr.as_ref();
-            let bit = |i: usize| (bytes[i / 8] >> (i % 8)) & 1 == 1;
-            let total = count * self.bits as usize;
-            if (total..bytes.len() * 8).any(bit) {
-                return None;
-            }
-            for k in 0..count {
-                let v: i128 = (0..self.bits as usize)
-                    .filter(|&i| bit(k * self.bits as usize + i))
-                    .map(|i| 1i128 << i)
-                    .sum();
-                values.push(v - shift);
-            }
-        }
-        let b = i64::try_from(values.pop()?).ok()?;
-        let w = values
-            .into_iter()
-            .map(|v| i64::try_from(v).ok())
-            .collect::<Option<Vec<_>>>()?;
-        (w.len() == features).then_some(Weights { w, b })
-    }
-}
+use state::weights_then_bias;
 
 /// The rows of one step, padded to the batch size with zero rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,13 +109,100 @@ impl Batch {
     }
 }
 
-/// The private inputs of one step.
+/// The private inputs of one step, with the native trace that the
+/// circuit's witness follows.
 #[derive(Clone, Debug)]
 pub struct StepWitness {
     pub state: State,
     /// The step's `K` batches.
     pub batches: Vec<Batch>,
     pub salt: Salt,
+    /// The native trace of each batch.
+    traces: Vec<StepTrace>,
+}
+
+impl StepWitness {
+    /// The witness of the step from `state` on `batches`, its trace computed
+    /// natively. When the native step fails (diverged weights) the traces
+    /// are blank: the circuit is still synthesized, and is unsatisfied.
+    pub fn new(recipe: &Recipe, state: State, batches: Vec<Batch>, salt: Salt) -> Self {
+        let traces = match state.step_values(recipe, &batches) {
+            Ok((traces, _)) => traces,
+            Err(_) => blank_traces(recipe, &batches),
+        };
+        StepWitness {
+            state,
+            batches,
+            salt,
+            traces,
+        }
+    }
+
+    /// Blank batches and traces from zero weights: enough for the shape.
+    fn blank(recipe: &Recipe) -> Self {
+        let batches = vec![Batch::blank(recipe); recipe.batches_per_step];
+        StepWitness {
+            state: State::initial(recipe.features, Commitment(Scalar::ZERO)),
+            traces: blank_traces(recipe, &batches),
+            batches,
+            salt: Salt(Scalar::ZERO),
+        }
+    }
+
+    /// Batch `k` as the circuit trains on it.
+    fn batch(&self, k: usize) -> BatchStep<'_> {
+        BatchStep {
+            batch: &self.batches[k],
+            trace: &self.traces[k],
+            weights: match k {
+                0 => &self.state.weights,
+                _ => &self.traces[k - 1].next,
+            },
+            is_final: k + 1 == self.batches.len(),
+        }
+    }
+}
+
+/// Traces for batches whose native step is not run or failed.
+fn blank_traces(recipe: &Recipe, batches: &[Batch]) -> Vec<StepTrace> {
+    let blank = |batch: &Batch| StepTrace {
+        logits: vec![0; batch.active],
+        grads: vec![0; recipe.features],
+        grad_bias: 0,
+        next: Weights::zero(recipe.features),
+    };
+    batches.iter().map(blank).collect()
+}
+
+/// What the circuit knows natively of one batch: its rows, its trace and
+/// the weights it starts from.
+struct BatchStep<'a> {
+    batch: &'a Batch,
+    trace: &'a StepTrace,
+    weights: &'a Weights,
+    /// The step's final batch: the only one that can be the epoch's last.
+    is_final: bool,
+}
+
+/// Whether this step ends the epoch, from the batch counter.
+struct LastBatch {
+    /// `batch == S - K`.
+    is_last: Lin,
+    /// `1 - is_last`.
+    not_last: Lin,
+}
+
+/// What one row contributes: its bits (label, then features), which the
+/// blocks hash, and its gradient terms `e * x_j` and `e`.
+struct RowTerms {
+    bits: Vec<AllocatedBit>,
+    products: Vec<Lin>,
+    error: Lin,
+}
+
+/// An allocated number as a linear expression with its value.
+fn value_lin(n: &AllocatedNum<Scalar>) -> Lin {
+    Lin::num(n, n.get_value().unwrap_or(Scalar::ZERO))
 }
 
 /// The step circuit.
@@ -342,15 +215,8 @@ pub struct TrainStep {
 impl TrainStep {
     /// A circuit with a blank witness: enough to synthesize the shape.
     pub fn blank(recipe: Arc<Recipe>) -> Self {
-        let witness = StepWitness {
-            state: State::initial(recipe.features, Commitment(Scalar::ZERO)),
-            batches: vec![Batch::blank(&recipe); recipe.batches_per_step],
-            salt: Salt(Scalar::ZERO),
-        };
-        TrainStep {
-            recipe,
-            witness: Arc::new(witness),
-        }
+        let witness = Arc::new(StepWitness::blank(&recipe));
+        TrainStep { recipe, witness }
     }
 
     /// Bits of the logit for this recipe (at least `F + 4` so the sigmoid's
@@ -361,260 +227,291 @@ impl TrainStep {
             .logit_bits(recipe.features)
             .max(recipe.format.frac_bits + 4)
     }
-}
 
-impl StepCircuit<Scalar> for TrainStep {
-    fn arity(&self) -> usize {
-        State::arity(&self.recipe)
-    }
-
-    fn synthesize<CS: ConstraintSystem<Scalar>>(
-        &self,
-        cs: &mut CS,
-        z: &[AllocatedNum<Scalar>],
-    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+    /// Refuses a state or witness of another shape than the recipe's.
+    fn check_sizes(&self, z: usize) -> Result<(), SynthesisError> {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
-        let d = recipe.features;
-        let steps = recipe.batches_per_step;
-        let packing = WeightPacking::of(recipe);
-        let p = packing.elements;
-        if z.len() != State::arity(recipe) || wit.batches.len() != steps {
+        let (arity, steps) = (State::arity(recipe), recipe.batches_per_step);
+        if z != arity || wit.batches.len() != steps || wit.state.weights.w.len() != recipe.features
+        {
             return Err(SynthesisError::Unsatisfiable(format!(
-                "the state has {} elements and the witness {} batches, expected {} and {steps}",
-                z.len(),
+                "the state has {z} elements and {} weights and the witness {} batches, \
+                 expected {arity}, {} and {steps}",
+                wit.state.weights.w.len(),
                 wit.batches.len(),
-                State::arity(recipe)
+                recipe.features
             )));
         }
-        let f = recipe.format.frac_bits;
-        let fx = recipe.format.feature_frac_bits;
-        let k_logit = Self::logit_bits(recipe);
-        let one_fx = recipe.format.one();
-        let half_x = recipe.format.feature_half_range();
-        let per_epoch = recipe.batches_per_epoch() as u64;
-        let state = &wit.state;
-        // The honest trace; a prover that deviates from it fails a constraint.
-        let traces = match state.step_values(recipe, &wit.batches) {
-            Ok((traces, _)) => traces,
-            Err(_) => wit.batches.iter().map(|b| blank_trace(recipe, b)).collect(),
+        Ok(())
+    }
+
+    /// Unpacks the incoming weights and bias into bits, which range-checks
+    /// them, and ties each packed element of `z` to its bits (1 constraint
+    /// each). Returns the weights, then the bias.
+    fn unpack_weights<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        packed: &[AllocatedNum<Scalar>],
+    ) -> Result<Vec<Lin>, SynthesisError> {
+        let mut cs = cs.namespace(|| Scope::Unpack.to_string());
+        let packing = WeightPacking::of(&self.recipe);
+        let shift = self.recipe.format.weight_half_range();
+        let olds = weights_then_bias(&self.witness.state.weights);
+        let mut values = Vec::with_capacity(olds.len());
+        for (e, (chunk, element)) in olds.chunks(packing.per_element).zip(packed).enumerate() {
+            let mut element_bits: Vec<AllocatedBit> = Vec::new();
+            for (k, &v) in chunk.iter().enumerate() {
+                let j = e * packing.per_element + k;
+                let bits = alloc_bits(
+                    cs.namespace(|| format!("w{j}")),
+                    &to_field(i128::from(v) + i128::from(shift)),
+                    packing.bits,
+                )?;
+                values.push(bits_lin(&bits).sub(&Lin::int::<CS>(shift.into())));
+                element_bits.extend(bits);
+            }
+            enforce_eq(
+                cs.namespace(|| format!("element {e}")),
+                &bits_lin(&element_bits),
+                &value_lin(element),
+            );
+        }
+        Ok(values)
+    }
+
+    /// Row `i` of a batch: 1. the label bit and the feature bits (the range
+    /// check); 2. the logit; 3. `s = sigmoid(z)`, `e = m * (s - y 2^F)`;
+    /// 4. the gradient terms `e * x_j`.
+    fn row<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        batch: &BatchStep,
+        i: usize,
+        values: &[Lin],
+        last: &LastBatch,
+    ) -> Result<RowTerms, SynthesisError> {
+        let mut cs = cs.namespace(|| Scope::Row(i).to_string());
+        let format = &self.recipe.format;
+        let (y, x, bits) = self.inputs(&mut cs, batch, i)?;
+
+        let logit = self.logit(&mut cs, batch, i, values, &x)?;
+
+        let s = sigmoid::sigmoid(
+            cs.namespace(|| Scope::Sigmoid.to_string()),
+            self.recipe.sigmoid,
+            format.frac_bits,
+            &logit,
+        )?;
+        let error = s.sub(&Lin::bit(&y).scale(to_field(format.one().into())));
+        // Padding in the epoch's last batch: its error is masked.
+        let error = if batch.is_final && i >= self.recipe.last_batch_rows() {
+            mul(
+                cs.namespace(|| Scope::Mask.to_string()),
+                &last.not_last,
+                &error,
+            )?
+        } else {
+            error
         };
 
-        // Unpack the weights and bias: their bits range-check them, and each
-        // packed element of z must equal its bits (1 constraint each).
-        let w_shift = recipe.format.weight_half_range();
-        let mut unpacked: Vec<Lin> = Vec::with_capacity(d + 1);
-        {
-            let mut cs = cs.namespace(|| "unpack weights");
-            let olds: Vec<i64> = state
-                .weights
-                .w
-                .iter()
-                .copied()
-                .chain(std::iter::once(state.weights.b))
-                .collect();
-            for (e, chunk) in olds.chunks(packing.per_element).enumerate() {
-                let mut element_bits: Vec<AllocatedBit> = Vec::new();
-                for (k, &v) in chunk.iter().enumerate() {
-                    let j = e * packing.per_element + k;
-                    let bits = alloc_bits(
-                        cs.namespace(|| format!("w{j}")),
-                        &to_field(i128::from(v) + i128::from(w_shift)),
-                        packing.bits,
-                    )?;
-                    unpacked.push(bits_lin(&bits).sub(&Lin::int::<CS>(w_shift.into())));
-                    element_bits.extend(bits);
-                }
-                let packed = Lin::num(&z[e], z[e].get_value().unwrap_or(Scalar::ZERO));
-                enforce_eq(
-                    cs.namespace(|| format!("element {e}")),
-                    &bits_lin(&element_bits),
-                    &packed,
-                );
-            }
+        let products = x
+            .iter()
+            .enumerate()
+            .map(|(j, xj)| {
+                mul(
+                    cs.namespace(|| Scope::ErrorProduct(j).to_string()),
+                    &error,
+                    xj,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RowTerms {
+            bits,
+            products,
+            error,
+        })
+    }
+
+    /// The label bit and the features `x_j`, range-checked through their
+    /// bits; with all those bits (the label's first), which the blocks hash.
+    fn inputs<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        batch: &BatchStep,
+        i: usize,
+    ) -> Result<(AllocatedBit, Vec<Lin>, Vec<AllocatedBit>), SynthesisError> {
+        let format = &self.recipe.format;
+        let half_x = format.feature_half_range();
+        let label = batch.batch.labels[i] == 1;
+        let y = AllocatedBit::alloc(cs.namespace(|| Scope::Label.to_string()), Some(label))?;
+        let mut bits = vec![y.clone()];
+        let mut x: Vec<Lin> = Vec::with_capacity(self.recipe.features);
+        for (j, &xj) in batch.batch.rows[i].iter().enumerate() {
+            let feature = alloc_bits(
+                cs.namespace(|| Scope::Feature(j).to_string()),
+                &to_field(i128::from(xj + half_x)),
+                format.feature_bits(),
+            )?;
+            x.push(bits_lin(&feature).sub(&Lin::int::<CS>(half_x.into())));
+            bits.extend(feature);
         }
-        let mut b = unpacked.pop().ok_or(SynthesisError::AssignmentMissing)?;
-        let mut w = unpacked;
-        let mut h = z[p].clone();
-        let commitment = &z[p + 1];
-        let batch_index = Lin::num(&z[p + 2], Scalar::from(state.batch));
-        let epoch = Lin::num(&z[p + 3], Scalar::from(state.epoch));
-        let one = Lin::constant::<CS>(Scalar::ONE);
+        Ok((y, x, bits))
+    }
 
-        // is_last = (batch == S - K): this step ends the epoch.
-        let is_last = is_zero(
-            cs.namespace(|| "is last batch"),
-            &batch_index.sub(&Lin::int::<CS>(i128::from(per_epoch - steps as u64))),
+    /// `z = floor(w . x / 2^Fx) + b`, with both the remainder (`Fx` bits)
+    /// and the logit (`k` signed bits) range-checked.
+    fn logit<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        batch: &BatchStep,
+        i: usize,
+        values: &[Lin],
+        x: &[Lin],
+    ) -> Result<Signed, SynthesisError> {
+        let d = self.recipe.features;
+        let mut dot = Lin::int::<CS>(0);
+        for j in 0..d {
+            let product = mul(
+                cs.namespace(|| Scope::Product(j).to_string()),
+                &values[j],
+                &x[j],
+            )?;
+            dot = dot.add(&product);
+        }
+        let dot_int: i128 = (batch.weights.w.iter().zip(&batch.batch.rows[i]))
+            .map(|(&w, &x)| i128::from(w) * i128::from(x))
+            .sum();
+        let z_value = batch
+            .trace
+            .logits
+            .get(i)
+            .copied()
+            .unwrap_or(batch.weights.b);
+        let logit = alloc_signed(
+            cs.namespace(|| Scope::Logit.to_string()),
+            z_value.into(),
+            Self::logit_bits(&self.recipe),
         )?;
-        let not_last = one.sub(&is_last);
-        let ends_epoch = state.ends_epoch(recipe);
-        let last_rows = recipe.last_batch_rows();
+        enforce_floor_shift(
+            cs.namespace(|| Scope::Truncate.to_string()),
+            &dot,
+            dot_int,
+            self.recipe.format.feature_frac_bits,
+            &logit.lin.sub(&values[d]),
+        )?;
+        Ok(logit)
+    }
 
-        let mut final_bits: Vec<AllocatedBit> = Vec::new();
-        for (k, batch) in wit.batches.iter().enumerate() {
-            let mut cs = cs.namespace(|| format!("batch {k}"));
-            // Only the step's final batch can be the epoch's last.
-            let final_batch = k + 1 == steps;
-            let weights = if k == 0 {
-                &state.weights
+    /// The trained rows are the hashed rows: their very bits extend the
+    /// chain, a block of [`BLOCK_ROWS`] rows at a time, `h = H_block(h,
+    /// bits)`. A block of padding only in the epoch's last batch leaves the
+    /// chain as it was.
+    fn absorb_blocks<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        mut h: AllocatedNum<Scalar>,
+        rows: &[RowTerms],
+        batch: &BatchStep,
+        last: &LastBatch,
+    ) -> Result<AllocatedNum<Scalar>, SynthesisError> {
+        let last_rows = self.recipe.last_batch_rows();
+        for (blk, block) in rows.chunks(BLOCK_ROWS).enumerate() {
+            let mut cs = cs.namespace(|| Scope::Block(blk).to_string());
+            let bits: Vec<AllocatedBit> = block.iter().flat_map(|r| r.bits.clone()).collect();
+            let mut inputs = vec![h.clone()];
+            inputs.extend(hash::pack_bits(cs.namespace(|| "pack"), &bits)?);
+            let hashed = hash::poseidon(cs.namespace(|| "hash"), BLOCK_DOMAIN, &inputs)?;
+            h = if batch.is_final && blk * BLOCK_ROWS >= last_rows {
+                // h += not_last * (hashed - h)
+                let h_lin = value_lin(&h);
+                let step = value_lin(&hashed).sub(&h_lin);
+                let delta = mul(cs.namespace(|| "gate"), &last.not_last, &step)?;
+                alloc_lin(cs.namespace(|| "chain"), &h_lin.add(&delta))?
             } else {
-                &traces[k - 1].next
+                hashed
             };
-            let trace = &traces[k];
-            let (eta, eta_int) = if final_batch {
-                // eta_full + is_last * (eta_last - eta_full): a constant per case.
-                let eta = Lin::int::<CS>(recipe.eta_full().into()).add(
-                    &is_last.scale(to_field(i128::from(recipe.eta_last() - recipe.eta_full()))),
-                );
-                let eta_int = if ends_epoch {
-                    recipe.eta_last()
-                } else {
-                    recipe.eta_full()
-                };
-                (eta, eta_int)
-            } else {
-                (Lin::int::<CS>(recipe.eta_full().into()), recipe.eta_full())
-            };
+        }
+        Ok(h)
+    }
 
-            let mut grads: Vec<Lin> = vec![Lin::int::<CS>(0); d];
-            let mut grad_bias = Lin::int::<CS>(0);
-            let mut row_bits: Vec<AllocatedBit> = Vec::new();
-            for i in 0..recipe.batch {
-                let mut cs = cs.namespace(|| format!("row {i}"));
-                let row = &batch.rows[i];
-                let label = batch.labels[i];
-                // Padding in the epoch's last batch: its error is masked.
-                let masked = final_batch && i >= last_rows;
+    /// The batch's step size and its native value: the full one, except in
+    /// the step's final batch, where it is `eta_full + is_last * (eta_last -
+    /// eta_full)` (a constant per case).
+    fn eta<CS: ConstraintSystem<Scalar>>(&self, batch: &BatchStep, last: &LastBatch) -> (Lin, i64) {
+        let recipe = &*self.recipe;
+        let (full, last_eta) = (recipe.eta_full(), recipe.eta_last());
+        let eta = Lin::int::<CS>(full.into());
+        if !batch.is_final {
+            return (eta, full);
+        }
+        let native = if self.witness.state.ends_epoch(recipe) {
+            last_eta
+        } else {
+            full
+        };
+        let change = last.is_last.scale(to_field(i128::from(last_eta - full)));
+        (eta.add(&change), native)
+    }
 
-                // 1. inputs: label bit, feature bits (the range check)
-                let y = AllocatedBit::alloc(cs.namespace(|| "label"), Some(label == 1))?;
-                row_bits.push(y.clone());
-                let mut x: Vec<Lin> = Vec::with_capacity(d);
-                for (j, &xj) in row.iter().enumerate() {
-                    let bits = alloc_bits(
-                        cs.namespace(|| format!("x{j}")),
-                        &to_field(i128::from(xj + half_x)),
-                        recipe.format.feature_bits(),
-                    )?;
-                    x.push(bits_lin(&bits).sub(&Lin::int::<CS>(half_x.into())));
-                    row_bits.extend(bits);
-                }
-
-                // 2. z = floor(w . x / 2^Fx) + b
-                let mut dot = Lin::int::<CS>(0);
-                let mut dot_int = 0i128;
-                for j in 0..d {
-                    dot = dot.add(&mul(cs.namespace(|| format!("w{j} x{j}")), &w[j], &x[j])?);
-                    dot_int += i128::from(weights.w[j]) * i128::from(row[j]);
-                }
-                let z_value = trace.logits.get(i).copied().unwrap_or(weights.b);
-                let logit = alloc_signed(cs.namespace(|| "logit"), z_value.into(), k_logit)?;
-                enforce_floor_shift(
-                    cs.namespace(|| "truncate dot"),
-                    &dot,
-                    dot_int,
-                    fx,
-                    &logit.lin.sub(&b),
-                )?;
-
-                // 3. s = sigmoid(z), e = m * (s - y 2^F)
-                let s = sigmoid::sigmoid(cs.namespace(|| "sigmoid"), recipe.sigmoid, f, &logit)?;
-                let err = s.sub(&Lin::bit(&y).scale(to_field(one_fx.into())));
-                let err = if masked {
-                    mul(cs.namespace(|| "mask"), &not_last, &err)?
-                } else {
-                    err
-                };
-
-                // 4. gradient sums
-                for j in 0..d {
-                    let g = mul(cs.namespace(|| format!("e x{j}")), &err, &x[j])?;
-                    grads[j] = grads[j].add(&g);
-                }
-                grad_bias = grad_bias.add(&err.scale(to_field(recipe.format.feature_one().into())));
-            }
-
-            // The trained rows are the hashed rows: the same bits, by blocks.
-            let per_row = 1 + d * recipe.format.feature_bits() as usize;
-            for (blk, bits) in row_bits.chunks(BLOCK_ROWS * per_row).enumerate() {
-                let mut cs = cs.namespace(|| format!("block {blk}"));
-                let mut inputs = vec![h.clone()];
-                inputs.extend(hash::pack_bits(cs.namespace(|| "pack"), bits)?);
-                let hashed = hash::poseidon(cs.namespace(|| "hash"), BLOCK_DOMAIN, &inputs)?;
-                h = if final_batch && blk * BLOCK_ROWS >= last_rows {
-                    // Only padding in the epoch's last batch: h += not_last * (hashed - h)
-                    let h_lin = Lin::num(&h, h.get_value().unwrap_or(Scalar::ZERO));
-                    let hashed_lin = Lin::num(&hashed, hashed.get_value().unwrap_or(Scalar::ZERO));
-                    let delta = mul(cs.namespace(|| "gate"), &not_last, &hashed_lin.sub(&h_lin))?;
-                    alloc_lin(cs.namespace(|| "chain"), &h_lin.add(&delta))?
-                } else {
-                    hashed
-                };
-            }
-
-            // Update: eta * G = (w - w') * 2^(F+Fx) + r, r in [0, 2^(F+Fx)), w' in range.
-            let g_values: Vec<i128> = trace
-                .grads
-                .iter()
-                .copied()
-                .chain(std::iter::once(trace.grad_bias))
-                .collect();
-            let next: Vec<i64> = trace
-                .next
-                .w
-                .iter()
-                .copied()
-                .chain(std::iter::once(trace.next.b))
-                .collect();
-            let olds: Vec<Lin> = w
-                .iter()
-                .cloned()
-                .chain(std::iter::once(b.clone()))
-                .collect();
-            let gs: Vec<&Lin> = grads.iter().chain(std::iter::once(&grad_bias)).collect();
-            let mut news: Vec<Lin> = Vec::with_capacity(d + 1);
-            for j in 0..=d {
-                let mut cs = cs.namespace(|| format!("update {j}"));
+    /// `w_j' = w_j - floor(eta * G_j / 2^(F+Fx))` for the weights and the
+    /// bias: `eta * G = (w - w') * 2^(F+Fx) + r` with the remainder `r`
+    /// (`F + Fx` bits, which also bounds the quotient) and the new weight
+    /// (`F + cw + 1` bits) range-checked. Returns the new values.
+    fn update_weights<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        batch: &BatchStep,
+        values: &[Lin],
+        rows: &[RowTerms],
+        last: &LastBatch,
+    ) -> Result<Vec<Signed>, SynthesisError> {
+        let format = &self.recipe.format;
+        let shift = format.frac_bits + format.feature_frac_bits;
+        let (eta, eta_int) = self.eta::<CS>(batch, last);
+        let grads = gradient_sums::<CS>(rows, self.recipe.features, format.feature_one());
+        let trace = batch.trace;
+        let g_values: Vec<i128> = (trace.grads.iter().copied())
+            .chain(std::iter::once(trace.grad_bias))
+            .collect();
+        let next = weights_then_bias(&trace.next);
+        (0..values.len())
+            .map(|j| {
+                let mut cs = cs.namespace(|| Scope::Update(j).to_string());
                 // bits of next + 2^(F+cw): the packing's shift
                 let new = alloc_signed(
                     cs.namespace(|| "new weight"),
                     i128::from(next.get(j).copied().unwrap_or(0)),
-                    recipe.format.weight_bits(),
+                    format.weight_bits(),
                 )?;
                 let r = (i128::from(eta_int) * g_values.get(j).copied().unwrap_or(0))
-                    .rem_euclid(1i128 << (f + fx));
-                let r_bits = alloc_bits(cs.namespace(|| "remainder"), &to_field(r), f + fx)?;
-                // eta * G = (w - w') * 2^(F+Fx) + r
+                    .rem_euclid(1i128 << shift);
+                let r_bits = alloc_bits(cs.namespace(|| "remainder"), &to_field(r), shift)?;
+                let quotient = values[j].sub(&new.lin).scale(pow2(shift));
                 enforce_mul(
                     cs.namespace(|| "eta G = (w - w') 2^(F+Fx) + r"),
                     &eta,
-                    gs[j],
-                    &olds[j]
-                        .sub(&new.lin)
-                        .scale(pow2(f + fx))
-                        .add(&bits_lin(&r_bits)),
+                    &grads[j],
+                    &quotient.add(&bits_lin(&r_bits)),
                 );
-                news.push(new.lin);
-                if final_batch {
-                    final_bits.extend(new.bits);
-                }
-            }
-            b = news.pop().ok_or(SynthesisError::AssignmentMissing)?;
-            w = news;
-        }
+                Ok(new)
+            })
+            .collect()
+    }
 
-        let mut out = Vec::with_capacity(State::arity(recipe));
-        // Pack the new weights from their bits: one allocation per element.
-        for (e, chunk) in final_bits
-            .chunks(packing.per_element * packing.bits as usize)
-            .enumerate()
-        {
-            out.push(alloc_lin(
-                cs.namespace(|| format!("weights out {e}")),
-                &bits_lin(chunk),
-            )?);
-        }
-
+    /// The recipe's tag; at the epoch's end `seal(salt, h, n) = C` and the
+    /// reset; the counters. Returns the outputs that follow the weights in
+    /// `z` ([`StateLayout`]): hash, commitment, batch and epoch.
+    fn seal_and_advance<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        h: &AllocatedNum<Scalar>,
+        counters: [&Lin; 2],
+        commitment: &AllocatedNum<Scalar>,
+        last: &LastBatch,
+    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+        let recipe = &*self.recipe;
+        let [batch_index, epoch] = counters;
         // The recipe's tag, fixed as a constant: binds every recipe field into
         // the parameter digest (1 constraint).
         alloc_lin(
@@ -622,8 +519,7 @@ impl StepCircuit<Scalar> for TrainStep {
             &Lin::constant::<CS>(recipe.tag()),
         )?;
 
-        // End of epoch: seal(salt, h, n) = C, then reset.
-        let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(wit.salt.0))?;
+        let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(self.witness.salt.0))?;
         let rows = alloc_lin(
             cs.namespace(|| "row count"),
             &Lin::int::<CS>(recipe.rows as i128),
@@ -633,27 +529,125 @@ impl StepCircuit<Scalar> for TrainStep {
             SEAL_DOMAIN,
             &[salt, h.clone(), rows],
         )?;
-        let sealed = Lin::num(&sealed, sealed.get_value().unwrap_or(Scalar::ZERO));
-        let c = Lin::num(commitment, state.commitment.0);
+        let c = Lin::num(commitment, self.witness.state.commitment.0);
         // is_last * (sealed - C) = 0
         enforce_mul(
             cs.namespace(|| "seal matches commitment at epoch end"),
-            &is_last,
-            &sealed.sub(&c),
+            &last.is_last,
+            &value_lin(&sealed).sub(&c),
             &Lin::int::<CS>(0),
         );
-        let h_lin = Lin::num(&h, h.get_value().unwrap_or(Scalar::ZERO));
-        let h_next = mul(cs.namespace(|| "reset hash"), &not_last, &h_lin)?;
-        out.push(alloc_lin(cs.namespace(|| "hash out"), &h_next)?);
-        out.push(commitment.clone());
+        let h_next = mul(cs.namespace(|| "reset hash"), &last.not_last, &value_lin(h))?;
         // batch' = batch + K - is_last * S
         let batch_next = batch_index
-            .add(&Lin::int::<CS>(steps as i128))
-            .sub(&is_last.scale(Scalar::from(per_epoch)));
-        out.push(alloc_lin(cs.namespace(|| "batch out"), &batch_next)?);
-        out.push(alloc_lin(
-            cs.namespace(|| "epoch out"),
-            &epoch.add(&is_last),
+            .add(&Lin::int::<CS>(recipe.batches_per_step as i128))
+            .sub(
+                &last
+                    .is_last
+                    .scale(Scalar::from(recipe.batches_per_epoch() as u64)),
+            );
+        Ok(vec![
+            alloc_lin(cs.namespace(|| "hash out"), &h_next)?,
+            commitment.clone(),
+            alloc_lin(cs.namespace(|| "batch out"), &batch_next)?,
+            alloc_lin(cs.namespace(|| "epoch out"), &epoch.add(&last.is_last))?,
+        ])
+    }
+}
+
+/// `is_last = (batch == S - K)`: this step ends the epoch (2 constraints).
+fn last_batch<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    recipe: &Recipe,
+    batch_index: &Lin,
+) -> Result<LastBatch, SynthesisError> {
+    let last_start = recipe.batches_per_epoch() - recipe.batches_per_step;
+    let is_last = is_zero(
+        cs.namespace(|| "is last batch"),
+        &batch_index.sub(&Lin::int::<CS>(last_start as i128)),
+    )?;
+    let not_last = Lin::constant::<CS>(Scalar::ONE).sub(&is_last);
+    Ok(LastBatch { is_last, not_last })
+}
+
+/// `G_j = sum_i e_i x_ij` for each weight, then `G_b = sum_i e_i 2^Fx`.
+fn gradient_sums<CS: ConstraintSystem<Scalar>>(
+    rows: &[RowTerms],
+    features: usize,
+    feature_one: i64,
+) -> Vec<Lin> {
+    let mut sums: Vec<Lin> = (0..=features).map(|_| Lin::int::<CS>(0)).collect();
+    for row in rows {
+        for (sum, product) in sums.iter_mut().zip(&row.products) {
+            *sum = sum.add(product);
+        }
+        sums[features] = sums[features].add(&row.error.scale(to_field(feature_one.into())));
+    }
+    sums
+}
+
+/// The new weights packed from their bits into `z`'s elements (one
+/// allocation each).
+fn pack_weights<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    packing: WeightPacking,
+    bits: &[AllocatedBit],
+) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+    bits.chunks(packing.per_element * packing.bits as usize)
+        .enumerate()
+        .map(|(e, chunk)| {
+            alloc_lin(
+                cs.namespace(|| Scope::WeightsOut(e).to_string()),
+                &bits_lin(chunk),
+            )
+        })
+        .collect()
+}
+
+impl StepCircuit<Scalar> for TrainStep {
+    fn arity(&self) -> usize {
+        State::arity(&self.recipe)
+    }
+
+    /// Unpack the weights; for each batch, its rows, its blocks and the
+    /// update; then the seal and the counters.
+    fn synthesize<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        z: &[AllocatedNum<Scalar>],
+    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+        self.check_sizes(z.len())?;
+        let recipe = &*self.recipe;
+        let wit = &*self.witness;
+        let layout = StateLayout::of(recipe);
+        let mut values = self.unpack_weights(cs, &z[layout.weights.clone()])?;
+        let mut h = z[layout.hash].clone();
+        let batch_index = Lin::num(&z[layout.batch], Scalar::from(wit.state.batch));
+        let epoch = Lin::num(&z[layout.epoch], Scalar::from(wit.state.epoch));
+        let last = last_batch(cs, recipe, &batch_index)?;
+
+        let mut new_bits: Vec<AllocatedBit> = Vec::new();
+        for k in 0..wit.batches.len() {
+            let mut cs = cs.namespace(|| Scope::Batch(k).to_string());
+            let batch = wit.batch(k);
+            let rows = (0..recipe.batch)
+                .map(|i| self.row(&mut cs, &batch, i, &values, &last))
+                .collect::<Result<Vec<_>, _>>()?;
+            h = self.absorb_blocks(&mut cs, h, &rows, &batch, &last)?;
+            let new = self.update_weights(&mut cs, &batch, &values, &rows, &last)?;
+            values = new.iter().map(|v| v.lin.clone()).collect();
+            if batch.is_final {
+                new_bits = new.into_iter().flat_map(|v| v.bits).collect();
+            }
+        }
+
+        let mut out = pack_weights(cs, WeightPacking::of(recipe), &new_bits)?;
+        out.extend(self.seal_and_advance(
+            cs,
+            &h,
+            [&batch_index, &epoch],
+            &z[layout.commitment],
+            &last,
         )?);
         Ok(out)
     }
@@ -675,17 +669,5 @@ pub fn synthesize_blank<CS: ConstraintSystem<Scalar>>(cs: &mut CS, recipe: &Reci
     Ok(())
 }
 
-/// A trace for a witness whose native step fails (diverged weights): the
-/// circuit is still synthesized, and is unsatisfied.
-fn blank_trace(recipe: &Recipe, batch: &Batch) -> train::StepTrace {
-    train::StepTrace {
-        logits: vec![0; batch.active],
-        sigmoids: vec![0; batch.active],
-        errors: vec![0; batch.active],
-        grads: vec![0; recipe.features],
-        grad_bias: 0,
-        next: Weights::zero(recipe.features),
-    }
-}
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@
 use ff::Field;
 use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem, SynthesisError};
 
-use super::fixed::{bits_lin, enforce_mul, is_zero, mul, pow2, Lin, Signed};
+use super::gadgets::{bits_lin, enforce_mul, is_zero, mul, pow2, Lin, Signed};
 use crate::fixed::{Scalar, Sigmoid};
 
 /// `s(z)` for `z` given by its `k` signed bits; returns `s` in `[0, 2^F]`.
@@ -74,8 +74,8 @@ pub fn sigmoid<CS: ConstraintSystem<Scalar>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::circuit::fixed::range_check_signed;
-    use crate::circuit::fixed::tests::{witness, Cs};
+    use crate::circuit::gadgets::range_check_signed;
+    use crate::circuit::gadgets::tests::{witness, Cs};
     use crate::fixed::{from_field, to_field};
     use proptest::prelude::*;
 

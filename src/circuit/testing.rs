@@ -7,16 +7,18 @@ use std::collections::HashMap;
 
 use ff::Field;
 use nova_snark::frontend::{
-    test_cs::TestConstraintSystem, ConstraintSystem, Index, LinearCombination, SynthesisError,
-    Variable,
+    test_cs::TestConstraintSystem, ConstraintSystem, Index, LinearCombination, Variable,
 };
 
-use crate::fixed::Scalar;
+use super::paths::{Allocation, Constraint, PathCs, Sink, Value};
+use crate::fixed::{FixedFormat, Scalar};
 
 /// [`TestConstraintSystem`] with value overrides.
-pub struct TamperCs {
+pub type TamperCs = PathCs<Tamper>;
+
+/// The sink of a [`TamperCs`]: the inner system and the overrides.
+pub struct Tamper {
     inner: TestConstraintSystem<Scalar>,
-    path: Vec<String>,
     overrides: HashMap<String, Scalar>,
     used: Vec<String>,
 }
@@ -30,45 +32,45 @@ impl TamperCs {
     /// Replaces the values of the variables at the given full paths
     /// (`"a/b/c"`).
     pub fn with(overrides: &[(&str, Scalar)]) -> Self {
-        TamperCs {
+        PathCs::new(Tamper {
             inner: TestConstraintSystem::new(),
-            path: Vec::new(),
             overrides: overrides.iter().map(|(p, v)| (p.to_string(), *v)).collect(),
             used: Vec::new(),
-        }
+        })
     }
 
     /// True when every constraint holds.
     pub fn is_satisfied(&self) -> bool {
-        self.inner.is_satisfied()
+        self.sink.inner.is_satisfied()
     }
 
     /// The first failing constraint.
     pub fn which_is_unsatisfied(&self) -> Option<&str> {
-        self.inner.which_is_unsatisfied()
+        self.sink.inner.which_is_unsatisfied()
     }
 
     /// Number of constraints.
     pub fn num_constraints(&self) -> usize {
-        self.inner.num_constraints()
+        self.sink.inner.num_constraints()
     }
 
     /// Panics unless every override matched a variable (so a renamed
     /// namespace cannot turn a soundness test into a test of nothing).
     pub fn assert_all_used(&self) {
-        for p in self.overrides.keys() {
+        for p in self.sink.overrides.keys() {
             assert!(
-                self.used.contains(p),
+                self.sink.used.contains(p),
                 "override path {p} matched no variable"
             );
         }
     }
+}
 
-    fn full(&self, name: String) -> String {
-        let mut parts = self.path.clone();
-        parts.push(name);
-        parts.join("/")
-    }
+/// The full path of `name`, `a/b/name`.
+fn joined(namespaces: &[String], name: String) -> String {
+    let mut parts = namespaces.to_vec();
+    parts.push(name);
+    parts.join("/")
 }
 
 /// The inner system's names may not contain `/`.
@@ -76,20 +78,12 @@ fn flat(path: &str) -> String {
     path.replace('/', " > ")
 }
 
-impl ConstraintSystem<Scalar> for TamperCs {
-    type Root = Self;
-
-    fn alloc<F, A, AR>(&mut self, annotation: A, f: F) -> Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        let name = annotation().into();
-        let path = self.full(name.clone());
+impl Sink for Tamper {
+    fn alloc(&mut self, namespaces: &[String], name: String, value: Value) -> Allocation {
+        let path = joined(namespaces, name);
         // The gadget's closure always runs, so it records its honest value;
         // the constraint system then holds the override.
-        let honest = f()?;
+        let honest = value?;
         let value = match self.overrides.get(&path) {
             Some(v) => {
                 self.used.push(path.clone());
@@ -100,80 +94,36 @@ impl ConstraintSystem<Scalar> for TamperCs {
         self.inner.alloc(|| flat(&path), || Ok(value))
     }
 
-    fn alloc_input<F, A, AR>(&mut self, annotation: A, f: F) -> Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        let path = self.full(annotation().into());
-        self.inner.alloc_input(|| flat(&path), f)
-    }
-
-    fn enforce<A, AR, LA, LB, LC>(&mut self, annotation: A, a: LA, b: LB, c: LC)
-    where
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-        LA: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LB: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-    {
-        let path = self.full(annotation().into());
-        self.inner.enforce(|| flat(&path), a, b, c);
-    }
-
-    fn push_namespace<NR, N>(&mut self, name_fn: N)
-    where
-        NR: Into<String>,
-        N: FnOnce() -> NR,
-    {
-        self.path.push(name_fn().into());
-    }
-
-    fn pop_namespace(&mut self) {
-        self.path.pop();
-    }
-
-    fn get_root(&mut self) -> &mut Self::Root {
-        self
+    fn enforce(&mut self, namespaces: &[String], name: String, c: impl FnOnce() -> Constraint) {
+        let [a, b, c] = c();
+        let path = joined(namespaces, name);
+        self.inner.enforce(|| flat(&path), |_| a, |_| b, |_| c);
     }
 }
 
 /// A constraint system that records every variable (with its path and
 /// value) and every constraint, so a test can scan the whole witness: which
 /// variables could change alone without breaking a constraint.
+pub type RecordCs = PathCs<Record>;
+
+/// The sink of a [`RecordCs`]: what was recorded.
 #[derive(Default)]
-pub struct RecordCs {
-    path: Vec<String>,
+pub struct Record {
     /// Path of each auxiliary variable.
     pub names: Vec<String>,
     /// Value of each auxiliary variable.
     pub values: Vec<Scalar>,
-    /// Values of the inputs; `inputs[0]` is the constant one.
-    inputs: Vec<Scalar>,
     /// Each constraint `a * b = c`, its combinations as (variable, coefficient).
     constraints: Vec<[Vec<(Index, Scalar)>; 3]>,
 }
 
-impl RecordCs {
-    /// An empty system (with the constant-one input).
-    pub fn new() -> Self {
-        RecordCs {
-            inputs: vec![Scalar::ONE],
-            ..RecordCs::default()
-        }
-    }
-
-    /// Number of constraints recorded.
-    pub fn num_constraints(&self) -> usize {
-        self.constraints.len()
-    }
-
+impl Record {
     fn eval(&self, lc: &[(Index, Scalar)], changed: Option<(usize, Scalar)>) -> Scalar {
         lc.iter()
             .map(|(index, coeff)| {
                 let value = match *index {
-                    Index::Input(i) => self.inputs[i],
+                    // The only input is the constant one.
+                    Index::Input(_) => Scalar::ONE,
                     Index::Aux(i) => match changed {
                         Some((j, v)) if j == i => v,
                         _ => self.values[i],
@@ -222,12 +172,6 @@ impl RecordCs {
             .map(|i| self.names[i].clone())
             .collect()
     }
-
-    fn full(&self, name: String) -> String {
-        let mut parts = self.path.clone();
-        parts.push(name);
-        parts.join("/")
-    }
 }
 
 fn terms(lc: LinearCombination<Scalar>) -> Vec<(Index, Scalar)> {
@@ -236,59 +180,31 @@ fn terms(lc: LinearCombination<Scalar>) -> Vec<(Index, Scalar)> {
         .collect()
 }
 
-impl ConstraintSystem<Scalar> for RecordCs {
-    type Root = Self;
-
-    fn alloc<F, A, AR>(&mut self, annotation: A, f: F) -> Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        let path = self.full(annotation().into());
-        self.values.push(f()?);
-        self.names.push(path);
+impl Sink for Record {
+    fn alloc(&mut self, namespaces: &[String], name: String, value: Value) -> Allocation {
+        self.values.push(value?);
+        self.names.push(joined(namespaces, name));
         Ok(Variable::new_unchecked(Index::Aux(self.values.len() - 1)))
     }
 
-    fn alloc_input<F, A, AR>(&mut self, _annotation: A, f: F) -> Result<Variable, SynthesisError>
-    where
-        F: FnOnce() -> Result<Scalar, SynthesisError>,
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-    {
-        self.inputs.push(f()?);
-        Ok(Variable::new_unchecked(Index::Input(self.inputs.len() - 1)))
+    fn enforce(&mut self, _: &[String], _: String, c: impl FnOnce() -> Constraint) {
+        self.constraints.push(c().map(terms));
     }
+}
 
-    fn enforce<A, AR, LA, LB, LC>(&mut self, _annotation: A, a: LA, b: LB, c: LC)
-    where
-        A: FnOnce() -> AR,
-        AR: Into<String>,
-        LA: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LB: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-        LC: FnOnce(LinearCombination<Scalar>) -> LinearCombination<Scalar>,
-    {
-        let zero = LinearCombination::zero;
-        self.constraints
-            .push([terms(a(zero())), terms(b(zero())), terms(c(zero()))]);
-    }
-
-    fn push_namespace<NR, N>(&mut self, name_fn: N)
-    where
-        NR: Into<String>,
-        N: FnOnce() -> NR,
-    {
-        self.path.push(name_fn().into());
-    }
-
-    fn pop_namespace(&mut self) {
-        self.path.pop();
-    }
-
-    fn get_root(&mut self) -> &mut Self::Root {
-        self
-    }
+/// `count` rows of `features` features at the two ends of their range, in
+/// turn: the lowest value, then the highest.
+pub fn extreme_rows(count: usize, features: usize, fmt: &FixedFormat) -> Vec<Vec<i64>> {
+    let half = fmt.feature_half_range();
+    (0..count)
+        .map(|i| {
+            if i % 2 == 0 {
+                vec![-half; features]
+            } else {
+                vec![half - 1; features]
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -301,7 +217,7 @@ mod tests {
     /// the free ones.
     #[test]
     fn the_scan_finds_an_unconstrained_variable() {
-        let mut cs = RecordCs::new();
+        let mut cs = RecordCs::new(Record::default());
         let x = AllocatedNum::alloc(cs.namespace(|| "x"), || Ok(Scalar::from(3u64))).unwrap();
         let _sq = x.square(cs.namespace(|| "x squared")).unwrap();
         let _loose =
@@ -321,8 +237,8 @@ mod tests {
             |lc| lc + RecordCs::one(),
             |lc| lc,
         );
-        assert_eq!(cs.first_unsatisfied(), None);
-        assert_eq!(cs.free_variables(|_| true), ["loose/num", "inv/num"]);
-        assert_eq!(cs.free_variables(|p| p != "loose/num"), ["inv/num"]);
+        assert_eq!(cs.sink.first_unsatisfied(), None);
+        assert_eq!(cs.sink.free_variables(|_| true), ["loose/num", "inv/num"]);
+        assert_eq!(cs.sink.free_variables(|p| p != "loose/num"), ["inv/num"]);
     }
 }

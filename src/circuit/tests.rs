@@ -9,7 +9,7 @@ use ff::Field;
 use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
 use nova_snark::traits::circuit::StepCircuit;
 
-use super::testing::TamperCs;
+use super::testing::{Record, RecordCs, TamperCs};
 use super::*;
 use crate::commitment::Opening;
 use crate::fixed::FixedFormat;
@@ -81,11 +81,7 @@ fn batches(recipe: &Recipe, data: &FixedDataset, step: usize) -> Vec<Batch> {
 fn circuit(recipe: &Arc<Recipe>, state: &State, batches: Vec<Batch>, salt: Salt) -> TrainStep {
     TrainStep {
         recipe: recipe.clone(),
-        witness: Arc::new(StepWitness {
-            state: state.clone(),
-            batches,
-            salt,
-        }),
+        witness: Arc::new(StepWitness::new(recipe, state.clone(), batches, salt)),
     }
 }
 
@@ -136,18 +132,8 @@ fn several_batches_per_step_agree_with_native_trainer() {
 fn extremes_of_every_range_satisfy_the_honest_circuit() {
     // SOUNDNESS 3: features at both ends of their range, labels of both kinds.
     let fmt = FixedFormat::default();
-    let half = fmt.feature_half_range();
-    let rows: Vec<Vec<i64>> = (0..8)
-        .map(|i| {
-            if i % 2 == 0 {
-                vec![-half; 3]
-            } else {
-                vec![half - 1; 3]
-            }
-        })
-        .collect();
     let data = FixedDataset {
-        rows,
+        rows: super::testing::extreme_rows(8, 3, &fmt),
         labels: vec![0, 1, 1, 0, 1, 0, 0, 1],
     };
     let hyper = Hyper {
@@ -214,27 +200,25 @@ fn bit_is_forced(step: usize, path: &str) -> bool {
     !tampered(step, &[(path, n(0))]) || !tampered(step, &[(path, n(1))])
 }
 
+/// True when the variable at `path` holding 2 or `p - 1` (neither a bit)
+/// breaks the circuit, each.
+fn only_bits_pass(path: &str) -> bool {
+    [n(2), n(-1)]
+        .into_iter()
+        .all(|bad| !tampered(FIRST, &[(path, bad)]))
+}
+
 #[test]
 fn soundness_labels_must_be_boolean() {
     // SOUNDNESS 6: y = 2 and y = p - 1.
-    for bad in [n(2), n(-1)] {
-        assert!(!tampered(
-            FIRST,
-            &[("step/batch 0/row 0/label/boolean", bad)]
-        ));
-    }
+    assert!(only_bits_pass("step/batch 0/row 0/label/boolean"));
 }
 
 #[test]
 fn soundness_features_must_be_in_range() {
     // SOUNDNESS 5: a feature is only its bits; a bit of 2 (a feature of
     // 2^k) or p - 1 is refused.
-    for bad in [n(2), n(-1)] {
-        assert!(!tampered(
-            FIRST,
-            &[("step/batch 0/row 1/x2/bit 9/boolean", bad)]
-        ));
-    }
+    assert!(only_bits_pass("step/batch 0/row 1/x2/bit 9/boolean"));
 }
 
 #[test]
@@ -295,26 +279,16 @@ fn soundness_new_weights_are_the_update() {
 fn soundness_mask_comes_from_the_counter() {
     // SOUNDNESS 11: row 5 of a full batch is a real row; zeroing its error
     // (dropping it from the gradient) fails.
-    assert!(!tampered(
-        FIRST,
-        &[("step/batch 0/row 5/mask/product/num", n(0))]
-    ));
+    let mask = "step/batch 0/row 5/mask/product/num";
+    assert!(!tampered(FIRST, &[(mask, n(0))]));
     // In the last batch it is padding: claiming it is live fails too.
-    assert!(!tampered(
-        LAST,
-        &[("step/batch 0/row 5/mask/product/num", n(1))]
-    ));
+    assert!(!tampered(LAST, &[(mask, n(1))]));
     // And the batch counter's test cannot be lied about.
     assert!(!tampered(FIRST, &[("step/is last batch/out/num", n(1))]));
     // Nor the gate of a block of padding only.
-    assert!(!tampered(
-        FIRST,
-        &[("step/batch 0/block 1/gate/product/num", n(0))]
-    ));
-    assert!(!tampered(
-        LAST,
-        &[("step/batch 0/block 1/gate/product/num", n(5))]
-    ));
+    let gate = "step/batch 0/block 1/gate/product/num";
+    assert!(!tampered(FIRST, &[(gate, n(0))]));
+    assert!(!tampered(LAST, &[(gate, n(5))]));
 }
 
 #[test]
@@ -495,7 +469,7 @@ fn blank_circuit_has_the_same_shape_as_a_real_one() {
 }
 
 /// The variables that the scan may find free, each with why. All three are
-/// the inverse of an [`is_zero`](super::fixed::is_zero) whose argument is
+/// the inverse of an [`is_zero`](super::gadgets::is_zero) whose argument is
 /// zero: `a * inv = 1 - out` and `a * out = 0` then hold for any `inv`, and
 /// `out` (which is what the circuit uses) is forced to one. The test checks
 /// that condition for every variable it lets through.
@@ -529,7 +503,7 @@ fn free_witness_scan_over_whole_runs() {
         let states = honest_states(&recipe, &data, &salt, c);
         assert!(states.len() > 2);
         for (step, state) in states[..states.len() - 1].iter().enumerate() {
-            let mut cs = super::testing::RecordCs::new();
+            let mut cs = RecordCs::new(Record::default());
             let z: Vec<AllocatedNum<Scalar>> = state
                 .to_z(&recipe)
                 .iter()
@@ -542,11 +516,20 @@ fn free_witness_scan_over_whole_runs() {
             step_circuit
                 .synthesize(&mut cs.namespace(|| "step"), &z)
                 .unwrap();
-            assert_eq!(cs.first_unsatisfied(), None, "batch {batch}, step {step}");
-            scanned += cs.names.iter().filter(|p| p.starts_with("step/")).count();
+            assert_eq!(
+                cs.sink.first_unsatisfied(),
+                None,
+                "batch {batch}, step {step}"
+            );
+            scanned += cs
+                .sink
+                .names
+                .iter()
+                .filter(|p| p.starts_with("step/"))
+                .count();
             // The inputs z_i are bound by Nova's augmented circuit (it
             // hashes them), not by the step: they are not scanned.
-            for path in cs.free_variables(|p| p.starts_with("step/")) {
+            for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
                 let entry = FREE_BY_DESIGN
                     .iter()
                     .position(|(suffix, _)| path.ends_with(suffix));
@@ -554,11 +537,9 @@ fn free_witness_scan_over_whole_runs() {
                     panic!("batch {batch}, step {step}: {path} is free");
                 };
                 let out = path.replace("/inv/num", "/out/num");
-                let out_value = cs
-                    .names
-                    .iter()
+                let out_value = (cs.sink.names.iter())
                     .position(|p| *p == out)
-                    .map(|i| cs.values[i]);
+                    .map(|i| cs.sink.values[i]);
                 assert_eq!(
                     out_value,
                     Some(Scalar::ONE),

@@ -23,7 +23,7 @@ pub struct EstimateReport {
     /// Constraints of the step circuit alone.
     pub step_constraints: usize,
     /// The step circuit's constraints by part.
-    pub breakdown: Vec<crate::circuit::cost::Part>,
+    pub breakdown: Vec<crate::circuit::cost::PartCost>,
     /// The augmented primary circuit (step + Nova's verifier).
     pub primary_constraints: usize,
     /// Nova's secondary circuit, folded alongside every step.

@@ -33,13 +33,10 @@ impl Job<'_> {
         let batches = (first..first + k)
             .map(|index| Batch::of(&self.recipe, self.data, index))
             .collect();
+        let witness = StepWitness::new(&self.recipe, state.clone(), batches, self.salt);
         TrainStep {
             recipe: self.recipe.clone(),
-            witness: Arc::new(StepWitness {
-                state: state.clone(),
-                batches,
-                salt: self.salt,
-            }),
+            witness: Arc::new(witness),
         }
     }
 

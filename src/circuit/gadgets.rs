@@ -1,6 +1,7 @@
-//! Fixed-point gadgets: linear expressions, range checks by bit decomposition,
-//! products, zero tests and floor truncation. Each has its native twin in
-//! [`crate::fixed`] and an agreement test below.
+//! The step circuit's generic R1CS gadgets over fixed-point integers: linear
+//! expressions, range checks by bit decomposition, products, zero tests and
+//! floor truncation. Each has its native twin in [`crate::fixed`] and an
+//! agreement test below.
 
 use ff::{Field, PrimeField};
 use nova_snark::frontend::{
