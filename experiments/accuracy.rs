@@ -11,16 +11,26 @@
 //! float, in percentage points) and the weight error, max and RMS of
 //! `|w_fixed - w_float|` over the weights and the bias.
 
+// Of the shared helpers, this experiment needs only the session and the load.
+#[allow(dead_code)]
+#[path = "common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use foldtrain::commands::{self, DataArgs, DEFAULT_TRAIN_FRACTION};
 use foldtrain::fixed::{FixedFormat, Sigmoid};
 use foldtrain::recipe::Hyper;
 use foldtrain::train;
+
+use common::{loadavg, plot, Session};
 
 /// Fractional bits compared.
 const FRAC_BITS: [u32; 2] = [12, 16];
@@ -59,17 +69,6 @@ impl Measured {
     fn train_gap(&self) -> f64 {
         (self.fixed_train - self.float_train) * 100.0
     }
-}
-
-fn quick_mode() -> bool {
-    std::env::args().any(|a| a == "--quick")
-        || std::env::var("FOLDTRAIN_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn datasets(root: &Path, quick: bool) -> Result<Vec<PathBuf>> {
@@ -230,6 +229,52 @@ fn variants() -> Vec<(Sigmoid, u32)> {
         .collect()
 }
 
+/// A chart on `area` with a group of bars per dataset, dataset `i` centred
+/// on x = i with its name below: `caption` above it, `y` up its side with
+/// `y_desc` and labels in `y_format` (else the default), `y_axis_width`
+/// pixels wide.
+fn dataset_chart<'a, 'b, Y>(
+    area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    caption: &str,
+    names: &[String],
+    y: Y,
+    y_axis_width: u32,
+    y_desc: &str,
+    y_format: Option<&dyn Fn(&f64) -> String>,
+) -> Result<ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, Y::CoordDescType>>>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let label = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 20))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(y_axis_width)
+        .build_cartesian_2d(-0.5..names.len() as f64 - 0.5, y)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .x_labels(names.len())
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .x_desc("dataset")
+        .y_desc(y_desc)
+        .x_label_formatter(&label);
+    if let Some(format) = y_format {
+        mesh.y_label_formatter(format);
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
 fn plot(path: &Path, outcomes: &[Outcome]) -> Result<()> {
     let mut names: Vec<String> = outcomes.iter().map(|o| o.dataset.clone()).collect();
     names.dedup();
@@ -247,23 +292,18 @@ fn plot(path: &Path, outcomes: &[Outcome]) -> Result<()> {
             .find(|o| o.dataset == d && o.sigmoid == v.0 && o.frac_bits == v.1)
             .and_then(|o| o.result.as_ref().ok())
     };
-    // Dataset i is centred on x = i; labels only at the centres.
-    let x_range = -0.5..names.len() as f64 - 0.5;
-    let label = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            names.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
+    // Where variant k's bar of each dataset starts, and its value.
+    let placed = |k: usize, v: (Sigmoid, u32), value: fn(&Measured) -> Option<f64>| {
+        names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((i as f64 - 0.4 + k as f64 * width, value(find(d, v)?)?)))
+            .collect::<Vec<_>>()
     };
+    let x_range = -0.5..names.len() as f64 - 0.5;
 
-    let root = BitMapBackend::new(path, (1500, 650)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(
-        "Fixed-point (proven) vs float (f64) training, default recipe (10 epochs, lr 0.1, batch 32)",
-        ("sans-serif", 24),
-    )?;
+    let title = "Fixed-point (proven) vs float (f64) training, default recipe (10 epochs, lr 0.1, batch 32)";
+    let root = plot::figure(path, (1500, 650))?.titled(title, ("sans-serif", 24))?;
     let (left, right) = root.split_horizontally(750);
 
     // Left: test accuracy gap in points.
@@ -273,55 +313,30 @@ fn plot(path: &Path, outcomes: &[Outcome]) -> Result<()> {
         .collect();
     let lo = gaps.iter().copied().fold(0.0, f64::min) - 0.5;
     let hi = gaps.iter().copied().fold(0.0, f64::max) + 0.5;
-    let mut chart = ChartBuilder::on(&left)
-        .caption("Test accuracy gap, fixed minus float", ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(65)
-        .build_cartesian_2d(x_range.clone(), lo..hi)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(names.len())
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .x_desc("dataset")
-        .y_desc("gap (percentage points)")
-        .x_label_formatter(&label)
-        .draw()?;
+    let mut chart = dataset_chart(
+        &left,
+        "Test accuracy gap, fixed minus float",
+        &names,
+        lo..hi,
+        65,
+        "gap (percentage points)",
+        None,
+    )?;
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(x_range.start, 0.0), (x_range.end, 0.0)],
         BLACK,
     )))?;
     for (k, (&v, color)) in variants.iter().zip(palette.iter().cycle()).enumerate() {
-        let bars: Vec<_> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let g = find(d, v)?.test_gap()?;
-                let x0 = i as f64 - 0.4 + k as f64 * width;
-                Some(Rectangle::new(
-                    [(x0, 0.0), (x0 + width * 0.9, g)],
-                    color.filled(),
-                ))
-            })
-            .collect();
-        let values: Vec<_> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let g = find(d, v)?.test_gap()?;
-                let x0 = i as f64 - 0.4 + k as f64 * width;
-                let y = if g >= 0.0 { g + 0.12 } else { g - 0.04 };
-                Some(Text::new(
-                    format!("{g:+.2}"),
-                    (x0, y),
-                    ("sans-serif", 13).into_font(),
-                ))
-            })
-            .collect();
+        let at = placed(k, v, Measured::test_gap);
+        let values = at.iter().map(|&(x0, g)| {
+            let y = if g >= 0.0 { g + 0.12 } else { g - 0.04 };
+            Text::new(format!("{g:+.2}"), (x0, y), ("sans-serif", 13).into_font())
+        });
         chart.draw_series(values)?;
         let color = *color;
+        let bars = at
+            .iter()
+            .map(|&(x0, g)| Rectangle::new([(x0, 0.0), (x0 + width * 0.9, g)], color.filled()));
         chart
             .draw_series(bars)?
             .label(format!("{} sigmoid, F = {} fractional bits", v.0, v.1))
@@ -343,50 +358,31 @@ fn plot(path: &Path, outcomes: &[Outcome]) -> Result<()> {
         .collect();
     let floor = 10f64.powf(errs.iter().copied().fold(1.0, f64::min).log10().floor());
     let top = errs.iter().copied().fold(floor, f64::max) * 2.0;
-    let mut chart = ChartBuilder::on(&right)
-        .caption(
-            "Weight error: RMS of |w_fixed - w_float| (weights and bias)",
-            ("sans-serif", 20),
-        )
-        .margin(15)
-        .x_label_area_size(45)
-        .y_label_area_size(75)
-        .build_cartesian_2d(x_range.clone(), (floor..top).log_scale())?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(names.len())
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .x_desc("dataset")
-        .y_desc("RMS weight error (log scale)")
-        .x_label_formatter(&label)
-        .y_label_formatter(&|v| format!("{v:.0e}"))
-        .draw()?;
+    let mut chart = dataset_chart(
+        &right,
+        "Weight error: RMS of |w_fixed - w_float| (weights and bias)",
+        &names,
+        (floor..top).log_scale(),
+        75,
+        "RMS weight error (log scale)",
+        Some(&|v: &f64| format!("{v:.0e}")),
+    )?;
     for (k, (&v, color)) in variants.iter().zip(palette.iter().cycle()).enumerate() {
-        let bars: Vec<_> = names
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| {
-                let e = find(d, v)?.weight_err_rms;
-                let x0 = i as f64 - 0.4 + k as f64 * width;
-                Some(Rectangle::new(
-                    [(x0, floor), (x0 + width * 0.9, e.max(floor))],
-                    color.filled(),
-                ))
-            })
-            .collect();
+        let at = placed(k, v, |m| Some(m.weight_err_rms));
+        let bars = at.iter().map(|&(x0, e)| {
+            Rectangle::new(
+                [(x0, floor), (x0 + width * 0.9, e.max(floor))],
+                color.filled(),
+            )
+        });
         chart.draw_series(bars)?;
     }
-    root.present()
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    plot::save(&root, path)
 }
 
 fn main() -> Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let quick = quick_mode();
-    println!("load average at start: {}", loadavg());
+    let root = common::root();
+    let Session { quick, results, .. } = Session::start()?;
     let mut outcomes = Vec::new();
     for path in datasets(root, quick)? {
         for (sigmoid, frac_bits) in variants() {
@@ -409,8 +405,6 @@ fn main() -> Result<()> {
             outcomes.push(o);
         }
     }
-    let results = root.join("experiments/results");
-    std::fs::create_dir_all(&results)?;
     let csv = results.join("accuracy.csv");
     let png = results.join("accuracy.png");
     write_csv(&csv, &outcomes)?;

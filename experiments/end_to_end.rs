@@ -22,180 +22,22 @@
 //! `end_to_end.png`. `-- --quick` (or `FOLDTRAIN_QUICK=1`) proves 1 epoch of
 //! German credit and 1% of adult, into `end_to_end_quick.*`.
 
-use std::fmt::Write as _;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
 
-use anyhow::{bail, Context, Result};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
 use plotters::prelude::*;
 use serde_json::{json, Value};
+
+use common::{foldtrain_binary, json_f64, loadavg, mib, plot, run_measured, Session};
 
 /// Longest the adult job may take by `foldtrain estimate`, in seconds.
 const BUDGET_S: f64 = 25.0 * 60.0;
 /// Default share of training rows.
 const TRAIN_FRACTION: f64 = 0.8;
-
-// ---------------------------------------------------------------------------
-// Running the binary and measuring it (the same helpers as scaling.rs).
-
-/// A finished child process.
-struct ChildRun {
-    wall_s: f64,
-    /// Peak resident set size in KiB.
-    max_rss_kib: Option<u64>,
-    stdout: String,
-}
-
-fn quick_mode() -> bool {
-    std::env::args().any(|a| a == "--quick")
-        || std::env::var("FOLDTRAIN_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// The 1, 5 and 15 minute load averages.
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// `git rev-parse HEAD`, with `+dirty` when the library sources differ.
-fn source_state(root: &Path) -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let head = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    match git(&["status", "--porcelain", "--", "src", "Cargo.toml"]) {
-        Some(s) if !s.is_empty() => format!("{head}+dirty"),
-        _ => head,
-    }
-}
-
-/// Builds the `foldtrain` binary next to this example and returns its path.
-fn foldtrain_binary(root: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--bin", "foldtrain"])
-        .current_dir(root)
-        .status()
-        .context("running cargo build --release --bin foldtrain")?;
-    if !status.success() {
-        bail!("cargo build --release --bin foldtrain failed; fix the build and run again");
-    }
-    // This example is target/<profile>/examples/<name>.
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("locating the target folder")?;
-    let bin = dir.join("foldtrain");
-    if !bin.exists() {
-        bail!("{} is missing after the build", bin.display());
-    }
-    Ok(bin)
-}
-
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Runs `bin args`, measuring wall time and peak memory: through
-/// `/usr/bin/time -v` when it exists, else by polling the child's VmHWM.
-fn run_measured(bin: &Path, args: &[String]) -> Result<ChildRun> {
-    let time = Path::new("/usr/bin/time");
-    let describe = || format!("{} {}", bin.display(), args.join(" "));
-    if time.exists() {
-        let report = tempfile::NamedTempFile::new()?;
-        let start = Instant::now();
-        let out = Command::new(time)
-            .arg("-v")
-            .arg("-o")
-            .arg(report.path())
-            .arg(bin)
-            .args(args)
-            .output()
-            .with_context(describe)?;
-        let wall_s = start.elapsed().as_secs_f64();
-        if !out.status.success() {
-            bail!(
-                "`{}` failed ({}): {}",
-                describe(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let text = std::fs::read_to_string(report.path())?;
-        let max_rss_kib = text.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes):")
-                .and_then(|v| v.trim().parse().ok())
-        });
-        return Ok(ChildRun {
-            wall_s,
-            max_rss_kib,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        });
-    }
-    let start = Instant::now();
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(describe)?;
-    let drain = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
-            s
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().context("stdout")?));
-    let err = drain(Box::new(child.stderr.take().context("stderr")?));
-    let mut peak = None;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        peak = vm_hwm_kib(child.id()).max(peak);
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let wall_s = start.elapsed().as_secs_f64();
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    if !status.success() {
-        bail!("`{}` failed ({status}): {stderr}", describe());
-    }
-    Ok(ChildRun {
-        wall_s,
-        max_rss_kib: peak,
-        stdout,
-    })
-}
-
-fn json_f64(v: &Value, key: &str) -> Result<f64> {
-    v.get(key)
-        .and_then(Value::as_f64)
-        .with_context(|| format!("`{key}` missing from the JSON report"))
-}
-
-fn mib(kib: Option<u64>) -> f64 {
-    kib.map_or(f64::NAN, |k| k as f64 / 1024.0)
-}
-
-// ---------------------------------------------------------------------------
-// The experiment.
 
 /// One proving job.
 struct Job {
@@ -291,54 +133,22 @@ fn adult_job(bin: &Path, data: &Path, quick: bool) -> Result<(Job, Value)> {
 }
 
 fn run_job(bin: &Path, work: &Path, job: Job) -> Result<Outcome> {
-    let out = work.join(&job.name);
-    let mut args: Vec<String> = vec![
-        "prove".into(),
-        "--json".into(),
-        "--quiet".into(),
-        "--data".into(),
-        job.data.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
+    let mut args: Vec<String> = vec!["--data".into(), job.data.display().to_string()];
     args.extend(job.flags.iter().cloned());
-    let load_at_start = loadavg();
-    eprintln!(
-        "{}: foldtrain {} (load {load_at_start})",
-        job.name,
-        args.join(" ")
-    );
-    let run = run_measured(bin, &args)?;
-    let mut report: Value = serde_json::from_str(&run.stdout).context("parsing prove --json")?;
-    if let Some(map) = report.as_object_mut() {
+    let mut proved = common::prove_and_verify(bin, &job.name, &args, &work.join(&job.name))?;
+    if let Some(map) = proved.report.as_object_mut() {
         // Not figures; the weights are in model.json.
         map.remove("weights");
     }
-    let bundle = out.join("proof.bundle");
-    let verify = run_measured(
-        bin,
-        &[
-            "verify".into(),
-            "--json".into(),
-            bundle.display().to_string(),
-        ],
-    )?;
-    let verify_report: Value =
-        serde_json::from_str(&verify.stdout).context("parsing verify --json")?;
-    if verify_report.get("accepted") != Some(&Value::Bool(true)) {
-        bail!("{}: the proof was rejected: {verify_report}", job.name);
-    }
-    // The opening and checkpoints are private (they hold the witness).
-    std::fs::remove_dir_all(&out).ok();
     let o = Outcome {
         job,
-        load_at_start,
-        report,
-        prove_wall_s: run.wall_s,
-        prove_rss_kib: run.max_rss_kib,
-        verify_cold_s: verify.wall_s,
-        verify_rss_kib: verify.max_rss_kib,
-        verify_report,
+        load_at_start: proved.load_at_start,
+        report: proved.report,
+        prove_wall_s: proved.prove.wall_s,
+        prove_rss_kib: proved.prove.max_rss_kib,
+        verify_cold_s: proved.verify.wall_s,
+        verify_rss_kib: proved.verify.max_rss_kib,
+        verify_report: proved.verdict,
     };
     eprintln!(
         "{}: {} steps, setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s, wall {:.1} s, peak {:.0} MiB, proof {} B; cold verify {:.1} s",
@@ -426,8 +236,7 @@ fn plot(path: &Path, outcomes: &[Outcome], note: &str) -> Result<()> {
     let n = outcomes.len();
     let x_max = outcomes.iter().map(|o| o.prove_wall_s).fold(0.0, f64::max) * 1.7;
     let names: Vec<String> = outcomes.iter().map(|o| o.job.name.clone()).collect();
-    let root = BitMapBackend::new(path, (1400, 200 + 170 * n as u32)).into_drawing_area();
-    root.fill(&WHITE)?;
+    let root = plot::figure(path, (1400, 200 + 170 * n as u32))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("foldtrain prove, end to end, by phase ({note})"),
@@ -502,65 +311,56 @@ fn plot(path: &Path, outcomes: &[Outcome], note: &str) -> Result<()> {
             ),
         ]
     }))?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
-    root.present()
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    plot::legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    plot::save(&root, path)
 }
 
 fn main() -> Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let quick = quick_mode();
-    let suffix = if quick { "_quick" } else { "" };
-    let results = root.join("experiments/results");
-    std::fs::create_dir_all(&results)?;
+    let root = common::root();
     let bin = foldtrain_binary(root)?;
-    let source = source_state(root);
-    let start_load = loadavg();
-    println!("load average at start: {start_load}; sources {source}");
+    let session = Session::start()?;
     let work = tempfile::tempdir()?;
 
     let german = Job {
-        name: if quick {
+        name: if session.quick {
             "german_credit_1epoch".into()
         } else {
             "german_credit".into()
         },
         data: root.join("datasets/german_credit.csv"),
-        flags: if quick {
+        flags: if session.quick {
             vec!["--epochs".into(), "1".into()]
         } else {
             Vec::new()
         },
-        variant: if quick {
+        variant: if session.quick {
             "quick mode: --epochs 1".into()
         } else {
             String::new()
         },
     };
-    let (adult, estimate) = adult_job(&bin, &root.join("datasets/adult.csv"), quick)?;
+    let (adult, estimate) = adult_job(&bin, &root.join("datasets/adult.csv"), session.quick)?;
     let mut outcomes = Vec::new();
     for job in [german, adult] {
         outcomes.push(run_job(&bin, work.path(), job)?);
     }
     let meta = json!({
-        "sources": source,
-        "loadavg_at_start": start_load,
+        "sources": session.source,
+        "loadavg_at_start": session.start_load,
         "loadavg_at_end": loadavg(),
         "nproc": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "quick": quick,
+        "quick": session.quick,
         "adult_estimate": estimate,
     });
-    let json_path = results.join(format!("end_to_end{suffix}.json"));
-    let csv_path = results.join(format!("end_to_end{suffix}.csv"));
-    let png_path = results.join(format!("end_to_end{suffix}.png"));
+    let json_path = session.result("end_to_end", "json");
+    let csv_path = session.result("end_to_end", "csv");
+    let png_path = session.result("end_to_end", "png");
     write_outputs(&json_path, &csv_path, &outcomes, meta)?;
-    plot(&png_path, &outcomes, &format!("load at start {start_load}"))?;
+    plot(
+        &png_path,
+        &outcomes,
+        &format!("load at start {}", session.start_load),
+    )?;
     println!(
         "wrote {}, {} and {}",
         json_path.display(),

@@ -25,170 +25,26 @@
 //! `FOLDTRAIN_QUICK=1`) runs 10 and 50 steps and batches 8 and 32, into
 //! `*_quick.*` files.
 
-use std::fmt::Write as _;
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
 
-use anyhow::{bail, Context, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
 use ndarray::{Array1, Array2};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::SeedableRng;
 use ndarray_rand::rand_distr::StandardNormal;
 use ndarray_rand::RandomExt;
 use plotters::prelude::*;
-use serde_json::Value;
+
+use common::{foldtrain_binary, json_f64, loadavg, mib, plot, Proved, Session};
 
 /// Seed of the synthetic data.
 const SEED: u64 = 20_240_607;
-
-// ---------------------------------------------------------------------------
-// Running the binary and measuring it (the same helpers as end_to_end.rs).
-
-/// A finished child process.
-struct ChildRun {
-    wall_s: f64,
-    /// Peak resident set size in KiB.
-    max_rss_kib: Option<u64>,
-    stdout: String,
-}
-
-fn quick_mode() -> bool {
-    std::env::args().any(|a| a == "--quick")
-        || std::env::var("FOLDTRAIN_QUICK").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// The 1, 5 and 15 minute load averages.
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
-/// `git rev-parse HEAD`, with `+dirty` when the library sources differ.
-fn source_state(root: &Path) -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    let head = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    match git(&["status", "--porcelain", "--", "src", "Cargo.toml"]) {
-        Some(s) if !s.is_empty() => format!("{head}+dirty"),
-        _ => head,
-    }
-}
-
-/// Builds the `foldtrain` binary next to this example and returns its path.
-fn foldtrain_binary(root: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--bin", "foldtrain"])
-        .current_dir(root)
-        .status()
-        .context("running cargo build --release --bin foldtrain")?;
-    if !status.success() {
-        bail!("cargo build --release --bin foldtrain failed; fix the build and run again");
-    }
-    // This example is target/<profile>/examples/<name>.
-    let exe = std::env::current_exe()?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("locating the target folder")?;
-    let bin = dir.join("foldtrain");
-    if !bin.exists() {
-        bail!("{} is missing after the build", bin.display());
-    }
-    Ok(bin)
-}
-
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// Runs `bin args`, measuring wall time and peak memory: through
-/// `/usr/bin/time -v` when it exists, else by polling the child's VmHWM.
-fn run_measured(bin: &Path, args: &[String]) -> Result<ChildRun> {
-    let time = Path::new("/usr/bin/time");
-    let describe = || format!("{} {}", bin.display(), args.join(" "));
-    if time.exists() {
-        let report = tempfile::NamedTempFile::new()?;
-        let start = Instant::now();
-        let out = Command::new(time)
-            .arg("-v")
-            .arg("-o")
-            .arg(report.path())
-            .arg(bin)
-            .args(args)
-            .output()
-            .with_context(describe)?;
-        let wall_s = start.elapsed().as_secs_f64();
-        if !out.status.success() {
-            bail!(
-                "`{}` failed ({}): {}",
-                describe(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let text = std::fs::read_to_string(report.path())?;
-        let max_rss_kib = text.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix("Maximum resident set size (kbytes):")
-                .and_then(|v| v.trim().parse().ok())
-        });
-        return Ok(ChildRun {
-            wall_s,
-            max_rss_kib,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        });
-    }
-    let start = Instant::now();
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(describe)?;
-    let drain = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
-            s
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().context("stdout")?));
-    let err = drain(Box::new(child.stderr.take().context("stderr")?));
-    let mut peak = None;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        peak = vm_hwm_kib(child.id()).max(peak);
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let wall_s = start.elapsed().as_secs_f64();
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    if !status.success() {
-        bail!("`{}` failed ({status}): {stderr}", describe());
-    }
-    Ok(ChildRun {
-        wall_s,
-        max_rss_kib: peak,
-        stdout,
-    })
-}
 
 /// True when `foldtrain prove` accepts `flag`.
 fn prove_accepts(bin: &Path, flag: &str) -> bool {
@@ -196,16 +52,6 @@ fn prove_accepts(bin: &Path, flag: &str) -> bool {
         .args(["prove", "--help"])
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(flag))
-}
-
-fn json_f64(v: &Value, key: &str) -> Result<f64> {
-    v.get(key)
-        .and_then(Value::as_f64)
-        .with_context(|| format!("`{key}` missing from the JSON report"))
-}
-
-fn mib(kib: Option<u64>) -> f64 {
-    kib.map_or(f64::NAN, |k| k as f64 / 1024.0)
 }
 
 // ---------------------------------------------------------------------------
@@ -258,6 +104,13 @@ struct Point {
     verify_rss_kib: Option<u64>,
 }
 
+impl Point {
+    /// Folding time per folded step, in seconds.
+    fn prove_s_per_step(&self) -> f64 {
+        self.prove_s / self.steps.max(1) as f64
+    }
+}
+
 /// Proves `epochs` epochs of a synthetic `rows` x `features` dataset at
 /// `batch`, then verifies the bundle cold.
 fn measure(
@@ -273,12 +126,8 @@ fn measure(
     if !csv.exists() {
         write_synthetic(&csv, rows, features)?;
     }
-    let out = work.join(format!("b{batch}_d{features}_e{epochs}"));
-    let load_at_start = loadavg();
+    let label = format!("b{batch}_d{features}_e{epochs}");
     let args: Vec<String> = [
-        "prove",
-        "--json",
-        "--quiet",
         "--train-fraction",
         "1.0",
         "--checkpoint-every",
@@ -293,26 +142,16 @@ fn measure(
         batch.to_string(),
         "--epochs".into(),
         epochs.to_string(),
-        "--out".into(),
-        out.display().to_string(),
     ])
     .chain(extra.iter().cloned())
     .collect();
-    let run = run_measured(bin, &args)?;
-    let report: Value = serde_json::from_str(&run.stdout).context("parsing prove --json")?;
-    let bundle = out.join("proof.bundle");
-    let verify = run_measured(
-        bin,
-        &[
-            "verify".into(),
-            "--json".into(),
-            bundle.display().to_string(),
-        ],
-    )?;
-    let verdict: Value = serde_json::from_str(&verify.stdout).context("parsing verify --json")?;
-    if verdict.get("accepted") != Some(&Value::Bool(true)) {
-        bail!("the proof of {} was rejected: {verdict}", out.display());
-    }
+    let Proved {
+        load_at_start,
+        prove,
+        report,
+        verify,
+        ..
+    } = common::prove_and_verify(bin, &label, &args, &work.join(&label))?;
     let count = |k: &str| json_f64(&report, k).map(|v| v as usize);
     let p = Point {
         batch,
@@ -329,20 +168,17 @@ fn measure(
         verify_s: json_f64(&report, "verify_s")?,
         proof_bytes: count("proof_bytes")? as u64,
         bundle_bytes: count("bundle_bytes")? as u64,
-        prove_wall_s: run.wall_s,
-        prove_rss_kib: run.max_rss_kib,
+        prove_wall_s: prove.wall_s,
+        prove_rss_kib: prove.max_rss_kib,
         verify_cold_s: verify.wall_s,
         verify_rss_kib: verify.max_rss_kib,
     };
-    // Checkpoints and openings hold the witness: do not leave them around.
-    std::fs::remove_dir_all(&out).ok();
     eprintln!(
-        "b{batch} d{features} {} steps (load {}): setup {:.1} s, folding {:.1} s ({:.3} s/step), compression {:.1} s, verify {:.2} s (cold {:.1} s), proof {} B, peak {:.0} MiB",
+        "{label}: {} steps (load {}): setup {:.1} s, folding {:.3} s/step, compression {:.1} s, verify {:.2} s (cold {:.1} s), proof {} B, peak {:.0} MiB",
         p.steps,
         p.load_at_start,
         p.setup_s,
-        p.prove_s,
-        p.prove_s / p.steps.max(1) as f64,
+        p.prove_s_per_step(),
         p.compress_s,
         p.verify_s,
         p.verify_cold_s,
@@ -369,7 +205,7 @@ fn write_csv(path: &Path, points: &[Point]) -> Result<()> {
             p.constraints_per_step,
             p.setup_s,
             p.prove_s,
-            p.prove_s / p.steps.max(1) as f64,
+            p.prove_s_per_step(),
             p.compress_s,
             p.verify_s,
             p.verify_cold_s,
@@ -392,9 +228,7 @@ fn slope_through_origin(xy: &[(f64, f64)]) -> f64 {
 }
 
 fn plot_steps(path: &Path, points: &[Point], note: &str) -> Result<()> {
-    let root = BitMapBackend::new(path, (1400, 620)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(
+    let root = plot::figure(path, (1400, 620))?.titled(
         &format!("Scaling with the number of folded steps (batch 8, 8 features; {note})"),
         ("sans-serif", 22),
     )?;
@@ -436,12 +270,7 @@ fn plot_steps(path: &Path, points: &[Point], note: &str) -> Result<()> {
         .draw_series(xy.iter().map(|&p| Circle::new(p, 6, RED.filled())))?
         .label("measured folding time")
         .legend(|(x, y)| Circle::new((x + 10, y), 5, RED.filled()));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()?;
+    plot::legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
 
     // Peak memory.
     let m_max = points
@@ -477,15 +306,11 @@ fn plot_steps(path: &Path, points: &[Point], note: &str) -> Result<()> {
             ("sans-serif", 16).into_font(),
         )
     }))?;
-    root.present()
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    plot::save(&root, path)
 }
 
 fn plot_circuit(path: &Path, points: &[Point], note: &str) -> Result<()> {
-    let root = BitMapBackend::new(path, (1400, 1000)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let root = root.titled(
+    let root = plot::figure(path, (1400, 1000))?.titled(
         &format!("Scaling with the step circuit (48 features, batch 8 to 256; {note})"),
         ("sans-serif", 22),
     )?;
@@ -537,12 +362,7 @@ fn plot_circuit(path: &Path, points: &[Point], note: &str) -> Result<()> {
                 )
             }))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
+        plot::legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     };
     let col = |f: fn(&Point) -> f64| points.iter().map(f).collect::<Vec<f64>>();
@@ -594,21 +414,12 @@ fn plot_circuit(path: &Path, points: &[Point], note: &str) -> Result<()> {
             ("verify process", BLUE, col(|p| mib(p.verify_rss_kib))),
         ],
     )?;
-    root.present()
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    plot::save(&root, path)
 }
 
 fn main() -> Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let quick = quick_mode();
-    let suffix = if quick { "_quick" } else { "" };
-    let results = root.join("experiments/results");
-    std::fs::create_dir_all(&results)?;
-    let bin = foldtrain_binary(root)?;
-    let source = source_state(root);
-    let start_load = loadavg();
-    println!("load average at start: {start_load}; sources {source}");
+    let bin = foldtrain_binary(common::root())?;
+    let session = Session::start()?;
     let work = tempfile::tempdir()?;
     let started = Instant::now();
     // One mini-batch per folded step, so that the batch is the step's size
@@ -620,20 +431,24 @@ fn main() -> Result<()> {
     };
 
     // (a) Folded steps: 80 rows, batch 8 -> 10 steps an epoch.
-    let epochs: &[usize] = if quick { &[1, 5] } else { &[1, 10, 100] };
+    let epochs: &[usize] = if session.quick {
+        &[1, 5]
+    } else {
+        &[1, 10, 100]
+    };
     let mut steps = Vec::new();
     for &e in epochs {
         steps.push(measure(&bin, &extra, work.path(), 8, 8, 80, e)?);
     }
-    let csv = results.join(format!("scaling_steps{suffix}.csv"));
-    let png = results.join(format!("scaling_steps{suffix}.png"));
+    let csv = session.result("scaling_steps", "csv");
+    let png = session.result("scaling_steps", "png");
     write_csv(&csv, &steps)?;
-    let note = format!("load at start {start_load}");
+    let note = format!("load at start {}", session.start_load);
     plot_steps(&png, &steps, &note)?;
     println!("wrote {} and {}", csv.display(), png.display());
 
     // (b) Circuit size: 48 features, two steps (rows = 2 * batch).
-    let batches: &[usize] = if quick {
+    let batches: &[usize] = if session.quick {
         &[8, 32]
     } else {
         &[8, 32, 64, 128, 256]
@@ -642,13 +457,15 @@ fn main() -> Result<()> {
     for &b in batches {
         circuit.push(measure(&bin, &extra, work.path(), b, 48, 2 * b, 1)?);
     }
-    let csv = results.join(format!("scaling_circuit{suffix}.csv"));
-    let png = results.join(format!("scaling_circuit{suffix}.png"));
+    let csv = session.result("scaling_circuit", "csv");
+    let png = session.result("scaling_circuit", "png");
     write_csv(&csv, &circuit)?;
     plot_circuit(&png, &circuit, &note)?;
     println!("wrote {} and {}", csv.display(), png.display());
     println!(
-        "sources {source}; load average at start {start_load}, at end {}; {:.0} s in all",
+        "sources {}; load average at start {}, at end {}; {:.0} s in all",
+        session.source,
+        session.start_load,
         loadavg(),
         started.elapsed().as_secs_f64()
     );

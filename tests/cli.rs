@@ -4,96 +4,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use tempfile::TempDir;
 
+#[cfg(unix)]
+use common::bin::mode;
+use common::bin::{arg, foldtrain_in, listing, Run};
+
 // ---------------------------------------------------------------- helpers
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    args: Vec<String>,
-}
-
-impl Run {
-    /// Asserts exit 0 and returns the run.
-    fn ok(self) -> Self {
-        assert_eq!(
-            self.code, 0,
-            "foldtrain {:?} failed\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Asserts stdout is exactly one JSON object and returns it.
-    fn json(&self) -> Value {
-        let v: Value = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "foldtrain {:?}: stdout is not one JSON value ({e}):\n{}",
-                self.args, self.stdout
-            )
-        });
-        assert!(v.is_object(), "expected a JSON object, got {v}");
-        v
-    }
-
-    /// Asserts exit 2, no panic, a one-line `error:` message containing every
-    /// needle, and nothing on stdout.
-    fn refused(&self, needles: &[&str]) {
-        assert_eq!(
-            self.code, 2,
-            "foldtrain {:?}: expected exit 2\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.stdout, self.stderr
-        );
-        assert!(
-            !self.stderr.contains("panicked"),
-            "foldtrain {:?} panicked:\n{}",
-            self.args,
-            self.stderr
-        );
-        assert!(
-            self.stderr.starts_with("error:"),
-            "foldtrain {:?}: stderr should start with `error:`:\n{}",
-            self.args,
-            self.stderr
-        );
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "foldtrain {:?}: stderr should mention {needle:?}:\n{}",
-                self.args,
-                self.stderr
-            );
-        }
-        assert!(
-            self.stdout.trim().is_empty(),
-            "foldtrain {:?}: nothing should be printed on stdout when refusing:\n{}",
-            self.args,
-            self.stdout
-        );
-    }
-}
-
-/// Runs the binary with `args` inside `cwd` (so a stray relative output can
-/// never land in the source tree).
-fn foldtrain_in(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the foldtrain binary runs");
-    Run {
-        code: out.status.code().expect("foldtrain exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        args: args.iter().map(|s| s.to_string()).collect(),
-    }
-}
 
 /// A scratch folder for one test.
 struct Scratch {
@@ -107,6 +26,14 @@ impl Scratch {
         }
     }
 
+    /// A scratch folder holding [`small_csv`] as `data.csv`, and that file's
+    /// path.
+    fn with_small_csv() -> (Self, String) {
+        let t = Scratch::new();
+        let data = t.write("data.csv", &small_csv());
+        (t, data)
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -115,30 +42,19 @@ impl Scratch {
     fn write(&self, name: &str, contents: &str) -> String {
         let p = self.path(name);
         std::fs::write(&p, contents).expect("write a test file");
-        s(&p)
+        arg(&p)
     }
 
-    /// Runs the binary inside this folder.
+    /// Runs the binary inside this folder (so that a stray relative output
+    /// can never land in the source tree).
     fn run(&self, args: &[&str]) -> Run {
         foldtrain_in(self.dir.path(), args)
     }
 
     /// Names of the entries of the folder (or of a subfolder), sorted.
     fn listing(&self, sub: &str) -> Vec<String> {
-        let dir = self.dir.path().join(sub);
-        let mut names: Vec<String> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        names.sort();
-        names
+        listing(&self.dir.path().join(sub))
     }
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("a UTF-8 temporary path").to_string()
 }
 
 /// A deterministic pseudo-random sequence (xorshift64*), so the generated
@@ -225,12 +141,6 @@ fn read_json_file(p: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-#[cfg(unix)]
-fn mode(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
-}
-
 fn accuracy_field(v: &Value, field: &str) -> f64 {
     let a = v[field]
         .as_f64()
@@ -243,9 +153,7 @@ fn accuracy_field(v: &Value, field: &str) -> f64 {
 
 #[test]
 fn train_json_reports_accuracies_weights_and_bias() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let run = t
         .run(&[
             "train", "--data", &data, "--json", "--epochs", "2", "--batch", "8",
@@ -280,11 +188,11 @@ fn train_json_reports_accuracies_weights_and_bias() {
 
 #[test]
 fn train_text_output_and_model_file() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let model = t.path("model.json");
-    let run = t.run(&["train", "--data", &data, "--out", &s(&model)]).ok();
+    let run = t
+        .run(&["train", "--data", &data, "--out", &arg(&model)])
+        .ok();
     assert!(run.stdout.contains("fixed point"), "{}", run.stdout);
     assert!(run.stdout.contains("float (f64)"), "{}", run.stdout);
     assert!(run.stdout.contains("model written to"), "{}", run.stdout);
@@ -297,11 +205,9 @@ fn train_text_output_and_model_file() {
 
 #[test]
 fn train_out_into_a_missing_folder_is_refused_cleanly() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let model = t.path("missing/model.json");
-    t.run(&["train", "--data", &data, "--out", &s(&model)])
+    t.run(&["train", "--data", &data, "--out", &arg(&model)])
         .refused(&["missing"]);
     assert!(!model.exists());
     assert_eq!(t.listing(""), ["data.csv"]);
@@ -309,9 +215,8 @@ fn train_out_into_a_missing_folder_is_refused_cleanly() {
 
 #[test]
 fn io_error_messages_do_not_repeat_their_cause() {
-    common::isolate_cache();
     let t = Scratch::new();
-    let run = t.run(&["train", "--data", &s(&t.path("nope.csv"))]);
+    let run = t.run(&["train", "--data", &arg(&t.path("nope.csv"))]);
     run.refused(&["nope.csv", "No such file or directory"]);
     assert_eq!(
         run.stderr.matches("No such file or directory").count(),
@@ -331,13 +236,13 @@ fn refuses_everywhere(csv: &str, needles: &[&str]) {
     let data = t.write("bad.csv", csv);
     std::fs::create_dir(t.path("out")).unwrap();
     let model = t.path("out/model.json");
-    t.run(&["train", "--data", &data, "--out", &s(&model)])
+    t.run(&["train", "--data", &data, "--out", &arg(&model)])
         .refused(needles);
     assert!(!model.exists(), "no model.json on bad input");
     t.run(&["train", "--data", &data, "--json"])
         .refused(needles);
     let commit_dir = t.path("out/commit");
-    t.run(&["commit", "--data", &data, "--out", &s(&commit_dir)])
+    t.run(&["commit", "--data", &data, "--out", &arg(&commit_dir)])
         .refused(needles);
     assert!(
         !commit_dir.join("private").join("opening.json").exists(),
@@ -353,7 +258,6 @@ fn refuses_everywhere(csv: &str, needles: &[&str]) {
 
 #[test]
 fn non_numeric_value_names_line_and_column() {
-    common::isolate_cache();
     refuses_everywhere(
         &with_line(3, "0.5,abc,0.1,1"),
         &["bad.csv", "line 3, column 2", "abc", "not a number"],
@@ -362,7 +266,6 @@ fn non_numeric_value_names_line_and_column() {
 
 #[test]
 fn missing_value_names_line_and_column() {
-    common::isolate_cache();
     refuses_everywhere(
         &with_line(7, "0.5,,0.1,1"),
         &["line 7, column 2", "missing value"],
@@ -373,7 +276,6 @@ fn missing_value_names_line_and_column() {
 
 #[test]
 fn nan_and_infinity_are_refused_with_their_line() {
-    common::isolate_cache();
     for (line, bad) in [
         (3, "NaN"),
         (4, "nan"),
@@ -395,7 +297,6 @@ fn nan_and_infinity_are_refused_with_their_line() {
 
 #[test]
 fn wrong_number_of_columns_names_the_line() {
-    common::isolate_cache();
     refuses_everywhere(
         &with_line(3, "0.5,1,1"),
         &["line 3", "expected 4 columns", "found 3"],
@@ -408,7 +309,6 @@ fn wrong_number_of_columns_names_the_line() {
 
 #[test]
 fn labels_other_than_0_and_1_are_refused() {
-    common::isolate_cache();
     for (line, bad) in [(3, "2"), (4, "-1"), (6, "0.5"), (10, "yes")] {
         refuses_everywhere(
             &with_line(line, &format!("0.5,1,0.1,{bad}")),
@@ -419,21 +319,18 @@ fn labels_other_than_0_and_1_are_refused() {
 
 #[test]
 fn header_without_a_label_column_is_refused() {
-    common::isolate_cache();
     let csv = small_csv().replacen(",label\n", ",target\n", 1);
     refuses_everywhere(&csv, &["line 1, column 4", "`label`"]);
 }
 
 #[test]
 fn empty_and_header_only_files_are_refused() {
-    common::isolate_cache();
     refuses_everywhere("", &["bad.csv", "empty"]);
     refuses_everywhere(&(header(FEATURES, "x1") + "\n"), &["no data rows"]);
 }
 
 #[test]
 fn one_class_files_are_refused() {
-    common::isolate_cache();
     let ones: String = small_csv()
         .lines()
         .enumerate()
@@ -451,12 +348,11 @@ fn one_class_files_are_refused() {
 
 #[test]
 fn a_missing_file_is_refused() {
-    common::isolate_cache();
     let t = Scratch::new();
-    let missing = s(&t.path("nope.csv"));
+    let missing = arg(&t.path("nope.csv"));
     t.run(&["train", "--data", &missing]).refused(&["nope.csv"]);
     let out = t.path("c");
-    t.run(&["commit", "--data", &missing, "--out", &s(&out)])
+    t.run(&["commit", "--data", &missing, "--out", &arg(&out)])
         .refused(&["nope.csv"]);
     assert!(!out.exists());
     let model = t.path("model.json");
@@ -465,15 +361,15 @@ fn a_missing_file_is_refused() {
         "--data",
         &t.write("d.csv", &small_csv()),
         "--out",
-        &s(&model),
+        &arg(&model),
     ])
     .ok();
-    t.run(&["evaluate", "--model", &s(&model), "--data", &missing])
+    t.run(&["evaluate", "--model", &arg(&model), "--data", &missing])
         .refused(&["nope.csv"]);
     t.run(&[
         "evaluate",
         "--model",
-        &s(&t.path("none.json")),
+        &arg(&t.path("none.json")),
         "--data",
         &missing,
     ])
@@ -486,14 +382,12 @@ fn a_missing_file_is_refused() {
 
 #[test]
 fn crlf_files_report_the_right_line() {
-    common::isolate_cache();
     let csv = with_line(5, "0.5,abc,0.1,1").replace('\n', "\r\n");
     refuses_everywhere(&csv, &["line 5, column 2"]);
 }
 
 #[test]
 fn blank_lines_do_not_shift_line_numbers() {
-    common::isolate_cache();
     // Header, two rows, two blank lines, then the bad row on line 6.
     let mut lines: Vec<String> = small_csv().lines().map(String::from).collect();
     lines.insert(3, String::new());
@@ -504,7 +398,6 @@ fn blank_lines_do_not_shift_line_numbers() {
 
 #[test]
 fn crlf_files_train_like_lf_files() {
-    common::isolate_cache();
     let t = Scratch::new();
     let lf = t.write("lf.csv", &small_csv());
     let crlf = t.write("crlf.csv", &small_csv().replace('\n', "\r\n"));
@@ -519,12 +412,10 @@ fn crlf_files_train_like_lf_files() {
 
 #[test]
 fn commit_writes_a_public_commitment_and_a_private_opening() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let dir = t.path("c");
     let run = t
-        .run(&["commit", "--data", &data, "--out", &s(&dir), "--json"])
+        .run(&["commit", "--data", &data, "--out", &arg(&dir), "--json"])
         .ok();
     let report = run.json();
     let commitment_path = dir.join("commitment.json");
@@ -561,7 +452,7 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
     assert!(opening["salt"].is_string());
     // The plain-text report names both files.
     let text = t
-        .run(&["commit", "--data", &data, "--out", &s(&t.path("c2"))])
+        .run(&["commit", "--data", &data, "--out", &arg(&t.path("c2"))])
         .ok();
     assert!(text.stdout.contains("commitment.json"), "{}", text.stdout);
     assert!(text.stdout.contains("opening.json"), "{}", text.stdout);
@@ -569,12 +460,10 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
 
 #[test]
 fn committing_twice_uses_a_fresh_salt() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let commit = |dir: &str| {
         let d = t.path(dir);
-        t.run(&["commit", "--data", &data, "--out", &s(&d)]).ok();
+        t.run(&["commit", "--data", &data, "--out", &arg(&d)]).ok();
         (
             read_json_file(&d.join("commitment.json")),
             read_json_file(&d.join("private").join("opening.json")),
@@ -594,11 +483,9 @@ fn committing_twice_uses_a_fresh_salt() {
 /// without --force, and leaves both files byte for byte.
 #[test]
 fn committing_again_into_a_folder_is_refused_and_keeps_the_opening() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let d = t.path("one");
-    t.run(&["commit", "--data", &data, "--out", &s(&d)]).ok();
+    t.run(&["commit", "--data", &data, "--out", &arg(&d)]).ok();
     let files = || {
         (
             std::fs::read(d.join("commitment.json")).unwrap(),
@@ -606,28 +493,26 @@ fn committing_again_into_a_folder_is_refused_and_keeps_the_opening() {
         )
     };
     let before = files();
-    t.run(&["commit", "--data", &data, "--out", &s(&d)])
+    t.run(&["commit", "--data", &data, "--out", &arg(&d)])
         .refused(&["commitment.json", "exists already", "--force"]);
     assert_eq!(files(), before);
-    t.run(&["commit", "--data", &data, "--out", &s(&d), "--force"])
+    t.run(&["commit", "--data", &data, "--out", &arg(&d), "--force"])
         .refused(&["opening.json", "never replaced", "another --out"]);
     assert_eq!(files(), before);
     // The advice holds: another --out works.
-    t.run(&["commit", "--data", &data, "--out", &s(&t.path("two"))])
+    t.run(&["commit", "--data", &data, "--out", &arg(&t.path("two"))])
         .ok();
     // With the opening moved away (to a vault, say), --force replaces the
     // public file.
     std::fs::rename(d.join("private").join("opening.json"), t.path("vault.json")).unwrap();
-    t.run(&["commit", "--data", &data, "--out", &s(&d), "--force"])
+    t.run(&["commit", "--data", &data, "--out", &arg(&d), "--force"])
         .ok();
     assert_ne!(files().0, before.0);
 }
 
 #[test]
 fn commit_into_a_path_that_is_a_file_is_refused() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let file = t.write("taken", "not a folder");
     t.run(&["commit", "--data", &data, "--out", &file])
         .refused(&["taken"]);
@@ -638,10 +523,8 @@ fn commit_into_a_path_that_is_a_file_is_refused() {
 
 #[test]
 fn evaluate_a_trained_model_on_its_data() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
-    let model = s(&t.path("model.json"));
+    let (t, data) = Scratch::with_small_csv();
+    let model = arg(&t.path("model.json"));
     let trained = t
         .run(&["train", "--data", &data, "--out", &model, "--json"])
         .ok()
@@ -676,9 +559,8 @@ fn evaluate_a_trained_model_on_its_data() {
 
 #[test]
 fn evaluate_refuses_data_whose_columns_differ() {
-    common::isolate_cache();
     let t = Scratch::new();
-    let model = s(&t.path("model.json"));
+    let model = arg(&t.path("model.json"));
     let data = t.write("data.csv", &small_csv());
     t.run(&["train", "--data", &data, "--out", &model]).ok();
     // Fewer columns.
@@ -701,13 +583,12 @@ fn evaluate_refuses_data_whose_columns_differ() {
 
 #[test]
 fn evaluate_refuses_files_that_are_not_models() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let dir = t.path("c");
-    t.run(&["commit", "--data", &data, "--out", &s(&dir)]).ok();
-    let opening = s(&dir.join("private").join("opening.json"));
-    let commitment = s(&dir.join("commitment.json"));
+    t.run(&["commit", "--data", &data, "--out", &arg(&dir)])
+        .ok();
+    let opening = arg(&dir.join("private").join("opening.json"));
+    let commitment = arg(&dir.join("commitment.json"));
     t.run(&["evaluate", "--model", &opening, "--data", &data])
         .refused(&["opening.json", "foldtrain-opening", "foldtrain-model"]);
     t.run(&["evaluate", "--model", &commitment, "--data", &data])
@@ -723,18 +604,16 @@ fn evaluate_refuses_files_that_are_not_models() {
     let array = t.write("array.json", "[1, 2, 3]");
     t.run(&["evaluate", "--model", &array, "--data", &data])
         .refused(&["array.json"]);
-    let folder = s(&dir);
+    let folder = arg(&dir);
     t.run(&["evaluate", "--model", &folder, "--data", &data])
         .refused(&[]);
 }
 
 #[test]
 fn evaluate_refuses_tampered_models() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let model_path = t.path("model.json");
-    t.run(&["train", "--data", &data, "--out", &s(&model_path)])
+    t.run(&["train", "--data", &data, "--out", &arg(&model_path)])
         .ok();
     let model = read_json_file(&model_path);
     let tamper = |name: &str, edit: &dyn Fn(&mut Value)| -> String {
@@ -788,9 +667,7 @@ fn evaluate_refuses_tampered_models() {
 
 #[test]
 fn bad_usage_exits_2() {
-    common::isolate_cache();
-    let t = Scratch::new();
-    let data = t.write("data.csv", &small_csv());
+    let (t, data) = Scratch::with_small_csv();
     let d = data.as_str();
     let cases: &[(&[&str], &[&str])] = &[
         (&["train", "--data", d, "--frobnicate"], &["--frobnicate"]),
@@ -862,7 +739,6 @@ fn bad_usage_exits_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    common::isolate_cache();
     let t = Scratch::new();
     let help = t.run(&["--help"]).ok();
     for command in ["train", "commit", "evaluate"] {

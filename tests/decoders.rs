@@ -12,17 +12,19 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use foldtrain::artifact::read_json;
-use foldtrain::commands::{self, DataArgs, ProveArgs};
+use foldtrain::commands::{self, ProveArgs};
 use foldtrain::commitment::Opening;
 use foldtrain::dataset::Dataset;
 use foldtrain::ivc::checkpoint::{self, Checkpoint, CHECKPOINT_MAGIC};
 use foldtrain::model::Model;
 use foldtrain::proof::{ProofBundle, Verifier, BUNDLE_MAGIC, BUNDLE_VERSION};
-use foldtrain::recipe::{Hyper, Recipe};
+use foldtrain::recipe::Recipe;
 use foldtrain::Error;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use sha2::{Digest, Sha256};
+
+use common::data;
 
 // ---------------------------------------------------------------- fixture
 
@@ -46,37 +48,10 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("small.csv");
-        let mut text = String::from("a,b,c,label\n");
-        let mut seed = 3u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
-        };
-        for _ in 0..45 {
-            let (a, b, c) = (next() * 3.0, next(), next() * 10.0);
-            let y = u8::from(a + 2.0 * b + 0.3 * next() > 0.0);
-            text.push_str(&format!("{a:.4},{b:.4},{c:.4},{y}\n"));
-        }
-        std::fs::write(&csv, &text).unwrap();
+        let csv = data::write_small_csv(&dir.path().join("small.csv"), 45, &data::SCALES, 3);
         let report = commands::prove(&ProveArgs {
-            data: DataArgs {
-                data: csv,
-                train_fraction: 0.8,
-                hyper: Hyper {
-                    epochs: 1,
-                    batch: 8,
-                    batches_per_step: Some(1),
-                    ..Hyper::default()
-                },
-            },
-            out_dir: Some(dir.path().join("out")),
             checkpoint_every: Some(2),
-            checkpoint_dir: None,
-            interrupt: None,
-            force: false,
+            ..data::prove_args(data::data_args(&csv, 1), dir.path().join("out"))
         })
         .unwrap();
         assert_eq!(report.steps, 5);
@@ -86,7 +61,7 @@ fn fixture() -> &'static Fixture {
         let bundle = std::fs::read(&report.bundle_path).unwrap();
         let recipe = ProofBundle::from_bytes(&bundle).unwrap().statement.recipe;
         Fixture {
-            csv_text: text.into_bytes(),
+            csv_text: std::fs::read(&csv).unwrap(),
             bundle,
             recipe,
             ckpt: std::fs::read(newest).unwrap(),
@@ -144,7 +119,6 @@ fn assert_rejected(bytes: &[u8], bundle: &ProofBundle, what: &str) {
 
 #[test]
 fn a_learning_rate_with_the_same_step_sizes_is_rejected() {
-    common::isolate_cache();
     let f = fixture();
     let original = f.recipe.learning_rate;
     assert_eq!(original, 0.1);
@@ -317,7 +291,6 @@ fn with_huge_length(bytes: &[u8], at: usize, expected: u8, len: u64) -> Vec<u8> 
 
 #[test]
 fn bundle_huge_length_prefixes_are_refused() {
-    common::isolate_cache();
     let f = fixture();
     let bundle = ProofBundle::from_bytes(&f.bundle).unwrap();
     let st = &bundle.statement;
@@ -359,7 +332,6 @@ fn decode_checkpoint(bytes: &[u8]) -> foldtrain::Result<Checkpoint> {
 
 #[test]
 fn the_fixture_checkpoint_decodes() {
-    common::isolate_cache();
     let f = fixture();
     let c = decode_checkpoint(&f.ckpt).unwrap();
     assert_eq!(c.done, 4);
@@ -434,7 +406,6 @@ proptest! {
 
 #[test]
 fn checkpoint_huge_length_prefixes_are_refused() {
-    common::isolate_cache();
     let f = fixture();
     let c = decode_checkpoint(&f.ckpt).unwrap();
     let body = &f.ckpt[CKPT_HEAD..];
@@ -476,7 +447,6 @@ fn checkpoint_huge_length_prefixes_are_refused() {
 
 #[test]
 fn checkpoint_truncations_and_flips_across_the_file_are_refused() {
-    common::isolate_cache();
     let valid = &fixture().ckpt;
     let stride = (valid.len() / 127).max(1);
     let mut positions: Vec<usize> = (0..valid.len()).step_by(stride).collect();
@@ -654,7 +624,6 @@ proptest! {
 
 #[test]
 fn json_edge_cases_are_refused() {
-    common::isolate_cache();
     let f = fixture();
     assert!(read_model(&f.model_json).is_ok());
     assert!(read_opening(&f.opening_json).is_ok());

@@ -4,15 +4,19 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-use foldtrain::commands::{self, DataArgs, ProveArgs, ProveReport};
+use foldtrain::commands::{self, DataArgs, ProveReport};
 use foldtrain::commitment::Commitment;
 use foldtrain::fixed::{Scalar, Sigmoid};
-use foldtrain::proof::{ProofBundle, Verifier};
+use foldtrain::proof::{ProofBundle, Statement, Verifier};
 use foldtrain::recipe::Hyper;
 use foldtrain::{train, Error, Rejection, StateField};
+
+#[cfg(unix)]
+use common::bin::mode;
+use common::bin::{arg, foldtrain, Run};
+use common::data;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -26,43 +30,14 @@ struct Fixture {
 /// two epochs, one batch per folded step: ten steps. Proved once for the
 /// whole file.
 fn fixture() -> &'static Fixture {
+    common::isolate_cache();
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("small.csv");
-        let mut text = String::from("a,b,c,label\n");
-        let mut seed = 7u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
-        };
-        for _ in 0..45 {
-            let (a, b, c) = (next() * 3.0, next(), next() * 10.0);
-            let y = u8::from(a + 2.0 * b + 0.3 * next() > 0.0);
-            text.push_str(&format!("{a:.4},{b:.4},{c:.4},{y}\n"));
-        }
-        std::fs::write(&csv, text).unwrap();
-        let args = DataArgs {
-            data: csv.clone(),
-            train_fraction: 0.8,
-            hyper: Hyper {
-                epochs: 2,
-                batch: 8,
-                batches_per_step: Some(1),
-                ..Hyper::default()
-            },
-        };
-        let report = commands::prove(&ProveArgs {
-            data: args.clone(),
-            out_dir: Some(dir.path().join("out")),
-            checkpoint_every: None,
-            checkpoint_dir: None,
-            interrupt: None,
-            force: false,
-        })
-        .unwrap();
+        let csv = data::write_small_csv(&dir.path().join("small.csv"), 45, &data::SCALES, 7);
+        let args = data::data_args(&csv, 2);
+        let report =
+            commands::prove(&data::prove_args(args.clone(), dir.path().join("out"))).unwrap();
         let bytes = std::fs::read(&report.bundle_path).unwrap();
         Fixture {
             _dir: dir,
@@ -78,6 +53,13 @@ fn bundle() -> ProofBundle {
     ProofBundle::from_bytes(&fixture().bytes).unwrap()
 }
 
+/// The fixture's bundle with its statement edited.
+fn tampered(edit: impl FnOnce(&mut Statement)) -> ProofBundle {
+    let mut b = bundle();
+    edit(&mut b.statement);
+    b
+}
+
 fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> Rejection {
     match verifier.verify(bundle) {
         Err(Error::Rejected(reason)) => reason,
@@ -88,7 +70,6 @@ fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> Rejection {
 
 #[test]
 fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
-    common::isolate_cache();
     let f = fixture();
     assert_eq!(f.report.steps, 10);
     assert!(
@@ -150,86 +131,85 @@ fn every_field_of_the_statement_is_bound() {
     let digest: Expect = |r| matches!(r, Rejection::ParamsDigest { .. });
     let out_of_range: Expect =
         |r| matches!(r, Rejection::Shape(m) if m.contains("outside the range"));
-    let mut cases: Vec<(&str, ProofBundle, Expect)> = Vec::new();
-    let mut b = bundle();
-    b.statement.commitment = Commitment(b.statement.commitment.0 + Scalar::from(1u64));
-    cases.push(("another commitment", b, |r| {
-        matches!(r, Rejection::Snark(_))
-    }));
-    let mut b = bundle();
-    b.statement.final_weights.w[1] += 1;
-    cases.push(("another weight", b, |r| {
-        *r == Rejection::FinalState(vec![StateField::Weight(1)])
-    }));
-    let mut b = bundle();
-    b.statement.final_weights.b -= 1;
-    cases.push(("another bias", b, |r| {
-        *r == Rejection::FinalState(vec![StateField::Bias])
-    }));
-    let mut b = bundle();
-    b.statement.steps -= 1;
-    cases.push(("fewer steps", b, |r| {
-        matches!(r, Rejection::StepCount { .. })
-    }));
-    let mut b = bundle();
-    b.statement.initial.w[0] = 1;
-    cases.push((
-        "other initial weights",
-        b,
-        |r| matches!(r, Rejection::Shape(m) if m.contains("initial")),
-    ));
-    let mut b = bundle();
-    b.statement.params_digest = "00".repeat(32);
-    cases.push(("another digest", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.epochs = 1;
-    b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("fewer epochs", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.learning_rate = 0.2;
-    cases.push(("another learning rate", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.sigmoid = Sigmoid::Clip3;
-    cases.push(("another sigmoid", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.format.frac_bits = 15;
-    cases.push(("another format", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.batch = 16;
-    b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("another batch size", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.rows = 35;
-    cases.push(("another row count", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.version = 2;
-    cases.push(("another version", b, |r| matches!(r, Rejection::Recipe(_))));
-    let mut b = bundle();
-    b.statement.recipe.batches_per_step = 5;
-    b.statement.steps = b.statement.recipe.total_steps();
-    cases.push(("other batches per step", b, digest));
-    let mut b = bundle();
-    b.statement.recipe.format.feature_frac_bits = 7;
-    cases.push(("another feature format", b, digest));
+    let mut cases: Vec<(&str, ProofBundle, Expect)> = vec![
+        (
+            "another commitment",
+            tampered(|s| s.commitment = Commitment(s.commitment.0 + Scalar::from(1u64))),
+            |r| matches!(r, Rejection::Snark(_)),
+        ),
+        (
+            "another weight",
+            tampered(|s| s.final_weights.w[1] += 1),
+            |r| *r == Rejection::FinalState(vec![StateField::Weight(1)]),
+        ),
+        ("another bias", tampered(|s| s.final_weights.b -= 1), |r| {
+            *r == Rejection::FinalState(vec![StateField::Bias])
+        }),
+        ("fewer steps", tampered(|s| s.steps -= 1), |r| {
+            matches!(r, Rejection::StepCount { .. })
+        }),
+        (
+            "other initial weights",
+            tampered(|s| s.initial.w[0] = 1),
+            |r| matches!(r, Rejection::Shape(m) if m.contains("initial")),
+        ),
+        ("another version", tampered(|s| s.recipe.version = 2), |r| {
+            matches!(r, Rejection::Recipe(_))
+        }),
+    ];
+    // Another recipe (its steps recounted where they change) or digest:
+    // refused on the digest.
+    type Edit = fn(&mut Statement);
+    let other_digests: [(&str, Edit); 9] = [
+        ("another digest", |s| s.params_digest = "00".repeat(32)),
+        ("fewer epochs", |s| {
+            s.recipe.epochs = 1;
+            s.steps = s.recipe.total_steps();
+        }),
+        ("another learning rate", |s| s.recipe.learning_rate = 0.2),
+        ("another sigmoid", |s| s.recipe.sigmoid = Sigmoid::Clip3),
+        ("another format", |s| s.recipe.format.frac_bits = 15),
+        ("another batch size", |s| {
+            s.recipe.batch = 16;
+            s.steps = s.recipe.total_steps();
+        }),
+        ("another row count", |s| s.recipe.rows = 35),
+        ("other batches per step", |s| {
+            s.recipe.batches_per_step = 5;
+            s.steps = s.recipe.total_steps();
+        }),
+        ("another feature format", |s| {
+            s.recipe.format.feature_frac_bits = 7
+        }),
+    ];
+    cases.extend(other_digests.map(|(what, edit)| (what, tampered(edit), digest)));
     // SOUNDNESS 16: forgeries that pack into the same field elements as the
     // trained weights (a carry between neighbours), and each value at its
     // bounds and one past them.
     let format = bundle().statement.recipe.format;
     let bits = format.weight_bits();
-    let mut b = bundle();
-    b.statement.final_weights.w[0] += 1 << bits;
-    b.statement.final_weights.w[1] -= 1;
-    cases.push(("a carry from weight 0 into weight 1", b, out_of_range));
-    let mut b = bundle();
-    b.statement.final_weights.w[2] += 1 << bits;
-    b.statement.final_weights.b -= 1;
-    cases.push(("a carry from weight 2 into the bias", b, out_of_range));
-    let mut b = bundle();
-    b.statement.final_weights.b += 16 << format.frac_bits;
-    b.statement.final_weights.w[2] -= (16 << format.frac_bits) << bits;
+    cases.push((
+        "a carry from weight 0 into weight 1",
+        tampered(|s| {
+            s.final_weights.w[0] += 1 << bits;
+            s.final_weights.w[1] -= 1;
+        }),
+        out_of_range,
+    ));
+    cases.push((
+        "a carry from weight 2 into the bias",
+        tampered(|s| {
+            s.final_weights.w[2] += 1 << bits;
+            s.final_weights.b -= 1;
+        }),
+        out_of_range,
+    ));
     cases.push((
         "the bias moved by +16.0, borrowing from weight 2",
-        b,
+        tampered(|s| {
+            s.final_weights.b += 16 << format.frac_bits;
+            s.final_weights.w[2] -= (16 << format.frac_bits) << bits;
+        }),
         out_of_range,
     ));
     let half = format.weight_half_range();
@@ -339,7 +319,6 @@ fn flipped_bytes_anywhere_are_rejected_without_panic() {
 
 #[test]
 fn malformed_bundles_are_refused() {
-    common::isolate_cache();
     let bytes = &fixture().bytes;
     for cut in [0, 10, 20, bytes.len() / 2, bytes.len() - 1] {
         assert!(
@@ -355,22 +334,6 @@ fn malformed_bundles_are_refused() {
     assert!(ProofBundle::from_bytes(&version).is_err(), "version");
     assert!(ProofBundle::from_bytes(b"a,b,label\n1,2,0\n").is_err());
     assert!(ProofBundle::from_bytes(&vec![0u8; 2 << 20]).is_err());
-}
-
-fn foldtrain(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn csv_path(f: &Fixture) -> String {
-    f.csv.to_string_lossy().into_owned()
 }
 
 #[test]
@@ -393,8 +356,6 @@ fn public_files_at_the_top_private_ones_below() {
     );
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&out.join("private")), 0o700);
         assert_eq!(mode(&fixture().report.opening_path), 0o600);
     }
@@ -413,11 +374,12 @@ fn public_files_at_the_top_private_ones_below() {
 
 #[test]
 fn verify_exit_codes() {
-    common::isolate_cache();
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
     let good = f.report.bundle_path.to_string_lossy().into_owned();
-    let (code, out, _) = foldtrain(&["verify", &good, "--json"]);
+    let Run {
+        code, stdout: out, ..
+    } = foldtrain(&["verify", &good, "--json"]);
     assert_eq!(code, 0, "{out}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["accepted"], true);
@@ -430,7 +392,9 @@ fn verify_exit_codes() {
     assert_eq!(st["weights"], serde_json::json!(f.report.weights));
 
     // The text names what was verified: recipe, commitment, weights, digest.
-    let (code, out, _) = foldtrain(&["verify", &good]);
+    let Run {
+        code, stdout: out, ..
+    } = foldtrain(&["verify", &good]);
     assert_eq!(code, 0, "{out}");
     let bundle = bundle();
     for needle in [
@@ -447,7 +411,12 @@ fn verify_exit_codes() {
     // --model: the bundle's own model passes; a model with another weight,
     // another decimal, another recipe or a missing file does not.
     let model_path = f.report.model_path.to_string_lossy().into_owned();
-    let (code, out, err) = foldtrain(&["verify", &good, "--model", &model_path]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+        ..
+    } = foldtrain(&["verify", &good, "--model", &model_path]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("holds exactly"), "{out}");
     let model: serde_json::Value =
@@ -468,14 +437,21 @@ fn verify_exit_codes() {
     for (what, m) in forged_models {
         let path = dir.path().join("forged-model.json");
         std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
-        let (code, out, err) = foldtrain(&["verify", &good, "--model", &path.to_string_lossy()]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+            ..
+        } = foldtrain(&["verify", &good, "--model", &path.to_string_lossy()]);
         assert_eq!(code, 1, "{what}: {out}{err}");
         assert!(
             out.contains("rejected") && out.contains(what),
             "{what}: {out}"
         );
     }
-    let (code, _, err) = foldtrain(&["verify", &good, "--model", &csv_path(f)]);
+    let Run {
+        code, stderr: err, ..
+    } = foldtrain(&["verify", &good, "--model", &arg(&f.csv)]);
     assert_eq!(code, 2, "a CSV is not a model: {err}");
 
     let mut bad = f.bytes.clone();
@@ -483,21 +459,35 @@ fn verify_exit_codes() {
     bad[mid] ^= 0x10;
     let flipped = dir.path().join("flipped.bundle");
     std::fs::write(&flipped, &bad).unwrap();
-    let (code, out, err) = foldtrain(&["verify", &flipped.to_string_lossy()]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+        ..
+    } = foldtrain(&["verify", &flipped.to_string_lossy()]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("rejected"), "{out}");
 
     let csv = f.csv.to_string_lossy().into_owned();
-    let (code, out, err) = foldtrain(&["verify", &csv]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+        ..
+    } = foldtrain(&["verify", &csv]);
     assert_eq!(code, 1, "a CSV is not a bundle: {out}{err}");
     assert!(!err.contains("panicked"));
 
-    let (code, _, err) = foldtrain(&["verify", &dir.path().join("missing").to_string_lossy()]);
+    let Run {
+        code, stderr: err, ..
+    } = foldtrain(&["verify", &dir.path().join("missing").to_string_lossy()]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, _) = foldtrain(&["verify"]);
+    let Run { code, .. } = foldtrain(&["verify"]);
     assert_eq!(code, 2);
 
-    let (code, out, _) = foldtrain(&["inspect", &good, "--json"]);
+    let Run {
+        code, stdout: out, ..
+    } = foldtrain(&["inspect", &good, "--json"]);
     assert_eq!(code, 0);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["steps"], 10);
@@ -506,7 +496,6 @@ fn verify_exit_codes() {
 
 #[test]
 fn audit_opens_the_commitment_and_replays_training() {
-    common::isolate_cache();
     let f = fixture();
     let bundle = &f.report.bundle_path;
     let opening = &f.report.opening_path;
@@ -551,7 +540,9 @@ fn audit_opens_the_commitment_and_replays_training() {
     assert!(!r.passed());
 
     // The CLI: exit 0 only when everything checked holds.
-    let (code, out, _) = foldtrain(&[
+    let Run {
+        code, stdout: out, ..
+    } = foldtrain(&[
         "audit",
         &bundle.to_string_lossy(),
         "--data",
@@ -565,7 +556,7 @@ fn audit_opens_the_commitment_and_replays_training() {
     assert_eq!(json["verified"], true);
     assert_eq!(json["commitment_opened"], true);
     assert_eq!(json["weights_reproduced"], true);
-    let (code, _, _) = foldtrain(&[
+    let Run { code, .. } = foldtrain(&[
         "audit",
         &bundle.to_string_lossy(),
         "--data",
@@ -574,6 +565,8 @@ fn audit_opens_the_commitment_and_replays_training() {
         &opening.to_string_lossy(),
     ]);
     assert_eq!(code, 1);
-    let (code, _, err) = foldtrain(&["audit", &bundle.to_string_lossy(), "--data", "x.csv"]);
+    let Run {
+        code, stderr: err, ..
+    } = foldtrain(&["audit", &bundle.to_string_lossy(), "--data", "x.csv"]);
     assert_eq!(code, 2, "--data without --opening is a usage error: {err}");
 }

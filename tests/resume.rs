@@ -11,7 +11,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -23,11 +23,17 @@ use foldtrain::ivc::checkpoint;
 use foldtrain::ivc::prover::{Observer, Phase};
 use foldtrain::model::Model;
 use foldtrain::proof::{ProofBundle, Statement, Verified, Verifier};
-use foldtrain::recipe::Hyper;
 use foldtrain::{train, Error};
+
+#[cfg(unix)]
+use common::bin::mode;
+use common::bin::{arg, command, foldtrain};
+use common::data;
 
 /// 45 rows, 36 of which train: batch 8 gives 5 steps per epoch.
 const ROWS: usize = 45;
+/// Feature `j` of the CSVs here is uniform in `[-(j + 1), j + 1)`.
+const SCALES: [f64; 4] = [1.0, 2.0, 3.0, 4.0];
 const EPOCHS: usize = 2;
 const STEPS: usize = 10;
 
@@ -36,37 +42,7 @@ const STEPS: usize = 10;
 /// A CSV of `rows` rows and `features` features (deterministic in `seed`),
 /// with both classes.
 fn write_csv(path: &Path, rows: usize, features: usize, seed: u64) {
-    let names = ["a", "b", "c", "d", "e"];
-    let mut text = names[..features].join(",");
-    text.push_str(",label\n");
-    let mut seed = seed;
-    let mut next = || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((seed >> 33) as f64 / (1u64 << 31) as f64) * 2.0 - 1.0
-    };
-    for _ in 0..rows {
-        let x: Vec<f64> = (0..features).map(|j| next() * (1 + j) as f64).collect();
-        let y = u8::from(x[0] + 2.0 * x[1] + 0.3 * next() > 0.0);
-        let cells: Vec<String> = x.iter().map(|v| format!("{v:.4}")).collect();
-        text.push_str(&format!("{},{y}\n", cells.join(",")));
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-fn data_args(csv: &Path) -> DataArgs {
-    DataArgs {
-        data: csv.to_path_buf(),
-        train_fraction: 0.8,
-        hyper: Hyper {
-            epochs: EPOCHS,
-            batch: 8,
-            // One mini-batch per folded step: ten steps to interrupt between.
-            batches_per_step: Some(1),
-            ..Hyper::default()
-        },
-    }
+    data::write_small_csv(path, rows, &SCALES[..features], seed);
 }
 
 /// The uninterrupted run every resumed run is compared with.
@@ -84,19 +60,16 @@ struct Reference {
 }
 
 fn reference() -> &'static Reference {
+    common::isolate_cache();
     static R: OnceLock<Reference> = OnceLock::new();
     R.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("small.csv");
         write_csv(&csv, ROWS, 3, 7);
-        let args = data_args(&csv);
+        let args = data::data_args(&csv, EPOCHS);
         let report = commands::prove(&ProveArgs {
-            data: args.clone(),
-            out_dir: Some(dir.path().join("out")),
             checkpoint_every: Some(3),
-            checkpoint_dir: None,
-            interrupt: None,
-            force: false,
+            ..data::prove_args(args.clone(), dir.path().join("out"))
         })
         .unwrap();
         assert_eq!(report.steps, STEPS);
@@ -197,7 +170,6 @@ fn refusal(result: foldtrain::Result<ProveReport>) -> Error {
 
 #[test]
 fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
-    common::isolate_cache();
     let r = reference();
     let loaded = r.args.load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
@@ -235,8 +207,6 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&r.ckpt_dir), 0o700, "the checkpoint folder");
         for entry in std::fs::read_dir(&r.ckpt_dir).unwrap() {
             let p = entry.unwrap().path();
@@ -280,12 +250,9 @@ fn checkpoint_steps(dir: &Path) -> Vec<usize> {
 /// Returns the step it stopped at.
 fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
     let err = commands::prove(&ProveArgs {
-        data: reference().args.clone(),
-        out_dir: Some(out.to_path_buf()),
         checkpoint_every,
-        checkpoint_dir: None,
         interrupt: Some(Arc::new(AtomicBool::new(true))),
-        force: false,
+        ..data::prove_args(reference().args.clone(), out.to_path_buf())
     })
     .unwrap_err();
     let ckpts = out.join("private").join("checkpoints");
@@ -419,7 +386,6 @@ fn assert_checkpoint_error(e: &Error, needles: &[&str]) {
 
 #[test]
 fn resume_refuses_other_rows_given_with_data() {
-    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let other = tmp.path().join("other.csv");
@@ -442,7 +408,6 @@ fn resume_refuses_other_rows_given_with_data() {
 
 #[test]
 fn resume_refuses_a_csv_with_other_rows_or_features() {
-    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let more_rows = tmp.path().join("more_rows.csv");
@@ -529,37 +494,20 @@ fn resume_refuses_empty_missing_and_all_corrupt_folders() {
 
 // -------------------------------------------------------- the real binary
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn foldtrain(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
-        .args(args)
-        .output()
-        .unwrap();
-    Output {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
 #[test]
 fn the_resume_command_refuses_with_exit_2_and_a_message() {
-    common::isolate_cache();
     let r = reference();
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = tmp.path().join("out");
-    let o = foldtrain(&["resume", "--checkpoint-dir", &s(&empty), "--out", &s(&out)]);
+    let o = foldtrain(&[
+        "resume",
+        "--checkpoint-dir",
+        &arg(&empty),
+        "--out",
+        &arg(&out),
+    ]);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.starts_with("error:"), "{}", o.stderr);
     assert!(o.stderr.contains("no checkpoint files"), "{}", o.stderr);
@@ -567,20 +515,16 @@ fn the_resume_command_refuses_with_exit_2_and_a_message() {
 
     let other = tmp.path().join("other.csv");
     write_csv(&other, ROWS, 3, 99);
-    let o = foldtrain(&[
+    foldtrain(&[
         "resume",
         "--checkpoint-dir",
-        &s(&r.ckpt_dir),
+        &arg(&r.ckpt_dir),
         "--data",
-        &s(&other),
+        &arg(&other),
         "--out",
-        &s(&out),
-    ]);
-    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
-    assert!(o.stderr.starts_with("error:"), "{}", o.stderr);
-    assert!(o.stderr.contains("training rows differ"), "{}", o.stderr);
-    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
-    assert!(o.stdout.trim().is_empty(), "{}", o.stdout);
+        &arg(&out),
+    ])
+    .refused(&["training rows differ"]);
     assert!(!out.exists(), "a refused resume writes nothing");
 }
 
@@ -588,7 +532,6 @@ fn the_resume_command_refuses_with_exit_2_and_a_message() {
 #[test]
 fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     common::isolate_cache();
-    use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::ExitStatusExt;
 
     let tmp = tempfile::tempdir().unwrap();
@@ -597,11 +540,17 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let out = tmp.path().join("out");
     let ckpts = out.join("private").join("checkpoints");
     let stderr_path = tmp.path().join("prove.stderr");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_foldtrain"))
-        .args(["prove", "--data", &s(&csv), "--epochs", &EPOCHS.to_string()])
+    let mut child = command()
+        .args([
+            "prove",
+            "--data",
+            &arg(&csv),
+            "--epochs",
+            &EPOCHS.to_string(),
+        ])
         .args(["--batch", "8", "--batches-per-step", "1"])
         .args(["--checkpoint-every", "1", "--quiet"])
-        .args(["--out", &s(&out)])
+        .args(["--out", &arg(&out)])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
@@ -631,7 +580,6 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
 
     // What the killed run left: complete checkpoints (a torn one would be a
     // temp file, which resume does not list), its opening, nothing else.
-    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&ckpts), 0o700);
     let listed = checkpoint::list(&ckpts).unwrap();
     let mut newest = 0;
@@ -674,9 +622,9 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let o = foldtrain(&[
         "resume",
         "--checkpoint-dir",
-        &s(&ckpts),
+        &arg(&ckpts),
         "--out",
-        &s(&out2),
+        &arg(&out2),
         "--quiet",
         "--json",
     ]);
@@ -687,13 +635,13 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     assert_eq!(report["warnings"], serde_json::json!([]));
 
     let bundle_path = out2.join("proof.bundle");
-    let o = foldtrain(&["verify", &s(&bundle_path)]);
+    let o = foldtrain(&["verify", &arg(&bundle_path)]);
     assert_eq!(o.code, 0, "verify:\n{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.starts_with("accepted"), "{}", o.stdout);
 
     // The same weights as an uninterrupted run: the native trainer (what an
     // uninterrupted prove proves, see the reference test) and `train`.
-    let loaded = data_args(&csv).load().unwrap();
+    let loaded = data::data_args(&csv, EPOCHS).load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
     let model: Model = read_json(&out2.join("model.json"), Model::KIND).unwrap();
     assert_eq!(model.fixed_weights(), native);
@@ -706,7 +654,7 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let o = foldtrain(&[
         "train",
         "--data",
-        &s(&csv),
+        &arg(&csv),
         "--epochs",
         &EPOCHS.to_string(),
         "--batch",
@@ -742,13 +690,9 @@ fn a_stop_during_compression_resumes_without_folding_again() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let args = ProveArgs {
-        data: reference().args.clone(),
-        out_dir: Some(out.clone()),
         // No periodic checkpoint: only the one after the last step.
         checkpoint_every: Some(STEPS + 1),
-        checkpoint_dir: None,
-        interrupt: None,
-        force: false,
+        ..data::prove_args(reference().args.clone(), out.clone())
     };
     let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         commands::prove_with(&args, &DiesInCompression)

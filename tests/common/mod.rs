@@ -1,9 +1,21 @@
-//! Shared by the integration tests.
+//! Shared by the integration tests, after ripgrep's `tests/util.rs`: the
+//! parameter cache kept out of the user's home ([`isolate_cache`]), the
+//! binary run with arguments ([`bin`]), and small CSV files with the
+//! arguments that prove them ([`data`]).
+//!
+//! Each file in `tests/` is a crate of its own and uses only part of [`bin`]
+//! and [`data`]; what one of them leaves unused is allowed, not warned about.
+
+#[allow(dead_code)]
+pub mod bin;
+#[allow(dead_code)]
+pub mod data;
 
 /// Points Nova's parameter cache at a folder under cargo's scratch space for
 /// tests (`target/tmp`), never the user's `~/.cache/foldtrain`; every test
-/// that proves, verifies or runs the binary calls this first. Child
-/// processes inherit it.
+/// that proves or verifies in this process calls this first, and
+/// [`bin::command`] calls it before each run of the binary (child processes
+/// inherit it).
 pub fn isolate_cache() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
