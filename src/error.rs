@@ -91,8 +91,6 @@ pub enum Rejection {
     Malformed(String),
     #[error("the bundle has {0} trailing bytes")]
     TrailingBytes(usize),
-    #[error("the statement's recipe is invalid: {0}")]
-    Recipe(String),
     /// Weight counts, ranges, initial weights: the statement's own shape.
     #[error("{0}")]
     Shape(String),

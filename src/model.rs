@@ -66,7 +66,6 @@ impl Model {
 
     /// Checks internal consistency of a model read from a file.
     pub fn validate(&self) -> Result<()> {
-        self.recipe.validate()?;
         let d = self.recipe.features;
         if self.feature_names.len() != d
             || self.weights_fixed.len() != d

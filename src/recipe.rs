@@ -36,9 +36,11 @@ pub const MAX_ROWS: usize = 1 << 24;
 /// Learning rates are limited to `(0, 16]`; larger rates diverge anyway.
 pub const MAX_LEARNING_RATE: f64 = 16.0;
 
-/// Settings of a training run.
+/// A recipe's fields as a file holds them: not yet validated. A [`Recipe`]
+/// is made from them only through [`Recipe::try_from`], which checks every
+/// limit; both serialize identically.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Recipe {
+pub struct RecipeFields {
     /// Recipe version, [`RECIPE_VERSION`].
     pub version: u32,
     /// Number of features `d`.
@@ -59,6 +61,40 @@ pub struct Recipe {
     pub format: FixedFormat,
     /// Sigmoid approximation.
     pub sigmoid: Sigmoid,
+}
+
+/// Settings of a training run, valid by construction: made only by
+/// [`Recipe::new`], [`Recipe::try_from`] or [`Recipe::altered`], each of
+/// which checks every limit, and deserialized only through the same check,
+/// so a recipe read from an untrusted file is valid or refused. Its fields
+/// read through [`RecipeFields`]; they cannot be changed in place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RecipeFields", into = "RecipeFields")]
+pub struct Recipe(RecipeFields);
+
+impl std::ops::Deref for Recipe {
+    type Target = RecipeFields;
+
+    fn deref(&self) -> &RecipeFields {
+        &self.0
+    }
+}
+
+impl From<Recipe> for RecipeFields {
+    fn from(recipe: Recipe) -> Self {
+        recipe.0
+    }
+}
+
+impl TryFrom<RecipeFields> for Recipe {
+    type Error = Error;
+
+    /// Checks every field against the declared limits.
+    fn try_from(fields: RecipeFields) -> Result<Self> {
+        let recipe = Recipe(fields);
+        recipe.validate()?;
+        Ok(recipe)
+    }
 }
 
 /// User-facing knobs with their defaults (the `train` and `prove` flags).
@@ -104,7 +140,7 @@ impl Hyper {
 impl Recipe {
     /// Builds and validates a recipe for a dataset of `features` x `rows`.
     pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {
-        let mut recipe = Recipe {
+        let mut fields = RecipeFields {
             version: RECIPE_VERSION,
             features,
             rows,
@@ -115,11 +151,17 @@ impl Recipe {
             format: hyper.format,
             sigmoid: hyper.sigmoid,
         };
-        if hyper.batches_per_step.is_none() && recipe.batch > 0 && recipe.batch <= recipe.rows {
-            recipe.batches_per_step = recipe.auto_batches_per_step();
+        if hyper.batches_per_step.is_none() && fields.batch > 0 && fields.batch <= fields.rows {
+            fields.batches_per_step = Recipe(fields.clone()).auto_batches_per_step();
         }
-        recipe.validate()?;
-        Ok(recipe)
+        Recipe::try_from(fields)
+    }
+
+    /// This recipe with `edit` applied to its fields, checked again.
+    pub fn altered(&self, edit: impl FnOnce(&mut RecipeFields)) -> Result<Self> {
+        let mut fields = self.0.clone();
+        edit(&mut fields);
+        Recipe::try_from(fields)
     }
 
     /// The largest divisor `K` of the batches per epoch with
@@ -134,9 +176,9 @@ impl Recipe {
             .unwrap_or(1)
     }
 
-    /// Checks every field against the declared limits. Called on recipes read
-    /// from untrusted files before anything is built from them.
-    pub fn validate(&self) -> Result<()> {
+    /// Checks every field against the declared limits (in the order that
+    /// makes the derived counts safe to compute).
+    fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidRecipe(m));
         if self.version != RECIPE_VERSION {
             return bad(format!(
@@ -330,26 +372,43 @@ mod tests {
 
     #[test]
     fn limits_are_enforced() {
-        let mut r = recipe();
-        r.version = 2;
-        assert!(r.validate().is_err());
-        for f in [
-            |r: &mut Recipe| r.features = 0,
-            |r: &mut Recipe| r.features = MAX_FEATURES + 1,
-            |r: &mut Recipe| r.batch = 0,
-            |r: &mut Recipe| r.batch = 801,
-            |r: &mut Recipe| r.batch = 12,
-            |r: &mut Recipe| r.batches_per_step = 0,
-            |r: &mut Recipe| r.batches_per_step = 3,
-            |r: &mut Recipe| r.epochs = 0,
-            |r: &mut Recipe| r.learning_rate = f64::NAN,
-            |r: &mut Recipe| r.learning_rate = -1.0,
-            |r: &mut Recipe| r.learning_rate = 1e-9,
-            |r: &mut Recipe| r.rows = 0,
-        ] {
-            let mut r = recipe();
-            f(&mut r);
-            assert!(r.validate().is_err(), "{r:?}");
+        type Edit = fn(&mut RecipeFields);
+        let edits: [Edit; 13] = [
+            |r| r.version = 2,
+            |r| r.features = 0,
+            |r| r.features = MAX_FEATURES + 1,
+            |r| r.batch = 0,
+            |r| r.batch = 801,
+            |r| r.batch = 12,
+            |r| r.batches_per_step = 0,
+            |r| r.batches_per_step = 3,
+            |r| r.epochs = 0,
+            |r| r.learning_rate = f64::NAN,
+            |r| r.learning_rate = -1.0,
+            |r| r.learning_rate = 1e-9,
+            |r| r.rows = 0,
+        ];
+        for edit in edits {
+            let mut fields = RecipeFields::from(recipe());
+            edit(&mut fields);
+            assert!(recipe().altered(edit).is_err(), "{fields:?}");
+            // Nor can a file smuggle it in: deserializing checks the same.
+            let json = serde_json::to_string(&fields).unwrap();
+            assert!(serde_json::from_str::<Recipe>(&json).is_err(), "{json}");
         }
+    }
+
+    #[test]
+    fn a_recipe_serializes_as_its_fields() {
+        // The tag (bound in the circuit) hashes this encoding: wrapping the
+        // fields must not change a byte of it.
+        let r = recipe();
+        let config = bincode::config::standard();
+        assert_eq!(
+            bincode::serde::encode_to_vec(&r, config).unwrap(),
+            bincode::serde::encode_to_vec(RecipeFields::from(r.clone()), config).unwrap()
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Recipe>(&json).unwrap(), r);
     }
 }

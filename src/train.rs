@@ -309,10 +309,14 @@ mod tests {
 
     #[test]
     fn divergence_is_reported() {
-        let (mut recipe, data) = toy();
-        recipe.learning_rate = 16.0;
-        recipe.epochs = 200;
-        recipe.format.weight_int_bits = 0;
+        let (recipe, data) = toy();
+        let recipe = recipe
+            .altered(|r| {
+                r.learning_rate = 16.0;
+                r.epochs = 200;
+                r.format.weight_int_bits = 0;
+            })
+            .unwrap();
         assert!(matches!(
             train_fixed(&recipe, &data),
             Err(Error::Diverged(_))

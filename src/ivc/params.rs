@@ -17,7 +17,6 @@ use crate::recipe::Recipe;
 
 /// Builds the public parameters of `recipe`'s step circuit.
 pub fn setup(recipe: &Recipe) -> Result<Params> {
-    recipe.validate()?;
     let circuit = TrainStep::blank(Arc::new(recipe.clone()));
     Ok(Params::setup(&circuit, &*S1::ck_floor(), &*S2::ck_floor())?)
 }
@@ -213,7 +212,6 @@ fn warn_once(why: &str) {
 
 /// `recipe`'s parameters from `cache` if it holds good ones, else built now.
 pub fn load_or_setup(cache: Option<&Cache>, recipe: &Recipe) -> Result<(Params, Origin)> {
-    recipe.validate()?;
     if let Some(cache) = cache {
         match cache.load(recipe) {
             Ok(Some(pp)) => return Ok((pp, Origin::Cache)),
