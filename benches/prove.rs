@@ -39,7 +39,7 @@ use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 use foldtrain::circuit::State;
 use foldtrain::commands::{DataArgs, DEFAULT_TRAIN_FRACTION};
 use foldtrain::commitment::Opening;
-use foldtrain::dataset::{Dataset, Prepared};
+use foldtrain::dataset::{Dataset, Prepared, TrainFraction};
 use foldtrain::fixed::Scalar;
 use foldtrain::ivc::{params, prover, Compressed, Params, E1, E2, S1, S2};
 use foldtrain::proof::{self, ProofBundle, Statement, Verifier};
@@ -87,13 +87,14 @@ impl Fixture {
             ..Hyper::default()
         };
         let data = synthetic(rows, features, SEED);
-        let prepared = Prepared::new(&data, 1.0, &hyper.format).expect("prepare");
+        let all = TrainFraction::new(1.0).expect("1 is a fraction");
+        let prepared = Prepared::new(&data, all, &hyper.format).expect("prepare");
         let recipe =
             Recipe::new(&hyper, features, prepared.train_fixed.len()).expect("valid recipe");
         let opening = Opening::commit(
             &prepared.train_fixed,
             &recipe.format,
-            1.0,
+            all,
             "synthetic".into(),
         );
         Fixture {

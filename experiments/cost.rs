@@ -55,7 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // The default recipe on the default dataset, with its breakdown.
     let german = DataArgs {
         data: "datasets/german_credit.csv".into(),
-        train_fraction: 0.8,
+        train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
     }
     .load()?

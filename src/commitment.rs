@@ -33,7 +33,7 @@ use nova_snark::frontend::gadgets::poseidon::{
 use serde::{Deserialize, Serialize};
 use typenum::U24;
 
-use crate::dataset::FixedDataset;
+use crate::dataset::{FixedDataset, TrainFraction};
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Scalar};
 /// The packing constants, defined with the arithmetic contract; re-exported
@@ -243,7 +243,7 @@ pub struct Opening {
     /// How the rows were quantized.
     pub format: FixedFormat,
     /// Share of the CSV's rows (in file order) that train and are committed.
-    pub train_fraction: f64,
+    pub train_fraction: TrainFraction,
     /// sha256 of the CSV file the rows came from.
     pub source_sha256: String,
 }
@@ -258,7 +258,7 @@ impl Opening {
     pub fn commit(
         data: &FixedDataset,
         format: &FixedFormat,
-        train_fraction: f64,
+        train_fraction: TrainFraction,
         source_sha256: String,
     ) -> Self {
         Self::commit_with_salt(data, format, train_fraction, source_sha256, Salt::random())
@@ -268,7 +268,7 @@ impl Opening {
     pub fn commit_with_salt(
         data: &FixedDataset,
         format: &FixedFormat,
-        train_fraction: f64,
+        train_fraction: TrainFraction,
         source_sha256: String,
         salt: Salt,
     ) -> Self {
@@ -355,12 +355,12 @@ mod tests {
     #[test]
     fn opening_reproduces_commitment() {
         let fmt = FixedFormat::default();
-        let o = Opening::commit(&data(), &fmt, 0.8, "00".into());
+        let o = Opening::commit(&data(), &fmt, TrainFraction::DEFAULT, "00".into());
         assert!(o.check(&data()).is_ok());
         let mut d = data();
         d.rows[0][0] = 2;
         assert!(o.check(&d).is_err());
-        let o2 = Opening::commit(&data(), &fmt, 0.8, "00".into());
+        let o2 = Opening::commit(&data(), &fmt, TrainFraction::DEFAULT, "00".into());
         assert_ne!(o.salt, o2.salt, "salts come from the OS RNG");
         assert_ne!(o.commitment, o2.commitment);
         let json = serde_json::to_string(&o).unwrap();

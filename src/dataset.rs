@@ -14,6 +14,77 @@ use crate::fixed::FixedFormat;
 /// fast instead of filling memory.
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
 
+/// The share of rows, in file order, that train: a number in (0, 1].
+///
+/// It exists only when valid: the command line, model files, commitments'
+/// openings and checkpoints all decode it through [`TrainFraction::new`]. It
+/// serializes as the bare number.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct TrainFraction(f64);
+
+impl TrainFraction {
+    /// The default: four rows in five train.
+    pub const DEFAULT: TrainFraction = TrainFraction(0.8);
+
+    /// A fraction in (0, 1]; anything else (NaN included) is refused.
+    pub fn new(fraction: f64) -> Result<Self> {
+        if fraction > 0.0 && fraction <= 1.0 {
+            Ok(TrainFraction(fraction))
+        } else {
+            Err(Error::InvalidRecipe(format!(
+                "train fraction must be in (0, 1], got {fraction}; for example 0.8"
+            )))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// Training rows out of `rows`: `floor(rows * fraction)`.
+    pub fn train_rows(self, rows: usize) -> usize {
+        (rows as f64 * self.0).floor() as usize
+    }
+}
+
+impl Default for TrainFraction {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl TryFrom<f64> for TrainFraction {
+    type Error = Error;
+    fn try_from(fraction: f64) -> Result<Self> {
+        Self::new(fraction)
+    }
+}
+
+impl From<TrainFraction> for f64 {
+    fn from(fraction: TrainFraction) -> f64 {
+        fraction.0
+    }
+}
+
+impl std::fmt::Display for TrainFraction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for TrainFraction {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let fraction = s.trim().parse::<f64>().map_err(|_| {
+            Error::InvalidRecipe(format!(
+                "train fraction `{s}` is not a number; give one in (0, 1], for example 0.8"
+            ))
+        })?;
+        Self::new(fraction)
+    }
+}
+
 /// Rows read from a CSV, as real numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -157,13 +228,8 @@ impl Dataset {
     }
 
     /// Splits in file order: the first `floor(n * fraction)` rows train.
-    pub fn split(&self, train_fraction: f64) -> Result<(Dataset, Dataset)> {
-        if !(train_fraction > 0.0 && train_fraction <= 1.0) {
-            return Err(Error::InvalidRecipe(format!(
-                "train fraction must be in (0, 1], got {train_fraction}"
-            )));
-        }
-        let n_train = (self.rows.len() as f64 * train_fraction).floor() as usize;
+    pub fn split(&self, train_fraction: TrainFraction) -> Result<(Dataset, Dataset)> {
+        let n_train = train_fraction.train_rows(self.rows.len());
         if n_train == 0 {
             return Err(Error::InvalidRecipe(format!(
                 "train fraction {train_fraction} leaves no training rows out of {}",
@@ -320,6 +386,7 @@ impl FixedDataset {
 /// The data a run needs: the split, the normalizer and the quantized rows.
 #[derive(Clone, Debug)]
 pub struct Prepared {
+    pub train_fraction: TrainFraction,
     pub train: Dataset,
     pub test: Dataset,
     pub normalizer: Normalizer,
@@ -328,11 +395,16 @@ pub struct Prepared {
 
 impl Prepared {
     /// Splits, fits the normalizer on the training rows and quantizes them.
-    pub fn new(data: &Dataset, train_fraction: f64, format: &FixedFormat) -> Result<Self> {
+    pub fn new(
+        data: &Dataset,
+        train_fraction: TrainFraction,
+        format: &FixedFormat,
+    ) -> Result<Self> {
         let (train, test) = data.split(train_fraction)?;
         let normalizer = Normalizer::fit(&train);
         let train_fixed = FixedDataset::quantize(&train, &normalizer, format);
         Ok(Prepared {
+            train_fraction,
             train,
             test,
             normalizer,
@@ -406,7 +478,7 @@ mod tests {
     #[test]
     fn split_and_normalize() {
         let d = parse("a,b,label\n1,5,0\n3,5,1\n5,5,0\n7,5,1\n9,5,1\n").unwrap();
-        let (train, test) = d.split(0.8).unwrap();
+        let (train, test) = d.split(TrainFraction::DEFAULT).unwrap();
         assert_eq!((train.rows.len(), test.rows.len()), (4, 1));
         let n = Normalizer::fit(&train);
         assert_eq!(n.means, vec![4.0, 5.0]);
@@ -414,8 +486,40 @@ mod tests {
         assert_eq!(n.stds[1], 0.0);
         let z = n.apply(&[4.0, 5.0]);
         assert_eq!(z, vec![0.0, 0.0]);
-        assert!(d.split(0.0).is_err());
-        assert!(d.split(1.5).is_err());
-        assert!(d.split(0.1).is_err());
+        // Five rows at 0.1 leave none to train on.
+        assert!(d.split(TrainFraction::new(0.1).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_train_fraction_exists_only_in_range() {
+        for bad in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+            assert!(TrainFraction::new(bad).is_err(), "{bad}");
+            let json = serde_json::to_string(&bad).unwrap_or_else(|_| "null".into());
+            assert!(
+                serde_json::from_str::<TrainFraction>(&json).is_err(),
+                "{json}"
+            );
+        }
+        assert_eq!(TrainFraction::new(1.0).unwrap().get(), 1.0);
+        assert!("0.8".parse::<TrainFraction>().is_ok());
+        let e = "eighty".parse::<TrainFraction>().unwrap_err().to_string();
+        assert!(e.contains("for example 0.8"), "{e}");
+        // The suggested value is accepted.
+        assert_eq!(
+            "0.8".parse::<TrainFraction>().unwrap(),
+            TrainFraction::DEFAULT
+        );
+        // It serializes as the bare number, so older files read unchanged.
+        assert_eq!(
+            serde_json::to_string(&TrainFraction::DEFAULT).unwrap(),
+            "0.8"
+        );
+        let bytes =
+            bincode::serde::encode_to_vec(TrainFraction::DEFAULT, bincode::config::standard())
+                .unwrap();
+        assert_eq!(
+            bytes,
+            bincode::serde::encode_to_vec(0.8f64, bincode::config::standard()).unwrap()
+        );
     }
 }

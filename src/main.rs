@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use foldtrain::commands::{self, DataArgs};
+use foldtrain::dataset::TrainFraction;
 use foldtrain::fixed::{FixedFormat, Sigmoid};
 use foldtrain::ivc::prover::{Observer, Phase};
 use foldtrain::recipe::Hyper;
@@ -59,6 +60,18 @@ struct RunFlags {
     /// never replaced).
     #[arg(long)]
     force: bool,
+}
+
+impl RunFlags {
+    /// The run's settings, with a Ctrl-C handler that stops it cleanly.
+    fn to_settings(self) -> commands::RunSettings {
+        commands::RunSettings {
+            out_dir: self.out,
+            checkpoint_every: self.checkpoint_every,
+            interrupt: Some(interrupt_flag()),
+            force: self.force,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -173,7 +186,7 @@ struct DataFlags {
     batches_per_step: Option<usize>,
     /// Share of rows, in file order, that train; the rest test.
     #[arg(long, default_value_t = commands::DEFAULT_TRAIN_FRACTION)]
-    train_fraction: f64,
+    train_fraction: TrainFraction,
     /// Sigmoid approximation: hard4 (slope 1/4, default) or clip3 (zkPoT's).
     #[arg(long, default_value_t = Hyper::default().sigmoid, value_parser = parse_sigmoid)]
     sigmoid: Sigmoid,
@@ -318,11 +331,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
-                out_dir: run.out,
-                checkpoint_every: run.checkpoint_every,
                 checkpoint_dir,
-                interrupt: Some(interrupt_flag()),
-                force: run.force,
+                run: run.to_settings(),
             };
             out.note(&format!(
                 "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
@@ -339,10 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let args = commands::ResumeArgs {
                 checkpoint_dir,
                 data,
-                out_dir: run.out,
-                checkpoint_every: run.checkpoint_every,
-                interrupt: Some(interrupt_flag()),
-                force: run.force,
+                run: run.to_settings(),
             };
             let r = commands::resume_with(&args, &Bars::new(cli.quiet))?;
             print_prove(&r, out)?;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{Dataset, FixedDataset, Normalizer};
+use crate::dataset::{Dataset, FixedDataset, Normalizer, TrainFraction};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
 use crate::train::{accuracy_fixed, Weights};
@@ -17,7 +17,7 @@ pub struct Model {
     /// Feature column names, in order.
     pub feature_names: Vec<String>,
     /// Share of the CSV's rows (file order) used for training.
-    pub train_fraction: f64,
+    pub train_fraction: TrainFraction,
     /// z-scoring fitted on the training rows (not proven; see README).
     pub normalizer: Normalizer,
     /// Weights as decimals (`weights_fixed / 2^F`).
@@ -38,7 +38,7 @@ impl Model {
     pub fn new(
         recipe: Recipe,
         feature_names: Vec<String>,
-        train_fraction: f64,
+        train_fraction: TrainFraction,
         normalizer: Normalizer,
         weights: &Weights,
     ) -> Self {

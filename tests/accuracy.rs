@@ -30,7 +30,7 @@ fn dataset(file: &str) -> PathBuf {
 fn train_default(file: &str) -> TrainReport {
     let args = DataArgs {
         data: dataset(file),
-        train_fraction: 0.8,
+        train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
     };
     train(&args, None)

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
 use foldtrain::artifact::read_json;
-use foldtrain::commands::{self, ProveArgs};
+use foldtrain::commands;
 use foldtrain::commitment::Opening;
 use foldtrain::dataset::Dataset;
 use foldtrain::ivc::checkpoint::{self, Checkpoint, CHECKPOINT_MAGIC};
@@ -49,11 +49,9 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let csv = data::write_small_csv(&dir.path().join("small.csv"), 45, &data::SCALES, 3);
-        let report = commands::prove(&ProveArgs {
-            checkpoint_every: Some(2),
-            ..data::prove_args(data::data_args(&csv, 1), dir.path().join("out"))
-        })
-        .unwrap();
+        let mut args = data::prove_args(data::data_args(&csv, 1), dir.path().join("out"));
+        args.run.checkpoint_every = Some(2);
+        let report = commands::prove(&args).unwrap();
         assert_eq!(report.steps, 5);
         let newest = checkpoint::list(&report.checkpoint_dir).unwrap()[0]
             .1
@@ -724,7 +722,11 @@ fn check_dataset(d: &Dataset) -> Result<(), TestCaseError> {
     prop_assert!(d.labels.iter().all(|&y| y <= 1));
     prop_assert!(d.labels.contains(&0) && d.labels.contains(&1));
     // Preparing it must not panic either.
-    let _ = foldtrain::dataset::Prepared::new(d, 0.8, &Default::default());
+    let _ = foldtrain::dataset::Prepared::new(
+        d,
+        foldtrain::dataset::TrainFraction::DEFAULT,
+        &Default::default(),
+    );
     Ok(())
 }
 

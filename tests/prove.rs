@@ -115,7 +115,7 @@ fn the_default_recipe_has_a_pinned_constraint_count() {
     common::isolate_cache();
     let args = DataArgs {
         data: Path::new("datasets/german_credit.csv").into(),
-        train_fraction: 0.8,
+        train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
     };
     let recipe = args.load().unwrap().recipe;

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use foldtrain::artifact::read_json;
-use foldtrain::commands::{self, DataArgs, ProveArgs, ProveReport, ResumeArgs};
+use foldtrain::commands::{self, DataArgs, ProveReport, ResumeArgs, RunSettings};
 use foldtrain::commitment::Opening;
 use foldtrain::ivc::checkpoint;
 use foldtrain::ivc::prover::{Observer, Phase};
@@ -67,11 +67,9 @@ fn reference() -> &'static Reference {
         let csv = dir.path().join("small.csv");
         write_csv(&csv, ROWS, 3, 7);
         let args = data::data_args(&csv, EPOCHS);
-        let report = commands::prove(&ProveArgs {
-            checkpoint_every: Some(3),
-            ..data::prove_args(args.clone(), dir.path().join("out"))
-        })
-        .unwrap();
+        let mut prove_args = data::prove_args(args.clone(), dir.path().join("out"));
+        prove_args.run.checkpoint_every = Some(3);
+        let report = commands::prove(&prove_args).unwrap();
         assert_eq!(report.steps, STEPS);
         assert_eq!(report.steps_folded_now, STEPS);
         let bundle = ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
@@ -121,10 +119,10 @@ fn resume_args(dir: &Path, out: &Path) -> ResumeArgs {
     ResumeArgs {
         checkpoint_dir: dir.to_path_buf(),
         data: None,
-        out_dir: Some(out.to_path_buf()),
-        checkpoint_every: None,
-        interrupt: None,
-        force: false,
+        run: RunSettings {
+            out_dir: Some(out.to_path_buf()),
+            ..RunSettings::default()
+        },
     }
 }
 
@@ -249,12 +247,10 @@ fn checkpoint_steps(dir: &Path) -> Vec<usize> {
 /// Ctrl-C during setup: prove must stop with a checkpoint and no outputs.
 /// Returns the step it stopped at.
 fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
-    let err = commands::prove(&ProveArgs {
-        checkpoint_every,
-        interrupt: Some(Arc::new(AtomicBool::new(true))),
-        ..data::prove_args(reference().args.clone(), out.to_path_buf())
-    })
-    .unwrap_err();
+    let mut args = data::prove_args(reference().args.clone(), out.to_path_buf());
+    args.run.checkpoint_every = checkpoint_every;
+    args.run.interrupt = Some(Arc::new(AtomicBool::new(true)));
+    let err = commands::prove(&args).unwrap_err();
     let ckpts = out.join("private").join("checkpoints");
     let written = checkpoint_steps(&ckpts);
     assert_eq!(written.len(), 1, "one checkpoint: {written:?}");
@@ -297,7 +293,7 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
 
     let out2 = tmp.path().join("out2");
     let mut args = resume_args(&ckpts, &out2);
-    args.interrupt = Some(Arc::new(AtomicBool::new(true)));
+    args.run.interrupt = Some(Arc::new(AtomicBool::new(true)));
     let second_stop = first_stop + 1;
     match refusal(commands::resume(&args)) {
         Error::Interrupted(m) => {
@@ -310,7 +306,7 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
 
     let out3 = tmp.path().join("out3");
     let mut args = resume_args(&ckpts, &out3);
-    args.interrupt = Some(Arc::new(AtomicBool::new(false)));
+    args.run.interrupt = Some(Arc::new(AtomicBool::new(false)));
     let report = commands::resume(&args).unwrap();
     assert_eq!(report.steps_folded_now, STEPS - second_stop);
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
@@ -689,11 +685,9 @@ fn a_stop_during_compression_resumes_without_folding_again() {
     common::isolate_cache();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let args = ProveArgs {
-        // No periodic checkpoint: only the one after the last step.
-        checkpoint_every: Some(STEPS + 1),
-        ..data::prove_args(reference().args.clone(), out.clone())
-    };
+    let mut args = data::prove_args(reference().args.clone(), out.clone());
+    // No periodic checkpoint: only the one after the last step.
+    args.run.checkpoint_every = Some(STEPS + 1);
     let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         commands::prove_with(&args, &DiesInCompression)
     }));

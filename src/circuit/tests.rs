@@ -12,6 +12,7 @@ use nova_snark::traits::circuit::StepCircuit;
 use super::testing::{Record, RecordCs, TamperCs};
 use super::*;
 use crate::commitment::Opening;
+use crate::dataset::TrainFraction;
 use crate::fixed::FixedFormat;
 use crate::recipe::Hyper;
 
@@ -47,8 +48,14 @@ fn toy_rows(batch: usize, k: usize, n: usize) -> (Arc<Recipe>, FixedDataset, Sal
     };
     let recipe = Arc::new(Recipe::new(&hyper, 3, n).unwrap());
     let salt = Salt(Scalar::from(987_654_321u64));
-    let opening = Opening::commit_with_salt(&data, &fmt, 1.0, String::new(), salt);
-    (recipe, data, salt, opening.commitment)
+    let commitment = commit(&data, &fmt, salt);
+    (recipe, data, salt, commitment)
+}
+
+/// The commitment to all of `data` (every row trains) under `salt`.
+fn commit(data: &FixedDataset, fmt: &FixedFormat, salt: Salt) -> Commitment {
+    let all = TrainFraction::new(1.0).unwrap();
+    Opening::commit_with_salt(data, fmt, all, String::new(), salt).commitment
 }
 
 fn toy() -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
@@ -144,7 +151,7 @@ fn extremes_of_every_range_satisfy_the_honest_circuit() {
     };
     let recipe = Arc::new(Recipe::new(&hyper, 3, 8).unwrap());
     let salt = Salt(Scalar::from(5u64));
-    let c = Opening::commit_with_salt(&data, &fmt, 1.0, String::new(), salt).commitment;
+    let c = commit(&data, &fmt, salt);
     // Start from weights at the edge of their range too.
     let mut state = State::initial(3, c);
     state.weights.w = vec![fmt.weight_half_range() - 1, -fmt.weight_half_range(), 0];

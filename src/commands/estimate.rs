@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::DataArgs;
 use crate::circuit::{cost, State};
-use crate::commitment::Opening;
 use crate::error::Result;
 use crate::ivc::params;
 use crate::ivc::prover::{self, Keys};
@@ -62,12 +61,7 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
     let keys = Keys::setup(&recipe)?;
     let (primary, secondary) = keys.constraints();
     let data = &loaded.prepared.train_fixed;
-    let opening = Opening::commit(
-        data,
-        &recipe.format,
-        args.train_fraction,
-        loaded.source_sha256.clone(),
-    );
+    let opening = loaded.commit();
     let job = prover::Job {
         recipe: recipe.clone(),
         data,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::artifact::{self, Visibility};
-use crate::commitment::{Commitment, Opening};
-use crate::dataset::{Dataset, FixedDataset, Prepared};
+use crate::commitment::{Commitment, Opening, Salt};
+use crate::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
 use crate::error::Result;
 use crate::model::Model;
 use crate::output::{self, OutputDir};
@@ -24,6 +24,7 @@ pub use audit::{audit, AuditReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS, COMPRESS_STEP_RATIO};
 pub use prove::{
     default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,
+    RunSettings,
 };
 pub use verify::{
     inspect, model_differences, verify, InspectReport, StatementSummary, VerifyReport,
@@ -33,7 +34,7 @@ pub use verify::{
 pub const DEFAULT_DATASET: &str = "datasets/german_credit.csv";
 
 /// Default share of rows that train (file order); the rest test.
-pub const DEFAULT_TRAIN_FRACTION: f64 = 0.8;
+pub const DEFAULT_TRAIN_FRACTION: TrainFraction = TrainFraction::DEFAULT;
 
 /// The default dataset's path: relative to the working folder when it exists
 /// there, else inside the source tree this binary was built from.
@@ -50,7 +51,7 @@ pub fn default_dataset() -> PathBuf {
 #[derive(Clone, Debug)]
 pub struct DataArgs {
     pub data: PathBuf,
-    pub train_fraction: f64,
+    pub train_fraction: TrainFraction,
     pub hyper: Hyper,
 }
 
@@ -60,6 +61,24 @@ pub struct Loaded {
     pub prepared: Prepared,
     pub recipe: Recipe,
     pub source_sha256: String,
+}
+
+impl Loaded {
+    /// Commits to the training rows under a fresh salt.
+    pub fn commit(&self) -> Opening {
+        self.commit_with_salt(Salt::random())
+    }
+
+    /// Commits to the training rows under `salt` (resuming a run).
+    pub fn commit_with_salt(&self, salt: Salt) -> Opening {
+        Opening::commit_with_salt(
+            &self.prepared.train_fixed,
+            &self.recipe.format,
+            self.prepared.train_fraction,
+            self.source_sha256.clone(),
+            salt,
+        )
+    }
 }
 
 impl DataArgs {
@@ -105,7 +124,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
     let model = Model::new(
         recipe.clone(),
         loaded.dataset.feature_names.clone(),
-        args.train_fraction,
+        p.train_fraction,
         p.normalizer.clone(),
         &weights,
     );
@@ -176,12 +195,7 @@ pub const COMMITMENT_FILE: &str = "commitment.json";
 /// commitment), or a `commitment.json` unless `force`.
 pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitReport> {
     let loaded = args.load()?;
-    let opening = Opening::commit(
-        &loaded.prepared.train_fixed,
-        &args.hyper.format,
-        args.train_fraction,
-        loaded.source_sha256.clone(),
-    );
+    let opening = loaded.commit();
     let out = OutputDir::lock(out_dir)?;
     out.refuse_existing_public(&[COMMITMENT_FILE, output::MANIFEST], force)?;
     // A fresh salt: any opening already here is another commitment's.

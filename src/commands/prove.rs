@@ -22,17 +22,14 @@ use crate::proof::{ProofBundle, Statement, Verifier};
 use crate::recipe::Hyper;
 use crate::train;
 
-/// Settings of `prove` beyond the data and recipe.
-#[derive(Clone, Debug)]
-pub struct ProveArgs {
-    pub data: DataArgs,
+/// How a proving run writes its results, for `prove` and `resume` alike.
+#[derive(Clone, Debug, Default)]
+pub struct RunSettings {
     /// Output folder; default: the dataset's file stem in the working folder.
     pub out_dir: Option<PathBuf>,
     /// Every this many steps (default: every two minutes of folding; 0:
     /// none, not even after the last step).
     pub checkpoint_every: Option<usize>,
-    /// Checkpoint folder (default: `private/checkpoints` in the output folder).
-    pub checkpoint_dir: Option<PathBuf>,
     /// Set (by a Ctrl-C handler) to stop after the current step with a
     /// checkpoint.
     pub interrupt: Option<Arc<AtomicBool>>,
@@ -40,18 +37,23 @@ pub struct ProveArgs {
     pub force: bool,
 }
 
+/// Settings of `prove`.
+#[derive(Clone, Debug)]
+pub struct ProveArgs {
+    pub data: DataArgs,
+    /// Checkpoint folder (default: `private/checkpoints` in the output folder).
+    pub checkpoint_dir: Option<PathBuf>,
+    pub run: RunSettings,
+}
+
 /// Settings of `resume`.
 #[derive(Clone, Debug)]
 pub struct ResumeArgs {
+    /// The interrupted run's checkpoint folder (checkpoints continue there).
     pub checkpoint_dir: PathBuf,
     /// The CSV; default: the path recorded in the checkpoint.
     pub data: Option<PathBuf>,
-    /// Output folder; default: the dataset's file stem.
-    pub out_dir: Option<PathBuf>,
-    pub checkpoint_every: Option<usize>,
-    pub interrupt: Option<Arc<AtomicBool>>,
-    /// Replace existing public outputs (never a private opening).
-    pub force: bool,
+    pub run: RunSettings,
 }
 
 /// `prove`'s and `resume`'s report (also their `--json` output).
@@ -116,37 +118,16 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
 /// [`prove`], reporting progress to `observer`.
 pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveReport> {
     let loaded = args.data.load()?;
-    let out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&args.data.data));
-    let out = OutputDir::lock(&out_dir)?;
-    out.refuse_existing_public(PROVE_OUTPUTS, args.force)?;
-    let opening = Opening::commit(
-        &loaded.prepared.train_fixed,
-        &loaded.recipe.format,
-        args.data.train_fraction,
-        loaded.source_sha256.clone(),
-    );
-    // A fresh salt: any opening already here is another commitment's.
-    let opening_plan = out.plan_opening(&opening.commitment)?;
-    let checkpoints = Checkpointer::new(
-        args.checkpoint_dir
-            .clone()
-            .unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
-        cadence(args.checkpoint_every),
-        args.interrupt.clone(),
-        run_info(&args.data, &loaded, &opening),
-    );
-    Run {
-        data_args: &args.data,
+    let opening = loaded.commit();
+    let checkpoint_dir = args.checkpoint_dir.clone();
+    Run::open(
+        &args.run,
+        &args.data,
         loaded,
         opening,
-        out,
-        opening_plan,
-        checkpoints,
-        warnings: Vec::new(),
-    }
+        checkpoint_dir,
+        Vec::new(),
+    )?
     .execute(None, observer)
 }
 
@@ -165,7 +146,7 @@ fn run_info(args: &DataArgs, loaded: &Loaded, opening: &Opening) -> RunInfo {
         recipe: loaded.recipe.clone(),
         data_digest: checkpoint::data_digest(&loaded.prepared.train_fixed),
         data_path: args.data.clone(),
-        train_fraction: args.train_fraction,
+        train_fraction: loaded.prepared.train_fraction,
         salt: opening.salt,
     }
 }
@@ -207,43 +188,60 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
             data_args.data.display()
         ));
     }
-    let opening = Opening::commit_with_salt(
-        &loaded.prepared.train_fixed,
-        &loaded.recipe.format,
-        ckpt.train_fraction,
-        loaded.source_sha256.clone(),
-        ckpt.salt,
-    );
+    let opening = loaded.commit_with_salt(ckpt.salt);
     if opening.commitment != ckpt.commitment() {
         return refuse("a commitment its data and salt do not reproduce".into());
     }
-    let out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| default_out_dir(&data_args.data));
-    let out = OutputDir::lock(&out_dir)?;
-    out.refuse_existing_public(PROVE_OUTPUTS, args.force)?;
-    // The run's own opening (same salt) is kept; another is refused.
-    let opening_plan = out.plan_opening(&opening.commitment)?;
-    let checkpoints = Checkpointer::new(
-        args.checkpoint_dir.clone(),
-        cadence(args.checkpoint_every),
-        args.interrupt.clone(),
-        run_info(&data_args, &loaded, &opening),
-    );
-    Run {
-        data_args: &data_args,
+    let checkpoint_dir = Some(args.checkpoint_dir.clone());
+    Run::open(
+        &args.run,
+        &data_args,
         loaded,
         opening,
-        out,
-        opening_plan,
-        checkpoints,
+        checkpoint_dir,
         warnings,
-    }
+    )?
     .execute(Some(ckpt), observer)
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// Locks the output folder, refuses to overwrite what `settings` do not
+    /// allow, and plans the checkpoints (by default under the output's
+    /// `private/`).
+    fn open(
+        settings: &RunSettings,
+        data_args: &'a DataArgs,
+        loaded: Loaded,
+        opening: Opening,
+        checkpoint_dir: Option<PathBuf>,
+        warnings: Vec<String>,
+    ) -> Result<Self> {
+        let out_dir = settings
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| default_out_dir(&data_args.data));
+        let out = OutputDir::lock(&out_dir)?;
+        out.refuse_existing_public(PROVE_OUTPUTS, settings.force)?;
+        // A fresh salt's opening is written; a resumed run's own opening
+        // (same salt) is kept; any other opening here is refused.
+        let opening_plan = out.plan_opening(&opening.commitment)?;
+        let checkpoints = Checkpointer::new(
+            checkpoint_dir.unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
+            cadence(settings.checkpoint_every),
+            settings.interrupt.clone(),
+            run_info(data_args, &loaded, &opening),
+        );
+        Ok(Run {
+            data_args,
+            loaded,
+            opening,
+            out,
+            opening_plan,
+            checkpoints,
+            warnings,
+        })
+    }
+
     /// Load, set up, start or resume, fold, compress, bundle, write.
     fn execute(self, from: Option<Checkpoint>, observer: &dyn Observer) -> Result<ProveReport> {
         let result = self.prove(from, observer);
@@ -319,7 +317,7 @@ impl Run<'_> {
         let model = Model::new(
             (*recipe).clone(),
             self.loaded.dataset.feature_names.clone(),
-            self.data_args.train_fraction,
+            self.loaded.prepared.train_fraction,
             self.loaded.prepared.normalizer.clone(),
             &done.state.weights,
         );

@@ -21,6 +21,7 @@ use super::{Params, Recursive};
 use crate::artifact::{self, Kind, Refusal, Visibility, MAGIC_LEN};
 use crate::circuit::State;
 use crate::commitment::{Commitment, Salt};
+use crate::dataset::TrainFraction;
 use crate::error::{Error, Result};
 use crate::fixed::Scalar;
 use crate::recipe::Recipe;
@@ -54,7 +55,7 @@ pub struct Checkpoint {
     /// Where the data came from (a default for `resume`).
     pub data_path: PathBuf,
     /// Share of the CSV's rows that train.
-    pub train_fraction: f64,
+    pub train_fraction: TrainFraction,
     /// The commitment's secret salt (the commitment is in `state`).
     pub salt: Salt,
     /// Steps folded so far.
@@ -241,7 +242,7 @@ pub struct RunInfo {
     pub recipe: Recipe,
     pub data_digest: String,
     pub data_path: PathBuf,
-    pub train_fraction: f64,
+    pub train_fraction: TrainFraction,
     pub salt: Salt,
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use foldtrain::commands::{DataArgs, ProveArgs};
+use foldtrain::commands::{DataArgs, ProveArgs, RunSettings};
 use foldtrain::recipe::Hyper;
 
 /// Feature scales of the three-feature CSVs most tests prove.
@@ -45,7 +45,7 @@ pub fn write_small_csv(path: &Path, rows: usize, scales: &[f64], seed: u64) -> P
 pub fn data_args(csv: &Path, epochs: usize) -> DataArgs {
     DataArgs {
         data: csv.to_path_buf(),
-        train_fraction: 0.8,
+        train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper {
             epochs,
             batch: 8,
@@ -60,10 +60,10 @@ pub fn data_args(csv: &Path, epochs: usize) -> DataArgs {
 pub fn prove_args(data: DataArgs, out: PathBuf) -> ProveArgs {
     ProveArgs {
         data,
-        out_dir: Some(out),
-        checkpoint_every: None,
         checkpoint_dir: None,
-        interrupt: None,
-        force: false,
+        run: RunSettings {
+            out_dir: Some(out),
+            ..RunSettings::default()
+        },
     }
 }
