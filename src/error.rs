@@ -44,7 +44,16 @@ pub enum Error {
     Mismatch(String),
     /// An error inside the proof system.
     #[error("proof system error: {0}")]
-    Nova(String),
+    Nova(#[from] nova_snark::errors::NovaError),
+    /// A constraint system refused the circuit.
+    #[error("circuit synthesis failed: {0}")]
+    Synthesis(#[from] nova_snark::frontend::SynthesisError),
+    /// A value could not be encoded (a bundle, a key, parameters).
+    #[error("cannot encode: {0}")]
+    Encode(#[from] bincode::error::EncodeError),
+    /// Something this build should never do: a bug to report.
+    #[error("internal error (a bug; please report it): {0}")]
+    Internal(String),
     /// A checkpoint that cannot be used to resume.
     #[error("checkpoint refused: {0}")]
     Checkpoint(String),
@@ -68,12 +77,6 @@ impl Error {
             path: path.into(),
             reason: reason.into(),
         }
-    }
-}
-
-impl From<nova_snark::errors::NovaError> for Error {
-    fn from(e: nova_snark::errors::NovaError) -> Self {
-        Error::Nova(e.to_string())
     }
 }
 

@@ -154,9 +154,7 @@ pub struct ProofBundle {
 impl ProofBundle {
     /// Serializes: magic, [`BUNDLE_VERSION`], bincode 2 of the bundle.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        BUNDLE
-            .seal(self, None)
-            .map_err(|e| Error::Nova(format!("cannot encode the bundle: {e}")))
+        Ok(BUNDLE.seal(self, None)?)
     }
 
     /// Reads a bundle file: an I/O problem is an I/O error, anything wrong
@@ -265,7 +263,7 @@ impl Verifier {
             built = (origin == params::Origin::Built).then_some(pp);
         }
         let Some((_, digest, vk)) = &self.cache else {
-            return Err(Error::Nova("verifier key missing".into()));
+            return Err(Error::Internal("the verifier's key was not kept".into()));
         };
         let setup_s = start.elapsed().as_secs_f64();
         if *digest != st.params_digest {

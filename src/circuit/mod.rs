@@ -64,7 +64,7 @@ use nova_snark::traits::circuit::StepCircuit;
 
 use crate::commitment::{Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN};
 use crate::dataset::FixedDataset;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fixed::{to_field, Scalar};
 use crate::recipe::Recipe;
 use crate::train::{self, StepTrace, Weights};
@@ -660,11 +660,8 @@ pub fn synthesize_blank<CS: ConstraintSystem<Scalar>>(cs: &mut CS, recipe: &Reci
     let circuit = TrainStep::blank(Arc::new(recipe.clone()));
     let z: Vec<AllocatedNum<Scalar>> = (0..State::arity(recipe))
         .map(|i| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(Scalar::ZERO)))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::Nova(e.to_string()))?;
-    circuit
-        .synthesize(&mut cs.namespace(|| "step"), &z)
-        .map_err(|e| Error::Nova(e.to_string()))?;
+        .collect::<std::result::Result<_, _>>()?;
+    circuit.synthesize(&mut cs.namespace(|| "step"), &z)?;
     Ok(())
 }
 

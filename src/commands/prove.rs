@@ -286,15 +286,13 @@ impl<'a> Run<'a> {
         })?;
         let (done, resumed_at) = done;
         if done.state.weights != expected {
-            return Err(crate::Error::Nova(
-                "the folded weights differ from the native trainer's; this is a bug".into(),
+            return Err(crate::Error::Internal(
+                "the folded weights differ from the native trainer's".into(),
             ));
         }
         observer.phase(Phase::Compress);
         let (snark, compress) = prover::timed(|| prover::compress(&keys.pp, &keys.pk, &done, &z0))?;
-        let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())
-            .map_err(|e| crate::Error::Nova(e.to_string()))?
-            .len();
+        let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())?.len();
         let params_digest = params::digest_hex(&keys.pp);
         let bundle = ProofBundle {
             statement: Statement {

@@ -2,6 +2,7 @@
 //! compression and checkpoints. Nothing here knows the proof bundle format.
 
 pub mod checkpoint;
+pub mod keys;
 pub mod params;
 pub mod prover;
 

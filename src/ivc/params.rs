@@ -166,9 +166,7 @@ impl Cache {
         if let Some(why) = self.folder_problem() {
             return Err(Error::artifact(&self.dir, why));
         }
-        let bytes = CACHE
-            .seal(pp, Some(&binding(recipe)?))
-            .map_err(|e| Error::Nova(format!("cannot encode parameters: {e}")))?;
+        let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
         crate::artifact::write_atomic(
             &self.path(recipe),
             &bytes,
@@ -186,9 +184,7 @@ pub fn binding(recipe: &Recipe) -> Result<[u8; DIGEST_LEN]> {
     use sha2::Digest;
     let mut cs = ShapeCS::<E1>::new();
     crate::circuit::synthesize_blank(&mut cs, recipe)?;
-    let shape = cs
-        .r1cs_shape()
-        .map_err(|e| Error::Nova(format!("cannot build the step circuit's shape: {e}")))?;
+    let shape = cs.r1cs_shape()?;
     let mut h = sha2::Sha256::new();
     h.update(b"foldtrain cache binding v2");
     h.update(u64::from(CACHE_VERSION).to_le_bytes());

@@ -171,7 +171,7 @@ pub fn compress(
         .recursive
         .verify(pp, progress.done, z0)
         .map_err(|e| {
-            Error::Nova(format!(
+            Error::Internal(format!(
                 "the folded proof does not verify before compression: {e}"
             ))
         })?;

@@ -1,0 +1,145 @@
+//! Where a verifier's and a prover's setup time goes, phase by phase, at the
+//! default recipe (german_credit) or at a dataset given as the first
+//! argument: building Nova's public parameters, their digest, deriving the
+//! keys, encoding and decoding the verifier key, the parameter cache's
+//! store and load, the cache binding, and (given a bundle as the second
+//! argument) the SNARK check alone.
+//!
+//! `cargo run --release --example verify_phases [-- CSV [BUNDLE]]` prints one
+//! line a phase and writes `experiments/results/verify_phases.csv`. Each
+//! figure is one phase, measured in this process; none is a whole command's
+//! wall clock (see `experiments/README.md` for those).
+
+#[path = "common/mod.rs"]
+#[allow(dead_code)] // the child-process helpers serve the other experiments
+mod common;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use foldtrain::commands::{self, DataArgs};
+use foldtrain::ivc::{params, Compressed, VerifierKey};
+use foldtrain::proof::ProofBundle;
+use foldtrain::recipe::Hyper;
+
+fn main() -> Result<()> {
+    let session = common::Session::start()?;
+    let mut args = std::env::args().skip(1);
+    let data = args.next().map_or_else(commands::default_dataset, PathBuf::from);
+    let bundle = args.next().map(PathBuf::from);
+    let loaded = DataArgs {
+        data: data.clone(),
+        train_fraction: commands::DEFAULT_TRAIN_FRACTION,
+        hyper: Hyper::default(),
+    }
+    .load()?;
+    let recipe = loaded.recipe;
+    let mut rows: Vec<(String, f64, String)> = Vec::new();
+    let mut phase = |name: &str, seconds: f64, note: String| {
+        println!("{name:<44} {seconds:>8.3} s  {note}");
+        rows.push((name.to_string(), seconds, note));
+    };
+    let cfg = bincode::config::standard();
+
+    let t = Instant::now();
+    let binding = params::binding(&recipe)?;
+    phase("cache binding (step shape synthesized)", secs(t), hex(&binding[..4]));
+
+    let t = Instant::now();
+    let pp = params::setup(&recipe)?;
+    let (primary, secondary) = pp.num_constraints();
+    phase(
+        "public parameters built (setup)",
+        secs(t),
+        format!("{primary} + {secondary} constraints"),
+    );
+
+    let t = Instant::now();
+    let digest = params::digest_hex(&pp);
+    phase("parameter digest", secs(t), digest[..16].to_string());
+
+    let t = Instant::now();
+    let (pk, vk) = Compressed::setup(&pp)?;
+    phase("keys derived (CompressedSNARK::setup)", secs(t), String::new());
+    drop(pk);
+
+    let t = Instant::now();
+    let vk_bytes = bincode::serde::encode_to_vec(&vk, cfg).context("encoding the key")?;
+    phase(
+        "verifier key encoded",
+        secs(t),
+        format!("{} bytes", vk_bytes.len()),
+    );
+
+    let t = Instant::now();
+    let sha = foldtrain::artifact::sha256_hex(&vk_bytes);
+    phase("verifier key sha256", secs(t), sha[..16].to_string());
+
+    let t = Instant::now();
+    let (decoded, _): (VerifierKey, usize) =
+        bincode::serde::decode_from_slice(&vk_bytes, cfg).context("decoding the key")?;
+    phase("verifier key decoded", secs(t), String::new());
+
+    let (_, vk_again) = Compressed::setup(&pp)?;
+    let again = bincode::serde::encode_to_vec(&vk_again, cfg)?;
+    phase(
+        "verifier key derived twice: same bytes",
+        0.0,
+        (again == vk_bytes).to_string(),
+    );
+
+    let dir = tempfile::tempdir()?;
+    let cache = params::Cache::at(dir.path().join("cache"));
+    let t = Instant::now();
+    cache.store(&recipe, &pp)?;
+    let pp_bytes = std::fs::metadata(cache.path(&recipe))?.len();
+    phase(
+        "parameters stored to the cache",
+        secs(t),
+        format!("{pp_bytes} bytes"),
+    );
+    drop(pp);
+    let t = Instant::now();
+    let pp = cache
+        .load(&recipe)
+        .map_err(anyhow::Error::msg)?
+        .context("cache miss")?;
+    phase(
+        "parameters loaded from the cache",
+        secs(t),
+        String::new(),
+    );
+    let t = Instant::now();
+    let _ = params::digest_hex(&pp);
+    phase("parameter digest of loaded parameters", secs(t), String::new());
+
+    if let Some(path) = bundle {
+        let b = ProofBundle::read(&path)?;
+        let st = &b.statement;
+        let t = Instant::now();
+        b.snark
+            .verify(&decoded, st.steps, &st.z0())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        phase("SNARK check (decoded key)", secs(t), path.display().to_string());
+    }
+
+    let mut csv = String::from("phase,seconds,note\n");
+    for (name, s, note) in &rows {
+        writeln!(csv, "{name},{s:.3},{note}")?;
+    }
+    writeln!(csv, "# load at start: {}", session.start_load)?;
+    let out = session.result("verify_phases", "csv");
+    std::fs::write(&out, csv)?;
+    println!("wrote {}; load now {}", out.display(), common::loadavg());
+    Ok(())
+}
+
+fn secs(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

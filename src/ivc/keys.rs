@@ -1,0 +1,125 @@
+//! Verifier keys as files: what an auditor derives once, pins by its sha256
+//! and checks any number of proofs with, without Nova's prover parameters.
+//!
+//! A key file is the common container ([`crate::artifact::Kind`]) holding the
+//! recipe, the hex digest of the public parameters it was derived from and
+//! Nova's verifier key. Its sha256 (of the whole file) is what people
+//! publish and pin: encoding is deterministic and so is Nova's setup, so the
+//! same recipe always gives the same bytes.
+//!
+//! Trust. A key file given on the command line is trusted as far as its
+//! origin: one derived here with `foldtrain keys`, or one whose sha256 the
+//! user pinned with `--vk-sha256`. A forged key can accept forged proofs, so
+//! a key from anywhere else should be pinned. What is checked regardless: the
+//! container (magic, version, body digest, no trailing bytes), that the key
+//! is for the bundle's recipe, and that its parameter digest is the one the
+//! statement states.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{params, Compressed, Params, VerifierKey};
+use crate::artifact::{self, Kind, Refusal, MAGIC_LEN};
+use crate::error::{Error, Result};
+use crate::recipe::Recipe;
+
+/// First bytes of a verifier key file.
+pub const KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vkey\0\0";
+/// Version of the key file's layout.
+pub const KEY_VERSION: u32 = 1;
+/// Largest key file read (keys are tens of MB at the largest recipes).
+pub const MAX_KEY_BYTES: usize = 1 << 31;
+/// A key file: magic, version, sha256 of the body, bincode 2 of [`KeyFile`].
+pub const KEY: Kind<MAX_KEY_BYTES> = Kind {
+    magic: KEY_MAGIC,
+    version: KEY_VERSION,
+    body_digest: true,
+};
+
+/// A recipe's verifier key with what identifies it.
+#[derive(Serialize, Deserialize)]
+pub struct KeyFile {
+    /// The recipe whose circuit the key verifies.
+    pub recipe: Recipe,
+    /// Hex digest of the public parameters the key was derived from (what a
+    /// statement's `params_digest` must be).
+    pub params_digest: String,
+    /// Nova's verifier key of the compressed proof.
+    pub vk: VerifierKey,
+}
+
+impl KeyFile {
+    /// Derives `recipe`'s key from scratch: builds the public parameters (no
+    /// cache is read) and Nova's keys.
+    pub fn derive(recipe: &Recipe) -> Result<Self> {
+        let pp = params::setup(recipe)?;
+        Self::from_params(recipe, &pp)
+    }
+
+    /// `recipe`'s key from its public parameters `pp`.
+    pub fn from_params(recipe: &Recipe, pp: &Params) -> Result<Self> {
+        let (_, vk) = Compressed::setup(pp)?;
+        Ok(Self::new(recipe, pp, vk))
+    }
+
+    /// The file of a key already derived from `pp`.
+    pub fn new(recipe: &Recipe, pp: &Params, vk: VerifierKey) -> Self {
+        KeyFile {
+            recipe: recipe.clone(),
+            params_digest: params::digest_hex(pp),
+            vk,
+        }
+    }
+
+    /// The file's bytes (deterministic).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        Ok(KEY.seal(self, None)?)
+    }
+
+    /// Decodes untrusted bytes; never panics.
+    pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Self, Refusal> {
+        KEY.open(bytes, None)
+    }
+
+    /// Reads a key file given by the user, with its sha256 (of the whole
+    /// file). With `pinned`, a file of another hash is refused before it is
+    /// decoded.
+    pub fn read(path: &Path, pinned: Option<&str>) -> Result<(Self, String)> {
+        let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
+        let sha = artifact::sha256_hex(&bytes);
+        if let Some(pin) = pinned {
+            if !pin.trim().eq_ignore_ascii_case(&sha) {
+                return Err(Error::artifact(
+                    path,
+                    format!(
+                        "its sha256 is {sha}, not the pinned {}; use the key whose hash \
+                         you pinned, or derive one with `foldtrain keys BUNDLE`",
+                        pin.trim()
+                    ),
+                ));
+            }
+        }
+        let key = Self::from_bytes(&bytes).map_err(|why| {
+            Error::artifact(
+                path,
+                format!("is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"),
+            )
+        })?;
+        Ok((key, sha))
+    }
+
+    /// Writes the key to `path` atomically (public: a key holds nothing
+    /// secret) and returns its sha256.
+    pub fn write(&self, path: &Path) -> Result<String> {
+        let bytes = self.to_bytes()?;
+        artifact::write_atomic(path, &bytes, artifact::Visibility::Public)?;
+        Ok(artifact::sha256_hex(&bytes))
+    }
+}
+
+/// Whether `pin` is a sha256 in hex (64 hex digits).
+pub fn is_sha256_hex(pin: &str) -> bool {
+    let pin = pin.trim();
+    pin.len() == 64 && pin.bytes().all(|b| b.is_ascii_hexdigit())
+}
