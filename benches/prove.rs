@@ -17,8 +17,11 @@
 //!   as the step circuit at batch 32 and 48 features;
 //! * `compress/b8_d8_32rows`: compressing the folded proof of 1 epoch of
 //!   32 synthetic rows, batch 8, 8 features;
-//! * `verify/cached_key` and `verify/cold`: checking that proof with the
-//!   verifier key cached, and from nothing (rebuilding the parameters);
+//! * `verify/{held_key,cached_key,key_file,cold}`: checking that proof with
+//!   the key in memory (the SNARK check alone), read from the key cache,
+//!   read from a pinned `vk.bin` (`verify --vk`), and derived from nothing;
+//! * `setup/warm_prover_b8_d8_32rows`: a prover's setup with its parameters
+//!   cached (load, then Nova's keys);
 //! * `train_fixed/german_credit`: native fixed-point training, default recipe.
 
 use std::hint::black_box;
@@ -41,8 +44,9 @@ use foldtrain::commands::{DataArgs, DEFAULT_TRAIN_FRACTION};
 use foldtrain::commitment::Opening;
 use foldtrain::dataset::{Dataset, Prepared, TrainFraction};
 use foldtrain::fixed::Scalar;
+use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::{params, prover, Compressed, Params, E1, E2, S1, S2};
-use foldtrain::proof::{self, ProofBundle, Statement, Verifier};
+use foldtrain::proof::{ProofBundle, Statement, Verifier};
 use foldtrain::recipe::{Hyper, Recipe};
 use foldtrain::train;
 
@@ -293,22 +297,61 @@ fn compress_and_verify(c: &mut Criterion) {
     let bytes = bundle.to_bytes().expect("encode");
     eprintln!("compress b8_d8_32rows: bundle {} bytes", bytes.len());
     let bundle = ProofBundle::from_bytes(&bytes).expect("decode");
-    drop((pp, pk));
 
     let mut group = c.benchmark_group("verify");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    let mut verifier = Verifier::primed((*fx.recipe).clone(), digest, vk);
-    note_load("verify/cached_key");
-    group.bench_function("cached_key", |b| {
-        b.iter(|| verifier.verify(black_box(&bundle)).expect("accepted"))
+    let key = KeyFile::new(&fx.recipe, &pp, vk);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let key_path = dir.path().join("vk.bin");
+    let key_sha = key.write(&key_path).expect("key file");
+    let cache = params::Cache::at(dir.path().join("cache"));
+    cache
+        .store_key(&fx.recipe, &key.to_bytes().expect("encode key"))
+        .expect("cache the key");
+    // The parameter cache a warm prover setup reads.
+    cache.store(&fx.recipe, &pp).expect("cache the parameters");
+    drop((pp, pk));
+
+    let mut held = Verifier::primed(key);
+    note_load("verify/held_key");
+    group.bench_function("held_key", |b| {
+        b.iter(|| held.verify(black_box(&bundle)).expect("accepted"))
     });
     group.sampling_mode(SamplingMode::Flat);
+    note_load("verify/cached_key");
+    group.bench_function("cached_key", |b| {
+        b.iter(|| {
+            let mut v = Verifier::with_cache(Some(params::Cache::at(dir.path().join("cache"))));
+            v.verify(black_box(&bundle)).expect("accepted")
+        })
+    });
+    note_load("verify/key_file");
+    group.bench_function("key_file", |b| {
+        b.iter(|| {
+            let mut v = Verifier::with_key_file(&key_path, Some(&key_sha)).expect("key file");
+            v.verify(black_box(&bundle)).expect("accepted")
+        })
+    });
     note_load("verify/cold");
     group.bench_function("cold", |b| {
-        b.iter(|| proof::verify(black_box(&bundle)).expect("accepted"))
+        b.iter(|| {
+            Verifier::with_cache(None)
+                .verify(black_box(&bundle))
+                .expect("accepted")
+        })
+    });
+    group.finish();
+
+    let mut group = slow_group(c, "setup");
+    note_load("setup/warm_prover");
+    group.bench_function("warm_prover_b8_d8_32rows", |b| {
+        b.iter(|| {
+            let pp = params::cached_setup_in(Some(&cache), &fx.recipe).expect("cached");
+            Compressed::setup(&pp).expect("keys")
+        })
     });
     group.finish();
 }

@@ -27,7 +27,9 @@ use foldtrain::recipe::Hyper;
 fn main() -> Result<()> {
     let session = common::Session::start()?;
     let mut args = std::env::args().skip(1);
-    let data = args.next().map_or_else(commands::default_dataset, PathBuf::from);
+    let data = args
+        .next()
+        .map_or_else(commands::default_dataset, PathBuf::from);
     let bundle = args.next().map(PathBuf::from);
     let loaded = DataArgs {
         data: data.clone(),
@@ -45,7 +47,11 @@ fn main() -> Result<()> {
 
     let t = Instant::now();
     let binding = params::binding(&recipe)?;
-    phase("cache binding (step shape synthesized)", secs(t), hex(&binding[..4]));
+    phase(
+        "cache binding (step shape synthesized)",
+        secs(t),
+        hex(&binding[..4]),
+    );
 
     let t = Instant::now();
     let pp = params::setup(&recipe)?;
@@ -62,7 +68,11 @@ fn main() -> Result<()> {
 
     let t = Instant::now();
     let (pk, vk) = Compressed::setup(&pp)?;
-    phase("keys derived (CompressedSNARK::setup)", secs(t), String::new());
+    phase(
+        "keys derived (CompressedSNARK::setup)",
+        secs(t),
+        String::new(),
+    );
     drop(pk);
 
     let t = Instant::now();
@@ -106,14 +116,14 @@ fn main() -> Result<()> {
         .load(&recipe)
         .map_err(anyhow::Error::msg)?
         .context("cache miss")?;
+    phase("parameters loaded from the cache", secs(t), String::new());
+    let t = Instant::now();
+    let _ = params::digest_hex(&pp);
     phase(
-        "parameters loaded from the cache",
+        "parameter digest of loaded parameters",
         secs(t),
         String::new(),
     );
-    let t = Instant::now();
-    let _ = params::digest_hex(&pp);
-    phase("parameter digest of loaded parameters", secs(t), String::new());
 
     if let Some(path) = bundle {
         let b = ProofBundle::read(&path)?;
@@ -122,7 +132,11 @@ fn main() -> Result<()> {
         b.snark
             .verify(&decoded, st.steps, &st.z0())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        phase("SNARK check (decoded key)", secs(t), path.display().to_string());
+        phase(
+            "SNARK check (decoded key)",
+            secs(t),
+            path.display().to_string(),
+        );
     }
 
     let mut csv = String::from("phase,seconds,note\n");

@@ -292,6 +292,32 @@ impl<const LIMIT: usize> Kind<LIMIT> {
         bytes: &[u8],
         binding: Option<&[u8; DIGEST_LEN]>,
     ) -> std::result::Result<T, Refusal> {
+        let body = self.checked_body(bytes, binding)?;
+        let (value, used) = decode_body::<T, LIMIT>(body)?;
+        if used != body.len() {
+            return Err(Refusal::TrailingBytes(body.len() - used));
+        }
+        Ok(value)
+    }
+
+    /// The first fields of a body, as the `T` that they make up (a prefix
+    /// of the sealed value's fields), after the same checks as
+    /// [`Kind::open`] except that the rest of the body is not decoded.
+    pub fn open_prefix<T: DeserializeOwned>(
+        &self,
+        bytes: &[u8],
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<T, Refusal> {
+        decode_body::<T, LIMIT>(self.checked_body(bytes, binding)?).map(|(value, _)| value)
+    }
+
+    /// The body of `bytes` after the header's checks: size limit, magic,
+    /// version, binding, digest.
+    fn checked_body<'a>(
+        &self,
+        bytes: &'a [u8],
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<&'a [u8], Refusal> {
         if bytes.len() > LIMIT {
             return Err(Refusal::TooLarge { limit: LIMIT });
         }
@@ -310,7 +336,7 @@ impl<const LIMIT: usize> Kind<LIMIT> {
         if header.digest.is_some_and(|d| *d != sha256(header.body)) {
             return Err(Refusal::Digest);
         }
-        decode_body::<T, LIMIT>(header.body)
+        Ok(header.body)
     }
 }
 
@@ -350,19 +376,16 @@ fn digest_if(bytes: &[u8], present: bool) -> Option<(Option<&[u8; DIGEST_LEN]>, 
     Some((Some(digest), rest))
 }
 
-/// bincode 2 of exactly one `T`, within `LIMIT`, under `catch_unwind`.
+/// bincode 2 of one `T` at the start of `body`, within `LIMIT`, under
+/// `catch_unwind`, with the bytes it used.
 fn decode_body<T: DeserializeOwned, const LIMIT: usize>(
     body: &[u8],
-) -> std::result::Result<T, Refusal> {
+) -> std::result::Result<(T, usize), Refusal> {
     let decoded = std::panic::catch_unwind(|| {
         bincode::serde::decode_from_slice::<T, _>(body, body_config::<LIMIT>())
     })
     .map_err(|_| Refusal::DecoderPanicked)?;
-    let (value, used) = decoded.map_err(|e| Refusal::Malformed(e.to_string()))?;
-    if used != body.len() {
-        return Err(Refusal::TrailingBytes(body.len() - used));
-    }
-    Ok(value)
+    decoded.map_err(|e| Refusal::Malformed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -127,6 +127,33 @@ enum Command {
         /// weights, bias and recipe (exit 1 if not).
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
+        /// Verify with this verifier key file only (written by `keys`); no
+        /// parameters are built (default: the key cache, else a key derived
+        /// from the bundle's recipe).
+        #[arg(long, value_name = "FILE")]
+        vk: Option<PathBuf>,
+        /// Refuse the --vk file unless its sha256 is this (64 hex digits).
+        #[arg(long, value_name = "HEX", requires = "vk", value_parser = parse_sha256)]
+        vk_sha256: Option<String>,
+    },
+    /// Derive a recipe's verifier key from scratch and write it (with its
+    /// sha256) for `verify --vk`: the recipe of a bundle, or of --data and
+    /// the recipe flags.
+    Keys {
+        /// A proof.bundle whose recipe to use (not verified).
+        #[arg(conflicts_with = "recipe_of")]
+        bundle: Option<PathBuf>,
+        /// The same as BUNDLE.
+        #[arg(long, value_name = "BUNDLE")]
+        recipe_of: Option<PathBuf>,
+        /// Where to write the key.
+        #[arg(long, default_value = "vk.bin")]
+        out: PathBuf,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        data: DataFlags,
     },
     /// Verify a bundle and report its provenance; with --data and --opening,
     /// also open the commitment and replay training to confirm the weights.
@@ -196,6 +223,16 @@ struct DataFlags {
     /// Fractional bits of features (their scale 2^Fx, at most --frac-bits).
     #[arg(long, default_value_t = FixedFormat::default().feature_frac_bits)]
     feature_frac_bits: u32,
+}
+
+fn parse_sha256(s: &str) -> Result<String, String> {
+    if foldtrain::ivc::keys::is_sha256_hex(s) {
+        Ok(s.trim().to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "`{s}` is not a sha256: give the 64 hex digits `foldtrain keys` printed"
+        ))
+    }
 }
 
 fn parse_sigmoid(s: &str) -> Result<Sigmoid, String> {
@@ -354,8 +391,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let r = commands::resume_with(&args, &Bars::new(cli.quiet))?;
             print_prove(&r, out)?;
         }
-        Command::Verify { bundle, model } => {
-            let r = commands::verify(&bundle, model.as_deref())?;
+        Command::Verify {
+            bundle,
+            model,
+            vk,
+            vk_sha256,
+        } => {
+            let key = match &vk {
+                Some(path) => commands::KeyChoice::File {
+                    path,
+                    pinned: vk_sha256.as_deref(),
+                },
+                None => commands::KeyChoice::Cache,
+            };
+            let r = commands::verify(&bundle, model.as_deref(), key)?;
             out.report(&r)?;
             if !r.accepted {
                 return Ok(exit::REJECTED);
@@ -371,6 +420,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             if !r.passed() {
                 return Ok(exit::REJECTED);
             }
+        }
+        Command::Keys {
+            bundle,
+            recipe_of,
+            out: path,
+            force,
+            data,
+        } => {
+            let source = match bundle.or(recipe_of) {
+                Some(b) => commands::RecipeSource::Bundle(b),
+                None => commands::RecipeSource::Data(data.to_args()),
+            };
+            out.note("deriving the verifier key from scratch (this takes as long as a setup)");
+            out.report(&commands::keys(&source, &path, force)?)?
         }
         Command::Estimate { data } => out.report(&commands::estimate(&data.to_args())?)?,
         Command::Inspect { bundle } => out.report(&commands::inspect(&bundle)?)?,

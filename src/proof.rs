@@ -10,7 +10,8 @@ use crate::circuit::State;
 use crate::commitment::Commitment;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
-use crate::ivc::{params, Compressed, VerifierKey};
+use crate::ivc::keys::KeyFile;
+use crate::ivc::{params, Compressed};
 use crate::recipe::Recipe;
 use crate::train::Weights;
 
@@ -197,103 +198,190 @@ fn rejection(refusal: Refusal) -> Rejection {
     }
 }
 
+/// Where a verifier's key came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyOrigin {
+    /// Given by the user (`verify --vk`).
+    Given,
+    /// Read from this user's key cache.
+    Cached,
+    /// Derived now from the recipe (Nova's setup, from scratch).
+    Derived,
+    /// Held already (an earlier bundle of the same recipe, or the prover's
+    /// own key).
+    Held,
+}
+
 /// What verification established.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verified {
     pub params_digest: String,
     pub steps: usize,
-    pub setup_s: f64,
+    /// Where the verifier key came from.
+    pub key_origin: KeyOrigin,
+    /// sha256 of the key's file (see [`KeyFile`]), when it was read from
+    /// one or written to the cache.
+    pub key_sha256: Option<String>,
+    /// Seconds to read or derive the key (a phase, not the whole command).
+    pub key_s: f64,
+    /// Seconds of the SNARK check alone (a phase, not the whole command).
     pub verify_s: f64,
 }
 
 /// Verifies bundles, keeping the verifier key of the last recipe seen so
 /// that checking many bundles of one recipe (an auditor's batch, the tamper
-/// tests) builds the parameters once.
+/// tests) reads or derives it once.
+///
+/// The key comes, in this order, from the one the verifier holds, from the
+/// file the user gave (only that one is used then), from the key cache, or
+/// it is derived from the recipe. Prover parameters are never loaded: a key
+/// is all a verifier needs. A key read from the cache whose parameter
+/// digest differs from the statement's is not trusted to reject: the key is
+/// derived afresh first, so a stale cache never rejects an honest bundle.
 pub struct Verifier {
-    cache: Option<(Recipe, String, VerifierKey)>,
-    /// Where parameters are loaded from and, after a bundle verified,
-    /// stored to.
-    params_cache: Option<params::Cache>,
+    held: Option<(KeyFile, Option<String>)>,
+    /// A key the user gave: the only one this verifier uses.
+    given: Option<std::path::PathBuf>,
+    /// Where keys are looked up and, once a bundle verified with a key
+    /// derived here, stored.
+    cache: Option<params::Cache>,
 }
 
 impl Default for Verifier {
-    /// A verifier that uses the parameter cache at [`params::cache_dir`].
+    /// A verifier that uses the key cache at [`params::cache_dir`].
     fn default() -> Self {
         Verifier::with_cache(params::Cache::from_env())
     }
 }
 
 impl Verifier {
-    /// A verifier that uses `params_cache` (`None`: builds every time).
-    pub fn with_cache(params_cache: Option<params::Cache>) -> Self {
+    /// A verifier that uses `cache` (`None`: derives every new recipe's key).
+    pub fn with_cache(cache: Option<params::Cache>) -> Self {
         Verifier {
+            held: None,
+            given: None,
+            cache,
+        }
+    }
+
+    /// A verifier that uses only the key file at `path`, refused unless its
+    /// sha256 is `pinned` when a pin is given.
+    pub fn with_key_file(path: &std::path::Path, pinned: Option<&str>) -> Result<Self> {
+        let (key, sha) = KeyFile::read(path, pinned)?;
+        Ok(Verifier {
+            held: Some((key, Some(sha))),
+            given: Some(path.to_path_buf()),
             cache: None,
-            params_cache,
-        }
+        })
     }
 
-    /// A verifier that already holds the key of `recipe` (the prover's own,
-    /// built from the same deterministic setup).
-    pub fn primed(recipe: Recipe, digest: String, vk: VerifierKey) -> Self {
+    /// A verifier that already holds `key` (the prover's own, built from
+    /// the same deterministic setup).
+    pub fn primed(key: KeyFile) -> Self {
         Verifier {
-            cache: Some((recipe, digest, vk)),
-            params_cache: None,
+            held: Some((key, None)),
+            given: None,
+            cache: None,
         }
     }
 
-    /// Verifies a bundle: the statement's recipe is within limits, the
-    /// parameters rebuilt from it have the stated digest, the step count is
-    /// the recipe's, and the SNARK proves `z_0 -> z_N` with `z_0` and `z_N`
-    /// exactly the ones the statement implies. `Err(Error::Rejected)` says
-    /// why not.
+    /// Verifies a bundle: the statement's recipe is within limits, the key
+    /// is the recipe's and its parameter digest the stated one, the step
+    /// count is the recipe's, and the SNARK proves `z_0 -> z_N` with `z_0`
+    /// and `z_N` exactly the ones the statement implies. `Err(Error::Rejected)`
+    /// says why not; a key file given for another recipe is an error
+    /// (`Error::Artifact`), not a verdict on the bundle.
     pub fn verify(&mut self, bundle: &ProofBundle) -> Result<Verified> {
         let st = &bundle.statement;
         st.check_shape()?;
         let start = Instant::now();
-        let cached = matches!(&self.cache, Some((r, _, _)) if *r == st.recipe);
-        // Parameters built for this bundle, stored only once it verified: a
-        // hostile bundle with a fresh recipe leaves nothing on disk.
-        let mut built = None;
-        if !cached {
-            // Limits were checked by check_shape, so this build is bounded.
-            let (pp, origin) = params::load_or_setup(self.params_cache.as_ref(), &st.recipe)?;
-            let digest = params::digest_hex(&pp);
-            let (_, vk) = Compressed::setup(&pp)?;
-            self.cache = Some((st.recipe.clone(), digest, vk));
-            built = (origin == params::Origin::Built).then_some(pp);
+        let mut origin = KeyOrigin::Held;
+        let held = matches!(&self.held, Some((k, _)) if k.recipe == st.recipe);
+        if !held {
+            if let Some(path) = &self.given {
+                let stated = self.held.as_ref().map(|(k, _)| k.recipe.summary());
+                return Err(Error::artifact(
+                    path,
+                    format!(
+                        "is the verifier key of another recipe ({}); the bundle states {}. \
+                         Derive this bundle's key with `foldtrain keys BUNDLE`",
+                        stated.unwrap_or_default(),
+                        st.recipe.summary()
+                    ),
+                ));
+            }
+            origin = self.find_key(st)?;
         }
-        let Some((_, digest, vk)) = &self.cache else {
+        if self.given.is_some() {
+            origin = KeyOrigin::Given;
+        }
+        let key_s = start.elapsed().as_secs_f64();
+        let Some((key, sha)) = &self.held else {
             return Err(Error::Internal("the verifier's key was not kept".into()));
         };
-        let setup_s = start.elapsed().as_secs_f64();
-        if *digest != st.params_digest {
+        if key.params_digest != st.params_digest {
             return Err(Error::Rejected(Rejection::ParamsDigest {
                 stated: st.params_digest.clone(),
-                rebuilt: digest.clone(),
+                rebuilt: key.params_digest.clone(),
             }));
         }
         let start = Instant::now();
         let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            bundle.snark.verify(vk, st.steps, &st.z0())
+            bundle.snark.verify(&key.vk, st.steps, &st.z0())
         }))
         .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
         .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
         let verify_s = start.elapsed().as_secs_f64();
         st.check_final_state(&zn)?;
-        if let Some(pp) = built {
-            params::store_if_built(
-                self.params_cache.as_ref(),
-                &st.recipe,
-                &pp,
-                params::Origin::Built,
-            );
+        let params_digest = key.params_digest.clone();
+        let mut key_sha256 = sha.clone();
+        if origin == KeyOrigin::Derived {
+            key_sha256 = self.store_key();
         }
         Ok(Verified {
-            params_digest: digest.clone(),
+            params_digest,
             steps: st.steps,
-            setup_s,
+            key_origin: origin,
+            key_sha256,
+            key_s,
             verify_s,
         })
+    }
+
+    /// Holds the statement's recipe's key: the cached one if its digest is
+    /// the stated one, else one derived now.
+    fn find_key(&mut self, st: &Statement) -> Result<KeyOrigin> {
+        if let Some(cache) = &self.cache {
+            match cache.load_key(&st.recipe) {
+                Ok(Some((key, sha))) if key.params_digest == st.params_digest => {
+                    self.held = Some((key, Some(sha)));
+                    return Ok(KeyOrigin::Cached);
+                }
+                // Another digest: derive the key before rejecting anything.
+                Ok(_) => {}
+                Err(why) => params::warn_once(&why),
+            }
+        }
+        // Limits were checked by check_shape, so this setup is bounded.
+        self.held = Some((KeyFile::derive(&st.recipe)?, None));
+        Ok(KeyOrigin::Derived)
+    }
+
+    /// Stores the held key, just derived and now used to accept a bundle,
+    /// in the cache; its file's sha256. Best effort: a cache that cannot be
+    /// written only costs time next time.
+    fn store_key(&mut self) -> Option<String> {
+        let (key, sha) = self.held.as_mut()?;
+        let bytes = key.to_bytes().ok()?;
+        let digest = crate::artifact::sha256_hex(&bytes);
+        if let Some(cache) = &self.cache {
+            if let Err(e) = cache.store_key(&key.recipe, &bytes) {
+                params::warn_once(&e.to_string());
+            }
+        }
+        *sha = Some(digest.clone());
+        Some(digest)
     }
 }
 

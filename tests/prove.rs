@@ -275,8 +275,7 @@ fn a_proof_under_one_recipe_does_not_verify_under_another() {
 }
 
 /// A verifier fed bundles with fresh recipes must not fill its disk: the
-/// parameters it builds for a bundle are stored only once that bundle
-/// verified.
+/// key it derives for a bundle is stored only once that bundle verified.
 #[test]
 fn a_rejected_bundle_leaves_no_cache_file_and_an_accepted_one_does() {
     common::isolate_cache();
@@ -303,12 +302,14 @@ fn a_rejected_bundle_leaves_no_cache_file_and_an_accepted_one_does() {
     assert_eq!(files(), 0, "a rejected bundle left a cache file");
     let mut verifier = Verifier::with_cache(Some(Cache::at(&cache_dir)));
     verifier.verify(&bundle()).unwrap();
-    assert_eq!(files(), 1, "an accepted bundle's parameters are cached");
+    assert_eq!(files(), 1, "an accepted bundle's verifier key is cached");
     let cache = Cache::at(&cache_dir);
     assert!(matches!(
-        cache.load(&bundle().statement.recipe),
+        cache.load_key(&bundle().statement.recipe),
         Ok(Some(_))
     ));
+    // A verifier never stores prover parameters.
+    assert!(matches!(cache.load(&bundle().statement.recipe), Ok(None)));
 }
 
 #[test]

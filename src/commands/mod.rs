@@ -17,17 +17,19 @@ use crate::train;
 
 pub mod audit;
 pub mod estimate;
+pub mod keys;
 pub mod prove;
 pub mod verify;
 
 pub use audit::{audit, AuditReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS, COMPRESS_STEP_RATIO};
+pub use keys::{keys, KeysReport, RecipeSource};
 pub use prove::{
     default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,
     RunSettings,
 };
 pub use verify::{
-    inspect, model_differences, verify, InspectReport, StatementSummary, VerifyReport,
+    inspect, model_differences, verify, InspectReport, KeyChoice, StatementSummary, VerifyReport,
 };
 
 /// The shipped default dataset: German credit, the credit-scoring case.

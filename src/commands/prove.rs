@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -14,6 +15,7 @@ use crate::circuit::{cost, State};
 use crate::commitment::{Commitment, Opening};
 use crate::error::Result;
 use crate::ivc::checkpoint::{self, Cadence, Checkpoint, Checkpointer, RunInfo};
+use crate::ivc::keys::KeyFile;
 use crate::ivc::params;
 use crate::ivc::prover::{self, Keys, Observer, Phase, Silent};
 use crate::model::Model;
@@ -72,6 +74,12 @@ pub struct ProveReport {
     /// `constraints_per_step * steps / (rows * features * epochs)`.
     pub constraints_per_sample_feature_epoch: f64,
     pub params_digest: String,
+    /// sha256 of the verifier key file `foldtrain keys` derives for this
+    /// recipe (the prover's own key, byte for byte).
+    pub verifier_key_sha256: String,
+    /// Seconds of the whole command, from reading the data to the report
+    /// (the phases below are parts of it).
+    pub command_s: f64,
     pub setup_s: f64,
     pub prove_s: f64,
     pub compress_s: f64,
@@ -98,6 +106,7 @@ pub fn default_out_dir(data: &Path) -> PathBuf {
 
 /// Everything a proving run needs, for `prove` and `resume` alike.
 struct Run<'a> {
+    started: Instant,
     data_args: &'a DataArgs,
     loaded: Loaded,
     opening: Opening,
@@ -117,10 +126,12 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
 
 /// [`prove`], reporting progress to `observer`.
 pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveReport> {
+    let started = Instant::now();
     let loaded = args.data.load()?;
     let opening = loaded.commit();
     let checkpoint_dir = args.checkpoint_dir.clone();
     Run::open(
+        started,
         &args.run,
         &args.data,
         loaded,
@@ -159,6 +170,7 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
 
 /// [`resume`], reporting progress to `observer`.
 pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveReport> {
+    let started = Instant::now();
     let (ckpt, path, warnings) = checkpoint::newest_valid(&args.checkpoint_dir)?;
     let data_args = DataArgs {
         data: args.data.clone().unwrap_or_else(|| ckpt.data_path.clone()),
@@ -194,6 +206,7 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
     }
     let checkpoint_dir = Some(args.checkpoint_dir.clone());
     Run::open(
+        started,
         &args.run,
         &data_args,
         loaded,
@@ -209,6 +222,7 @@ impl<'a> Run<'a> {
     /// allow, and plans the checkpoints (by default under the output's
     /// `private/`).
     fn open(
+        started: Instant,
         settings: &RunSettings,
         data_args: &'a DataArgs,
         loaded: Loaded,
@@ -232,6 +246,7 @@ impl<'a> Run<'a> {
             run_info(data_args, &loaded, &opening),
         );
         Ok(Run {
+            started,
             data_args,
             loaded,
             opening,
@@ -309,8 +324,17 @@ impl<'a> Run<'a> {
         // Verify what will be published, from its bytes, as a verifier would.
         observer.phase(Phase::Check);
         let (primary, secondary) = keys.constraints();
-        let mut verifier = Verifier::primed((*recipe).clone(), params_digest, keys.vk);
+        let key = KeyFile::new(&recipe, &keys.pp, keys.vk);
+        let key_bytes = key.to_bytes()?;
+        let mut verifier = Verifier::primed(key);
         let verified = verifier.verify(&ProofBundle::from_bytes(&bytes)?)?;
+        // The key just checked this bundle: a verifier on this machine can
+        // use it, and its hash is what an auditor's own derivation gives.
+        if let Some(cache) = params::Cache::from_env() {
+            if let Err(e) = cache.store_key(&recipe, &key_bytes) {
+                eprintln!("foldtrain: warning: the verifier key was not cached: {e}");
+            }
+        }
 
         let model = Model::new(
             (*recipe).clone(),
@@ -340,6 +364,8 @@ impl<'a> Run<'a> {
             constraints_per_step: cost.per_step,
             constraints_per_sample_feature_epoch: cost.per_sample_feature_epoch,
             params_digest: verified.params_digest,
+            verifier_key_sha256: artifact::sha256_hex(&key_bytes),
+            command_s: self.started.elapsed().as_secs_f64(),
             setup_s: prover::secs(keys.setup),
             prove_s: prover::secs(fold),
             compress_s: prover::secs(compress),
@@ -374,8 +400,14 @@ impl fmt::Display for ProveReport {
         )?;
         writeln!(
             f,
-            "time         setup {:.1} s, folding {:.1} s, compression {:.1} s, verification {:.2} s",
-            self.setup_s, self.prove_s, self.compress_s, self.verify_s
+            "time         {:.1} s in all: setup {:.1} s, folding {:.1} s, compression {:.1} s, \
+             check {:.2} s",
+            self.command_s, self.setup_s, self.prove_s, self.compress_s, self.verify_s
+        )?;
+        writeln!(
+            f,
+            "verifier key sha256 {} (`foldtrain keys` derives the same)",
+            self.verifier_key_sha256
         )?;
         writeln!(
             f,

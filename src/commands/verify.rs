@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -10,7 +11,7 @@ use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output;
-use crate::proof::{ProofBundle, Statement};
+use crate::proof::{KeyOrigin, ProofBundle, Statement, Verified, Verifier};
 use crate::recipe::Recipe;
 
 /// `verify`'s report.
@@ -26,10 +27,33 @@ pub struct VerifyReport {
     pub statement: Option<StatementSummary>,
     /// The model file checked against the statement, when one was given.
     pub model: Option<PathBuf>,
-    /// Seconds of the SNARK check alone (not the whole command).
+    /// Where the verifier key came from (present when the proof was
+    /// checked).
+    pub key_origin: Option<KeyOrigin>,
+    /// sha256 of the verifier key's file, when known.
+    pub key_sha256: Option<String>,
+    /// Seconds to read or derive the verifier key (a phase).
+    pub key_s: Option<f64>,
+    /// Seconds of the SNARK check alone (a phase).
     pub verify_s: Option<f64>,
+    /// Seconds of the whole command, from reading the bundle to the report.
+    pub command_s: f64,
     /// Whether the bundle's output folder is a finished run's.
     pub folder: output::Completeness,
+}
+
+/// Which verifier key `verify` uses.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum KeyChoice<'a> {
+    /// The key cache, else a key derived from the bundle's recipe.
+    #[default]
+    Cache,
+    /// Only this key file, refused unless its sha256 is the pinned one
+    /// when a pin is given.
+    File {
+        path: &'a Path,
+        pinned: Option<&'a str>,
+    },
 }
 
 /// A statement, as people read it: what an accepted proof establishes.
@@ -104,16 +128,22 @@ pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
     diffs
 }
 
-/// Verifies a bundle file; with `model`, also checks that the model file
-/// holds exactly the statement's weights, bias and recipe.
-pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
-    let rejected = |reason: String| VerifyReport {
+/// Verifies a bundle file with the key `key` names; with `model`, also
+/// checks that the model file holds exactly the statement's weights, bias
+/// and recipe.
+pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<VerifyReport> {
+    let started = Instant::now();
+    let rejected = |reason: String, verified: Option<&Verified>| VerifyReport {
         bundle: path.into(),
         accepted: false,
         reason: Some(reason),
         statement: None,
         model: model.map(Into::into),
-        verify_s: None,
+        key_origin: verified.map(|v| v.key_origin),
+        key_sha256: verified.and_then(|v| v.key_sha256.clone()),
+        key_s: verified.map(|v| v.key_s),
+        verify_s: verified.map(|v| v.verify_s),
+        command_s: started.elapsed().as_secs_f64(),
         folder: output::completeness_of(path),
     };
     // The model file is the user's input: a missing or malformed one is a
@@ -128,27 +158,34 @@ pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
         }
         None => None,
     };
+    // A key file given is the user's input too: read (and its pin checked)
+    // before the bundle.
+    let mut verifier = match key {
+        KeyChoice::Cache => Verifier::default(),
+        KeyChoice::File { path, pinned } => Verifier::with_key_file(path, pinned)?,
+    };
     let bundle = match ProofBundle::read(path) {
         Ok(b) => b,
-        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
         Err(e) => return Err(e),
     };
     // Only a rejection is "not accepted" (exit 1); any other failure while
     // verifying is an error (exit 2).
-    let verified = match crate::proof::verify(&bundle) {
+    let verified = match verifier.verify(&bundle) {
         Ok(v) => v,
-        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string())),
+        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
         Err(e) => return Err(e),
     };
     if let (Some(m), Some(file)) = (&model_file, model) {
         let diffs = model_differences(m, &bundle.statement);
         if !diffs.is_empty() {
-            return Ok(rejected(format!(
+            let reason = format!(
                 "the proof verifies, but {} is not its model: {} differ{}",
                 file.display(),
                 diffs.join(", "),
                 if diffs.len() == 1 { "s" } else { "" }
-            )));
+            );
+            return Ok(rejected(reason, Some(&verified)));
         }
     }
     Ok(VerifyReport {
@@ -157,7 +194,11 @@ pub fn verify(path: &Path, model: Option<&Path>) -> Result<VerifyReport> {
         reason: None,
         statement: Some(StatementSummary::of(&bundle.statement)),
         model: model.map(Into::into),
+        key_origin: Some(verified.key_origin),
+        key_sha256: verified.key_sha256.clone(),
+        key_s: Some(verified.key_s),
         verify_s: Some(verified.verify_s),
+        command_s: started.elapsed().as_secs_f64(),
         folder: output::completeness_of(path),
     })
 }
@@ -170,6 +211,9 @@ pub struct InspectReport {
     #[serde(flatten)]
     pub statement: StatementSummary,
     pub proof_bytes: usize,
+    /// sha256 of the recipe's verifier key file, when this user's key cache
+    /// holds it (null: unknown here; `foldtrain keys BUNDLE` derives it).
+    pub verifier_key_sha256: Option<String>,
 }
 
 /// Reads a bundle to report on it: a bundle that cannot be read is the
@@ -187,10 +231,13 @@ pub fn inspect(path: &Path) -> Result<InspectReport> {
     let proof_bytes = bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
         .map(|v| v.len())
         .unwrap_or(0);
+    let verifier_key_sha256 = crate::ivc::params::Cache::from_env()
+        .and_then(|cache| cache.key_sha256(&bundle.statement.recipe));
     Ok(InspectReport {
         bundle: path.into(),
         statement: StatementSummary::of(&bundle.statement),
         proof_bytes,
+        verifier_key_sha256,
     })
 }
 
@@ -251,8 +298,24 @@ impl fmt::Display for VerifyReport {
                         m.display()
                     )?;
                 }
+                if let (Some(origin), Some(key_s)) = (self.key_origin, self.key_s) {
+                    let how = match origin {
+                        KeyOrigin::Given => "read from the file given",
+                        KeyOrigin::Cached => "read from the key cache",
+                        KeyOrigin::Derived => "derived from the recipe (now cached)",
+                        KeyOrigin::Held => "held",
+                    };
+                    write!(f, "\nkey          {how} in {key_s:.2} s")?;
+                    if let Some(sha) = &self.key_sha256 {
+                        write!(f, ", sha256 {sha}")?;
+                    }
+                }
                 if let Some(t) = self.verify_s {
-                    write!(f, "\nSNARK check  {t:.2} s (the whole command took longer)")?;
+                    write!(
+                        f,
+                        "\ntime         {:.2} s in all, {t:.2} s of it the SNARK check",
+                        self.command_s
+                    )?;
                 }
             }
             (_, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown"))?,
@@ -269,6 +332,17 @@ impl fmt::Display for InspectReport {
             self.bundle.display()
         )?;
         writeln!(f, "{}", self.statement)?;
-        write!(f, "proof        {} bytes", self.proof_bytes)
+        write!(f, "proof        {} bytes", self.proof_bytes)?;
+        match &self.verifier_key_sha256 {
+            Some(sha) => write!(
+                f,
+                "\nverifier key sha256 {sha} (this recipe's key, cached here)"
+            ),
+            None => write!(
+                f,
+                "\nverifier key not cached here (`foldtrain keys {}` derives it)",
+                self.bundle.display()
+            ),
+        }
     }
 }

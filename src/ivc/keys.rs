@@ -77,6 +77,13 @@ impl KeyFile {
         Ok(KEY.seal(self, None)?)
     }
 
+    /// The recipe and parameter digest a key file states, without decoding
+    /// the key itself (fast: Nova's key costs a square root a generator to
+    /// decode). The container is checked as by [`KeyFile::from_bytes`].
+    pub fn peek(bytes: &[u8]) -> std::result::Result<(Recipe, String), Refusal> {
+        KEY.open_prefix(bytes, None)
+    }
+
     /// Decodes untrusted bytes; never panics.
     pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Self, Refusal> {
         KEY.open(bytes, None)
@@ -103,7 +110,9 @@ impl KeyFile {
         let key = Self::from_bytes(&bytes).map_err(|why| {
             Error::artifact(
                 path,
-                format!("is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"),
+                format!(
+                    "is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"
+                ),
             )
         })?;
         Ok((key, sha))

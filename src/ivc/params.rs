@@ -128,15 +128,19 @@ impl Cache {
         }
     }
 
-    /// `recipe`'s parameters if the cache holds a file that passes every
-    /// check; `Err` says why a file that exists was not used.
-    pub fn load(&self, recipe: &Recipe) -> std::result::Result<Option<Params>, String> {
+    /// The bytes of the cache file at `path` if it exists and passes the
+    /// owner checks (folder and file), at most `limit` bytes; `Err` says why
+    /// a file that exists was not used.
+    fn read_owned(
+        &self,
+        path: &std::path::Path,
+        limit: usize,
+    ) -> std::result::Result<Option<Vec<u8>>, String> {
         use std::io::Read;
         if let Some(why) = self.folder_problem() {
             return Err(why);
         }
-        let path = self.path(recipe);
-        let file = match std::fs::File::open(&path) {
+        let file = match std::fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot open {}: {e}", path.display())),
@@ -149,9 +153,19 @@ impl Cache {
             return Err(why);
         }
         let mut bytes = Vec::new();
-        file.take(MAX_CACHE_BYTES as u64 + 1)
+        file.take(limit as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(Some(bytes))
+    }
+
+    /// `recipe`'s parameters if the cache holds a file that passes every
+    /// check; `Err` says why a file that exists was not used.
+    pub fn load(&self, recipe: &Recipe) -> std::result::Result<Option<Params>, String> {
+        let path = self.path(recipe);
+        let Some(bytes) = self.read_owned(&path, MAX_CACHE_BYTES)? else {
+            return Ok(None);
+        };
         let binding = binding(recipe).map_err(|e| e.to_string())?;
         CACHE
             .open(&bytes, Some(&binding))
@@ -162,16 +176,74 @@ impl Cache {
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
     /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
     pub fn store(&self, recipe: &Recipe, pp: &Params) -> Result<()> {
+        let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
+        self.write_owned(&self.path(recipe), &bytes)
+    }
+
+    /// Writes a cache file atomically, 0600 in a 0700 folder; refuses a
+    /// folder that fails the owner check.
+    fn write_owned(&self, path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         crate::artifact::ensure_private_dir(&self.dir)?;
         if let Some(why) = self.folder_problem() {
             return Err(Error::artifact(&self.dir, why));
         }
-        let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
-        crate::artifact::write_atomic(
-            &self.path(recipe),
-            &bytes,
-            crate::artifact::Visibility::Private,
-        )
+        crate::artifact::write_atomic(path, bytes, crate::artifact::Visibility::Private)
+    }
+
+    /// The file that holds `recipe`'s verifier key, for this build: the
+    /// version is in the name, so another build's key is never read.
+    pub fn key_path(&self, recipe: &Recipe) -> std::path::PathBuf {
+        self.dir.join(format!(
+            "vkey-v{}-{}-{}.bin",
+            super::keys::KEY_VERSION,
+            env!("CARGO_PKG_VERSION"),
+            scalar_to_hex(&recipe.tag())
+        ))
+    }
+
+    /// `recipe`'s verifier key and the sha256 of its file, if the cache
+    /// holds one that passes the owner checks, opens and is of `recipe`.
+    /// `Err` says why a file that exists was not used.
+    ///
+    /// Unlike the parameters, a key is not bound to the re-synthesized
+    /// shape (1.3 s at the default recipe, as long as the check it guards):
+    /// it is named by this build's version and the recipe's tag, it holds
+    /// its recipe, which must be `recipe`, and a verifier that finds its
+    /// parameter digest differs from a statement's derives the key afresh
+    /// before it rejects (see [`crate::proof::Verifier`]).
+    pub fn load_key(
+        &self,
+        recipe: &Recipe,
+    ) -> std::result::Result<Option<(super::keys::KeyFile, String)>, String> {
+        let path = self.key_path(recipe);
+        let Some(bytes) = self.read_owned(&path, super::keys::MAX_KEY_BYTES)? else {
+            return Ok(None);
+        };
+        let key = super::keys::KeyFile::from_bytes(&bytes)
+            .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
+        if key.recipe != *recipe {
+            return Err(format!(
+                "{} holds the key of another recipe",
+                path.display()
+            ));
+        }
+        Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
+    }
+
+    /// The sha256 of the file of `recipe`'s cached key, if there is one
+    /// that passes the owner checks and states `recipe` (the key itself is
+    /// not decoded: fast).
+    pub fn key_sha256(&self, recipe: &Recipe) -> Option<String> {
+        let bytes = self
+            .read_owned(&self.key_path(recipe), super::keys::MAX_KEY_BYTES)
+            .ok()??;
+        let (stated, _) = super::keys::KeyFile::peek(&bytes).ok()?;
+        (stated == *recipe).then(|| crate::artifact::sha256_hex(&bytes))
+    }
+
+    /// Writes a key file's bytes as `recipe`'s cached key.
+    pub fn store_key(&self, recipe: &Recipe, bytes: &[u8]) -> Result<()> {
+        self.write_owned(&self.key_path(recipe), bytes)
     }
 }
 
@@ -195,7 +267,7 @@ pub fn binding(recipe: &Recipe) -> Result<[u8; DIGEST_LEN]> {
 }
 
 /// Says once a session that the cache was not used, and why.
-fn warn_once(why: &str) {
+pub(crate) fn warn_once(why: &str) {
     static WARNED: std::sync::Once = std::sync::Once::new();
     WARNED.call_once(|| {
         eprintln!(

@@ -1,0 +1,110 @@
+//! `keys`: derive a recipe's verifier key from scratch and write it to a
+//! file, so that an auditor derives it once, pins its hash and checks any
+//! number of proofs with `verify --vk`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::verify::read_statement_bundle;
+use super::DataArgs;
+use crate::error::{Error, Result};
+use crate::ivc::keys::KeyFile;
+use crate::ivc::params;
+use crate::recipe::Recipe;
+
+/// Whose recipe `keys` derives the key of.
+#[derive(Clone, Debug)]
+pub enum RecipeSource {
+    /// The recipe a bundle states (the bundle is not verified).
+    Bundle(PathBuf),
+    /// The recipe of a dataset and settings, as `prove` would build it.
+    Data(DataArgs),
+}
+
+/// `keys`' report.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeysReport {
+    /// The key file written.
+    pub path: PathBuf,
+    /// sha256 of the key file: what to publish and pin.
+    pub sha256: String,
+    pub bytes: usize,
+    pub recipe: Recipe,
+    /// The parameter digest a statement of this recipe must state.
+    pub params_digest: String,
+    /// Seconds to build the parameters and derive the key (a phase).
+    pub derive_s: f64,
+    /// Seconds of the whole command.
+    pub command_s: f64,
+}
+
+/// Derives the verifier key of `source`'s recipe from scratch (no cache is
+/// read), writes it to `out` atomically and stores it in the key cache.
+/// Refuses to replace an existing file unless `force`.
+pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport> {
+    let started = Instant::now();
+    let recipe = match source {
+        RecipeSource::Bundle(path) => read_statement_bundle(path)?.statement.recipe,
+        RecipeSource::Data(args) => args.load()?.recipe,
+    };
+    if out.is_dir() {
+        return Err(Error::artifact(
+            out,
+            "is a folder; give a file name for the key, for example --out vk.bin",
+        ));
+    }
+    if out.exists() && !force {
+        return Err(Error::artifact(
+            out,
+            "exists; pass --force to replace it, or choose another --out",
+        ));
+    }
+    let derive = Instant::now();
+    let key = KeyFile::derive(&recipe)?;
+    let derive_s = derive.elapsed().as_secs_f64();
+    let bytes = key.to_bytes()?;
+    crate::artifact::write_atomic(out, &bytes, crate::artifact::Visibility::Public)?;
+    // Derived here from scratch: as trustworthy as this binary.
+    if let Some(cache) = params::Cache::from_env() {
+        if let Err(e) = cache.store_key(&recipe, &bytes) {
+            eprintln!("foldtrain: warning: the key was not cached: {e}");
+        }
+    }
+    Ok(KeysReport {
+        path: out.to_path_buf(),
+        sha256: crate::artifact::sha256_hex(&bytes),
+        bytes: bytes.len(),
+        params_digest: key.params_digest,
+        recipe,
+        derive_s,
+        command_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+impl fmt::Display for KeysReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "verifier key {} ({} bytes)",
+            self.path.display(),
+            self.bytes
+        )?;
+        writeln!(f, "sha256       {}", self.sha256)?;
+        writeln!(f, "recipe       {}", self.recipe.summary())?;
+        writeln!(f, "parameters   {}", self.params_digest)?;
+        writeln!(
+            f,
+            "time         {:.1} s in all, {:.1} s of it deriving the key",
+            self.command_s, self.derive_s
+        )?;
+        write!(
+            f,
+            "verify with  foldtrain verify BUNDLE --vk {} --vk-sha256 {}",
+            self.path.display(),
+            self.sha256
+        )
+    }
+}
