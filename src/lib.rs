@@ -6,11 +6,12 @@
 //! ```text
 //! foldtrain (binary)      arguments -> settings; renders reports; exit codes
 //! commands                one function per command, each with its report:
-//!                         prove (and resume), verify (and inspect), audit,
-//!                         estimate; train, commit, evaluate (mod.rs)
+//!                         prove (and resume), verify (and inspect), keys,
+//!                         audit, estimate; train, commit, evaluate (mod.rs)
 //! proof                   Statement, ProofBundle, Verifier
-//! ivc                     parameters and their cache, the fold loop with its
-//!                         Observer, checkpoints and the Checkpointer
+//! ivc                     parameters and their cache, verifier key files, the
+//!                         fold loop with its Observer, checkpoints and the
+//!                         Checkpointer
 //! circuit                 the step circuit and its gadgets, each beside its
 //!                         native twin; the state layout; constraint costs
 //! train, commitment       native reference trainer; Poseidon commitment

@@ -242,7 +242,7 @@ pub struct Verified {
 pub struct Verifier {
     held: Option<(KeyFile, Option<String>)>,
     /// A key the user gave: the only one this verifier uses.
-    given: Option<std::path::PathBuf>,
+    given: Option<GivenKey>,
     /// Where keys are looked up and, once a bundle verified with a key
     /// derived here, stored.
     cache: Option<params::Cache>,
@@ -267,11 +267,21 @@ impl Verifier {
 
     /// A verifier that uses only the key file at `path`, refused unless its
     /// sha256 is `pinned` when a pin is given.
+    ///
+    /// The file is read, its hash checked and its container opened now; the
+    /// key itself (seconds to decode) only once a bundle of its recipe
+    /// comes, so a bundle of another recipe is refused at once.
     pub fn with_key_file(path: &std::path::Path, pinned: Option<&str>) -> Result<Self> {
-        let (key, sha) = KeyFile::read(path, pinned)?;
+        let (bytes, sha) = KeyFile::read_checked(path, pinned)?;
+        let (recipe, _) = KeyFile::peek(&bytes).map_err(|why| KeyFile::refused(path, why))?;
         Ok(Verifier {
-            held: Some((key, Some(sha))),
-            given: Some(path.to_path_buf()),
+            held: None,
+            given: Some(GivenKey {
+                path: path.to_path_buf(),
+                bytes,
+                sha,
+                recipe,
+            }),
             cache: None,
         })
     }
@@ -299,19 +309,25 @@ impl Verifier {
         let mut origin = KeyOrigin::Held;
         let held = matches!(&self.held, Some((k, _)) if k.recipe == st.recipe);
         if !held {
-            if let Some(path) = &self.given {
-                let stated = self.held.as_ref().map(|(k, _)| k.recipe.summary());
-                return Err(Error::artifact(
-                    path,
-                    format!(
-                        "is the verifier key of another recipe ({}); the bundle states {}. \
-                         Derive this bundle's key with `foldtrain keys BUNDLE`",
-                        stated.unwrap_or_default(),
-                        st.recipe.summary()
-                    ),
-                ));
+            match &self.given {
+                Some(given) if given.recipe != st.recipe => {
+                    return Err(Error::artifact(
+                        &given.path,
+                        format!(
+                            "is the verifier key of another recipe ({}); the bundle states {}. \
+                             Derive this bundle's key with `foldtrain keys BUNDLE`",
+                            given.recipe.summary(),
+                            st.recipe.summary()
+                        ),
+                    ));
+                }
+                Some(given) => {
+                    let key = KeyFile::from_bytes(&given.bytes)
+                        .map_err(|why| KeyFile::refused(&given.path, why))?;
+                    self.held = Some((key, Some(given.sha.clone())));
+                }
+                None => origin = self.find_key(st)?,
             }
-            origin = self.find_key(st)?;
         }
         if self.given.is_some() {
             origin = KeyOrigin::Given;
@@ -383,6 +399,14 @@ impl Verifier {
         *sha = Some(digest.clone());
         Some(digest)
     }
+}
+
+/// A key file the user gave, checked but not yet decoded.
+struct GivenKey {
+    path: std::path::PathBuf,
+    bytes: Vec<u8>,
+    sha: String,
+    recipe: Recipe,
 }
 
 /// Verifies one bundle (see [`Verifier::verify`]).

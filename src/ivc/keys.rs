@@ -93,6 +93,22 @@ impl KeyFile {
     /// file). With `pinned`, a file of another hash is refused before it is
     /// decoded.
     pub fn read(path: &Path, pinned: Option<&str>) -> Result<(Self, String)> {
+        let (bytes, sha) = Self::read_checked(path, pinned)?;
+        let key = Self::from_bytes(&bytes).map_err(|why| Self::refused(path, why))?;
+        Ok((key, sha))
+    }
+
+    /// The error for a file at `path` that is not a key file.
+    pub fn refused(path: &Path, why: Refusal) -> Error {
+        Error::artifact(
+            path,
+            format!("is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"),
+        )
+    }
+
+    /// A key file's bytes and their sha256, refused (before any decoding)
+    /// unless the hash is `pinned` when a pin is given.
+    pub fn read_checked(path: &Path, pinned: Option<&str>) -> Result<(Vec<u8>, String)> {
         let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
         let sha = artifact::sha256_hex(&bytes);
         if let Some(pin) = pinned {
@@ -107,15 +123,7 @@ impl KeyFile {
                 ));
             }
         }
-        let key = Self::from_bytes(&bytes).map_err(|why| {
-            Error::artifact(
-                path,
-                format!(
-                    "is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"
-                ),
-            )
-        })?;
-        Ok((key, sha))
+        Ok((bytes, sha))
     }
 
     /// Writes the key to `path` atomically (public: a key holds nothing
