@@ -6,7 +6,7 @@
 //! argument) the SNARK check alone.
 //!
 //! `cargo run --release --example verify_phases [-- CSV [BUNDLE]]` prints one
-//! line a phase and writes `experiments/results/verify_phases.csv`. Each
+//! line a phase and writes `experiments/results/verify_phases_<dataset>.csv`. Each
 //! figure is one phase, measured in this process; none is a whole command's
 //! wall clock (see `experiments/README.md` for those).
 
@@ -144,7 +144,10 @@ fn main() -> Result<()> {
         writeln!(csv, "{name},{s:.3},{note}")?;
     }
     writeln!(csv, "# load at start: {}", session.start_load)?;
-    let out = session.result("verify_phases", "csv");
+    let stem = data
+        .file_stem()
+        .map_or("data".into(), |s| s.to_string_lossy());
+    let out = session.result(&format!("verify_phases_{stem}"), "csv");
     std::fs::write(&out, csv)?;
     println!("wrote {}; load now {}", out.display(), common::loadavg());
     Ok(())

@@ -120,11 +120,14 @@ enum Command {
         run: RunFlags,
     },
     /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
+    /// Several bundles are checked in one process, each recipe's key read
+    /// or derived once (exit 1 if any is rejected).
     Verify {
-        /// A proof.bundle written by prove.
-        bundle: PathBuf,
+        /// proof.bundle files written by prove.
+        #[arg(required = true, num_args = 1.., value_name = "BUNDLE")]
+        bundles: Vec<PathBuf>,
         /// Also check that this model.json holds exactly the statement's
-        /// weights, bias and recipe (exit 1 if not).
+        /// weights, bias and recipe (exit 1 if not); one bundle only.
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
         /// Verify with this verifier key file only (written by `keys`); no
@@ -392,7 +395,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             print_prove(&r, out)?;
         }
         Command::Verify {
-            bundle,
+            bundles,
             model,
             vk,
             vk_sha256,
@@ -404,10 +407,24 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 },
                 None => commands::KeyChoice::Cache,
             };
-            let r = commands::verify(&bundle, model.as_deref(), key)?;
-            out.report(&r)?;
-            if !r.accepted {
-                return Ok(exit::REJECTED);
+            if let [bundle] = bundles.as_slice() {
+                let r = commands::verify(bundle, model.as_deref(), key)?;
+                out.report(&r)?;
+                if !r.accepted {
+                    return Ok(exit::REJECTED);
+                }
+            } else {
+                if model.is_some() {
+                    anyhow::bail!(
+                        "--model checks one bundle against its model; verify the bundles \
+                         one at a time to check each one's model"
+                    );
+                }
+                let r = commands::verify_all(&bundles, key)?;
+                out.report(&r)?;
+                if r.rejected > 0 {
+                    return Ok(exit::REJECTED);
+                }
             }
         }
         Command::Audit {

@@ -289,6 +289,27 @@ fn keys_and_verify_vk_from_the_command_line() {
     foldtrain(&["verify", &bundle, "--vk-sha256", &sha]).refused(&["--vk"]);
     foldtrain(&["verify", &bundle, "--vk", &arg(&f.other_key_path)])
         .refused(&["another recipe", "foldtrain keys"]);
+    // Several bundles, one key read once: a tampered one among them is
+    // named, and the command exits 1.
+    let mut tampered = std::fs::read(&f.bundle_path).unwrap();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    let bad = write(dir.path(), "tampered.bundle", &tampered);
+    let batch = foldtrain(&["--json", "verify", &bundle, &bundle, "--vk", &out])
+        .ok()
+        .json();
+    assert_eq!(batch["accepted"], 2, "{batch}");
+    assert_eq!(batch["bundles"][1]["key_origin"], "given");
+    let run = foldtrain(&["--json", "verify", &bundle, &arg(&bad), "--vk", &out]);
+    assert_eq!(run.code, 1, "{run}");
+    let batch = run.json();
+    assert_eq!(
+        (batch["accepted"].clone(), batch["rejected"].clone()),
+        (1.into(), 1.into())
+    );
+    assert_eq!(batch["bundles"][1]["accepted"], false);
+    foldtrain(&["verify", &bundle, &bundle, "--model", &bundle])
+        .refused(&["--model checks one bundle"]);
     // A folder as the key's output.
     foldtrain(&["keys", &bundle, "--out", &arg(dir.path())]).refused_after_notes(&["is a folder"]);
     // inspect names the key's hash now that the cache holds it.

@@ -43,6 +43,9 @@ pub struct EstimateReport {
     /// A model, not a measurement: `step_s * COMPRESS_STEP_RATIO` (the
     /// ratio measured end to end; it varies with the circuit's size).
     pub estimated_compress_s: f64,
+    /// Setup + folding + compression: the whole `prove` command's wall clock
+    /// but for its final check of the bundle (about a second at the default
+    /// recipe) and loading and writing files (under a second).
     pub estimated_total_s: f64,
 }
 
@@ -132,7 +135,7 @@ impl fmt::Display for EstimateReport {
         )?;
         write!(
             f,
-            "time  setup {:.1} s (measured), folding ~{:.0} s ({:.2} s/step over {} calibration steps), compression ~{:.0} s, total ~{:.0} s",
+            "time  setup {:.1} s (measured), folding ~{:.0} s ({:.2} s/step over {} calibration steps), compression ~{:.0} s, whole prove ~{:.0} s",
             self.setup_s,
             self.estimated_prove_s,
             self.step_s,

@@ -29,7 +29,8 @@ pub use prove::{
     RunSettings,
 };
 pub use verify::{
-    inspect, model_differences, verify, InspectReport, KeyChoice, StatementSummary, VerifyReport,
+    inspect, model_differences, verify, verify_all, BatchReport, InspectReport, KeyChoice,
+    StatementSummary, VerifyReport,
 };
 
 /// The shipped default dataset: German credit, the credit-scoring case.

@@ -133,6 +133,73 @@ pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
 /// and recipe.
 pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<VerifyReport> {
     let started = Instant::now();
+    // The model file is the user's input: a missing or malformed one is a
+    // usage error (exit 2), found before any proof work.
+    let model_file = match model {
+        Some(m) => {
+            let parsed: Model = artifact::read_json(m, Model::KIND)?;
+            parsed
+                .validate()
+                .map_err(|e| Error::artifact(m, e.to_string()))?;
+            Some((parsed, m))
+        }
+        None => None,
+    };
+    let mut verifier = key.verifier()?;
+    verify_one(&mut verifier, path, model_file, started)
+}
+
+/// `verify` of several bundles: one report each, and the totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchReport {
+    /// One report a bundle, in the order given (each one's `command_s` is
+    /// the seconds spent on that bundle).
+    pub bundles: Vec<VerifyReport>,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Seconds of the whole command.
+    pub command_s: f64,
+}
+
+/// Verifies several bundles in one process with one verifier, so that the
+/// key of a recipe is read or derived once for all its bundles (an
+/// auditor's batch: the key costs seconds to read, each check about one).
+pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> {
+    let started = Instant::now();
+    let mut verifier = key.verifier()?;
+    let mut bundles = Vec::with_capacity(paths.len());
+    for path in paths {
+        bundles.push(verify_one(&mut verifier, path, None, Instant::now())?);
+    }
+    let accepted = bundles.iter().filter(|r| r.accepted).count();
+    Ok(BatchReport {
+        rejected: bundles.len() - accepted,
+        accepted,
+        bundles,
+        command_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+impl KeyChoice<'_> {
+    /// The verifier this choice makes (a key file is read and its pin
+    /// checked here, before any bundle).
+    fn verifier(self) -> Result<Verifier> {
+        match self {
+            KeyChoice::Cache => Ok(Verifier::default()),
+            KeyChoice::File { path, pinned } => Verifier::with_key_file(path, pinned),
+        }
+    }
+}
+
+/// Verifies the bundle at `path` with `verifier`, and with a model file,
+/// checks it is the statement's model; `started` is when its work began.
+fn verify_one(
+    verifier: &mut Verifier,
+    path: &Path,
+    model_file: Option<(Model, &Path)>,
+    started: Instant,
+) -> Result<VerifyReport> {
+    let model = model_file.as_ref().map(|(_, p)| *p);
     let rejected = |reason: String, verified: Option<&Verified>| VerifyReport {
         bundle: path.into(),
         accepted: false,
@@ -146,24 +213,6 @@ pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<V
         command_s: started.elapsed().as_secs_f64(),
         folder: output::completeness_of(path),
     };
-    // The model file is the user's input: a missing or malformed one is a
-    // usage error (exit 2), found before any proof work.
-    let model_file = match model {
-        Some(m) => {
-            let parsed: Model = artifact::read_json(m, Model::KIND)?;
-            parsed
-                .validate()
-                .map_err(|e| Error::artifact(m, e.to_string()))?;
-            Some(parsed)
-        }
-        None => None,
-    };
-    // A key file given is the user's input too: read (and its pin checked)
-    // before the bundle.
-    let mut verifier = match key {
-        KeyChoice::Cache => Verifier::default(),
-        KeyChoice::File { path, pinned } => Verifier::with_key_file(path, pinned)?,
-    };
     let bundle = match ProofBundle::read(path) {
         Ok(b) => b,
         Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
@@ -176,7 +225,7 @@ pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<V
         Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
         Err(e) => return Err(e),
     };
-    if let (Some(m), Some(file)) = (&model_file, model) {
+    if let Some((m, file)) = &model_file {
         let diffs = model_differences(m, &bundle.statement);
         if !diffs.is_empty() {
             let reason = format!(
@@ -321,6 +370,24 @@ impl fmt::Display for VerifyReport {
             (_, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown"))?,
         }
         write!(f, "{}", folder_line(&self.folder))
+    }
+}
+
+impl fmt::Display for BatchReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for report in &self.bundles {
+            writeln!(f, "{}:", report.bundle.display())?;
+            writeln!(f, "{report}")?;
+            writeln!(f)?;
+        }
+        write!(
+            f,
+            "{} of {} bundles accepted, {} rejected, in {:.2} s",
+            self.accepted,
+            self.bundles.len(),
+            self.rejected,
+            self.command_s
+        )
     }
 }
 
