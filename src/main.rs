@@ -64,7 +64,7 @@ struct RunFlags {
 
 impl RunFlags {
     /// The run's settings, with a Ctrl-C handler that stops it cleanly.
-    fn to_settings(self) -> commands::RunSettings {
+    fn into_settings(self) -> commands::RunSettings {
         commands::RunSettings {
             out_dir: self.out,
             checkpoint_every: self.checkpoint_every,
@@ -372,7 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let args = commands::ProveArgs {
                 data: data.to_args(),
                 checkpoint_dir,
-                run: run.to_settings(),
+                run: run.into_settings(),
             };
             out.note(&format!(
                 "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
@@ -389,7 +389,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             let args = commands::ResumeArgs {
                 checkpoint_dir,
                 data,
-                run: run.to_settings(),
+                run: run.into_settings(),
             };
             let r = commands::resume_with(&args, &Bars::new(cli.quiet))?;
             print_prove(&r, out)?;

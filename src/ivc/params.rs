@@ -149,7 +149,7 @@ impl Cache {
         let meta = file
             .metadata()
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if let Some(why) = crate::artifact::owner_only_problem(&path, &meta, false) {
+        if let Some(why) = crate::artifact::owner_only_problem(path, &meta, false) {
             return Err(why);
         }
         let mut bytes = Vec::new();
