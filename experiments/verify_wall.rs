@@ -94,17 +94,7 @@ fn main() -> Result<()> {
     let mut csv = String::from("command,wall_s,max_rss_mib,key_s,verify_s,note\n");
     let opt = |v: Option<f64>| v.map_or_else(String::new, |s| format!("{s:.2}"));
     for r in &rows {
-        println!(
-            "{:<26} wall {:>6.2} s  peak {:>6.0} MiB  key {:>6} s  SNARK {:>5} s  {}",
-            r.what,
-            r.wall_s,
-            r.max_rss_mib,
-            opt(r.key_s),
-            opt(r.verify_s),
-            r.note
-        );
-        writeln!(
-            csv,
+        let line = format!(
             "{},{:.2},{:.0},{},{},{}",
             r.what,
             r.wall_s,
@@ -112,7 +102,9 @@ fn main() -> Result<()> {
             opt(r.key_s),
             opt(r.verify_s),
             r.note
-        )?;
+        );
+        println!("{line}");
+        writeln!(csv, "{line}")?;
     }
     writeln!(
         csv,

@@ -120,27 +120,25 @@ fn a_key_whose_hash_is_not_the_pinned_one_is_refused_before_use() {
         let mut pin: Vec<u8> = f.key_sha.clone().into_bytes();
         pin[i] = if pin[i] == b'0' { b'1' } else { b'0' };
         let pin = String::from_utf8(pin).unwrap();
-        match verify_with(&f.key_path, Some(&pin)) {
-            Err(Error::Artifact { reason, .. }) => {
-                assert!(reason.contains("not the pinned"), "{reason}");
-                assert!(reason.contains(&f.key_sha), "{reason}");
-            }
-            other => panic!(
-                "expected a refused key, got {:?}",
-                other.map(|r| r.accepted)
-            ),
-        }
+        let reason = refused_key(verify_with(&f.key_path, Some(&pin)));
+        assert!(reason.contains("not the pinned"), "{reason}");
+        assert!(reason.contains(&f.key_sha), "{reason}");
     }
 }
 
 #[test]
 fn a_key_of_another_recipe_is_refused_and_says_so() {
     let f = fixture();
-    match verify_with(&f.other_key_path, None) {
-        Err(Error::Artifact { reason, .. }) => {
-            assert!(reason.contains("another recipe"), "{reason}");
-            assert!(reason.contains("foldtrain keys"), "{reason}");
-        }
+    let reason = refused_key(verify_with(&f.other_key_path, None));
+    assert!(reason.contains("another recipe"), "{reason}");
+    assert!(reason.contains("foldtrain keys"), "{reason}");
+}
+
+/// The reason a key file was refused (an `Error::Artifact`, exit 2: not a
+/// verdict on the bundle).
+fn refused_key(result: foldtrain::Result<commands::VerifyReport>) -> String {
+    match result {
+        Err(Error::Artifact { reason, .. }) => reason,
         other => panic!(
             "expected a refused key, got {:?}",
             other.map(|r| r.accepted)
@@ -168,15 +166,8 @@ fn a_corrupt_or_truncated_key_file_is_refused() {
     cases.push(("a trailing byte", extended));
     for (what, t) in cases {
         let p = write(dir.path(), "bad.bin", &t);
-        match verify_with(&p, None) {
-            Err(Error::Artifact { reason, .. }) => {
-                assert!(reason.contains("not a verifier key"), "{what}: {reason}")
-            }
-            other => panic!(
-                "{what}: expected a refused key, got {:?}",
-                other.map(|r| r.accepted)
-            ),
-        }
+        let reason = refused_key(verify_with(&p, None));
+        assert!(reason.contains("not a verifier key"), "{what}: {reason}");
     }
 }
 
