@@ -121,7 +121,8 @@ enum Command {
     },
     /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
     /// Several bundles are checked in one process, each recipe's key read
-    /// or derived once (exit 1 if any is rejected).
+    /// or derived once (exit 2 if any could not be checked, else 1 if any
+    /// is rejected).
     Verify {
         /// proof.bundle files written by prove.
         #[arg(required = true, num_args = 1.., value_name = "BUNDLE")]
@@ -422,6 +423,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
                 let r = commands::verify_all(&bundles, key)?;
                 out.report(&r)?;
+                if !r.errors.is_empty() {
+                    return Ok(exit::ERROR);
+                }
                 if r.rejected > 0 {
                     return Ok(exit::REJECTED);
                 }

@@ -299,6 +299,14 @@ fn keys_and_verify_vk_from_the_command_line() {
         (1.into(), 1.into())
     );
     assert_eq!(batch["bundles"][1]["accepted"], false);
+    // A bundle that cannot be read, in a batch: not checked (exit 2), named,
+    // and the others still are.
+    let missing = dir.path().join("missing.bundle");
+    let run = foldtrain(&["--json", "verify", &arg(&missing), &bundle, "--vk", &out]);
+    assert_eq!(run.code, 2, "{run}");
+    let batch = run.json();
+    assert_eq!(batch["accepted"], 1, "{batch}");
+    assert_eq!(batch["errors"].as_array().map(Vec::len), Some(1), "{batch}");
     foldtrain(&["verify", &bundle, &bundle, "--model", &bundle])
         .refused(&["--model checks one bundle"]);
     // A folder as the key's output.

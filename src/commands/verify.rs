@@ -155,10 +155,21 @@ pub struct BatchReport {
     /// One report a bundle, in the order given (each one's `command_s` is
     /// the seconds spent on that bundle).
     pub bundles: Vec<VerifyReport>,
+    /// Bundles that could not be checked (unreadable, or of a recipe the
+    /// given key is not for), each with its error: neither accepted nor
+    /// rejected.
+    pub errors: Vec<BundleError>,
     pub accepted: usize,
     pub rejected: usize,
     /// Seconds of the whole command.
     pub command_s: f64,
+}
+
+/// A bundle of a batch that could not be checked.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleError {
+    pub bundle: PathBuf,
+    pub error: String,
 }
 
 /// Verifies several bundles in one process with one verifier, so that the
@@ -168,14 +179,23 @@ pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> 
     let started = Instant::now();
     let mut verifier = key.verifier()?;
     let mut bundles = Vec::with_capacity(paths.len());
+    let mut errors = Vec::new();
     for path in paths {
-        bundles.push(verify_one(&mut verifier, path, None, Instant::now())?);
+        // One bundle that cannot be checked does not stop the others.
+        match verify_one(&mut verifier, path, None, Instant::now()) {
+            Ok(report) => bundles.push(report),
+            Err(e) => errors.push(BundleError {
+                bundle: path.clone(),
+                error: e.to_string(),
+            }),
+        }
     }
     let accepted = bundles.iter().filter(|r| r.accepted).count();
     Ok(BatchReport {
         rejected: bundles.len() - accepted,
         accepted,
         bundles,
+        errors,
         command_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -380,12 +400,17 @@ impl fmt::Display for BatchReport {
             writeln!(f, "{report}")?;
             writeln!(f)?;
         }
+        for e in &self.errors {
+            writeln!(f, "{}: not checked: {}", e.bundle.display(), e.error)?;
+            writeln!(f)?;
+        }
         write!(
             f,
-            "{} of {} bundles accepted, {} rejected, in {:.2} s",
+            "{} of {} bundles accepted, {} rejected, {} not checked, in {:.2} s",
             self.accepted,
-            self.bundles.len(),
+            self.bundles.len() + self.errors.len(),
             self.rejected,
+            self.errors.len(),
             self.command_s
         )
     }
