@@ -44,6 +44,8 @@ pub use crate::fixed::{BLOCK_ROWS, PACK_BITS};
 pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
 /// Sponge domain separator of the seal `Poseidon(salt, h_m, n)`.
 pub const SEAL_DOMAIN: u32 = 0x7365_616c; // "seal"
+/// Sponge domain separator of a weights commitment `C_W`.
+pub const WEIGHTS_DOMAIN: u32 = 0x7774_7331; // "wts1"
 
 /// The width of the sponge: rate 24 holds the previous hash and a block's
 /// packed elements (16 at the default format and 48 features) in one
@@ -222,87 +224,240 @@ impl std::fmt::Display for Commitment {
     }
 }
 
-/// The private opening of a commitment: what it takes, with the CSV, to
-/// recompute it. Keep it secret: with it anyone can test guesses of the data.
+/// Sponge domain separator of a test split's seal: a training commitment
+/// can never be passed off as a test commitment, nor the other way round.
+pub const TEST_SEAL_DOMAIN: u32 = 0x7473_6c31; // "tsl1"
+
+/// The two splits of a dataset, each committed on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Split {
+    /// The rows that train (the first share of the file).
+    Train,
+    /// The rows held out (the rest).
+    Test,
+}
+
+impl Split {
+    /// The seal's domain separator of this split.
+    pub fn seal_domain(self) -> u32 {
+        match self {
+            Split::Train => SEAL_DOMAIN,
+            Split::Test => TEST_SEAL_DOMAIN,
+        }
+    }
+}
+
+impl std::fmt::Display for Split {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Split::Train => "training",
+            Split::Test => "test",
+        })
+    }
+}
+
+/// `C = Poseidon_split(salt, h_m, n)`, under the split's own domain.
+pub fn seal_split(split: Split, salt: &Salt, chain_hash: Scalar, rows: usize) -> Commitment {
+    Commitment(poseidon(
+        split.seal_domain(),
+        &[salt.0, chain_hash, Scalar::from(rows as u64)],
+    ))
+}
+
+/// The chain value after each block of `data` (`h_1 .. h_m`).
+pub fn chain_values(data: &FixedDataset, format: &FixedFormat) -> Vec<Scalar> {
+    let (rows, labels) = padded_blocks(data);
+    let mut h = Scalar::ZERO;
+    rows.chunks(BLOCK_ROWS)
+        .zip(labels.chunks(BLOCK_ROWS))
+        .map(|(r, y)| {
+            h = hash_block(h, r, y, format);
+            h
+        })
+        .collect()
+}
+
+/// The private opening of one split's commitment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SplitOpening {
+    /// The commitment this opens.
+    pub commitment: Commitment,
+    /// The secret salt.
+    pub salt: Salt,
+    /// Rows committed.
+    pub rows: usize,
+    /// The chain value after each block of [`BLOCK_ROWS`] rows (hex), so a
+    /// mismatch names the first block that differs.
+    pub chain: Vec<String>,
+}
+
+impl SplitOpening {
+    /// Commits `data` as `split` under `salt`.
+    pub fn commit(split: Split, data: &FixedDataset, format: &FixedFormat, salt: Salt) -> Self {
+        let chain = chain_values(data, format);
+        let h = chain.last().copied().unwrap_or(Scalar::ZERO);
+        SplitOpening {
+            commitment: seal_split(split, &salt, h, data.len()),
+            salt,
+            rows: data.len(),
+            chain: chain.iter().map(scalar_to_hex).collect(),
+        }
+    }
+
+    /// Checks that `data` opens this split's commitment, naming the first
+    /// block of rows that differs.
+    pub fn check(&self, split: Split, data: &FixedDataset, format: &FixedFormat) -> Result<()> {
+        let refuse = |what: String| {
+            Err(Error::Mismatch(format!(
+                "the {split} rows do not open the {split} commitment: {what}"
+            )))
+        };
+        if data.len() != self.rows {
+            return refuse(format!(
+                "the data has {} {split} rows, the commitment {}",
+                data.len(),
+                self.rows
+            ));
+        }
+        let chain = chain_values(data, format);
+        if chain.len() != self.chain.len() {
+            return refuse("the opening's chain has another length than its rows".into());
+        }
+        if let Some(k) = (0..chain.len()).find(|&k| scalar_to_hex(&chain[k]) != self.chain[k]) {
+            let first = k * BLOCK_ROWS + 1;
+            let last = ((k + 1) * BLOCK_ROWS).min(data.len());
+            return refuse(format!(
+                "block {k} ({split} rows {first} to {last}) differs from the committed one"
+            ));
+        }
+        let h = chain.last().copied().unwrap_or(Scalar::ZERO);
+        if seal_split(split, &self.salt, h, data.len()) != self.commitment {
+            return refuse("the opening's salt does not seal the chain to its commitment".into());
+        }
+        Ok(())
+    }
+}
+
+/// The private opening of a dataset's commitments (both splits): what it
+/// takes, with the CSV, to recompute them. Keep it secret: with it anyone
+/// can test guesses of the data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Opening {
     /// Artifact kind, always [`Opening::KIND`].
     pub kind: String,
     /// Format version, [`Opening::VERSION`].
     pub version: u32,
-    /// The commitment this opens.
-    pub commitment: Commitment,
-    /// The secret salt.
-    pub salt: Salt,
-    /// Hex of `h_n`, the row chain before sealing.
-    pub chain_hash: String,
-    /// Training rows committed.
-    pub rows: usize,
+    /// The training rows' commitment.
+    pub train: SplitOpening,
+    /// The test rows' commitment.
+    pub test: SplitOpening,
     /// Features per row.
     pub features: usize,
     /// How the rows were quantized.
     pub format: FixedFormat,
-    /// Share of the CSV's rows (in file order) that train and are committed.
+    /// Share of the CSV's rows (in file order) that train.
     pub train_fraction: TrainFraction,
     /// sha256 of the CSV file the rows came from.
     pub source_sha256: String,
 }
 
+/// The salts of a dataset's two commitments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Salts {
+    pub train: Salt,
+    pub test: Salt,
+}
+
+impl Salts {
+    /// Two fresh salts from the operating system's RNG.
+    pub fn random() -> Self {
+        Salts {
+            train: Salt::random(),
+            test: Salt::random(),
+        }
+    }
+}
+
 impl Opening {
     /// The `kind` field of an opening file.
     pub const KIND: &'static str = "foldtrain-opening";
-    /// The version of the opening file's layout.
-    pub const VERSION: u32 = 1;
+    /// The version of the opening file's layout (2: both splits).
+    pub const VERSION: u32 = 2;
 
-    /// Commits to `data` with a fresh salt.
+    /// Commits to both splits with fresh salts.
     pub fn commit(
-        data: &FixedDataset,
+        train: &FixedDataset,
+        test: &FixedDataset,
         format: &FixedFormat,
         train_fraction: TrainFraction,
         source_sha256: String,
     ) -> Self {
-        Self::commit_with_salt(data, format, train_fraction, source_sha256, Salt::random())
+        Self::commit_with_salts(
+            train,
+            test,
+            format,
+            train_fraction,
+            source_sha256,
+            Salts::random(),
+        )
     }
 
-    /// Commits to `data` with the given salt.
-    pub fn commit_with_salt(
-        data: &FixedDataset,
+    /// Commits to both splits with the given salts.
+    pub fn commit_with_salts(
+        train: &FixedDataset,
+        test: &FixedDataset,
         format: &FixedFormat,
         train_fraction: TrainFraction,
         source_sha256: String,
-        salt: Salt,
+        salts: Salts,
     ) -> Self {
-        let h = chain(data, format);
         Opening {
             kind: Self::KIND.into(),
             version: Self::VERSION,
-            commitment: seal(&salt, h, data.len()),
-            salt,
-            chain_hash: scalar_to_hex(&h),
-            rows: data.len(),
-            features: data.features(),
+            train: SplitOpening::commit(Split::Train, train, format, salts.train),
+            test: SplitOpening::commit(Split::Test, test, format, salts.test),
+            features: train.features(),
             format: *format,
             train_fraction,
             source_sha256,
         }
     }
 
-    /// Checks the opening against `data`: the same rows give the same chain
-    /// and the salt seals it to the recorded commitment.
-    pub fn check(&self, data: &FixedDataset) -> Result<()> {
-        let h = chain(data, &self.format);
-        if scalar_to_hex(&h) != self.chain_hash {
-            return Err(Error::Mismatch(
-                "the data does not hash to the opening's chain: these are not the committed rows"
-                    .into(),
-            ));
+    /// The training commitment (the one the training proof is against).
+    pub fn commitment(&self) -> Commitment {
+        self.train.commitment
+    }
+
+    /// The two salts.
+    pub fn salts(&self) -> Salts {
+        Salts {
+            train: self.train.salt,
+            test: self.test.salt,
         }
-        if seal(&self.salt, h, data.len()) != self.commitment {
-            return Err(Error::Mismatch(
-                "the opening's salt does not seal the chain to its commitment".into(),
-            ));
+    }
+
+    /// Refuses an opening of another layout version.
+    pub fn check_version(&self) -> Result<()> {
+        if self.version != Self::VERSION {
+            return Err(Error::Mismatch(format!(
+                "the opening has layout version {}, this build reads version {}; \
+                 commit again with `foldtrain commit`",
+                self.version,
+                Self::VERSION
+            )));
         }
         Ok(())
+    }
+
+    /// Checks the opening against the two splits: the same rows give the
+    /// same chains, block by block, and the salts seal them to the recorded
+    /// commitments. The error names the split and the first block that
+    /// differs.
+    pub fn check(&self, train: &FixedDataset, test: &FixedDataset) -> Result<()> {
+        self.check_version()?;
+        self.train.check(Split::Train, train, &self.format)?;
+        self.test.check(Split::Test, test, &self.format)
     }
 }
 
@@ -352,20 +507,63 @@ mod tests {
         assert_eq!(base, commit(&data(), 42));
     }
 
+    fn test_rows() -> FixedDataset {
+        FixedDataset {
+            rows: (0..5).map(|i| vec![-i, 2 * i, 1]).collect(),
+            labels: (0..5).map(|i| (i % 3 == 0) as u8).collect(),
+        }
+    }
+
     #[test]
     fn opening_reproduces_commitment() {
         let fmt = FixedFormat::default();
-        let o = Opening::commit(&data(), &fmt, TrainFraction::DEFAULT, "00".into());
-        assert!(o.check(&data()).is_ok());
+        let commit = || Opening::commit(&data(), &test_rows(), &fmt, TrainFraction::DEFAULT, "00".into());
+        let o = commit();
+        o.check(&data(), &test_rows()).unwrap();
         let mut d = data();
-        d.rows[0][0] = 2;
-        assert!(o.check(&d).is_err());
-        let o2 = Opening::commit(&data(), &fmt, TrainFraction::DEFAULT, "00".into());
-        assert_ne!(o.salt, o2.salt, "salts come from the OS RNG");
-        assert_ne!(o.commitment, o2.commitment);
+        d.rows[9][0] = 2;
+        let err = o.check(&d, &test_rows()).unwrap_err().to_string();
+        assert!(err.contains("training") && err.contains("block 1 (training rows 9 to 11)"), "{err}");
+        let mut t = test_rows();
+        t.labels[0] = 0;
+        let err = o.check(&data(), &t).unwrap_err().to_string();
+        assert!(err.contains("test") && err.contains("block 0"), "{err}");
+        t.rows.pop();
+        t.labels.pop();
+        let err = o.check(&data(), &t).unwrap_err().to_string();
+        assert!(err.contains("4 test rows"), "{err}");
+        // The splits swapped: refused, the row counts aside.
+        let err = o.check(&test_rows(), &data()).unwrap_err().to_string();
+        assert!(err.contains("training"), "{err}");
+        let o2 = commit();
+        assert_ne!(o.salts(), o2.salts(), "salts come from the OS RNG");
+        assert_ne!(o.train.salt, o.test.salt);
+        assert_ne!(o.commitment(), o2.commitment());
         let json = serde_json::to_string(&o).unwrap();
         let back: Opening = serde_json::from_str(&json).unwrap();
         assert_eq!(back, o);
+    }
+
+    #[test]
+    fn a_training_commitment_is_not_a_test_commitment() {
+        // The same rows under the same salt seal to different commitments as
+        // the two splits: one can never be passed off as the other.
+        let fmt = FixedFormat::default();
+        let salt = Salt(Scalar::from(7u64));
+        let train = SplitOpening::commit(Split::Train, &data(), &fmt, salt);
+        let test = SplitOpening::commit(Split::Test, &data(), &fmt, salt);
+        assert_eq!(train.chain, test.chain);
+        assert_ne!(train.commitment, test.commitment);
+        assert!(test.check(Split::Test, &data(), &fmt).is_ok());
+        let relabelled = SplitOpening {
+            commitment: train.commitment,
+            ..test.clone()
+        };
+        assert!(relabelled.check(Split::Test, &data(), &fmt).is_err());
+        assert_eq!(
+            seal(&salt, Scalar::from(3u64), 4),
+            seal_split(Split::Train, &salt, Scalar::from(3u64), 4)
+        );
     }
 
     #[test]

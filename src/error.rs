@@ -122,6 +122,12 @@ pub enum StateField {
     Bias,
     RowHash,
     Commitment,
+    TestCommitment,
+    /// The weights commitment `C_W`.
+    ModelCommitment,
+    /// A model of the other kind (weights where `C_W` was stated, or the
+    /// other way round).
+    ModelKind,
     Batch,
     Epoch,
 }
@@ -133,7 +139,10 @@ impl std::fmt::Display for StateField {
             StateField::Weight(i) => write!(f, "weight {i}"),
             StateField::Bias => f.write_str("bias"),
             StateField::RowHash => f.write_str("row hash (not reset: an epoch was not completed)"),
-            StateField::Commitment => f.write_str("commitment"),
+            StateField::Commitment => f.write_str("training commitment"),
+            StateField::TestCommitment => f.write_str("test commitment"),
+            StateField::ModelCommitment => f.write_str("weights commitment C_W"),
+            StateField::ModelKind => f.write_str("kind of model (weights or C_W)"),
             StateField::Batch => f.write_str("batch counter"),
             StateField::Epoch => f.write_str("epoch counter"),
         }

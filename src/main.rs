@@ -13,7 +13,7 @@ use foldtrain::commands::{self, DataArgs};
 use foldtrain::dataset::TrainFraction;
 use foldtrain::fixed::{FixedFormat, Sigmoid};
 use foldtrain::ivc::prover::{Observer, Phase};
-use foldtrain::recipe::Hyper;
+use foldtrain::recipe::{Hyper, WeightsVisibility};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Exit codes: what a script can rely on.
@@ -84,7 +84,8 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Commit to the training rows: a public commitment and a private opening.
+    /// Commit to the training and the test rows, before training: a public
+    /// commitment.json (both commitments) and a private opening (both salts).
     Commit {
         #[command(flatten)]
         data: DataFlags,
@@ -96,13 +97,23 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Prove training end to end: commit, fold every step, compress, verify,
-    /// write proof.bundle, model.json and private/opening.json.
+    /// Prove training end to end: commit (or take --commitment), fold every
+    /// step, compress, verify, write proof.bundle, commitment.json, the model
+    /// and private/opening.json.
     Prove {
         #[command(flatten)]
         data: DataFlags,
         #[command(flatten)]
         run: RunFlags,
+        /// Prove against the commitment `foldtrain commit --out DIR` wrote
+        /// (DIR or DIR/commitment.json; its private/opening.json is read):
+        /// the data must open it. Its split and format are used.
+        #[arg(long, value_name = "DIR")]
+        commitment: Option<PathBuf>,
+        /// With --private-weights, keep the normalizer private too (it is
+        /// then only in private/model.json).
+        #[arg(long, requires = "private_weights")]
+        private_normalizer: bool,
         /// Folder for checkpoints (default: OUT/private/checkpoints). Private:
         /// they hold the witness.
         #[arg(long, value_name = "DIR")]
@@ -171,6 +182,10 @@ enum Command {
         /// The private/opening.json written by prove or commit (needs --data).
         #[arg(long, requires = "data")]
         opening: Option<PathBuf>,
+        /// With committed weights: the private/model.json that opens the
+        /// statement's C_W (and, with --data, the weights the replay must give).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<PathBuf>,
     },
     /// What a proof will cost: steps, constraints, and a time estimate from
     /// a short calibration on this machine.
@@ -227,6 +242,10 @@ struct DataFlags {
     /// Fractional bits of features (their scale 2^Fx, at most --frac-bits).
     #[arg(long, default_value_t = FixedFormat::default().feature_frac_bits)]
     feature_frac_bits: u32,
+    /// Publish only a hiding commitment C_W to the trained weights, not the
+    /// weights (the model goes to private/model.json).
+    #[arg(long)]
+    private_weights: bool,
 }
 
 fn parse_sha256(s: &str) -> Result<String, String> {
@@ -261,6 +280,11 @@ impl DataFlags {
                     frac_bits: self.frac_bits,
                     feature_frac_bits: self.feature_frac_bits,
                     ..FixedFormat::default()
+                },
+                weights: if self.private_weights {
+                    WeightsVisibility::Committed
+                } else {
+                    WeightsVisibility::Public
                 },
             },
         }
@@ -368,10 +392,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Prove {
             data,
             run,
+            commitment,
+            private_normalizer,
             checkpoint_dir,
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
+                commitment,
+                private_normalizer,
                 checkpoint_dir,
                 run: run.into_settings(),
             };
@@ -435,8 +463,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             bundle,
             data,
             opening,
+            model,
         } => {
-            let r = commands::audit(&bundle, data.as_deref(), opening.as_deref())?;
+            let r = commands::audit(
+                &bundle,
+                data.as_deref(),
+                opening.as_deref(),
+                model.as_deref(),
+            )?;
             out.report(&r)?;
             if !r.passed() {
                 return Ok(exit::REJECTED);

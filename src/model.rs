@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::circuit::ModelCommitment;
+use crate::commitment::Salt;
 use crate::dataset::{Dataset, FixedDataset, Normalizer, TrainFraction};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
@@ -28,6 +30,34 @@ pub struct Model {
     pub weights_fixed: Vec<i64>,
     /// The exact fixed-point bias.
     pub bias_fixed: i64,
+    /// With committed weights: the published `C_W` of these weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_commitment: Option<ModelCommitment>,
+    /// With committed weights: the salt that opens `C_W` (secret: such a
+    /// model lives under `private/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_salt: Option<Salt>,
+}
+
+/// What may be shown of a model whose weights are committed
+/// (`model.public.json`): the recipe, `C_W` and, unless it is kept private
+/// too, the normalizer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicModel {
+    /// Artifact kind, always [`PublicModel::KIND`].
+    pub kind: String,
+    pub recipe: Recipe,
+    pub feature_names: Vec<String>,
+    pub train_fraction: TrainFraction,
+    /// `C_W`: the commitment to the weights and bias the proof binds.
+    pub weights_commitment: ModelCommitment,
+    /// The preprocessing, unless `--private-normalizer` kept it private.
+    pub normalizer: Option<Normalizer>,
+}
+
+impl PublicModel {
+    /// The `kind` field of a public model file.
+    pub const KIND: &'static str = "foldtrain-model-public";
 }
 
 impl Model {
@@ -52,8 +82,41 @@ impl Model {
             bias: b,
             weights_fixed: weights.w.clone(),
             bias_fixed: weights.b,
+            weights_commitment: None,
+            weights_salt: None,
             recipe,
         }
+    }
+
+    /// This model with its weights committed under `salt` (`C_W` computed
+    /// from the weights).
+    pub fn committed(mut self, salt: Salt) -> Self {
+        self.weights_commitment = Some(ModelCommitment::of(
+            &self.fixed_weights(),
+            &salt,
+            &self.recipe,
+        ));
+        self.weights_salt = Some(salt);
+        self
+    }
+
+    /// What may be published of this model: `C_W`, the recipe and, when
+    /// `normalizer` is set, the preprocessing. `None` unless committed.
+    pub fn public(&self, normalizer: bool) -> Option<PublicModel> {
+        Some(PublicModel {
+            kind: PublicModel::KIND.into(),
+            recipe: self.recipe.clone(),
+            feature_names: self.feature_names.clone(),
+            train_fraction: self.train_fraction,
+            weights_commitment: self.weights_commitment?,
+            normalizer: normalizer.then(|| self.normalizer.clone()),
+        })
+    }
+
+    /// `C_W` of this model's weights under its salt, if it has one.
+    pub fn opened_commitment(&self) -> Option<ModelCommitment> {
+        let salt = self.weights_salt?;
+        Some(ModelCommitment::of(&self.fixed_weights(), &salt, &self.recipe))
     }
 
     /// The exact weights.

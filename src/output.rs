@@ -143,8 +143,8 @@ impl OutputDir {
         }
         let existing: Result<Opening> = artifact::read_json(&path, Opening::KIND);
         match existing {
-            Ok(o) if o.commitment == *commitment => Ok(OpeningPlan::Keep),
-            Ok(o) => Err(self.opening_refusal(&path, &format!("commitment {}", o.commitment))),
+            Ok(o) if o.commitment() == *commitment => Ok(OpeningPlan::Keep),
+            Ok(o) => Err(self.opening_refusal(&path, &format!("commitment {}", o.commitment()))),
             Err(e) => Err(self.opening_refusal(&path, &format!("an unreadable opening ({e})"))),
         }
     }

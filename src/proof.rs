@@ -6,13 +6,13 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
-use crate::circuit::State;
+use crate::circuit::{ModelCommitment, ModelPart, PublicState, State};
 use crate::commitment::Commitment;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::keys::KeyFile;
 use crate::ivc::{params, Compressed};
-use crate::recipe::Recipe;
+use crate::recipe::{Recipe, WeightsVisibility};
 use crate::train::Weights;
 
 /// First bytes of a proof bundle file.
@@ -20,7 +20,7 @@ pub const BUNDLE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-proof\0";
 /// Version of the bundle file's layout. It is not the recipe's version
 /// ([`crate::recipe::RECIPE_VERSION`], bound in the circuit): a change of the
 /// file layout changes no parameter digest.
-pub const BUNDLE_VERSION: u32 = 1;
+pub const BUNDLE_VERSION: u32 = 2;
 /// Largest bundle accepted: a proof is about 10 KB, a statement at most a few
 /// tens of KB at [`crate::recipe::MAX_FEATURES`]; nothing larger is read.
 pub const MAX_BUNDLE_BYTES: usize = 1 << 20;
@@ -33,17 +33,54 @@ pub const BUNDLE: Kind<MAX_BUNDLE_BYTES> = Kind {
     body_digest: false,
 };
 
+/// The kinds of statement a bundle can carry. The kind is recorded in the
+/// bundle (the model's variant, and the recipe's weights visibility, which
+/// the circuit and so the parameter digest bind): a bundle of one kind is
+/// never read as another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StatementKind {
+    /// Training, with the final weights public.
+    TrainPublicWeights,
+    /// Training, with only a hiding commitment `C_W` to the final weights.
+    TrainCommittedWeights,
+}
+
+impl std::fmt::Display for StatementKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StatementKind::TrainPublicWeights => "training, public weights",
+            StatementKind::TrainCommittedWeights => "training, committed weights (C_W)",
+        })
+    }
+}
+
+/// The trained model as a statement publishes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishedModel {
+    /// The final weights and bias, scaled by `2^F`.
+    Weights(Weights),
+    /// `C_W`, a hiding commitment to the final weights and bias.
+    Committed(ModelCommitment),
+}
+
 /// What a proof claims, in public.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
-    /// The training recipe (its constants are baked into the circuit).
+    /// The training recipe (its constants are baked into the circuit; its
+    /// weights visibility says which kind of model the statement holds).
     pub recipe: Recipe,
     /// Commitment to the training rows.
     pub commitment: Commitment,
+    /// Commitment to the test rows, published with the training
+    /// commitment; the proof carries it unchanged (it binds it, and
+    /// nothing more: no test row is read).
+    pub test_commitment: Commitment,
     /// Starting weights and bias (zero in this version), scaled by `2^F`.
     pub initial: Weights,
-    /// Trained weights and bias, scaled by `2^F`.
-    pub final_weights: Weights,
+    /// The trained model: its weights, or their commitment `C_W`.
+    pub model: PublishedModel,
     /// Folded steps; must equal the recipe's
     /// `epochs * ceil(rows / batch) / batches_per_step` (K mini-batches a step).
     pub steps: usize,
@@ -52,24 +89,59 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// `z_0`, built from the statement alone.
+    /// The kind of statement (from the recipe, which the circuit binds).
+    pub fn kind(&self) -> StatementKind {
+        match self.recipe.weights {
+            WeightsVisibility::Public => StatementKind::TrainPublicWeights,
+            WeightsVisibility::Committed => StatementKind::TrainCommittedWeights,
+        }
+    }
+
+    /// The final weights, when the statement publishes them.
+    pub fn final_weights(&self) -> Option<&Weights> {
+        match &self.model {
+            PublishedModel::Weights(w) => Some(w),
+            PublishedModel::Committed(_) => None,
+        }
+    }
+
+    /// The final weights to change, when the statement publishes them (for
+    /// tools that build statements, and the tamper tests).
+    pub fn final_weights_mut(&mut self) -> Option<&mut Weights> {
+        match &mut self.model {
+            PublishedModel::Weights(w) => Some(w),
+            PublishedModel::Committed(_) => None,
+        }
+    }
+
+    /// `z_0`, built from the statement alone (with committed weights, 0 in
+    /// `C_W`'s place: the circuit starts from zero weights by the counters).
     pub fn z0(&self) -> Vec<Scalar> {
         State {
             weights: self.initial.clone(),
-            ..State::initial(self.recipe.features, self.commitment)
+            ..State::initial(
+                self.recipe.features,
+                self.commitment,
+                self.test_commitment,
+                None,
+            )
         }
         .to_z(&self.recipe)
     }
 
-    /// The state an honest run of the recipe ends in: the final weights, an
-    /// empty chain (reset after the last epoch's seal check), the
-    /// commitment, batch counter 0 and every epoch done. The verifier
+    /// The state an honest run of the recipe ends in: the final model, an
+    /// empty chain (reset after the last epoch's seal check), the two
+    /// commitments, batch counter 0 and every epoch done. The verifier
     /// compares the proof's decoded `z_N` with it value by value.
-    pub fn final_state(&self) -> State {
-        State {
-            weights: self.final_weights.clone(),
+    pub fn final_state(&self) -> PublicState {
+        PublicState {
+            model: match &self.model {
+                PublishedModel::Weights(w) => ModelPart::Weights(w.clone()),
+                PublishedModel::Committed(c) => ModelPart::Committed(*c),
+            },
             hash: Scalar::from(0u64),
             commitment: self.commitment,
+            test_commitment: self.test_commitment,
             batch: 0,
             epoch: self.recipe.epochs as u64,
         }
@@ -81,8 +153,8 @@ impl Statement {
     /// elements: a carry between two packed weights (`w_k + 2^bits`,
     /// `w_(k+1) - 1`) leaves the packed element unchanged.
     pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
-        let got =
-            State::from_z(zn, &self.recipe).ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
+        let got = PublicState::from_z(zn, &self.recipe)
+            .ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
         let expected = self.final_state();
         if got != expected {
             return Err(Error::Rejected(Rejection::FinalState(differing_fields(
@@ -96,18 +168,38 @@ impl Statement {
     /// (The recipe was checked against its limits when it was read.)
     pub fn check_shape(&self) -> Result<()> {
         let d = self.recipe.features;
-        if self.initial.w.len() != d || self.final_weights.w.len() != d {
+        match (&self.model, self.recipe.weights) {
+            (PublishedModel::Weights(_), WeightsVisibility::Public)
+            | (PublishedModel::Committed(_), WeightsVisibility::Committed) => {}
+            (PublishedModel::Weights(_), WeightsVisibility::Committed) => {
+                return Err(Error::Rejected(Rejection::Shape(
+                    "the statement's recipe commits to its weights, but the statement \
+                     carries weights instead of C_W"
+                        .into(),
+                )))
+            }
+            (PublishedModel::Committed(_), WeightsVisibility::Public) => {
+                return Err(Error::Rejected(Rejection::Shape(
+                    "the statement's recipe publishes its weights, but the statement \
+                     carries C_W instead of weights"
+                        .into(),
+                )))
+            }
+        }
+        let final_count = self.final_weights().map_or(d, |w| w.w.len());
+        if self.initial.w.len() != d || final_count != d {
             return Err(Error::Rejected(Rejection::Shape(format!(
-                "the statement declares {d} features but carries {} initial and {} final weights",
+                "the statement declares {d} features but carries {} initial and {final_count} final weights",
                 self.initial.w.len(),
-                self.final_weights.w.len()
             ))));
         }
         // SOUNDNESS 16: every weight the statement names must be one the
         // circuit's state can hold. The value comparison in `verify` would
         // refuse an out-of-range weight anyway; saying so here names it.
         check_range("initial", &self.initial, &self.recipe)?;
-        check_range("final", &self.final_weights, &self.recipe)?;
+        if let Some(w) = self.final_weights() {
+            check_range("final", w, &self.recipe)?;
+        }
         if self.initial != Weights::zero(d) {
             return Err(Error::Rejected(Rejection::Shape(
                 "initial weights other than zero are not supported by this version".into(),
@@ -415,25 +507,40 @@ pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
 }
 
 /// The fields in which two states differ, by name.
-fn differing_fields(got: &State, want: &State) -> Vec<StateField> {
+fn differing_fields(got: &PublicState, want: &PublicState) -> Vec<StateField> {
     let mut diffs = Vec::new();
-    let (gw, ww) = (&got.weights.w, &want.weights.w);
-    if gw.len() != ww.len() {
-        diffs.push(StateField::WeightCount {
-            got: gw.len(),
-            want: ww.len(),
-        });
-    } else {
-        diffs.extend(
-            (0..gw.len())
-                .filter(|&i| gw[i] != ww[i])
-                .map(StateField::Weight),
-        );
+    match (&got.model, &want.model) {
+        (ModelPart::Weights(g), ModelPart::Weights(w)) => {
+            if g.w.len() != w.w.len() {
+                diffs.push(StateField::WeightCount {
+                    got: g.w.len(),
+                    want: w.w.len(),
+                });
+            } else {
+                diffs.extend(
+                    (0..g.w.len())
+                        .filter(|&i| g.w[i] != w.w[i])
+                        .map(StateField::Weight),
+                );
+            }
+            if g.b != w.b {
+                diffs.push(StateField::Bias);
+            }
+        }
+        (ModelPart::Committed(g), ModelPart::Committed(w)) => {
+            if g != w {
+                diffs.push(StateField::ModelCommitment);
+            }
+        }
+        _ => diffs.push(StateField::ModelKind),
     }
     let checks = [
-        (got.weights.b != want.weights.b, StateField::Bias),
         (got.hash != want.hash, StateField::RowHash),
         (got.commitment != want.commitment, StateField::Commitment),
+        (
+            got.test_commitment != want.test_commitment,
+            StateField::TestCommitment,
+        ),
         (got.batch != want.batch, StateField::Batch),
         (got.epoch != want.epoch, StateField::Epoch),
     ];
@@ -460,8 +567,9 @@ mod tests {
         let st = Statement {
             steps: recipe.total_steps(),
             initial: Weights::zero(features),
-            final_weights: honest.clone(),
+            model: PublishedModel::Weights(honest.clone()),
             commitment: Commitment(Scalar::from(99u64)),
+            test_commitment: Commitment(Scalar::from(98u64)),
             params_digest: String::new(),
             recipe,
         };
@@ -510,7 +618,7 @@ mod tests {
         let fields = vec![StateField::Weight(2), StateField::Bias];
         forgeries.push(("bias moved by borrowing".into(), w, fields));
         let packing = crate::circuit::WeightPacking::of(&st.recipe);
-        let packed = crate::circuit::StateLayout::of(&st.recipe).weights;
+        let packed = crate::circuit::StateLayout::of(&st.recipe).model;
         for (what, forged, fields) in forgeries {
             assert_eq!(
                 packing.pack(&forged, &st.recipe.format),
@@ -518,7 +626,7 @@ mod tests {
                 "{what}: the forgery must pack like the honest weights"
             );
             let mut bad = st.clone();
-            bad.final_weights = forged;
+            bad.model = PublishedModel::Weights(forged);
             // Named by the very fields that were forged.
             assert!(
                 matches!(bad.check_final_state(&zn), Err(Error::Rejected(Rejection::FinalState(f))) if f == fields),
@@ -608,7 +716,7 @@ mod tests {
         assert!(per_element < 14, "weight 13 must sit in the second element");
         let refused_as = |final_weights: Weights| {
             let claimed = Statement {
-                final_weights,
+                model: PublishedModel::Weights(final_weights),
                 ..st.clone()
             };
             match claimed.check_final_state(&zn) {

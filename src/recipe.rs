@@ -11,7 +11,7 @@ use crate::fixed::{FixedFormat, Sigmoid, BLOCK_ROWS};
 /// [`Recipe::tag`], which the circuit binds, so changing it changes every
 /// parameter digest; a recipe of another version is refused. Each file
 /// format has its own version beside its magic or `kind`.
-pub const RECIPE_VERSION: u32 = 1;
+pub const RECIPE_VERSION: u32 = 2;
 
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).
@@ -61,6 +61,21 @@ pub struct RecipeFields {
     pub format: FixedFormat,
     /// Sigmoid approximation.
     pub sigmoid: Sigmoid,
+    /// How the trained weights are published: in the clear, or only as a
+    /// hiding commitment `C_W` (a different circuit, so a different digest).
+    pub weights: WeightsVisibility,
+}
+
+/// How a training proof publishes the trained weights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightsVisibility {
+    /// The final weights and bias are in the statement.
+    #[default]
+    Public,
+    /// Only `C_W = H(weights, bias, salt_W)` is in the statement; the
+    /// weights and `salt_W` stay with the prover (`private/model.json`).
+    Committed,
 }
 
 /// Settings of a training run, valid by construction: made only by
@@ -108,6 +123,8 @@ pub struct Hyper {
     pub batches_per_step: Option<usize>,
     pub sigmoid: Sigmoid,
     pub format: FixedFormat,
+    /// Publish the weights, or only a commitment to them.
+    pub weights: WeightsVisibility,
 }
 
 impl Default for Hyper {
@@ -119,6 +136,7 @@ impl Default for Hyper {
             batches_per_step: None,
             sigmoid: Sigmoid::Hard4,
             format: FixedFormat::default(),
+            weights: WeightsVisibility::Public,
         }
     }
 }
@@ -133,6 +151,7 @@ impl Hyper {
             batches_per_step: Some(recipe.batches_per_step),
             sigmoid: recipe.sigmoid,
             format: recipe.format,
+            weights: recipe.weights,
         }
     }
 }
@@ -150,6 +169,7 @@ impl Recipe {
             learning_rate: hyper.learning_rate,
             format: hyper.format,
             sigmoid: hyper.sigmoid,
+            weights: hyper.weights,
         };
         if hyper.batches_per_step.is_none() && fields.batch > 0 && fields.batch <= fields.rows {
             fields.batches_per_step = Recipe(fields.clone()).auto_batches_per_step();
@@ -259,7 +279,8 @@ impl Recipe {
     pub fn summary(&self) -> String {
         format!(
             "{} rows x {} features, batch {} ({} a step), {} epochs, learning rate {}, \
-             sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, recipe v{}",
+             sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, {} weights, \
+             recipe v{}",
             self.rows,
             self.features,
             self.batch,
@@ -270,6 +291,10 @@ impl Recipe {
             self.format.frac_bits,
             self.format.weight_int_bits,
             self.format.feature_frac_bits,
+            match self.weights {
+                WeightsVisibility::Public => "public",
+                WeightsVisibility::Committed => "committed",
+            },
             self.version
         )
     }
@@ -373,8 +398,10 @@ mod tests {
     #[test]
     fn limits_are_enforced() {
         type Edit = fn(&mut RecipeFields);
-        let edits: [Edit; 13] = [
-            |r| r.version = 2,
+        let edits: [Edit; 14] = [
+            |r| r.version = RECIPE_VERSION + 1,
+            // A recipe of version 1 (before the weights visibility) is refused.
+            |r| r.version = 1,
             |r| r.features = 0,
             |r| r.features = MAX_FEATURES + 1,
             |r| r.batch = 0,

@@ -415,8 +415,9 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     let c = decode_checkpoint(&f.ckpt).unwrap();
     let body = &f.ckpt[CKPT_HEAD..];
     // Checkpoint fields in order: recipe, data_digest (64 hex digits),
-    // data_path, train_fraction, salt, done, state (weights: w of 3, b;
-    // hash: 64 hex digits; commitment, batch, epoch), recursive (starting
+    // data_path, train_fraction, salts, private_normalizer, done, state
+    // (weights: w of 3, b; weights_salt; hash: 64 hex digits; the two
+    // commitments, batch, epoch), recursive (starting
     // with z0: a vector).
     let digest_at = encoded_len(&c.recipe);
     let path_at = digest_at + encoded_len(&c.data_digest);
@@ -425,9 +426,11 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     let weights_at = path_at
         + encoded_len(&c.data_path)
         + encoded_len(&c.train_fraction)
-        + encoded_len(&c.salt)
+        + encoded_len(&c.salts)
+        + encoded_len(&c.private_normalizer)
         + encoded_len(&c.done);
-    let hash_at = weights_at + encoded_len(&c.state.weights);
+    let hash_at =
+        weights_at + encoded_len(&c.state.weights) + encoded_len(&c.state.weights_salt);
     let recursive_at = weights_at + encoded_len(&c.state);
     // The running proof's first field is z0, a vector of a few elements.
     let z0_len =

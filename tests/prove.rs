@@ -90,11 +90,11 @@ fn proves_verifies_and_matches_the_native_trainer_bit_for_bit() {
 
     let loaded = f.args.load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
-    assert_eq!(bundle().statement.final_weights, native);
+    assert_eq!(bundle().statement.final_weights(), Some(&native));
     let (train_report, _) = commands::train(&f.args, None).unwrap();
     let inspected = commands::inspect(&f.report.bundle_path).unwrap();
-    assert_eq!(inspected.statement.weights, train_report.weights);
-    assert_eq!(inspected.statement.bias, train_report.bias);
+    assert_eq!(inspected.statement.weights, Some(train_report.weights));
+    assert_eq!(inspected.statement.bias, Some(train_report.bias));
 }
 
 #[test]
@@ -146,10 +146,10 @@ fn every_field_of_the_statement_is_bound() {
         ),
         (
             "another weight",
-            tampered(|s| s.final_weights.w[1] += 1),
+            tampered(|s| s.final_weights_mut().unwrap().w[1] += 1),
             |r| *r == Rejection::FinalState(vec![StateField::Weight(1)]),
         ),
-        ("another bias", tampered(|s| s.final_weights.b -= 1), |r| {
+        ("another bias", tampered(|s| s.final_weights_mut().unwrap().b -= 1), |r| {
             *r == Rejection::FinalState(vec![StateField::Bias])
         }),
         ("fewer steps", tampered(|s| s.steps -= 1), |r| {
@@ -194,24 +194,24 @@ fn every_field_of_the_statement_is_bound() {
     cases.push((
         "a carry from weight 0 into weight 1",
         tampered(|s| {
-            s.final_weights.w[0] += 1 << bits;
-            s.final_weights.w[1] -= 1;
+            s.final_weights_mut().unwrap().w[0] += 1 << bits;
+            s.final_weights_mut().unwrap().w[1] -= 1;
         }),
         out_of_range,
     ));
     cases.push((
         "a carry from weight 2 into the bias",
         tampered(|s| {
-            s.final_weights.w[2] += 1 << bits;
-            s.final_weights.b -= 1;
+            s.final_weights_mut().unwrap().w[2] += 1 << bits;
+            s.final_weights_mut().unwrap().b -= 1;
         }),
         out_of_range,
     ));
     cases.push((
         "the bias moved by +16.0, borrowing from weight 2",
         tampered(|s| {
-            s.final_weights.b += 16 << format.frac_bits;
-            s.final_weights.w[2] -= (16 << format.frac_bits) << bits;
+            s.final_weights_mut().unwrap().b += 16 << format.frac_bits;
+            s.final_weights_mut().unwrap().w[2] -= (16 << format.frac_bits) << bits;
         }),
         out_of_range,
     ));
@@ -219,7 +219,7 @@ fn every_field_of_the_statement_is_bound() {
     for k in 0..4 {
         for v in [half - 1, -half, half, -half - 1] {
             let mut b = bundle();
-            let w = &mut b.statement.final_weights;
+            let w = b.statement.final_weights_mut().unwrap();
             let slot = if k < 3 { &mut w.w[k] } else { &mut w.b };
             if *slot == v {
                 continue;
@@ -422,7 +422,7 @@ fn verify_exit_codes() {
         "accepted".to_string(),
         "36 rows x 3 features".into(),
         f.report.commitment.to_string(),
-        bundle.statement.final_weights.sha256_hex(),
+        bundle.statement.final_weights().unwrap().sha256_hex(),
         format!("{:.6}", f.report.weights[0]),
         f.report.params_digest.clone(),
     ] {
@@ -521,7 +521,7 @@ fn audit_opens_the_commitment_and_replays_training() {
     let bundle = &f.report.bundle_path;
     let opening = &f.report.opening_path;
 
-    let r = commands::audit(bundle, Some(&f.csv), Some(opening)).unwrap();
+    let r = commands::audit(bundle, Some(&f.csv), Some(opening), None).unwrap();
     assert!(r.verified, "{:?}", r.reason);
     assert_eq!(r.commitment_opened, Some(true), "{:?}", r.problems);
     assert_eq!(r.weights_reproduced, Some(true), "{:?}", r.problems);
@@ -529,7 +529,7 @@ fn audit_opens_the_commitment_and_replays_training() {
     assert_eq!(r.statement.steps, 10);
 
     // Without the opening: verified, the rest unchecked (null in JSON).
-    let r = commands::audit(bundle, None, None).unwrap();
+    let r = commands::audit(bundle, None, None, None).unwrap();
     assert!(r.verified && r.passed());
     assert_eq!((r.commitment_opened, r.weights_reproduced), (None, None));
     let json = serde_json::to_value(&r).unwrap();
@@ -544,7 +544,7 @@ fn audit_opens_the_commitment_and_replays_training() {
     lines[3] = cells.join(",");
     let altered = dir.path().join("altered.csv");
     std::fs::write(&altered, lines.join("\n") + "\n").unwrap();
-    let r = commands::audit(bundle, Some(&altered), Some(opening)).unwrap();
+    let r = commands::audit(bundle, Some(&altered), Some(opening), None).unwrap();
     assert!(r.verified);
     assert_eq!(r.commitment_opened, Some(false));
     assert_eq!(r.weights_reproduced, Some(false));
@@ -553,10 +553,10 @@ fn audit_opens_the_commitment_and_replays_training() {
     // An opening of another commitment (another salt).
     let mut other: foldtrain::commitment::Opening =
         serde_json::from_str(&std::fs::read_to_string(opening).unwrap()).unwrap();
-    other.salt = foldtrain::commitment::Salt::random();
+    other.train.salt = foldtrain::commitment::Salt::random();
     let other_path = dir.path().join("other-opening.json");
     std::fs::write(&other_path, serde_json::to_string(&other).unwrap()).unwrap();
-    let r = commands::audit(bundle, Some(&f.csv), Some(&other_path)).unwrap();
+    let r = commands::audit(bundle, Some(&f.csv), Some(&other_path), None).unwrap();
     assert_eq!(r.commitment_opened, Some(false));
     assert!(!r.passed());
 

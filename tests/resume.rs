@@ -138,7 +138,7 @@ fn assert_matches_reference(report: &ProveReport, same_salt: bool) {
     assert_eq!(verified.steps, STEPS);
     assert_eq!(verified.params_digest, r.statement.params_digest);
     let st = &bundle.statement;
-    assert_eq!(st.final_weights, r.statement.final_weights);
+    assert_eq!(st.final_weights(), r.statement.final_weights());
     assert_eq!(st.recipe, r.statement.recipe);
     assert_eq!(st.initial, r.statement.initial);
     assert_eq!(st.steps, r.statement.steps);
@@ -171,7 +171,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
     let r = reference();
     let loaded = r.args.load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
-    assert_eq!(r.statement.final_weights, native);
+    assert_eq!(r.statement.final_weights(), Some(&native));
     verify(&ProofBundle::from_bytes(&std::fs::read(&r.report.bundle_path).unwrap()).unwrap())
         .unwrap();
 
@@ -187,7 +187,7 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
         assert_eq!(c.done, step);
         assert_eq!(c.recipe, r.statement.recipe);
         assert_eq!(c.commitment(), r.statement.commitment);
-        assert_eq!(c.salt, r.opening.salt);
+        assert_eq!(c.salts, r.opening.salts());
         assert_eq!(c.data_path, r.csv);
         assert_eq!(
             c.data_digest,
@@ -316,10 +316,10 @@ fn interrupts_stop_with_a_checkpoint_and_chained_resumes_finish() {
         read_json(&out1.join("private").join("opening.json"), Opening::KIND).unwrap();
     let last: Opening = read_json(&report.opening_path, Opening::KIND).unwrap();
     assert_eq!(first, last, "the resumed run opens the original commitment");
-    assert_ne!(first.commitment, r.opening.commitment);
-    assert_eq!(report.commitment, first.commitment);
+    assert_ne!(first.commitment(), r.opening.commitment());
+    assert_eq!(report.commitment, first.commitment());
     let bundle = ProofBundle::from_bytes(&std::fs::read(&report.bundle_path).unwrap()).unwrap();
-    assert_eq!(bundle.statement.commitment, first.commitment);
+    assert_eq!(bundle.statement.commitment, first.commitment());
 }
 
 // ------------------------------------------------------ corrupt checkpoints
@@ -642,8 +642,8 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let model: Model = read_json(&out2.join("model.json"), Model::KIND).unwrap();
     assert_eq!(model.fixed_weights(), native);
     let bundle = ProofBundle::from_bytes(&std::fs::read(&bundle_path).unwrap()).unwrap();
-    assert_eq!(bundle.statement.final_weights, native);
-    assert_eq!(bundle.statement.commitment, opening.commitment);
+    assert_eq!(bundle.statement.final_weights(), Some(&native));
+    assert_eq!(bundle.statement.commitment, opening.commitment());
     let resumed_opening: Opening =
         read_json(&out2.join("private").join("opening.json"), Opening::KIND).unwrap();
     assert_eq!(resumed_opening, opening);

@@ -54,7 +54,7 @@ mod state;
 #[cfg(test)]
 pub mod testing;
 
-pub use state::{State, StateLayout, WeightPacking};
+pub use state::{ModelCommitment, ModelPart, PublicState, State, StateLayout, WeightPacking};
 
 use std::sync::Arc;
 
@@ -62,11 +62,11 @@ use ff::Field;
 use nova_snark::frontend::{num::AllocatedNum, AllocatedBit, ConstraintSystem, SynthesisError};
 use nova_snark::traits::circuit::StepCircuit;
 
-use crate::commitment::{Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN};
+use crate::commitment::{Commitment, Salt, BLOCK_DOMAIN, BLOCK_ROWS, SEAL_DOMAIN, WEIGHTS_DOMAIN};
 use crate::dataset::FixedDataset;
 use crate::error::Result;
 use crate::fixed::{to_field, Scalar};
-use crate::recipe::Recipe;
+use crate::recipe::{Recipe, WeightsVisibility};
 use crate::train::{self, StepTrace, Weights};
 use cost::Scope;
 use gadgets::{
@@ -142,7 +142,12 @@ impl StepWitness {
     fn blank(recipe: &Recipe) -> Self {
         let batches = vec![Batch::blank(recipe); recipe.batches_per_step];
         StepWitness {
-            state: State::initial(recipe.features, Commitment(Scalar::ZERO)),
+            state: State::initial(
+                recipe.features,
+                Commitment(Scalar::ZERO),
+                Commitment(Scalar::ZERO),
+                None,
+            ),
             traces: blank_traces(recipe, &batches),
             batches,
             salt: Salt(Scalar::ZERO),
@@ -246,20 +251,24 @@ impl TrainStep {
         Ok(())
     }
 
-    /// Unpacks the incoming weights and bias into bits, which range-checks
-    /// them, and ties each packed element of `z` to its bits (1 constraint
-    /// each). Returns the weights, then the bias.
-    fn unpack_weights<CS: ConstraintSystem<Scalar>>(
+    /// The incoming weights and bias, from `z`'s model part: allocated
+    /// as bits (which range-checks them) and tied to `z`, either to its
+    /// packed elements (public weights) or to the commitment `C_W` they
+    /// open (committed weights). Returns the weights, then the bias.
+    fn incoming_weights<CS: ConstraintSystem<Scalar>>(
         &self,
         cs: &mut CS,
-        packed: &[AllocatedNum<Scalar>],
+        model: &[AllocatedNum<Scalar>],
+        counters: [&Lin; 2],
+        weights_salt: Option<&AllocatedNum<Scalar>>,
     ) -> Result<Vec<Lin>, SynthesisError> {
         let mut cs = cs.namespace(|| Scope::Unpack.to_string());
         let packing = WeightPacking::of(&self.recipe);
         let shift = self.recipe.format.weight_half_range();
         let olds = weights_then_bias(&self.witness.state.weights);
         let mut values = Vec::with_capacity(olds.len());
-        for (e, (chunk, element)) in olds.chunks(packing.per_element).zip(packed).enumerate() {
+        let mut packed = Vec::with_capacity(packing.elements);
+        for (e, chunk) in olds.chunks(packing.per_element).enumerate() {
             let mut element_bits: Vec<AllocatedBit> = Vec::new();
             for (k, &v) in chunk.iter().enumerate() {
                 let j = e * packing.per_element + k;
@@ -271,13 +280,60 @@ impl TrainStep {
                 values.push(bits_lin(&bits).sub(&Lin::int::<CS>(shift.into())));
                 element_bits.extend(bits);
             }
-            enforce_eq(
-                cs.namespace(|| format!("element {e}")),
-                &bits_lin(&element_bits),
-                &value_lin(element),
-            );
+            packed.push(bits_lin(&element_bits));
+        }
+        match weights_salt {
+            None => {
+                for (e, (lin, element)) in packed.iter().zip(model).enumerate() {
+                    enforce_eq(
+                        cs.namespace(|| format!("element {e}")),
+                        lin,
+                        &value_lin(element),
+                    );
+                }
+            }
+            Some(salt) => self.open_weights(&mut cs, &packed, &model[0], counters, salt)?,
         }
         Ok(values)
+    }
+
+    /// Committed weights: before the first step (both counters zero) the
+    /// weights are zero, whatever `z_0` holds; at every later step they
+    /// open the incoming `C_W` with the salt: `(1 - first) * (H_W(packed,
+    /// salt) - C_W) = 0`. The same salt commits the outgoing weights, so by
+    /// induction one salt, the first step's, serves the whole run.
+    fn open_weights<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        packed: &[Lin],
+        c_w: &AllocatedNum<Scalar>,
+        counters: [&Lin; 2],
+        salt: &AllocatedNum<Scalar>,
+    ) -> Result<(), SynthesisError> {
+        let recipe = &*self.recipe;
+        let [batch_index, epoch] = counters;
+        // Both counters are small non-negative integers (they start at zero
+        // in z_0 and advance by constants), so their sum is zero only there.
+        let first = is_zero(cs.namespace(|| "first step"), &batch_index.add(epoch))?;
+        let zero = WeightPacking::of(recipe).pack(&Weights::zero(recipe.features), &recipe.format);
+        for (e, (lin, z)) in packed.iter().zip(zero).enumerate() {
+            // first * (packed - packed(0)) = 0
+            enforce_mul(
+                cs.namespace(|| format!("zero start {e}")),
+                &first,
+                &lin.sub(&Lin::constant::<CS>(z)),
+                &Lin::int::<CS>(0),
+            );
+        }
+        let opened = commit_weights(&mut cs.namespace(|| "open"), packed, salt)?;
+        let not_first = Lin::constant::<CS>(Scalar::ONE).sub(&first);
+        enforce_mul(
+            cs.namespace(|| "opens C_W"),
+            &not_first,
+            &value_lin(&opened).sub(&value_lin(c_w)),
+            &Lin::int::<CS>(0),
+        );
+        Ok(())
     }
 
     /// Row `i` of a batch: 1. the label bit and the feature bits (the range
@@ -501,17 +557,19 @@ impl TrainStep {
 
     /// The recipe's tag; at the epoch's end `seal(salt, h, n) = C` and the
     /// reset; the counters. Returns the outputs that follow the weights in
-    /// `z` ([`StateLayout`]): hash, commitment, batch and epoch.
+    /// `z` ([`StateLayout`]): hash, the two commitments (unchanged), batch
+    /// and epoch.
     fn seal_and_advance<CS: ConstraintSystem<Scalar>>(
         &self,
         cs: &mut CS,
         h: &AllocatedNum<Scalar>,
         counters: [&Lin; 2],
-        commitment: &AllocatedNum<Scalar>,
+        commitments: [&AllocatedNum<Scalar>; 2],
         last: &LastBatch,
     ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
         let recipe = &*self.recipe;
         let [batch_index, epoch] = counters;
+        let [commitment, test_commitment] = commitments;
         // The recipe's tag, fixed as a constant: binds every recipe field into
         // the parameter digest (1 constraint).
         alloc_lin(
@@ -549,6 +607,7 @@ impl TrainStep {
         Ok(vec![
             alloc_lin(cs.namespace(|| "hash out"), &h_next)?,
             commitment.clone(),
+            test_commitment.clone(),
             alloc_lin(cs.namespace(|| "batch out"), &batch_next)?,
             alloc_lin(cs.namespace(|| "epoch out"), &epoch.add(&last.is_last))?,
         ])
@@ -586,22 +645,52 @@ fn gradient_sums<CS: ConstraintSystem<Scalar>>(
     sums
 }
 
-/// The new weights packed from their bits into `z`'s elements (one
-/// allocation each).
-fn pack_weights<CS: ConstraintSystem<Scalar>>(
+/// `C_W = H_W(packed weights and bias, salt_W)` (native twin:
+/// [`ModelCommitment::of`]).
+fn commit_weights<CS: ConstraintSystem<Scalar>>(
     cs: &mut CS,
-    packing: WeightPacking,
-    bits: &[AllocatedBit],
-) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
-    bits.chunks(packing.per_element * packing.bits as usize)
+    packed: &[Lin],
+    salt: &AllocatedNum<Scalar>,
+) -> Result<AllocatedNum<Scalar>, SynthesisError> {
+    let mut inputs = packed
+        .iter()
         .enumerate()
-        .map(|(e, chunk)| {
-            alloc_lin(
-                cs.namespace(|| Scope::WeightsOut(e).to_string()),
-                &bits_lin(chunk),
-            )
-        })
+        .map(|(e, lin)| alloc_lin(cs.namespace(|| format!("packed {e}")), lin))
+        .collect::<Result<Vec<_>, _>>()?;
+    inputs.push(salt.clone());
+    hash::poseidon(cs.namespace(|| "hash"), WEIGHTS_DOMAIN, &inputs)
+}
+
+/// The new weights packed from their bits, `per_element` weights to an
+/// element.
+fn packed_lins(packing: WeightPacking, bits: &[AllocatedBit]) -> Vec<Lin> {
+    bits.chunks(packing.per_element * packing.bits as usize)
+        .map(bits_lin)
         .collect()
+}
+
+impl TrainStep {
+    /// The model part of the outgoing `z`: the new weights packed (one
+    /// allocation an element), or their commitment `C_W`.
+    fn outgoing_weights<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        bits: &[AllocatedBit],
+        weights_salt: Option<&AllocatedNum<Scalar>>,
+    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+        let packed = packed_lins(WeightPacking::of(&self.recipe), bits);
+        match weights_salt {
+            None => packed
+                .iter()
+                .enumerate()
+                .map(|(e, lin)| alloc_lin(cs.namespace(|| Scope::WeightsOut(e).to_string()), lin))
+                .collect(),
+            Some(salt) => {
+                let mut cs = cs.namespace(|| Scope::WeightsOut(0).to_string());
+                Ok(vec![commit_weights(&mut cs, &packed, salt)?])
+            }
+        }
+    }
 }
 
 impl StepCircuit<Scalar> for TrainStep {
@@ -620,10 +709,26 @@ impl StepCircuit<Scalar> for TrainStep {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
         let layout = StateLayout::of(recipe);
-        let mut values = self.unpack_weights(cs, &z[layout.weights.clone()])?;
         let mut h = z[layout.hash].clone();
         let batch_index = Lin::num(&z[layout.batch], Scalar::from(wit.state.batch));
         let epoch = Lin::num(&z[layout.epoch], Scalar::from(wit.state.epoch));
+        // Committed weights: the salt of C_W, private advice.
+        let weights_salt = match recipe.weights {
+            WeightsVisibility::Public => None,
+            WeightsVisibility::Committed => {
+                let salt = wit.state.weights_salt.unwrap_or(Salt(Scalar::ZERO));
+                Some(AllocatedNum::alloc(
+                    cs.namespace(|| "weights salt"),
+                    || Ok(salt.0),
+                )?)
+            }
+        };
+        let mut values = self.incoming_weights(
+            cs,
+            &z[layout.model.clone()],
+            [&batch_index, &epoch],
+            weights_salt.as_ref(),
+        )?;
         let last = last_batch(cs, recipe, &batch_index)?;
 
         let mut new_bits: Vec<AllocatedBit> = Vec::new();
@@ -641,12 +746,12 @@ impl StepCircuit<Scalar> for TrainStep {
             }
         }
 
-        let mut out = pack_weights(cs, WeightPacking::of(recipe), &new_bits)?;
+        let mut out = self.outgoing_weights(cs, &new_bits, weights_salt.as_ref())?;
         out.extend(self.seal_and_advance(
             cs,
             &h,
             [&batch_index, &epoch],
-            &z[layout.commitment],
+            [&z[layout.commitment], &z[layout.test_commitment]],
             &last,
         )?);
         Ok(out)

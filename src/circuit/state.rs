@@ -11,33 +11,93 @@ use super::Batch;
 use crate::commitment::{self, Commitment, Salt, BLOCK_ROWS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
-use crate::recipe::Recipe;
+use crate::recipe::{Recipe, WeightsVisibility};
 use crate::train::{self, StepTrace, Weights};
 
-/// The state carried from step to step (native twin of `z`).
+/// The state carried from step to step, as the prover knows it (native twin
+/// of `z`; [`State::public`] is what `z` shows of it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub weights: Weights,
+    /// The salt of the weights commitment `C_W` (committed weights only).
+    pub weights_salt: Option<Salt>,
     /// Running row hash of the current epoch.
     #[serde(with = "commitment::scalar_hex")]
     pub hash: Scalar,
+    /// The training rows' commitment.
     pub commitment: Commitment,
+    /// The test rows' commitment, carried unchanged so the proof binds it.
+    pub test_commitment: Commitment,
     /// Index of the next batch within the epoch.
     pub batch: u64,
     /// Completed epochs.
     pub epoch: u64,
 }
 
-/// Where each part of the state sits in `z`: the packed weights and bias,
-/// then the hash, the commitment and the two counters.
+/// A hiding commitment to a model's weights and bias:
+/// `C_W = Poseidon_W(packed weights and bias, salt_W)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelCommitment(pub Scalar);
+
+impl Serialize for ModelCommitment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        commitment::scalar_hex::serialize(&self.0, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ModelCommitment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        commitment::scalar_hex::deserialize(d).map(ModelCommitment)
+    }
+}
+
+impl std::fmt::Display for ModelCommitment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&commitment::scalar_to_hex(&self.0))
+    }
+}
+
+impl ModelCommitment {
+    /// `C_W` of `weights` under `salt` (native twin of the circuit's).
+    pub fn of(weights: &Weights, salt: &Salt, recipe: &Recipe) -> Self {
+        let mut inputs = WeightPacking::of(recipe).pack(weights, &recipe.format);
+        inputs.push(salt.0);
+        ModelCommitment(commitment::poseidon(commitment::WEIGHTS_DOMAIN, &inputs))
+    }
+}
+
+/// What `z` shows of the model: the packed weights, or `C_W`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelPart {
+    Weights(Weights),
+    Committed(ModelCommitment),
+}
+
+/// What `z` shows: the state as a verifier decodes it from a proof's
+/// `z_N` and as it builds `z_0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicState {
+    pub model: ModelPart,
+    pub hash: Scalar,
+    pub commitment: Commitment,
+    pub test_commitment: Commitment,
+    pub batch: u64,
+    pub epoch: u64,
+}
+
+/// Where each part of the state sits in `z`: the packed weights and bias
+/// (or `C_W`), then the hash, the two commitments and the two counters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StateLayout {
-    /// The packed weights and bias (see [`WeightPacking`]).
-    pub weights: Range<usize>,
+    /// The packed weights and bias (see [`WeightPacking`]), or the one
+    /// element `C_W` with committed weights.
+    pub model: Range<usize>,
     /// The running block hash of the current epoch.
     pub hash: usize,
-    /// The dataset commitment.
+    /// The training rows' commitment.
     pub commitment: usize,
+    /// The test rows' commitment.
+    pub test_commitment: usize,
     /// The index of the next batch within the epoch.
     pub batch: usize,
     /// The number of completed epochs.
@@ -49,43 +109,35 @@ pub struct StateLayout {
 impl StateLayout {
     /// The layout of a recipe's state.
     pub fn of(recipe: &Recipe) -> Self {
-        let p = WeightPacking::of(recipe).elements;
+        let p = match recipe.weights {
+            WeightsVisibility::Public => WeightPacking::of(recipe).elements,
+            WeightsVisibility::Committed => 1,
+        };
         StateLayout {
-            weights: 0..p,
+            model: 0..p,
             hash: p,
             commitment: p + 1,
-            batch: p + 2,
-            epoch: p + 3,
-            arity: p + 4,
+            test_commitment: p + 2,
+            batch: p + 3,
+            epoch: p + 4,
+            arity: p + 5,
         }
     }
 }
 
-impl State {
-    /// `z_0`: zero weights, empty chain, the commitment, zero counters.
-    pub fn initial(features: usize, commitment: Commitment) -> Self {
-        State {
-            weights: Weights::zero(features),
-            hash: Scalar::ZERO,
-            commitment,
-            batch: 0,
-            epoch: 0,
-        }
-    }
-
-    /// The number of elements of `z` for a recipe.
-    pub fn arity(recipe: &Recipe) -> usize {
-        StateLayout::of(recipe).arity
-    }
-
+impl PublicState {
     /// As field elements, in the order of `z` ([`StateLayout`]).
     pub fn to_z(&self, recipe: &Recipe) -> Vec<Scalar> {
         let layout = StateLayout::of(recipe);
         let mut z = vec![Scalar::ZERO; layout.arity];
-        z[layout.weights]
-            .copy_from_slice(&WeightPacking::of(recipe).pack(&self.weights, &recipe.format));
+        match &self.model {
+            ModelPart::Weights(w) => z[layout.model.clone()]
+                .copy_from_slice(&WeightPacking::of(recipe).pack(w, &recipe.format)),
+            ModelPart::Committed(c) => z[layout.model.start] = c.0,
+        }
         z[layout.hash] = self.hash;
         z[layout.commitment] = self.commitment.0;
+        z[layout.test_commitment] = self.test_commitment.0;
         z[layout.batch] = Scalar::from(self.batch);
         z[layout.epoch] = Scalar::from(self.epoch);
         z
@@ -99,17 +151,86 @@ impl State {
             return None;
         }
         let count = |f: &Scalar| from_field(f).and_then(|v| u64::try_from(v).ok());
-        Some(State {
-            weights: WeightPacking::of(recipe).unpack(
-                &z[layout.weights],
+        let model = match recipe.weights {
+            WeightsVisibility::Public => ModelPart::Weights(WeightPacking::of(recipe).unpack(
+                &z[layout.model.clone()],
                 recipe.features,
                 &recipe.format,
-            )?,
+            )?),
+            WeightsVisibility::Committed => {
+                ModelPart::Committed(ModelCommitment(z[layout.model.start]))
+            }
+        };
+        Some(PublicState {
+            model,
             hash: z[layout.hash],
             commitment: Commitment(z[layout.commitment]),
+            test_commitment: Commitment(z[layout.test_commitment]),
             batch: count(&z[layout.batch])?,
             epoch: count(&z[layout.epoch])?,
         })
+    }
+}
+
+impl State {
+    /// `z_0`: zero weights, empty chain, the commitments, zero counters.
+    /// With committed weights, `weights_salt` is the salt of every `C_W`
+    /// after this state (`z_0` itself holds 0 in `C_W`'s place: the first
+    /// step starts from zero weights by the counters).
+    pub fn initial(
+        features: usize,
+        commitment: Commitment,
+        test_commitment: Commitment,
+        weights_salt: Option<Salt>,
+    ) -> Self {
+        State {
+            weights: Weights::zero(features),
+            weights_salt,
+            hash: Scalar::ZERO,
+            commitment,
+            test_commitment,
+            batch: 0,
+            epoch: 0,
+        }
+    }
+
+    /// The number of elements of `z` for a recipe.
+    pub fn arity(recipe: &Recipe) -> usize {
+        StateLayout::of(recipe).arity
+    }
+
+    /// True for the state before the first step (both counters zero).
+    pub fn is_start(&self) -> bool {
+        self.batch == 0 && self.epoch == 0
+    }
+
+    /// What `z` shows of this state: with committed weights `C_W` (0 before
+    /// the first step, and a zero salt if none is held).
+    pub fn public(&self, recipe: &Recipe) -> PublicState {
+        let model = match recipe.weights {
+            WeightsVisibility::Public => ModelPart::Weights(self.weights.clone()),
+            WeightsVisibility::Committed if self.is_start() => {
+                ModelPart::Committed(ModelCommitment(Scalar::ZERO))
+            }
+            WeightsVisibility::Committed => ModelPart::Committed(ModelCommitment::of(
+                &self.weights,
+                &self.weights_salt.unwrap_or(Salt(Scalar::ZERO)),
+                recipe,
+            )),
+        };
+        PublicState {
+            model,
+            hash: self.hash,
+            commitment: self.commitment,
+            test_commitment: self.test_commitment,
+            batch: self.batch,
+            epoch: self.epoch,
+        }
+    }
+
+    /// As field elements, in the order of `z` ([`StateLayout`]).
+    pub fn to_z(&self, recipe: &Recipe) -> Vec<Scalar> {
+        self.public(recipe).to_z(recipe)
     }
 
     /// The native twin of one step: train on its `K` batches, extend the
@@ -287,8 +408,10 @@ mod tests {
                 w: vec![-3, 0, 70_000],
                 b: 12,
             },
+            weights_salt: Some(Salt(Scalar::from(17u64))),
             hash: -Scalar::from(5u64),
             commitment: Commitment(Scalar::from(99u64)),
+            test_commitment: Commitment(Scalar::from(98u64)),
             batch: 4,
             epoch: 1,
         }

@@ -11,10 +11,14 @@ use nova_snark::traits::circuit::StepCircuit;
 
 use super::testing::{Record, RecordCs, TamperCs};
 use super::*;
-use crate::commitment::Opening;
-use crate::dataset::TrainFraction;
+use crate::commitment::{Split, SplitOpening};
 use crate::fixed::FixedFormat;
 use crate::recipe::Hyper;
+
+/// The test rows' commitment the toy runs carry (the step never reads it).
+const TEST_C: u64 = 4242;
+/// The salt of `C_W` in the toy runs with committed weights.
+const WEIGHTS_SALT: u64 = 31_337;
 
 /// 20 rows of 3 features, batch 16: two batches per epoch, the last of four
 /// rows (rows 4..8 are padding inside the first block, rows 8..16 a block of
@@ -25,6 +29,16 @@ fn toy_with(batch: usize, k: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitm
 
 /// [`toy_with`] with `n` rows.
 fn toy_rows(batch: usize, k: usize, n: usize) -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
+    toy_in(batch, k, n, WeightsVisibility::Public)
+}
+
+/// [`toy_rows`] with the weights published as `weights` says.
+fn toy_in(
+    batch: usize,
+    k: usize,
+    n: usize,
+    weights: WeightsVisibility,
+) -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
     let fmt = FixedFormat::default();
     let one = fmt.feature_one();
     let half = fmt.feature_half_range();
@@ -44,6 +58,7 @@ fn toy_rows(batch: usize, k: usize, n: usize) -> (Arc<Recipe>, FixedDataset, Sal
         batches_per_step: Some(k),
         epochs: 2,
         learning_rate: 0.5,
+        weights,
         ..Hyper::default()
     };
     let recipe = Arc::new(Recipe::new(&hyper, 3, n).unwrap());
@@ -52,10 +67,21 @@ fn toy_rows(batch: usize, k: usize, n: usize) -> (Arc<Recipe>, FixedDataset, Sal
     (recipe, data, salt, commitment)
 }
 
-/// The commitment to all of `data` (every row trains) under `salt`.
+/// The training commitment to all of `data` under `salt`.
 fn commit(data: &FixedDataset, fmt: &FixedFormat, salt: Salt) -> Commitment {
-    let all = TrainFraction::new(1.0).unwrap();
-    Opening::commit_with_salt(data, fmt, all, String::new(), salt).commitment
+    SplitOpening::commit(Split::Train, data, fmt, salt).commitment
+}
+
+/// The state before the first step of a toy run against `c`.
+fn start(recipe: &Recipe, c: Commitment) -> State {
+    let weights_salt = (recipe.weights == WeightsVisibility::Committed)
+        .then_some(Salt(Scalar::from(WEIGHTS_SALT)));
+    State::initial(
+        recipe.features,
+        c,
+        Commitment(Scalar::from(TEST_C)),
+        weights_salt,
+    )
 }
 
 fn toy() -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
@@ -94,7 +120,7 @@ fn circuit(recipe: &Arc<Recipe>, state: &State, batches: Vec<Batch>, salt: Salt)
 
 /// The honest states before each step of the run.
 fn honest_states(recipe: &Recipe, data: &FixedDataset, salt: &Salt, c: Commitment) -> Vec<State> {
-    let mut states = vec![State::initial(recipe.features, c)];
+    let mut states = vec![start(recipe, c)];
     for step in 0..recipe.total_steps() {
         let s = states.last().unwrap();
         states.push(s.next(recipe, &batches(recipe, data, step), salt).unwrap());
@@ -103,7 +129,11 @@ fn honest_states(recipe: &Recipe, data: &FixedDataset, salt: &Salt, c: Commitmen
 }
 
 fn agrees_over_a_whole_run(batch: usize, k: usize) {
-    let (recipe, data, salt, c) = toy_with(batch, k);
+    agrees_over_a_whole_run_in(batch, k, WeightsVisibility::Public);
+}
+
+fn agrees_over_a_whole_run_in(batch: usize, k: usize, weights: WeightsVisibility) {
+    let (recipe, data, salt, c) = toy_in(batch, k, 20, weights);
     let states = honest_states(&recipe, &data, &salt, c);
     for (step, pair) in states.windows(2).enumerate() {
         let mut cs = TamperCs::honest();
@@ -153,7 +183,9 @@ fn extremes_of_every_range_satisfy_the_honest_circuit() {
     let salt = Salt(Scalar::from(5u64));
     let c = commit(&data, &fmt, salt);
     // Start from weights at the edge of their range too.
-    let mut state = State::initial(3, c);
+    // Past the first step (non-zero counters would do as well): the
+    // incoming weights are the state's, not zero.
+    let mut state = start(&recipe, c);
     state.weights.w = vec![fmt.weight_half_range() - 1, -fmt.weight_half_range(), 0];
     let step = batches(&recipe, &data, 0);
     let next = state.next(&recipe, &step, &salt);
@@ -311,7 +343,7 @@ fn epoch_end_with(mutate: impl Fn(&mut FixedDataset), pad: impl Fn(&mut Vec<Batc
     let (recipe, data, salt, c) = toy();
     let mut other = data.clone();
     mutate(&mut other);
-    let mut state = State::initial(recipe.features, c);
+    let mut state = start(&recipe, c);
     for step in 0..LAST {
         let (traces, hash) = state
             .step_values(&recipe, &batches(&recipe, &other, step))
@@ -428,13 +460,22 @@ fn pinned_constraint_count() {
     let (recipe, ..) = toy();
     let mut cs = TamperCs::honest();
     let step = TrainStep::blank(recipe.clone());
-    let z = State::initial(3, Commitment(Scalar::ZERO)).to_z(&recipe);
+    let z = start(&recipe, Commitment(Scalar::ZERO)).to_z(&recipe);
     synth(&mut cs, &step, &z);
     assert_eq!(cs.num_constraints(), PINNED_TOY_CONSTRAINTS);
+    // With committed weights: the zero start, the opening of C_W and the
+    // outgoing C_W on top.
+    let (recipe, ..) = toy_in(16, 1, 20, WeightsVisibility::Committed);
+    let mut cs = TamperCs::honest();
+    let z = start(&recipe, Commitment(Scalar::ZERO)).to_z(&recipe);
+    synth(&mut cs, &TrainStep::blank(recipe.clone()), &z);
+    assert_eq!(cs.num_constraints(), PINNED_TOY_COMMITTED_CONSTRAINTS);
 }
 
 /// Constraints of the toy recipe's step (3 features, batch 16).
 const PINNED_TOY_CONSTRAINTS: usize = 3901;
+/// The same with committed weights.
+const PINNED_TOY_COMMITTED_CONSTRAINTS: usize = 5461;
 
 #[test]
 fn weight_packing_round_trips_and_refuses_non_canonical_elements() {
@@ -475,15 +516,19 @@ fn blank_circuit_has_the_same_shape_as_a_real_one() {
     assert_eq!(real.num_constraints(), blank.num_constraints());
 }
 
-/// The variables that the scan may find free, each with why. All three are
+/// The variables that the scan may find free, each with why. All four are
 /// the inverse of an [`is_zero`](super::gadgets::is_zero) whose argument is
 /// zero: `a * inv = 1 - out` and `a * out = 0` then hold for any `inv`, and
 /// `out` (which is what the circuit uses) is forced to one. The test checks
 /// that condition for every variable it lets through.
-const FREE_BY_DESIGN: [(&str, &str); 3] = [
+const FREE_BY_DESIGN: [(&str, &str); 4] = [
     (
         "step/is last batch/inv/num",
         "at the epoch's last step the batch-counter difference is zero",
+    ),
+    (
+        "step/unpack weights/first step/inv/num",
+        "committed weights: at the first step both counters are zero",
     ),
     (
         "/sigmoid/none of the middle bits/inv/num",
@@ -502,11 +547,16 @@ fn free_witness_scan_over_whole_runs() {
     // the allow-list. Two recipes, both with two batches a step:
     // - 20 rows in batches of 16: every step ends an epoch (the seal), its
     //   second batch is partial with a block of padding only;
-    // - 28 rows in batches of 8: steps inside and at the end of an epoch.
+    // - 28 rows in batches of 8: steps inside and at the end of an epoch;
+    // each with public and with committed weights (the zero start, the
+    // opening of C_W and the salt).
     let mut seen = [false; FREE_BY_DESIGN.len()];
     let mut scanned = 0;
-    for (batch, n) in [(16, 20), (8, 28)] {
-        let (recipe, data, salt, c) = toy_rows(batch, 2, n);
+    let runs = [(16, 20), (8, 28)].into_iter().flat_map(|run| {
+        [WeightsVisibility::Public, WeightsVisibility::Committed].map(|w| (run, w))
+    });
+    for ((batch, n), weights) in runs {
+        let (recipe, data, salt, c) = toy_in(batch, 2, n, weights);
         let states = honest_states(&recipe, &data, &salt, c);
         assert!(states.len() > 2);
         for (step, state) in states[..states.len() - 1].iter().enumerate() {
@@ -563,4 +613,176 @@ fn free_witness_scan_over_whole_runs() {
             "allow-list entry {suffix} ({why}) matched nothing: remove it"
         );
     }
+}
+
+// Committed weights (`--private-weights`): the state carries
+// `C_W = H(packed weights, salt_W)` instead of the weights.
+
+fn committed_toy() -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
+    toy_in(16, 1, 20, WeightsVisibility::Committed)
+}
+
+/// Whether the step from `witness_state` (the prover's view, its witness
+/// computed honestly from it) on step `step`'s batches satisfies the
+/// circuit when `z` is the incoming state.
+fn satisfied_from(
+    recipe: &Arc<Recipe>,
+    data: &FixedDataset,
+    salt: Salt,
+    step: usize,
+    witness_state: &State,
+    z: &[Scalar],
+) -> bool {
+    let mut cs = TamperCs::honest();
+    synth(
+        &mut cs,
+        &circuit(recipe, witness_state, batches(recipe, data, step), salt),
+        z,
+    );
+    cs.is_satisfied()
+}
+
+#[test]
+fn committed_weights_agree_with_native_trainer_over_a_whole_run() {
+    agrees_over_a_whole_run_in(16, 1, WeightsVisibility::Committed);
+    agrees_over_a_whole_run_in(8, 3, WeightsVisibility::Committed);
+    // z holds one element for the model, C_W, and it hides the weights: the
+    // same weights under another salt give another C_W.
+    let (recipe, data, salt, c) = committed_toy();
+    let states = honest_states(&recipe, &data, &salt, c);
+    let last = states.last().unwrap();
+    let layout = StateLayout::of(&recipe);
+    assert_eq!(layout.model.len(), 1);
+    let z = last.to_z(&recipe);
+    let c_w = ModelCommitment::of(&last.weights, &last.weights_salt.unwrap(), &recipe);
+    assert_eq!(z[layout.model.start], c_w.0);
+    let other = ModelCommitment::of(&last.weights, &Salt(Scalar::from(1u64)), &recipe);
+    assert_ne!(other, c_w);
+    // z_0 holds 0 in C_W's place: the verifier builds it without the salt.
+    assert_eq!(states[0].to_z(&recipe)[layout.model.start], Scalar::ZERO);
+}
+
+#[test]
+fn soundness_committed_weights_must_open_c_w() {
+    // A wrong opening: the incoming C_W is the honest one, the prover's
+    // weights are not (each weight and the bias moved by one, in turn).
+    let (recipe, data, salt, c) = committed_toy();
+    let states = honest_states(&recipe, &data, &salt, c);
+    let honest = &states[1];
+    let z = honest.to_z(&recipe);
+    assert!(satisfied_from(&recipe, &data, salt, 1, honest, &z));
+    for j in 0..=recipe.features {
+        let mut forged = honest.clone();
+        if j < recipe.features {
+            forged.weights.w[j] += 1;
+        } else {
+            forged.weights.b -= 1;
+        }
+        assert!(
+            !satisfied_from(&recipe, &data, salt, 1, &forged, &z),
+            "value {j} moved by one"
+        );
+    }
+    // A carry between packed weights opens nothing either: C_W hashes the
+    // packed elements, but the bits are range-checked, so no other weights
+    // give the same elements.
+    let mut carried = honest.clone();
+    carried.weights.w[0] += 1 << recipe.format.weight_bits();
+    carried.weights.w[1] -= 1;
+    assert!(!satisfied_from(&recipe, &data, salt, 1, &carried, &z));
+    // Another salt: the prover cannot open C_W without the salt it chose.
+    let mut resalted = honest.clone();
+    resalted.weights_salt = Some(Salt(Scalar::from(WEIGHTS_SALT + 1)));
+    assert!(!satisfied_from(&recipe, &data, salt, 1, &resalted, &z));
+    // The same test by tampering: another salt variable, another bit.
+    let (recipe_t, data_t, salt_t, c_t) = committed_toy();
+    let states_t = honest_states(&recipe_t, &data_t, &salt_t, c_t);
+    let tamper = |path: &str, v: Scalar| {
+        let mut cs = TamperCs::with(&[(path, v)]);
+        synth(
+            &mut cs,
+            &circuit(
+                &recipe_t,
+                &states_t[1],
+                batches(&recipe_t, &data_t, 1),
+                salt_t,
+            ),
+            &states_t[1].to_z(&recipe_t),
+        );
+        cs.assert_all_used();
+        cs.is_satisfied()
+    };
+    assert!(!tamper("step/weights salt/num", n(5)));
+    assert!(!tamper("step/unpack weights/w1/bit 0/boolean", n(0)) || !tamper("step/unpack weights/w1/bit 0/boolean", n(1)));
+    assert!(!tamper("step/unpack weights/first step/out/num", n(1)));
+}
+
+#[test]
+fn soundness_committed_weights_start_from_zero() {
+    // Before the first step z_0 holds C_W = 0 and zero counters: the
+    // circuit starts from zero weights whatever the prover holds, and
+    // whatever C_W z_0 were given.
+    let (recipe, data, salt, c) = committed_toy();
+    let states = honest_states(&recipe, &data, &salt, c);
+    let z0 = states[0].to_z(&recipe);
+    assert!(satisfied_from(&recipe, &data, salt, 0, &states[0], &z0));
+    let mut head_start = states[0].clone();
+    head_start.weights.w[2] = 1 << 10;
+    assert!(!satisfied_from(&recipe, &data, salt, 0, &head_start, &z0));
+    // Even with a C_W that these weights do open in z_0.
+    let mut z = z0.clone();
+    let layout = StateLayout::of(&recipe);
+    z[layout.model.start] =
+        ModelCommitment::of(&head_start.weights, &head_start.weights_salt.unwrap(), &recipe).0;
+    assert!(!satisfied_from(&recipe, &data, salt, 0, &head_start, &z));
+    // Nor can a later step pretend to be the first (to skip the opening):
+    // the counters are the state's, and a prover's zero weights do not open
+    // the honest C_W.
+    let mut restart = states[1].clone();
+    restart.weights = Weights::zero(recipe.features);
+    assert!(!satisfied_from(
+        &recipe,
+        &data,
+        salt,
+        1,
+        &restart,
+        &states[1].to_z(&recipe)
+    ));
+}
+
+#[test]
+fn soundness_commitments_cannot_be_swapped() {
+    // The training and test commitments swapped in z: the epoch's seal is
+    // checked against the training commitment's place, so the step that
+    // ends the epoch fails; another model's C_W fails its opening.
+    let (recipe, data, salt, c) = committed_toy();
+    let states = honest_states(&recipe, &data, &salt, c);
+    let layout = StateLayout::of(&recipe);
+    let step = LAST;
+    let honest_z = states[step].to_z(&recipe);
+    assert!(satisfied_from(&recipe, &data, salt, step, &states[step], &honest_z));
+    let mut swapped = honest_z.clone();
+    swapped.swap(layout.commitment, layout.test_commitment);
+    let mut swapped_state = states[step].clone();
+    std::mem::swap(
+        &mut swapped_state.commitment,
+        &mut swapped_state.test_commitment,
+    );
+    assert!(!satisfied_from(&recipe, &data, salt, step, &swapped_state, &swapped));
+    // Another model's C_W: the same recipe trained on other rows.
+    let mut other_data = data.clone();
+    other_data.labels.iter_mut().for_each(|y| *y ^= 1);
+    let other_states = honest_states(&recipe, &other_data, &salt, commit(&other_data, &recipe.format, salt));
+    let mut foreign = honest_z.clone();
+    foreign[layout.model.start] = other_states[step].to_z(&recipe)[layout.model.start];
+    assert_ne!(foreign, honest_z);
+    assert!(!satisfied_from(&recipe, &data, salt, step, &states[step], &foreign));
+    // The test commitment passes through unchanged: the outputs carry it.
+    let mut cs = TamperCs::honest();
+    let out = synth(
+        &mut cs,
+        &circuit(&recipe, &states[0], batches(&recipe, &data, 0), salt),
+        &states[0].to_z(&recipe),
+    );
+    assert_eq!(out[layout.test_commitment], Scalar::from(TEST_C));
 }

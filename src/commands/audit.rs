@@ -11,10 +11,11 @@ use super::DataArgs;
 use crate::artifact;
 use crate::commitment::Opening;
 use crate::error::{Error, Result};
+use crate::model::Model;
 use crate::output;
 use crate::proof::Statement;
 use crate::recipe::Hyper;
-use crate::train;
+use crate::train::{self, Weights};
 
 /// `audit`'s report: verification plus provenance.
 #[derive(Clone, Debug, Serialize)]
@@ -24,8 +25,12 @@ pub struct AuditReport {
     pub verified: bool,
     /// Why verification failed.
     pub reason: Option<String>,
-    /// The opening and data reproduce the commitment (null: not checked).
+    /// The opening and data reproduce both commitments, training and test
+    /// (null: not checked).
     pub commitment_opened: Option<bool>,
+    /// With committed weights: the private model given with --model opens
+    /// the statement's `C_W` (null: not checked).
+    pub weights_opened: Option<bool>,
     /// Native training on the data reproduces the weights bit for bit
     /// (null: not checked).
     pub weights_reproduced: Option<bool>,
@@ -48,17 +53,21 @@ impl AuditReport {
     pub fn passed(&self) -> bool {
         self.verified
             && self.commitment_opened != Some(false)
+            && self.weights_opened != Some(false)
             && self.weights_reproduced != Some(false)
             && !matches!(self.folder, output::Completeness::Incomplete(_))
     }
 }
 
 /// Verifies a bundle and reports its provenance; given the data and the
-/// opening, also opens the commitment and replays training natively.
+/// opening, also opens both commitments and replays training natively; given
+/// the private model of a committed-weights bundle, opens `C_W` with it (and
+/// the replay must give its weights).
 pub fn audit(
     bundle_path: &Path,
     data: Option<&Path>,
     opening: Option<&Path>,
+    model: Option<&Path>,
 ) -> Result<AuditReport> {
     let openable = match (data, opening) {
         (None, None) => None,
@@ -67,6 +76,15 @@ pub fn audit(
             return Err(Error::InvalidRecipe(
                 "give both --data and --opening to open the commitment, or neither".into(),
             ))
+        }
+    };
+    let private_model = match model {
+        None => None,
+        Some(path) => {
+            let m: Model = artifact::read_json(path, Model::KIND)?;
+            m.validate()
+                .map_err(|e| Error::artifact(path, e.to_string()))?;
+            Some((m, path))
         }
     };
     let bundle = read_statement_bundle(bundle_path)?;
@@ -83,6 +101,7 @@ pub fn audit(
         verified,
         reason,
         commitment_opened: None,
+        weights_opened: None,
         weights_reproduced: None,
         problems: Vec::new(),
         statement: StatementSummary::of(st),
@@ -94,8 +113,24 @@ pub fn audit(
         let problem = format!("the bundle's output folder is incomplete: {why}");
         report.problems.push(problem);
     }
+    // The weights the replay must give: the statement's, or with committed
+    // weights those of the private model, once it opens C_W.
+    let mut target = st.final_weights().cloned();
+    if let Some((m, path)) = &private_model {
+        let diffs = super::verify::model_differences(m, st);
+        report.weights_opened = Some(diffs.is_empty());
+        if diffs.is_empty() {
+            target = Some(m.fixed_weights());
+        } else {
+            report.problems.push(format!(
+                "{} is not the statement's model: {}",
+                path.display(),
+                diffs.join(", ")
+            ));
+        }
+    }
     if let Some((data, opening_path)) = openable {
-        provenance(&mut report, st, data, opening_path)?;
+        provenance(&mut report, st, target.as_ref(), data, opening_path)?;
     }
     Ok(report)
 }
@@ -104,10 +139,14 @@ pub fn audit(
 fn provenance(
     report: &mut AuditReport,
     st: &Statement,
+    target: Option<&Weights>,
     data: &Path,
     opening_path: &Path,
 ) -> Result<()> {
     let opening: Opening = artifact::read_json(opening_path, Opening::KIND)?;
+    opening
+        .check_version()
+        .map_err(|e| Error::artifact(opening_path, e.to_string()))?;
     let args = DataArgs {
         data: data.into(),
         train_fraction: opening.train_fraction,
@@ -116,10 +155,14 @@ fn provenance(
     let loaded = args.load()?;
     report.data_sha256 = Some(loaded.source_sha256.clone());
     let fixed = &loaded.prepared.train_fixed;
-    let opened = if opening.commitment != st.commitment {
-        Err("the opening is for another commitment than the bundle's".to_string())
+    let opened = if opening.commitment() != st.commitment {
+        Err("the opening is for another training commitment than the bundle's".to_string())
+    } else if opening.test.commitment != st.test_commitment {
+        Err("the opening is for another test commitment than the bundle's".to_string())
     } else {
-        opening.check(fixed).map_err(|e| e.to_string())
+        opening
+            .check(fixed, &loaded.test_fixed)
+            .map_err(|e| e.to_string())
     };
     let reproduced = if loaded.recipe != st.recipe {
         Err(format!(
@@ -127,10 +170,15 @@ fn provenance(
             loaded.recipe.rows, loaded.recipe.features, st.recipe.rows, st.recipe.features
         ))
     } else {
-        match train::train_fixed(&st.recipe, fixed) {
-            Ok(w) if w == st.final_weights => Ok(()),
-            Ok(_) => Err("native training on the data gives other weights".to_string()),
-            Err(e) => Err(format!("native training failed: {e}")),
+        match (train::train_fixed(&st.recipe, fixed), target) {
+            (Ok(w), Some(t)) if w == *t => Ok(()),
+            (Ok(_), Some(_)) => Err("native training on the data gives other weights".to_string()),
+            (Ok(_), None) => Err(
+                "the weights are committed: give the private model (--model \
+                 private/model.json) to compare the replay with them"
+                    .to_string(),
+            ),
+            (Err(e), _) => Err(format!("native training failed: {e}")),
         }
     };
     report.commitment_opened = Some(opened.is_ok());
@@ -155,15 +203,29 @@ impl fmt::Display for AuditReport {
             writeln!(f, "                    {reason}")?;
         }
         writeln!(f, "commitment opened   {}", yes_no(self.commitment_opened))?;
+        if st.weights_commitment.is_some() {
+            let opened = match self.weights_opened {
+                Some(true) => "yes",
+                Some(false) => "NO",
+                None => "not checked (give --model private/model.json)",
+            };
+            writeln!(f, "C_W opened          {opened}")?;
+        }
         writeln!(f, "weights reproduced  {}", yes_no(self.weights_reproduced))?;
         for p in &self.problems {
             writeln!(f, "problem             {p}")?;
         }
         writeln!(f, "recipe              {}", st.recipe.summary())?;
+        writeln!(f, "statement           {}", st.kind)?;
         writeln!(f, "commitment          {}", st.commitment)?;
+        writeln!(f, "test commitment     {}", st.test_commitment)?;
         writeln!(f, "steps               {}", st.steps)?;
         writeln!(f, "parameters digest   {}", st.params_digest)?;
-        writeln!(f, "weights sha256      {}", st.weights_sha256)?;
+        match (&st.weights_sha256, &st.weights_commitment) {
+            (Some(sha), _) => writeln!(f, "weights sha256      {sha}")?,
+            (None, Some(c)) => writeln!(f, "weights commitment  {c}")?,
+            (None, None) => {}
+        }
         if let Some(t) = self.verify_s {
             writeln!(
                 f,

@@ -68,9 +68,16 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
     let job = prover::Job {
         recipe: recipe.clone(),
         data,
-        salt: opening.salt,
+        salt: opening.train.salt,
     };
-    let initial = State::initial(recipe.features, opening.commitment);
+    let weights_salt = (recipe.weights == crate::recipe::WeightsVisibility::Committed)
+        .then(crate::commitment::Salt::random);
+    let initial = State::initial(
+        recipe.features,
+        opening.commitment(),
+        opening.test.commitment,
+        weights_salt,
+    );
     let mut progress = job.start(&keys.pp, &initial)?;
     let calibration = CALIBRATION_STEPS.min(recipe.total_steps().saturating_sub(1));
     let (_, folding) = prover::timed(|| {

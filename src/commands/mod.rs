@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::artifact::{self, Visibility};
-use crate::commitment::{Commitment, Opening, Salt};
+use crate::commitment::{Commitment, Opening, Salts};
 use crate::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
+use crate::fixed::FixedFormat;
 use crate::error::Result;
 use crate::model::Model;
 use crate::output::{self, OutputDir};
@@ -62,24 +63,27 @@ pub struct DataArgs {
 pub struct Loaded {
     pub dataset: Dataset,
     pub prepared: Prepared,
+    /// The test rows, quantized with the training rows' normalizer.
+    pub test_fixed: FixedDataset,
     pub recipe: Recipe,
     pub source_sha256: String,
 }
 
 impl Loaded {
-    /// Commits to the training rows under a fresh salt.
+    /// Commits to both splits under fresh salts.
     pub fn commit(&self) -> Opening {
-        self.commit_with_salt(Salt::random())
+        self.commit_with_salts(Salts::random())
     }
 
-    /// Commits to the training rows under `salt` (resuming a run).
-    pub fn commit_with_salt(&self, salt: Salt) -> Opening {
-        Opening::commit_with_salt(
+    /// Commits to both splits under `salts` (resuming a run).
+    pub fn commit_with_salts(&self, salts: Salts) -> Opening {
+        Opening::commit_with_salts(
             &self.prepared.train_fixed,
+            &self.test_fixed,
             &self.recipe.format,
             self.prepared.train_fraction,
             self.source_sha256.clone(),
-            salt,
+            salts,
         )
     }
 }
@@ -93,10 +97,13 @@ impl DataArgs {
         let dataset = Dataset::parse(&self.data, &bytes)?;
         let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
         let recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        let test_fixed =
+            FixedDataset::quantize(&prepared.test, &prepared.normalizer, &self.hyper.format);
         Ok(Loaded {
             source_sha256: artifact::sha256_hex(&bytes),
             dataset,
             prepared,
+            test_fixed,
             recipe,
         })
     }
@@ -153,20 +160,70 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
     Ok((report, model))
 }
 
-/// The public commitment file.
+/// One split's public commitment.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct SplitCommitment {
+    pub commitment: Commitment,
+    pub rows: usize,
+}
+
+/// The public commitment file, `commitment.json`: what a data owner
+/// publishes before training, so that neither split can be chosen after
+/// seeing the model.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct CommitmentFile {
     pub kind: String,
     pub version: u32,
-    pub commitment: Commitment,
-    pub rows: usize,
+    /// The training rows' commitment (the training proof is against it).
+    pub train: SplitCommitment,
+    /// The test rows' commitment (under its own domain separator).
+    pub test: SplitCommitment,
     pub features: usize,
+    /// How the rows were quantized (part of what is committed).
+    pub format: FixedFormat,
+    /// The split rule's parameter.
+    pub train_fraction: TrainFraction,
+    /// The split rule, in words.
+    pub split: String,
+    /// The preprocessing rule (not proven), in words, and its version.
+    pub preprocessing: String,
+    pub preprocessing_version: u32,
 }
+
+/// The split rule, as `commitment.json` states it.
+pub const SPLIT_RULE: &str = "rows in file order: the first floor(rows x train_fraction) train, \
+                              the rest test";
+/// The preprocessing rule, as `commitment.json` states it.
+pub const PREPROCESSING_RULE: &str = "each feature z-scored with the mean and standard \
+     deviation of the training rows (a constant feature is centred only), then quantized to \
+     the format's feature scale, rounding to nearest and clamping to its range; labels 0/1";
+/// The version of [`PREPROCESSING_RULE`].
+pub const PREPROCESSING_VERSION: u32 = 1;
 
 impl CommitmentFile {
     pub const KIND: &'static str = "foldtrain-commitment";
-    /// The version of the commitment file's layout.
-    pub const VERSION: u32 = 1;
+    /// The version of the commitment file's layout (2: both splits).
+    pub const VERSION: u32 = 2;
+
+    /// The public part of an opening.
+    pub fn of(opening: &Opening) -> Self {
+        let split = |o: &crate::commitment::SplitOpening| SplitCommitment {
+            commitment: o.commitment,
+            rows: o.rows,
+        };
+        CommitmentFile {
+            kind: Self::KIND.into(),
+            version: Self::VERSION,
+            train: split(&opening.train),
+            test: split(&opening.test),
+            features: opening.features,
+            format: opening.format,
+            train_fraction: opening.train_fraction,
+            split: SPLIT_RULE.into(),
+            preprocessing: PREPROCESSING_RULE.into(),
+            preprocessing_version: PREPROCESSING_VERSION,
+        }
+    }
 }
 
 /// `commit`'s report.
@@ -174,6 +231,8 @@ impl CommitmentFile {
 pub struct CommitReport {
     pub commitment: Commitment,
     pub rows: usize,
+    pub test_commitment: Commitment,
+    pub test_rows: usize,
     pub features: usize,
     pub commitment_path: PathBuf,
     pub opening_path: PathBuf,
@@ -183,16 +242,23 @@ pub use crate::output::{private_dir, PRIVATE_DIR};
 
 /// The proof bundle, at the top of an output folder.
 pub const BUNDLE_FILE: &str = "proof.bundle";
-/// The model, at the top of an output folder.
+/// The model, at the top of an output folder (public weights) or under
+/// `private/` (committed weights).
 pub const MODEL_FILE: &str = "model.json";
+/// What may be shown of a model with committed weights, at the top of an
+/// output folder.
+pub const PUBLIC_MODEL_FILE: &str = "model.public.json";
 /// The public files `prove` and `resume` write; a run refuses to start if
-/// one exists, unless `--force`.
-pub(crate) const PROVE_OUTPUTS: &[&str] = &[BUNDLE_FILE, MODEL_FILE, output::MANIFEST];
+/// one exists, unless `--force` (`commitment.json` is checked on its own:
+/// one of the run's own commitment is kept).
+pub(crate) const PROVE_OUTPUTS: &[&str] =
+    &[BUNDLE_FILE, MODEL_FILE, PUBLIC_MODEL_FILE, output::MANIFEST];
 /// The public commitment file `commit` writes.
 pub const COMMITMENT_FILE: &str = "commitment.json";
 
-/// Commits to the training rows: writes `commitment.json` (public) into
-/// `out_dir` and `opening.json` (0600) into its `private/` folder.
+/// Commits to both splits, before any training: writes `commitment.json`
+/// (public) into `out_dir` and `opening.json` (0600: both salts) into its
+/// `private/` folder.
 ///
 /// Refuses a folder that holds an opening already (it may open a published
 /// commitment), or a `commitment.json` unless `force`.
@@ -202,23 +268,22 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
     let out = OutputDir::lock(out_dir)?;
     out.refuse_existing_public(&[COMMITMENT_FILE, output::MANIFEST], force)?;
     // A fresh salt: any opening already here is another commitment's.
-    out.plan_opening(&opening.commitment)?;
+    out.plan_opening(&opening.commitment())?;
     out.begin()?;
     let opening_path = private_dir(out_dir).join(output::OPENING);
     let commitment_path = out_dir.join(COMMITMENT_FILE);
     artifact::write_json(&opening_path, &opening, Visibility::Private)?;
-    let public = CommitmentFile {
-        kind: CommitmentFile::KIND.into(),
-        version: CommitmentFile::VERSION,
-        commitment: opening.commitment,
-        rows: opening.rows,
-        features: opening.features,
-    };
-    artifact::write_json(&commitment_path, &public, Visibility::Public)?;
+    artifact::write_json(
+        &commitment_path,
+        &CommitmentFile::of(&opening),
+        Visibility::Public,
+    )?;
     out.finish("commit", &[COMMITMENT_FILE], &[output::OPENING])?;
     Ok(CommitReport {
-        commitment: opening.commitment,
-        rows: opening.rows,
+        commitment: opening.commitment(),
+        rows: opening.train.rows,
+        test_commitment: opening.test.commitment,
+        test_rows: opening.test.rows,
         features: opening.features,
         commitment_path,
         opening_path,
@@ -294,8 +359,13 @@ impl fmt::Display for CommitReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "commitment {} ({} rows x {} features)",
+            "training commitment {} ({} rows x {} features)",
             self.commitment, self.rows, self.features
+        )?;
+        writeln!(
+            f,
+            "test commitment     {} ({} rows)",
+            self.test_commitment, self.test_rows
         )?;
         writeln!(f, "public:  {}", self.commitment_path.display())?;
         write!(

@@ -9,19 +9,22 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{private_dir, DataArgs, Loaded, BUNDLE_FILE, MODEL_FILE, PROVE_OUTPUTS};
+use super::{
+    private_dir, CommitmentFile, DataArgs, Loaded, BUNDLE_FILE, COMMITMENT_FILE, MODEL_FILE,
+    PROVE_OUTPUTS, PUBLIC_MODEL_FILE,
+};
 use crate::artifact::{self, Visibility};
-use crate::circuit::{cost, State};
-use crate::commitment::{Commitment, Opening};
-use crate::error::Result;
+use crate::circuit::{cost, ModelCommitment, ModelPart, State};
+use crate::commitment::{Commitment, Opening, Salt};
+use crate::error::{Error, Result};
 use crate::ivc::checkpoint::{self, Cadence, Checkpoint, Checkpointer, RunInfo};
 use crate::ivc::keys::KeyFile;
 use crate::ivc::params;
 use crate::ivc::prover::{self, Keys, Observer, Phase, Silent};
 use crate::model::Model;
 use crate::output::{self, OutputDir};
-use crate::proof::{ProofBundle, Statement, Verifier};
-use crate::recipe::Hyper;
+use crate::proof::{ProofBundle, PublishedModel, Statement, StatementKind, Verifier};
+use crate::recipe::{Hyper, WeightsVisibility};
 use crate::train;
 
 /// How a proving run writes its results, for `prove` and `resume` alike.
@@ -43,6 +46,12 @@ pub struct RunSettings {
 #[derive(Clone, Debug)]
 pub struct ProveArgs {
     pub data: DataArgs,
+    /// A folder written by `commit` (or its `commitment.json`): prove
+    /// against that commitment, published before. Default: commit now.
+    pub commitment: Option<PathBuf>,
+    /// With committed weights, keep the normalizer out of
+    /// `model.public.json` too.
+    pub private_normalizer: bool,
     /// Checkpoint folder (default: `private/checkpoints` in the output folder).
     pub checkpoint_dir: Option<PathBuf>,
     pub run: RunSettings,
@@ -62,7 +71,12 @@ pub struct ResumeArgs {
 #[derive(Clone, Debug, Serialize)]
 pub struct ProveReport {
     pub data: PathBuf,
+    /// Which statement the bundle carries.
+    pub kind: StatementKind,
     pub commitment: Commitment,
+    pub test_commitment: Commitment,
+    /// `C_W`, with committed weights.
+    pub weights_commitment: Option<ModelCommitment>,
     pub steps: usize,
     /// Steps folded by this run (fewer than `steps` after a resume).
     pub steps_folded_now: usize,
@@ -89,7 +103,11 @@ pub struct ProveReport {
     pub weights: Vec<f64>,
     pub bias: f64,
     pub bundle_path: PathBuf,
+    /// The model: public `model.json`, or with committed weights the
+    /// private `private/model.json` (the public part is `public_model_path`).
     pub model_path: PathBuf,
+    pub public_model_path: Option<PathBuf>,
+    pub commitment_path: PathBuf,
     pub opening_path: PathBuf,
     pub checkpoint_dir: PathBuf,
     /// Warnings met on the way (a skipped corrupt checkpoint, say).
@@ -105,21 +123,25 @@ pub fn default_out_dir(data: &Path) -> PathBuf {
 }
 
 /// Everything a proving run needs, for `prove` and `resume` alike.
-struct Run<'a> {
+struct Run {
     started: Instant,
-    data_args: &'a DataArgs,
+    data_args: DataArgs,
     loaded: Loaded,
     opening: Opening,
+    /// The salt of `C_W` (committed weights only).
+    weights_salt: Option<Salt>,
+    private_normalizer: bool,
     out: OutputDir,
     opening_plan: output::OpeningPlan,
     checkpoints: Checkpointer,
     warnings: Vec<String>,
 }
 
-/// Commits to the training rows, folds every training step (checkpointing
-/// as it goes), compresses, checks the result and writes `proof.bundle`,
-/// `model.json` and the private `private/opening.json`. Shows nothing; see
-/// [`prove_with`].
+/// Commits to both splits (or takes the commitment `args.commitment`
+/// names, published before), folds every training step (checkpointing as it
+/// goes), compresses, checks the result and writes `proof.bundle`,
+/// `commitment.json`, the model and the private `private/opening.json`.
+/// Shows nothing; see [`prove_with`].
 pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
     prove_with(args, &Silent)
 }
@@ -127,19 +149,102 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
 /// [`prove`], reporting progress to `observer`.
 pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveReport> {
     let started = Instant::now();
-    let loaded = args.data.load()?;
-    let opening = loaded.commit();
-    let checkpoint_dir = args.checkpoint_dir.clone();
+    let (data_args, loaded, opening) = match &args.commitment {
+        None => {
+            let loaded = args.data.load()?;
+            let opening = loaded.commit();
+            (args.data.clone(), loaded, opening)
+        }
+        Some(dir) => open_commitment(dir, &args.data)?,
+    };
+    let weights_salt = match loaded.recipe.weights {
+        WeightsVisibility::Public => None,
+        WeightsVisibility::Committed => Some(Salt::random()),
+    };
     Run::open(
         started,
         &args.run,
-        &args.data,
+        data_args,
         loaded,
         opening,
-        checkpoint_dir,
+        weights_salt,
+        args.private_normalizer,
+        args.checkpoint_dir.clone(),
         Vec::new(),
     )?
     .execute(None, observer)
+}
+
+/// The commitment folder `path` names (or whose `commitment.json` it is).
+fn commitment_folder(path: &Path) -> PathBuf {
+    if path.file_name().is_some_and(|n| n == COMMITMENT_FILE) && !path.is_dir() {
+        path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Reads a commitment published before (`commitment.json` and its private
+/// opening) and loads the data against it: the split and quantization are
+/// the commitment's, and the data must open both commitments, else nothing
+/// is proven (the error names the split and the first block that differs).
+fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Opening)> {
+    let dir = commitment_folder(path);
+    let public_path = dir.join(COMMITMENT_FILE);
+    let public: CommitmentFile = artifact::read_json(&public_path, CommitmentFile::KIND)?;
+    if public.version != CommitmentFile::VERSION {
+        return Err(Error::artifact(
+            &public_path,
+            format!(
+                "has layout version {}, this build reads version {}; commit again with \
+                 `foldtrain commit`",
+                public.version,
+                CommitmentFile::VERSION
+            ),
+        ));
+    }
+    let opening_path = private_dir(&dir).join(output::OPENING);
+    let opening: Opening = artifact::read_json(&opening_path, Opening::KIND)?;
+    opening
+        .check_version()
+        .map_err(|e| Error::artifact(&opening_path, e.to_string()))?;
+    if CommitmentFile::of(&opening) != public {
+        return Err(Error::artifact(
+            &opening_path,
+            format!(
+                "does not open {}: they are of different commitments",
+                public_path.display()
+            ),
+        ));
+    }
+    if data.hyper.format != opening.format {
+        return Err(Error::Mismatch(format!(
+            "{} committed rows quantized with {} fractional bits of features ({} of weights); \
+             prove with --feature-frac-bits {} --frac-bits {}",
+            public_path.display(),
+            opening.format.feature_frac_bits,
+            opening.format.frac_bits,
+            opening.format.feature_frac_bits,
+            opening.format.frac_bits
+        )));
+    }
+    // The split is the commitment's.
+    let args = DataArgs {
+        train_fraction: opening.train_fraction,
+        ..data.clone()
+    };
+    let loaded = args.load()?;
+    opening
+        .check(&loaded.prepared.train_fixed, &loaded.test_fixed)
+        .map_err(|e| {
+            Error::Mismatch(format!(
+                "{} does not open the commitment in {}: {e}. Prove with the CSV that was \
+                 committed, or commit this one with `foldtrain commit`",
+                args.data.display(),
+                dir.display()
+            ))
+        })?;
+    Ok((args, loaded, opening))
 }
 
 /// The checkpoint cadence of a `--checkpoint-every` flag (0: none).
@@ -152,13 +257,19 @@ fn cadence(every_steps: Option<usize>) -> Cadence {
 }
 
 /// What identifies a run in its checkpoints.
-fn run_info(args: &DataArgs, loaded: &Loaded, opening: &Opening) -> RunInfo {
+fn run_info(
+    args: &DataArgs,
+    loaded: &Loaded,
+    opening: &Opening,
+    private_normalizer: bool,
+) -> RunInfo {
     RunInfo {
         recipe: loaded.recipe.clone(),
         data_digest: checkpoint::data_digest(&loaded.prepared.train_fixed),
         data_path: args.data.clone(),
         train_fraction: loaded.prepared.train_fraction,
-        salt: opening.salt,
+        salts: opening.salts(),
+        private_normalizer,
     }
 }
 
@@ -177,6 +288,7 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
         train_fraction: ckpt.train_fraction,
         hyper: Hyper::of(&ckpt.recipe),
     };
+    let private_normalizer = ckpt.private_normalizer;
     let loaded = data_args.load()?;
     let refuse = |what: String| {
         Err(crate::Error::Checkpoint(format!(
@@ -200,33 +312,44 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
             data_args.data.display()
         ));
     }
-    let opening = loaded.commit_with_salt(ckpt.salt);
-    if opening.commitment != ckpt.commitment() {
-        return refuse("a commitment its data and salt do not reproduce".into());
+    let opening = loaded.commit_with_salts(ckpt.salts);
+    if opening.commitment() != ckpt.commitment()
+        || opening.test.commitment != ckpt.state.test_commitment
+    {
+        return refuse("commitments its data and salts do not reproduce".into());
+    }
+    let weights_salt = ckpt.state.weights_salt;
+    if weights_salt.is_some() != (loaded.recipe.weights == WeightsVisibility::Committed) {
+        return refuse("a weights salt that does not fit its recipe".into());
     }
     let checkpoint_dir = Some(args.checkpoint_dir.clone());
     Run::open(
         started,
         &args.run,
-        &data_args,
+        data_args,
         loaded,
         opening,
+        weights_salt,
+        private_normalizer,
         checkpoint_dir,
         warnings,
     )?
     .execute(Some(ckpt), observer)
 }
 
-impl<'a> Run<'a> {
+impl Run {
     /// Locks the output folder, refuses to overwrite what `settings` do not
     /// allow, and plans the checkpoints (by default under the output's
     /// `private/`).
+    #[allow(clippy::too_many_arguments)]
     fn open(
         started: Instant,
         settings: &RunSettings,
-        data_args: &'a DataArgs,
+        data_args: DataArgs,
         loaded: Loaded,
         opening: Opening,
+        weights_salt: Option<Salt>,
+        private_normalizer: bool,
         checkpoint_dir: Option<PathBuf>,
         warnings: Vec<String>,
     ) -> Result<Self> {
@@ -238,18 +361,21 @@ impl<'a> Run<'a> {
         out.refuse_existing_public(PROVE_OUTPUTS, settings.force)?;
         // A fresh salt's opening is written; a resumed run's own opening
         // (same salt) is kept; any other opening here is refused.
-        let opening_plan = out.plan_opening(&opening.commitment)?;
+        let opening_plan = out.plan_opening(&opening.commitment())?;
+        refuse_other_commitment_file(&out_dir, &opening, settings.force)?;
         let checkpoints = Checkpointer::new(
             checkpoint_dir.unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
             cadence(settings.checkpoint_every),
             settings.interrupt.clone(),
-            run_info(data_args, &loaded, &opening),
+            run_info(&data_args, &loaded, &opening, private_normalizer),
         );
         Ok(Run {
             started,
             data_args,
             loaded,
             opening,
+            weights_salt,
+            private_normalizer,
             out,
             opening_plan,
             checkpoints,
@@ -278,15 +404,28 @@ impl<'a> Run<'a> {
         if self.opening_plan == output::OpeningPlan::Write {
             artifact::write_json(&opening_path, &self.opening, Visibility::Private)?;
         }
+        // The same public commitment file whether it was published before
+        // (`--commitment`) or made now.
+        let commitment_path = out_dir.join(COMMITMENT_FILE);
+        artifact::write_json(
+            &commitment_path,
+            &CommitmentFile::of(&self.opening),
+            Visibility::Public,
+        )?;
 
         observer.phase(Phase::Setup);
         let keys = Keys::setup(&recipe)?;
         let job = prover::Job {
             recipe: recipe.clone(),
             data,
-            salt: self.opening.salt,
+            salt: self.opening.train.salt,
         };
-        let initial = State::initial(recipe.features, self.opening.commitment);
+        let initial = State::initial(
+            recipe.features,
+            self.opening.commitment(),
+            self.opening.test.commitment,
+            self.weights_salt,
+        );
         let z0 = initial.to_z(&recipe);
         let (done, fold) = prover::timed(|| {
             let (start, resumed_at) = match from {
@@ -309,12 +448,17 @@ impl<'a> Run<'a> {
         let (snark, compress) = prover::timed(|| prover::compress(&keys.pp, &keys.pk, &done, &z0))?;
         let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())?.len();
         let params_digest = params::digest_hex(&keys.pp);
+        let published = match done.state.public(&recipe).model {
+            ModelPart::Weights(w) => PublishedModel::Weights(w),
+            ModelPart::Committed(c) => PublishedModel::Committed(c),
+        };
         let bundle = ProofBundle {
             statement: Statement {
                 recipe: (*recipe).clone(),
-                commitment: self.opening.commitment,
+                commitment: self.opening.commitment(),
+                test_commitment: self.opening.test.commitment,
                 initial: train::Weights::zero(recipe.features),
-                final_weights: done.state.weights.clone(),
+                model: published,
                 steps: done.done,
                 params_digest: params_digest.clone(),
             },
@@ -336,28 +480,56 @@ impl<'a> Run<'a> {
             }
         }
 
-        let model = Model::new(
+        let mut model = Model::new(
             (*recipe).clone(),
             self.loaded.dataset.feature_names.clone(),
             self.loaded.prepared.train_fraction,
             self.loaded.prepared.normalizer.clone(),
             &done.state.weights,
         );
-        // The model first, the bundle next, the manifest last: a failure at
-        // any point leaves a folder without a manifest, visibly incomplete.
-        let model_path = out_dir.join(MODEL_FILE);
-        artifact::write_json(&model_path, &model, Visibility::Public)?;
+        if let Some(salt) = self.weights_salt {
+            model = model.committed(salt);
+        }
+        // The models first, the bundle next, the manifest last: a failure
+        // at any point leaves a folder without a manifest, visibly
+        // incomplete.
+        let (model_path, public_model_path) = match model.public(!self.private_normalizer) {
+            None => {
+                let path = out_dir.join(MODEL_FILE);
+                artifact::write_json(&path, &model, Visibility::Public)?;
+                (path, None)
+            }
+            Some(public) => {
+                let path = private_dir(&out_dir).join(MODEL_FILE);
+                artifact::write_json(&path, &model, Visibility::Private)?;
+                let public_path = out_dir.join(PUBLIC_MODEL_FILE);
+                artifact::write_json(&public_path, &public, Visibility::Public)?;
+                (path, Some(public_path))
+            }
+        };
         let bundle_path = out_dir.join(BUNDLE_FILE);
         artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
-        self.out
-            .finish(command, &[MODEL_FILE, BUNDLE_FILE], &[output::OPENING])?;
+        let (public_files, private_files): (&[&str], &[&str]) = match public_model_path {
+            None => (
+                &[MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
+                &[output::OPENING],
+            ),
+            Some(_) => (
+                &[PUBLIC_MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
+                &[output::OPENING, MODEL_FILE],
+            ),
+        };
+        self.out.finish(command, public_files, private_files)?;
         let checkpoint_dir = self.checkpoints.dir().to_path_buf();
         self.checkpoints.finish();
 
         let cost = cost::Folding::of(&recipe, primary, secondary);
         Ok(ProveReport {
             data: self.data_args.data.clone(),
-            commitment: self.opening.commitment,
+            kind: bundle.statement.kind(),
+            commitment: self.opening.commitment(),
+            test_commitment: self.opening.test.commitment,
+            weights_commitment: model.weights_commitment,
             steps: done.done,
             steps_folded_now: done.done - resumed_at,
             step_constraints: params::step_constraints(&recipe)?,
@@ -376,11 +548,33 @@ impl<'a> Run<'a> {
             bias: model.bias,
             bundle_path,
             model_path,
+            public_model_path,
+            commitment_path,
             opening_path,
             checkpoint_dir,
             warnings: self.warnings,
         })
     }
+}
+
+/// Refuses an output folder whose `commitment.json` is of another
+/// commitment than the run's (unless `force`); one of the same commitment
+/// is rewritten identically.
+fn refuse_other_commitment_file(out_dir: &Path, opening: &Opening, force: bool) -> Result<()> {
+    let path = out_dir.join(COMMITMENT_FILE);
+    if force || path.symlink_metadata().is_err() {
+        return Ok(());
+    }
+    let same = artifact::read_json::<CommitmentFile>(&path, CommitmentFile::KIND)
+        .is_ok_and(|c| c == CommitmentFile::of(opening));
+    if same {
+        return Ok(());
+    }
+    Err(Error::artifact(
+        &path,
+        "is of another commitment than this run's; choose another --out, or --force to \
+         replace it",
+    ))
 }
 
 impl fmt::Display for ProveReport {
@@ -392,7 +586,12 @@ impl fmt::Display for ProveReport {
             self.data.display(),
             self.steps_folded_now
         )?;
-        writeln!(f, "commitment   {}", self.commitment)?;
+        writeln!(f, "statement    {}", self.kind)?;
+        writeln!(f, "commitment   {} (training rows)", self.commitment)?;
+        writeln!(f, "             {} (test rows)", self.test_commitment)?;
+        if let Some(c) = &self.weights_commitment {
+            writeln!(f, "weights      committed: C_W {c}")?;
+        }
         writeln!(
             f,
             "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
@@ -415,7 +614,18 @@ impl fmt::Display for ProveReport {
             self.proof_bytes, self.bundle_bytes
         )?;
         writeln!(f, "public       {}", self.bundle_path.display())?;
-        writeln!(f, "public       {}", self.model_path.display())?;
+        writeln!(f, "public       {}", self.commitment_path.display())?;
+        match &self.public_model_path {
+            None => writeln!(f, "public       {}", self.model_path.display())?,
+            Some(public) => {
+                writeln!(f, "public       {} (C_W, no weights)", public.display())?;
+                writeln!(
+                    f,
+                    "private      {} (the weights and the salt that opens C_W)",
+                    self.model_path.display()
+                )?;
+            }
+        }
         write!(
             f,
             "private      {} (keep it secret: it opens the commitment)",

@@ -11,7 +11,8 @@ use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output;
-use crate::proof::{KeyOrigin, ProofBundle, Statement, Verified, Verifier};
+use crate::circuit::ModelCommitment;
+use crate::proof::{KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier};
 use crate::recipe::Recipe;
 
 /// `verify`'s report.
@@ -59,34 +60,49 @@ pub enum KeyChoice<'a> {
 /// A statement, as people read it: what an accepted proof establishes.
 #[derive(Clone, Debug, Serialize)]
 pub struct StatementSummary {
+    /// Which statement the bundle carries.
+    pub kind: StatementKind,
     pub recipe: Recipe,
     /// Training rows and features (public in the statement).
     pub rows: usize,
     pub features: usize,
+    /// The training rows' commitment.
     pub commitment: Commitment,
-    /// sha256 of the fixed-point weights then bias, i64 little-endian.
-    pub weights_sha256: String,
-    pub weights: Vec<f64>,
-    pub bias: f64,
-    pub weights_fixed: Vec<i64>,
-    pub bias_fixed: i64,
+    /// The test rows' commitment, published with it.
+    pub test_commitment: Commitment,
+    /// `C_W`, when the weights are committed rather than published.
+    pub weights_commitment: Option<ModelCommitment>,
+    /// sha256 of the fixed-point weights then bias, i64 little-endian
+    /// (public weights only, as are the four fields after it).
+    pub weights_sha256: Option<String>,
+    pub weights: Option<Vec<f64>>,
+    pub bias: Option<f64>,
+    pub weights_fixed: Option<Vec<i64>>,
+    pub bias_fixed: Option<i64>,
     pub steps: usize,
     pub params_digest: String,
 }
 
 impl StatementSummary {
     pub fn of(st: &Statement) -> Self {
-        let (weights, bias) = st.final_weights.to_f64(&st.recipe.format);
+        let public = st.final_weights();
+        let decimals = public.map(|w| w.to_f64(&st.recipe.format));
         StatementSummary {
+            kind: st.kind(),
             recipe: st.recipe.clone(),
             rows: st.recipe.rows,
             features: st.recipe.features,
             commitment: st.commitment,
-            weights_sha256: st.final_weights.sha256_hex(),
-            weights,
-            bias,
-            weights_fixed: st.final_weights.w.clone(),
-            bias_fixed: st.final_weights.b,
+            test_commitment: st.test_commitment,
+            weights_commitment: match &st.model {
+                PublishedModel::Committed(c) => Some(*c),
+                PublishedModel::Weights(_) => None,
+            },
+            weights_sha256: public.map(|w| w.sha256_hex()),
+            weights: decimals.as_ref().map(|(w, _)| w.clone()),
+            bias: decimals.map(|(_, b)| b),
+            weights_fixed: public.map(|w| w.w.clone()),
+            bias_fixed: public.map(|w| w.b),
             steps: st.steps,
             params_digest: st.params_digest.clone(),
         }
@@ -94,23 +110,44 @@ impl StatementSummary {
 }
 
 /// The ways a model file differs from a statement (empty: it is the
-/// statement's model). The decimals are checked too, since that is what a
-/// person reads: they must be exactly the fixed-point values over `2^F`.
+/// statement's model). With public weights the decimals are checked too,
+/// since that is what a person reads: they must be exactly the fixed-point
+/// values over `2^F`. With committed weights the model must open `C_W`.
 pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
     let mut diffs = Vec::new();
     if model.recipe != st.recipe {
         diffs.push("the recipe".to_string());
     }
-    if model.weights_fixed.len() != st.final_weights.w.len() {
+    let weights = match &st.model {
+        PublishedModel::Weights(w) => w,
+        PublishedModel::Committed(c) => {
+            match model.opened_commitment() {
+                None => diffs.push(
+                    "the weights commitment C_W (the model has no salt to open it: give the \
+                     private model, private/model.json)"
+                        .into(),
+                ),
+                Some(opened) if opened != *c => {
+                    diffs.push("the weights (they do not open the statement's C_W)".into())
+                }
+                Some(_) => {}
+            }
+            if model.weights_commitment.is_some_and(|m| m != *c) {
+                diffs.push("the C_W the model records".into());
+            }
+            return diffs;
+        }
+    };
+    if model.weights_fixed.len() != weights.w.len() {
         diffs.push(format!(
             "{} weights where the statement has {}",
             model.weights_fixed.len(),
-            st.final_weights.w.len()
+            weights.w.len()
         ));
         return diffs;
     }
-    let (decimals, bias) = st.final_weights.to_f64(&st.recipe.format);
-    for (i, (&fixed, decimal)) in st.final_weights.w.iter().zip(&decimals).enumerate() {
+    let (decimals, bias) = weights.to_f64(&st.recipe.format);
+    for (i, (&fixed, decimal)) in weights.w.iter().zip(&decimals).enumerate() {
         if model.weights_fixed[i] != fixed {
             diffs.push(format!("weight {i}"));
         } else if model.weights.get(i).map(|v| v.to_bits()) != Some(decimal.to_bits()) {
@@ -120,7 +157,7 @@ pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
     if model.weights.len() != decimals.len() {
         diffs.push("the number of decimal weights".into());
     }
-    if model.bias_fixed != st.final_weights.b {
+    if model.bias_fixed != weights.b {
         diffs.push("the bias".into());
     } else if model.bias.to_bits() != bias.to_bits() {
         diffs.push("the decimal of the bias".into());
@@ -315,6 +352,7 @@ const WEIGHTS_SHOWN: usize = 8;
 
 impl fmt::Display for StatementSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "statement    {}", self.kind)?;
         writeln!(f, "recipe       {}", self.recipe.summary())?;
         writeln!(
             f,
@@ -323,21 +361,32 @@ impl fmt::Display for StatementSummary {
         )?;
         writeln!(
             f,
-            "weights      {} values, sha256 {}",
-            self.features, self.weights_sha256
+            "test rows    {} (their commitment, published with it)",
+            self.test_commitment
         )?;
-        let shown: Vec<String> = self
-            .weights
-            .iter()
-            .take(WEIGHTS_SHOWN)
-            .map(|w| format!("{w:.6}"))
-            .collect();
-        let more = match self.features.saturating_sub(WEIGHTS_SHOWN) {
-            0 => String::new(),
-            n => format!(", ... {n} more (--json shows all)"),
-        };
-        writeln!(f, "             [{}{more}]", shown.join(", "))?;
-        writeln!(f, "bias         {:.6}", self.bias)?;
+        if let Some(c) = &self.weights_commitment {
+            writeln!(
+                f,
+                "weights      committed: C_W {c} ({} weights and the bias, hidden)",
+                self.features
+            )?;
+        }
+        if let (Some(sha), Some(weights), Some(bias)) =
+            (&self.weights_sha256, &self.weights, self.bias)
+        {
+            writeln!(f, "weights      {} values, sha256 {sha}", self.features)?;
+            let shown: Vec<String> = weights
+                .iter()
+                .take(WEIGHTS_SHOWN)
+                .map(|w| format!("{w:.6}"))
+                .collect();
+            let more = match self.features.saturating_sub(WEIGHTS_SHOWN) {
+                0 => String::new(),
+                n => format!(", ... {n} more (--json shows all)"),
+            };
+            writeln!(f, "             [{}{more}]", shown.join(", "))?;
+            writeln!(f, "bias         {bias:.6}")?;
+        }
         writeln!(f, "steps        {}", self.steps)?;
         write!(f, "parameters   {}", self.params_digest)
     }
@@ -363,7 +412,7 @@ impl fmt::Display for VerifyReport {
                 if let Some(m) = &self.model {
                     write!(
                         f,
-                        "\nmodel        {} holds exactly these weights, bias and recipe",
+                        "\nmodel        {} holds exactly this statement's weights, bias and recipe",
                         m.display()
                     )?;
                 }

@@ -20,7 +20,7 @@ use super::prover::Progress;
 use super::{Params, Recursive};
 use crate::artifact::{self, Kind, Refusal, Visibility, MAGIC_LEN};
 use crate::circuit::State;
-use crate::commitment::{Commitment, Salt};
+use crate::commitment::{Commitment, Salts};
 use crate::dataset::TrainFraction;
 use crate::error::{Error, Result};
 use crate::fixed::Scalar;
@@ -30,7 +30,7 @@ use crate::recipe::Recipe;
 pub const CHECKPOINT_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ckpt\0\0";
 /// Version of the checkpoint file's layout (2: the state is one typed
 /// field).
-pub const CHECKPOINT_VERSION: u32 = 2;
+pub const CHECKPOINT_VERSION: u32 = 3;
 /// Largest checkpoint read. A checkpoint is dominated by the folded witness
 /// (two field vectors the size of the step circuit); at the recipe limits
 /// ([`crate::recipe::MAX_BATCH_CELLS`]) that stays below 1 GiB.
@@ -56,8 +56,11 @@ pub struct Checkpoint {
     pub data_path: PathBuf,
     /// Share of the CSV's rows that train.
     pub train_fraction: TrainFraction,
-    /// The commitment's secret salt (the commitment is in `state`).
-    pub salt: Salt,
+    /// The secret salts of the two commitments (the commitments are in
+    /// `state`, as is the weights salt with committed weights).
+    pub salts: Salts,
+    /// Keep the normalizer out of `model.public.json` (committed weights).
+    pub private_normalizer: bool,
     /// Steps folded so far.
     pub done: usize,
     /// The state after `done` steps (also the folded proof's `z_done`; kept
@@ -243,7 +246,8 @@ pub struct RunInfo {
     pub data_digest: String,
     pub data_path: PathBuf,
     pub train_fraction: TrainFraction,
-    pub salt: Salt,
+    pub salts: Salts,
+    pub private_normalizer: bool,
 }
 
 /// Writes a run's checkpoints: on its cadence while folding, when
@@ -343,7 +347,8 @@ impl Checkpointer {
             data_digest: self.run.data_digest.clone(),
             data_path: self.run.data_path.clone(),
             train_fraction: self.run.train_fraction,
-            salt: self.run.salt,
+            salts: self.run.salts,
+            private_normalizer: self.run.private_normalizer,
             done: progress.done,
             state: progress.state.clone(),
             recursive: progress.recursive.clone(),

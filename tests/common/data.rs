@@ -60,6 +60,8 @@ pub fn data_args(csv: &Path, epochs: usize) -> DataArgs {
 pub fn prove_args(data: DataArgs, out: PathBuf) -> ProveArgs {
     ProveArgs {
         data,
+        commitment: None,
+        private_normalizer: false,
         checkpoint_dir: None,
         run: RunSettings {
             out_dir: Some(out),
