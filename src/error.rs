@@ -117,7 +117,10 @@ pub enum Rejection {
 /// A field of the training state, as a mismatch names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StateField {
-    WeightCount { got: usize, want: usize },
+    WeightCount {
+        got: usize,
+        want: usize,
+    },
     Weight(usize),
     Bias,
     RowHash,

@@ -116,7 +116,11 @@ impl Model {
     /// `C_W` of this model's weights under its salt, if it has one.
     pub fn opened_commitment(&self) -> Option<ModelCommitment> {
         let salt = self.weights_salt?;
-        Some(ModelCommitment::of(&self.fixed_weights(), &salt, &self.recipe))
+        Some(ModelCommitment::of(
+            &self.fixed_weights(),
+            &salt,
+            &self.recipe,
+        ))
     }
 
     /// The exact weights.

@@ -435,13 +435,29 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
     let opening = read_json_file(&opening_path);
     assert_eq!(public["kind"], "foldtrain-commitment");
     assert_eq!(opening["kind"], "foldtrain-opening");
-    assert_eq!(public["rows"], 32, "floor(0.8 * 40) training rows");
+    assert_eq!(public["version"], 2);
+    assert_eq!(public["train"]["rows"], 32, "floor(0.8 * 40) training rows");
+    assert_eq!(public["test"]["rows"], 8, "the other 8 rows test");
     assert_eq!(public["features"], FEATURES);
-    let c = public["commitment"].as_str().expect("a hex commitment");
-    assert_eq!(c.len(), 64);
-    assert!(c.bytes().all(|b| b.is_ascii_hexdigit()));
-    assert_eq!(opening["commitment"], public["commitment"]);
-    assert_eq!(report["commitment"], public["commitment"]);
+    assert_eq!(public["train_fraction"], 0.8);
+    assert!(public["split"].as_str().unwrap().contains("file order"));
+    assert!(public["preprocessing"]
+        .as_str()
+        .unwrap()
+        .contains("z-scored"));
+    for split in ["train", "test"] {
+        let c = public[split]["commitment"]
+            .as_str()
+            .expect("a hex commitment");
+        assert_eq!(c.len(), 64);
+        assert!(c.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(opening[split]["commitment"], public[split]["commitment"]);
+        assert!(opening[split]["salt"].is_string());
+    }
+    assert_ne!(public["train"]["commitment"], public["test"]["commitment"]);
+    assert_ne!(opening["train"]["salt"], opening["test"]["salt"]);
+    assert_eq!(report["commitment"], public["train"]["commitment"]);
+    assert_eq!(report["test_commitment"], public["test"]["commitment"]);
     assert!(
         public.get("salt").is_none()
             && !std::fs::read_to_string(&commitment_path)
@@ -449,7 +465,6 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
                 .contains("salt"),
         "the public file never holds the salt"
     );
-    assert!(opening["salt"].is_string());
     // The plain-text report names both files.
     let text = t
         .run(&["commit", "--data", &data, "--out", &arg(&t.path("c2"))])
@@ -471,10 +486,15 @@ fn committing_twice_uses_a_fresh_salt() {
     };
     let (c1, o1) = commit("one");
     let (c2, o2) = commit("two");
-    assert_ne!(c1["commitment"], c2["commitment"], "fresh salt each time");
-    assert_ne!(o1["salt"], o2["salt"]);
-    // Same rows, same chain: only the salt differs.
-    assert_eq!(o1["chain_hash"], o2["chain_hash"]);
+    for split in ["train", "test"] {
+        assert_ne!(
+            c1[split]["commitment"], c2[split]["commitment"],
+            "fresh salts each time"
+        );
+        assert_ne!(o1[split]["salt"], o2[split]["salt"]);
+        // Same rows, same chain: only the salts differ.
+        assert_eq!(o1[split]["chain"], o2[split]["chain"]);
+    }
     assert_eq!(o1["source_sha256"], o2["source_sha256"]);
 }
 

@@ -298,12 +298,19 @@ fn bundle_huge_length_prefixes_are_refused() {
     let f = fixture();
     let bundle = ProofBundle::from_bytes(&f.bundle).unwrap();
     let st = &bundle.statement;
-    // Statement fields in order: recipe, commitment (a 64-digit hex string),
-    // initial (w: Vec<i64> of 3, b), ...
+    // Statement fields in order: recipe, commitment and test commitment
+    // (64-digit hex strings), initial (w: Vec<i64> of 3, b), model (a
+    // variant index, then w: Vec<i64> of 3, b), ...
     let commitment_at = 20 + encoded_len(&st.recipe);
-    let initial_at = commitment_at + encoded_len(&st.commitment);
-    let final_at = initial_at + encoded_len(&st.initial);
-    for (at, expected) in [(commitment_at, 64u8), (initial_at, 3), (final_at, 3)] {
+    let test_at = commitment_at + encoded_len(&st.commitment);
+    let initial_at = test_at + encoded_len(&st.test_commitment);
+    let final_at = initial_at + encoded_len(&st.initial) + 1;
+    for (at, expected) in [
+        (commitment_at, 64u8),
+        (test_at, 64),
+        (initial_at, 3),
+        (final_at, 3),
+    ] {
         for len in [u64::MAX, 1 << 40, (1 << 20) - 1, 1 << 19] {
             let bytes = with_huge_length(&f.bundle, at, expected, len);
             assert!(
@@ -429,8 +436,7 @@ fn checkpoint_huge_length_prefixes_are_refused() {
         + encoded_len(&c.salts)
         + encoded_len(&c.private_normalizer)
         + encoded_len(&c.done);
-    let hash_at =
-        weights_at + encoded_len(&c.state.weights) + encoded_len(&c.state.weights_salt);
+    let hash_at = weights_at + encoded_len(&c.state.weights) + encoded_len(&c.state.weights_salt);
     let recursive_at = weights_at + encoded_len(&c.state);
     // The running proof's first field is z0, a vector of a few elements.
     let z0_len =
@@ -668,17 +674,20 @@ fn json_edge_cases_are_refused() {
     for (at, raw) in model_cases {
         assert!(read_model(&set(&model, at, raw)).is_err(), "{at} = {raw}");
     }
-    let salt = opening["salt"].as_str().unwrap().to_string();
+    let salt = opening["train"]["salt"].as_str().unwrap().to_string();
     let opening_cases = [
-        ("/salt", format!("\"{}\"", "ff".repeat(32))), // not canonical
-        ("/salt", format!("\"{}\"", &salt[..63])),
-        ("/salt", format!("\"{salt}00\"")),
+        ("/train/salt", format!("\"{}\"", "ff".repeat(32))), // not canonical
+        ("/test/salt", format!("\"{}\"", &salt[..63])),
+        ("/train/salt", format!("\"{salt}00\"")),
         (
-            "/salt",
+            "/train/salt",
             format!("\"{}\"", salt.to_uppercase().replace(char::is_numeric, "g")),
         ),
-        ("/commitment", format!("\"0x{}\"", &salt[2..])),
-        ("/rows", "-3".into()),
+        ("/train/commitment", format!("\"0x{}\"", &salt[2..])),
+        ("/test/commitment", "null".into()),
+        ("/train/chain/0", "\"zz\"".into()),
+        ("/train/rows", "-3".into()),
+        ("/test", "null".into()),
         ("/format", "[16, 3]".into()),
         ("/format/frac_bits", "-16".into()),
         ("/train_fraction", "\"0.8\"".into()),

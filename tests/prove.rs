@@ -108,7 +108,10 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-const PINNED_DIGEST: &str = "48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00";
+/// Changed deliberately by issue 14 (recipe version 2, which records the
+/// weights visibility, and the test commitment carried in the state); it was
+/// 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00.
+const PINNED_DIGEST: &str = "0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -145,13 +148,34 @@ fn every_field_of_the_statement_is_bound() {
             |r| matches!(r, Rejection::Snark(_)),
         ),
         (
+            "another test commitment",
+            tampered(|s| s.test_commitment = Commitment(s.test_commitment.0 + Scalar::from(1u64))),
+            |r| matches!(r, Rejection::Snark(_)),
+        ),
+        (
+            "the two commitments swapped",
+            tampered(|s| std::mem::swap(&mut s.commitment, &mut s.test_commitment)),
+            |r| matches!(r, Rejection::Snark(_)),
+        ),
+        (
+            "C_W in place of the weights",
+            tampered(|s| {
+                s.model = foldtrain::proof::PublishedModel::Committed(
+                    foldtrain::circuit::ModelCommitment(Scalar::from(1u64)),
+                )
+            }),
+            |r| matches!(r, Rejection::Shape(m) if m.contains("instead of weights")),
+        ),
+        (
             "another weight",
             tampered(|s| s.final_weights_mut().unwrap().w[1] += 1),
             |r| *r == Rejection::FinalState(vec![StateField::Weight(1)]),
         ),
-        ("another bias", tampered(|s| s.final_weights_mut().unwrap().b -= 1), |r| {
-            *r == Rejection::FinalState(vec![StateField::Bias])
-        }),
+        (
+            "another bias",
+            tampered(|s| s.final_weights_mut().unwrap().b -= 1),
+            |r| *r == Rejection::FinalState(vec![StateField::Bias]),
+        ),
         ("fewer steps", tampered(|s| s.steps -= 1), |r| {
             matches!(r, Rejection::StepCount { .. })
         }),
@@ -246,15 +270,15 @@ fn every_field_of_the_statement_is_bound() {
 #[test]
 fn a_recipe_outside_the_limits_is_refused_as_the_bundle_is_read() {
     // The statement's recipe starts the body, with its version first (one
-    // byte): a bundle of recipe version 2 is not a bundle this build reads,
+    // byte): a bundle of recipe version 3 is not a bundle this build reads,
     // whatever else it holds.
     let mut bytes = fixture().bytes.clone();
     let at = BUNDLE_MAGIC.len() + 4;
-    assert_eq!(bytes[at], 1, "recipe version 1");
-    bytes[at] = 2;
+    assert_eq!(bytes[at], 2, "recipe version 2");
+    bytes[at] = 3;
     match ProofBundle::from_bytes(&bytes) {
         Err(Error::Rejected(Rejection::Malformed(m))) => {
-            assert!(m.contains("recipe version 2"), "{m}")
+            assert!(m.contains("recipe version 3"), "{m}")
         }
         other => panic!("expected a malformed bundle, got {:?}", other.err()),
     }
@@ -369,7 +393,13 @@ fn public_files_at_the_top_private_ones_below() {
     top.sort();
     assert_eq!(
         top,
-        ["manifest.json", "model.json", "private", "proof.bundle"]
+        [
+            "commitment.json",
+            "manifest.json",
+            "model.json",
+            "private",
+            "proof.bundle"
+        ]
     );
     assert_eq!(
         fixture().report.opening_path,
@@ -380,16 +410,28 @@ fn public_files_at_the_top_private_ones_below() {
         assert_eq!(mode(&out.join("private")), 0o700);
         assert_eq!(mode(&fixture().report.opening_path), 0o600);
     }
-    for public in ["manifest.json", "model.json", "proof.bundle"] {
-        let bytes = std::fs::read(out.join(public)).unwrap();
-        let opening: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&fixture().report.opening_path).unwrap())
-                .unwrap();
-        let salt = opening["salt"].as_str().unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(salt),
-            "{public} holds the salt"
-        );
+    let opening: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fixture().report.opening_path).unwrap())
+            .unwrap();
+    for public in [
+        "commitment.json",
+        "manifest.json",
+        "model.json",
+        "proof.bundle",
+    ] {
+        let text = String::from_utf8_lossy(&std::fs::read(out.join(public)).unwrap()).into_owned();
+        for split in ["train", "test"] {
+            let salt = opening[split]["salt"].as_str().unwrap();
+            assert!(!text.contains(salt), "{public} holds the {split} salt");
+            // Nor a chain value (unsalted: it would let anyone test a guess).
+            let chain = opening[split]["chain"].as_array().unwrap();
+            for h in chain {
+                assert!(
+                    !text.contains(h.as_str().unwrap()),
+                    "{public} holds a chain value"
+                );
+            }
+        }
     }
 }
 

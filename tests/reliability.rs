@@ -36,7 +36,13 @@ fn a_second_prove_on_a_folder_is_refused_and_the_opening_kept() {
     assert_eq!(o.code, 0, "{o}");
     assert_eq!(
         listing(&out),
-        ["manifest.json", "model.json", "private", "proof.bundle"]
+        [
+            "commitment.json",
+            "manifest.json",
+            "model.json",
+            "private",
+            "proof.bundle"
+        ]
     );
     let before = opening(&out);
     let bundle = std::fs::read(out.join("proof.bundle")).unwrap();

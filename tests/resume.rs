@@ -609,7 +609,10 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     for entry in std::fs::read_dir(&out).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(
-            name == "private" || (name.starts_with(".foldtrain-") && name.ends_with(".tmp")),
+            // The public commitment is written before folding starts.
+            name == "private"
+                || name == "commitment.json"
+                || (name.starts_with(".foldtrain-") && name.ends_with(".tmp")),
             "unexpected {name} in the output folder of a prove killed at step {newest}/{STEPS}"
         );
     }

@@ -713,7 +713,10 @@ fn soundness_committed_weights_must_open_c_w() {
         cs.is_satisfied()
     };
     assert!(!tamper("step/weights salt/num", n(5)));
-    assert!(!tamper("step/unpack weights/w1/bit 0/boolean", n(0)) || !tamper("step/unpack weights/w1/bit 0/boolean", n(1)));
+    assert!(
+        !tamper("step/unpack weights/w1/bit 0/boolean", n(0))
+            || !tamper("step/unpack weights/w1/bit 0/boolean", n(1))
+    );
     assert!(!tamper("step/unpack weights/first step/out/num", n(1)));
 }
 
@@ -732,8 +735,12 @@ fn soundness_committed_weights_start_from_zero() {
     // Even with a C_W that these weights do open in z_0.
     let mut z = z0.clone();
     let layout = StateLayout::of(&recipe);
-    z[layout.model.start] =
-        ModelCommitment::of(&head_start.weights, &head_start.weights_salt.unwrap(), &recipe).0;
+    z[layout.model.start] = ModelCommitment::of(
+        &head_start.weights,
+        &head_start.weights_salt.unwrap(),
+        &recipe,
+    )
+    .0;
     assert!(!satisfied_from(&recipe, &data, salt, 0, &head_start, &z));
     // Nor can a later step pretend to be the first (to skip the opening):
     // the counters are the state's, and a prover's zero weights do not open
@@ -760,7 +767,14 @@ fn soundness_commitments_cannot_be_swapped() {
     let layout = StateLayout::of(&recipe);
     let step = LAST;
     let honest_z = states[step].to_z(&recipe);
-    assert!(satisfied_from(&recipe, &data, salt, step, &states[step], &honest_z));
+    assert!(satisfied_from(
+        &recipe,
+        &data,
+        salt,
+        step,
+        &states[step],
+        &honest_z
+    ));
     let mut swapped = honest_z.clone();
     swapped.swap(layout.commitment, layout.test_commitment);
     let mut swapped_state = states[step].clone();
@@ -768,15 +782,34 @@ fn soundness_commitments_cannot_be_swapped() {
         &mut swapped_state.commitment,
         &mut swapped_state.test_commitment,
     );
-    assert!(!satisfied_from(&recipe, &data, salt, step, &swapped_state, &swapped));
+    assert!(!satisfied_from(
+        &recipe,
+        &data,
+        salt,
+        step,
+        &swapped_state,
+        &swapped
+    ));
     // Another model's C_W: the same recipe trained on other rows.
     let mut other_data = data.clone();
     other_data.labels.iter_mut().for_each(|y| *y ^= 1);
-    let other_states = honest_states(&recipe, &other_data, &salt, commit(&other_data, &recipe.format, salt));
+    let other_states = honest_states(
+        &recipe,
+        &other_data,
+        &salt,
+        commit(&other_data, &recipe.format, salt),
+    );
     let mut foreign = honest_z.clone();
     foreign[layout.model.start] = other_states[step].to_z(&recipe)[layout.model.start];
     assert_ne!(foreign, honest_z);
-    assert!(!satisfied_from(&recipe, &data, salt, step, &states[step], &foreign));
+    assert!(!satisfied_from(
+        &recipe,
+        &data,
+        salt,
+        step,
+        &states[step],
+        &foreign
+    ));
     // The test commitment passes through unchanged: the outputs carry it.
     let mut cs = TamperCs::honest();
     let out = synth(

@@ -178,7 +178,8 @@ pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveRepo
 /// The commitment folder `path` names (or whose `commitment.json` it is).
 fn commitment_folder(path: &Path) -> PathBuf {
     if path.file_name().is_some_and(|n| n == COMMITMENT_FILE) && !path.is_dir() {
-        path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     } else {
         path.to_path_buf()
     }

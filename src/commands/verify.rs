@@ -7,12 +7,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::artifact;
+use crate::circuit::ModelCommitment;
 use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output;
-use crate::circuit::ModelCommitment;
-use crate::proof::{KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier};
+use crate::proof::{
+    KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier,
+};
 use crate::recipe::Recipe;
 
 /// `verify`'s report.
