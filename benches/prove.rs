@@ -42,7 +42,7 @@ use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 use foldtrain::circuit::State;
 use foldtrain::commands::{DataArgs, DEFAULT_TRAIN_FRACTION};
 use foldtrain::commitment::Opening;
-use foldtrain::dataset::{Dataset, Prepared, TrainFraction};
+use foldtrain::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
 use foldtrain::fixed::Scalar;
 use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::{params, prover, Compressed, Params, E1, E2, S1, S2};
@@ -95,8 +95,13 @@ impl Fixture {
         let prepared = Prepared::new(&data, all, &hyper.format).expect("prepare");
         let recipe =
             Recipe::new(&hyper, features, prepared.train_fixed.len()).expect("valid recipe");
+        let no_test_rows = FixedDataset {
+            rows: Vec::new(),
+            labels: Vec::new(),
+        };
         let opening = Opening::commit(
             &prepared.train_fixed,
+            &no_test_rows,
             &recipe.format,
             all,
             "synthetic".into(),
@@ -112,12 +117,17 @@ impl Fixture {
         prover::Job {
             recipe: self.recipe.clone(),
             data: &self.prepared.train_fixed,
-            salt: self.opening.salt,
+            salt: self.opening.train.salt,
         }
     }
 
     fn initial(&self) -> State {
-        State::initial(self.recipe.features, self.opening.commitment)
+        State::initial(
+            self.recipe.features,
+            self.opening.commitment(),
+            self.opening.test.commitment,
+            None,
+        )
     }
 }
 
@@ -181,12 +191,7 @@ fn fold_step(c: &mut Criterion) {
     // The real job's step: German credit, default recipe.
     let loaded = german_credit();
     let recipe = Arc::new(loaded.recipe.clone());
-    let opening = Opening::commit(
-        &loaded.prepared.train_fixed,
-        &recipe.format,
-        DEFAULT_TRAIN_FRACTION,
-        loaded.source_sha256.clone(),
-    );
+    let opening = loaded.commit();
     let pp = params::setup(&recipe).expect("setup");
     let (primary, secondary) = pp.num_constraints();
     eprintln!(
@@ -198,9 +203,14 @@ fn fold_step(c: &mut Criterion) {
     let job = prover::Job {
         recipe: recipe.clone(),
         data: &loaded.prepared.train_fixed,
-        salt: opening.salt,
+        salt: opening.train.salt,
     };
-    let initial = State::initial(recipe.features, opening.commitment);
+    let initial = State::initial(
+        recipe.features,
+        opening.commitment(),
+        opening.test.commitment,
+        None,
+    );
     let mut progress = job.start(&pp, &initial).expect("first step");
     for _ in 0..WARM_STEPS {
         job.fold_one(&pp, &mut progress).expect("warm-up step");
@@ -285,9 +295,10 @@ fn compress_and_verify(c: &mut Criterion) {
     let bundle = ProofBundle {
         statement: Statement {
             recipe: (*fx.recipe).clone(),
-            commitment: fx.opening.commitment,
+            commitment: fx.opening.commitment(),
+            test_commitment: fx.opening.test.commitment,
             initial: train::Weights::zero(fx.recipe.features),
-            final_weights: progress.state.weights.clone(),
+            model: foldtrain::proof::PublishedModel::Weights(progress.state.weights.clone()),
             steps: progress.done,
             params_digest: digest.clone(),
         },

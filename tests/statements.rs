@@ -281,7 +281,8 @@ fn every_field_of_a_committed_weights_statement_is_bound() {
     };
     let honest = private_model();
     let final_field = |fields: Vec<StateField>| Rejection::FinalState(fields);
-    let cases: Vec<(&str, ProofBundle, Box<dyn Fn(&Rejection) -> bool>)> = vec![
+    type Expect = Box<dyn Fn(&Rejection) -> bool>;
+    let cases: Vec<(&str, ProofBundle, Expect)> = vec![
         (
             "C_W + 1",
             edit(&|s| {
