@@ -182,10 +182,14 @@ fn provenance(
         }
     };
     report.commitment_opened = Some(opened.is_ok());
-    report.weights_reproduced = Some(reproduced.is_ok());
+    // Committed weights and no private model: nothing to compare the replay
+    // with, so not checked (rather than failed).
+    let checkable = target.is_some() || report.weights_opened.is_some();
+    report.weights_reproduced = checkable.then_some(reproduced.is_ok());
+    let reproduced = if checkable { reproduced.err() } else { None };
     report
         .problems
-        .extend([opened.err(), reproduced.err()].into_iter().flatten());
+        .extend([opened.err(), reproduced].into_iter().flatten());
     Ok(())
 }
 
@@ -194,6 +198,9 @@ impl fmt::Display for AuditReport {
         let yes_no = |v: Option<bool>| match v {
             Some(true) => "yes",
             Some(false) => "NO",
+            None if self.statement.weights_commitment.is_some() => {
+                "not checked (give --data, --opening and --model)"
+            }
             None => "not checked (give --data and --opening)",
         };
         let st = &self.statement;

@@ -149,13 +149,23 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
 /// [`prove`], reporting progress to `observer`.
 pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveReport> {
     let started = Instant::now();
+    let mut warnings = Vec::new();
     let (data_args, loaded, opening) = match &args.commitment {
         None => {
             let loaded = args.data.load()?;
             let opening = loaded.commit();
             (args.data.clone(), loaded, opening)
         }
-        Some(dir) => open_commitment(dir, &args.data)?,
+        Some(dir) => {
+            let opened = open_commitment(dir, &args.data)?;
+            if opened.0.train_fraction != args.data.train_fraction {
+                warnings.push(format!(
+                    "the split is the commitment's: train fraction {} (not {})",
+                    opened.0.train_fraction, args.data.train_fraction
+                ));
+            }
+            opened
+        }
     };
     let weights_salt = match loaded.recipe.weights {
         WeightsVisibility::Public => None,
@@ -170,7 +180,7 @@ pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveRepo
         weights_salt,
         args.private_normalizer,
         args.checkpoint_dir.clone(),
-        Vec::new(),
+        warnings,
     )?
     .execute(None, observer)
 }

@@ -10,7 +10,7 @@ use crate::artifact;
 use crate::circuit::ModelCommitment;
 use crate::commitment::Commitment;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, PublicModel};
 use crate::output;
 use crate::proof::{
     KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier,
@@ -167,6 +167,64 @@ pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
     diffs
 }
 
+/// A model file given to `verify --model`: a model with its weights
+/// (`model.json`, or the private one of committed weights), or the public
+/// part of a committed model (`model.public.json`).
+pub enum ModelFile {
+    Full(Box<Model>),
+    Public(Box<PublicModel>),
+}
+
+impl ModelFile {
+    /// Reads either kind of model file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let model_err = match artifact::read_json::<Model>(path, Model::KIND) {
+            Ok(model) => {
+                model
+                    .validate()
+                    .map_err(|e| Error::artifact(path, e.to_string()))?;
+                return Ok(ModelFile::Full(Box::new(model)));
+            }
+            Err(e) => e,
+        };
+        match artifact::read_json::<PublicModel>(path, PublicModel::KIND) {
+            Ok(public) if public.feature_names.len() == public.recipe.features => {
+                Ok(ModelFile::Public(Box::new(public)))
+            }
+            Ok(_) => Err(Error::artifact(
+                path,
+                "its feature names disagree with its recipe's feature count",
+            )),
+            // A public model file that is malformed says so; anything else
+            // is reported as not a model.
+            Err(e) if model_err.to_string().contains(PublicModel::KIND) => Err(e),
+            Err(_) => Err(model_err),
+        }
+    }
+
+    /// The ways the file differs from the statement (empty: it is the
+    /// statement's model).
+    pub fn differences(&self, st: &Statement) -> Vec<String> {
+        match self {
+            ModelFile::Full(m) => model_differences(m, st),
+            ModelFile::Public(p) => {
+                let mut diffs = Vec::new();
+                if p.recipe != st.recipe {
+                    diffs.push("the recipe".to_string());
+                }
+                match &st.model {
+                    PublishedModel::Committed(c) if *c == p.weights_commitment => {}
+                    PublishedModel::Committed(_) => diffs.push("the weights commitment C_W".into()),
+                    PublishedModel::Weights(_) => diffs.push(
+                        "the kind of model (the file holds C_W, the statement weights)".into(),
+                    ),
+                }
+                diffs
+            }
+        }
+    }
+}
+
 /// Verifies a bundle file with the key `key` names; with `model`, also
 /// checks that the model file holds exactly the statement's weights, bias
 /// and recipe.
@@ -175,13 +233,7 @@ pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<V
     // The model file is the user's input: a missing or malformed one is a
     // usage error (exit 2), found before any proof work.
     let model_file = match model {
-        Some(m) => {
-            let parsed: Model = artifact::read_json(m, Model::KIND)?;
-            parsed
-                .validate()
-                .map_err(|e| Error::artifact(m, e.to_string()))?;
-            Some((parsed, m))
-        }
+        Some(m) => Some((ModelFile::read(m)?, m)),
         None => None,
     };
     let mut verifier = key.verifier()?;
@@ -255,7 +307,7 @@ impl KeyChoice<'_> {
 fn verify_one(
     verifier: &mut Verifier,
     path: &Path,
-    model_file: Option<(Model, &Path)>,
+    model_file: Option<(ModelFile, &Path)>,
     started: Instant,
 ) -> Result<VerifyReport> {
     let model = model_file.as_ref().map(|(_, p)| *p);
@@ -285,7 +337,7 @@ fn verify_one(
         Err(e) => return Err(e),
     };
     if let Some((m, file)) = &model_file {
-        let diffs = model_differences(m, &bundle.statement);
+        let diffs = m.differences(&bundle.statement);
         if !diffs.is_empty() {
             let reason = format!(
                 "the proof verifies, but {} is not its model: {} differ{}",
