@@ -202,6 +202,13 @@ fn commitment_folder(path: &Path) -> PathBuf {
 fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Opening)> {
     let dir = commitment_folder(path);
     let public_path = dir.join(COMMITMENT_FILE);
+    if !public_path.is_file() {
+        return Err(Error::artifact(
+            &public_path,
+            "does not exist: give --commitment the folder that `foldtrain commit --out DIR` \
+             wrote (it holds commitment.json and private/opening.json)",
+        ));
+    }
     let public: CommitmentFile = artifact::read_json(&public_path, CommitmentFile::KIND)?;
     if public.version != CommitmentFile::VERSION {
         return Err(Error::artifact(
@@ -215,6 +222,13 @@ fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Op
         ));
     }
     let opening_path = private_dir(&dir).join(output::OPENING);
+    if !opening_path.is_file() {
+        return Err(Error::artifact(
+            &opening_path,
+            "does not exist: proving against a commitment needs its private opening, which \
+             `foldtrain commit` wrote beside it; copy it there from the folder commit wrote",
+        ));
+    }
     let opening: Opening = artifact::read_json(&opening_path, Opening::KIND)?;
     opening
         .check_version()
