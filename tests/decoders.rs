@@ -255,16 +255,49 @@ proptest! {
 
     #[test]
     fn single_byte_flips_in_the_statement_are_refused_or_rejected(
-        at in 0..200usize,
+        at in 0..280usize,
         mask in 1..=255u8,
     ) {
-        // The header and the statement are the first 188 bytes: aim there.
+        // The header and the statement are the first 254 bytes: aim there.
         let mut bytes = fixture().bundle.clone();
         bytes[at] ^= mask;
         if let Ok(b) = ProofBundle::from_bytes(&bytes) {
             assert_rejected(&bytes, &b, &format!("flip {mask:#x} at {at}"));
         }
     }
+}
+
+/// Found by the byte-flip proptest: flipping 0x20 turns a hex letter of a
+/// commitment into upper case, which decoded to the same value, so a
+/// bundle with a changed byte verified as the same statement. Every such
+/// flip, in both commitments, is now refused as the bundle is read.
+#[test]
+fn upper_case_hex_in_a_bundle_is_refused() {
+    let f = fixture();
+    let bundle = ProofBundle::from_bytes(&f.bundle).unwrap();
+    let st = &bundle.statement;
+    let mut flipped = 0;
+    for c in [st.commitment, st.test_commitment] {
+        let text = c.to_string();
+        let at = f
+            .bundle
+            .windows(64)
+            .position(|w| w == text.as_bytes())
+            .expect("the commitment's hex in the bundle");
+        for (i, ch) in text.bytes().enumerate() {
+            if ch.is_ascii_alphabetic() {
+                let mut bytes = f.bundle.clone();
+                bytes[at + i] ^= 0x20;
+                assert!(
+                    ProofBundle::from_bytes(&bytes).is_err(),
+                    "upper case at {}",
+                    at + i
+                );
+                flipped += 1;
+            }
+        }
+    }
+    assert!(flipped > 10, "only {flipped} letters");
 }
 
 /// bincode 2 (standard config) varint of a u64 that needs 8 bytes.
