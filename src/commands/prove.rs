@@ -122,6 +122,16 @@ pub fn default_out_dir(data: &Path) -> PathBuf {
     )
 }
 
+/// What a run proves: the data, its commitments' opening and, with
+/// committed weights, the salt of `C_W`.
+struct Inputs {
+    data_args: DataArgs,
+    loaded: Loaded,
+    opening: Opening,
+    weights_salt: Option<Salt>,
+    private_normalizer: bool,
+}
+
 /// Everything a proving run needs, for `prove` and `resume` alike.
 struct Run {
     started: Instant,
@@ -171,14 +181,17 @@ pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveRepo
         WeightsVisibility::Public => None,
         WeightsVisibility::Committed => Some(Salt::random()),
     };
-    Run::open(
-        started,
-        &args.run,
+    let inputs = Inputs {
         data_args,
         loaded,
         opening,
         weights_salt,
-        args.private_normalizer,
+        private_normalizer: args.private_normalizer,
+    };
+    Run::open(
+        started,
+        &args.run,
+        inputs,
         args.checkpoint_dir.clone(),
         warnings,
     )?
@@ -347,37 +360,35 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
     if weights_salt.is_some() != (loaded.recipe.weights == WeightsVisibility::Committed) {
         return refuse("a weights salt that does not fit its recipe".into());
     }
-    let checkpoint_dir = Some(args.checkpoint_dir.clone());
-    Run::open(
-        started,
-        &args.run,
+    let inputs = Inputs {
         data_args,
         loaded,
         opening,
         weights_salt,
         private_normalizer,
-        checkpoint_dir,
-        warnings,
-    )?
-    .execute(Some(ckpt), observer)
+    };
+    let checkpoint_dir = Some(args.checkpoint_dir.clone());
+    Run::open(started, &args.run, inputs, checkpoint_dir, warnings)?.execute(Some(ckpt), observer)
 }
 
 impl Run {
     /// Locks the output folder, refuses to overwrite what `settings` do not
     /// allow, and plans the checkpoints (by default under the output's
     /// `private/`).
-    #[allow(clippy::too_many_arguments)]
     fn open(
         started: Instant,
         settings: &RunSettings,
-        data_args: DataArgs,
-        loaded: Loaded,
-        opening: Opening,
-        weights_salt: Option<Salt>,
-        private_normalizer: bool,
+        inputs: Inputs,
         checkpoint_dir: Option<PathBuf>,
         warnings: Vec<String>,
     ) -> Result<Self> {
+        let Inputs {
+            data_args,
+            loaded,
+            opening,
+            weights_salt,
+            private_normalizer,
+        } = inputs;
         let out_dir = settings
             .out_dir
             .clone()
