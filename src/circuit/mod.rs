@@ -4,11 +4,17 @@
 //!
 //! # State
 //!
-//! `z = [packed weights and bias, h, C, batch, epoch]` (positions in
-//! [`StateLayout`]): the weights and bias (packed, see [`WeightPacking`]), the
-//! running block hash of the current epoch, the commitment, the index of the
-//! next batch within the epoch and the number of completed epochs. The verifier builds `z_0` (zero weights,
-//! `h = 0`, `C`, zero counters) itself.
+//! `z = [packed weights and bias, h, C, C_test, batch, epoch]` (positions
+//! in [`StateLayout`]): the weights and bias (packed, see [`WeightPacking`]),
+//! the running block hash of the current epoch, the training and the test
+//! commitments (the test one carried unchanged, so the proof binds it), the
+//! index of the next batch within the epoch and the number of completed
+//! epochs. With committed weights (the recipe's `weights: committed`) the
+//! packed weights are replaced by one element, `C_W = H_W(packed weights
+//! and bias, salt_W)`: the step opens the incoming `C_W` (or, at the step
+//! whose counters are both zero, forces zero weights) and outputs the new
+//! one under the same salt. The verifier builds `z_0` (zero weights or
+//! `C_W = 0`, `h = 0`, the commitments, zero counters) itself.
 //!
 //! # One step
 //!
