@@ -31,7 +31,7 @@ use nova_snark::frontend::gadgets::poseidon::{
     IOPattern, PoseidonConstants, Simplex, Sponge, SpongeAPI, SpongeOp, SpongeTrait, Strength,
 };
 use serde::{Deserialize, Serialize};
-use typenum::U24;
+use typenum::{U24, U8};
 
 use crate::dataset::{FixedDataset, TrainFraction};
 use crate::error::{Error, Result};
@@ -56,6 +56,41 @@ pub type HashArity = U24;
 pub fn poseidon_constants() -> &'static PoseidonConstants<Scalar, HashArity> {
     static CONSTANTS: OnceLock<PoseidonConstants<Scalar, HashArity>> = OnceLock::new();
     CONSTANTS.get_or_init(|| Sponge::<Scalar, HashArity>::api_constants(Strength::Standard))
+}
+
+/// The width of the weights commitment's sponge: rate 8 holds the packed
+/// weights and bias of up to 69 features (7 elements) and the salt in one
+/// permutation of width 9, about half the constraints of one of width 25
+/// (measured at the default recipe: 1,564 constraints a step for the two
+/// hashes of `C_W` with the width-25 sponge, 784 with this one).
+pub type WeightsArity = U8;
+
+/// Poseidon constants of the weights commitment `C_W`, computed once.
+pub fn weights_constants() -> &'static PoseidonConstants<Scalar, WeightsArity> {
+    static CONSTANTS: OnceLock<PoseidonConstants<Scalar, WeightsArity>> = OnceLock::new();
+    CONSTANTS.get_or_init(|| Sponge::<Scalar, WeightsArity>::api_constants(Strength::Standard))
+}
+
+/// One native sponge call with the given constants: absorb `inputs` under
+/// `domain`, squeeze one element. A macro, not a generic function: nova
+/// keeps the sponge's arity trait private, so no bound can name it.
+macro_rules! sponge_hash {
+    ($constants:expr, $domain:expr, $inputs:expr) => {{
+        let inputs: &[Scalar] = $inputs;
+        let mut sponge = Sponge::new_with_constants($constants, Simplex);
+        let acc = &mut ();
+        let pattern = IOPattern(vec![
+            SpongeOp::Absorb(inputs.len() as u32),
+            SpongeOp::Squeeze(1),
+        ]);
+        sponge.start(pattern, Some($domain), acc);
+        SpongeAPI::absorb(&mut sponge, inputs.len() as u32, inputs, acc);
+        let out = SpongeAPI::squeeze(&mut sponge, 1, acc);
+        // `finish` only fails when the IO pattern was not followed, which
+        // the two calls above do by construction.
+        let _ = sponge.finish(acc);
+        out[0]
+    }};
 }
 
 /// The bits a row contributes to its block: the label, then each shifted
@@ -85,19 +120,13 @@ pub fn pack_bits(bits: &[bool]) -> Vec<Scalar> {
 
 /// One sponge call: absorb `inputs` under `domain`, squeeze one element.
 pub fn poseidon(domain: u32, inputs: &[Scalar]) -> Scalar {
-    let mut sponge = Sponge::new_with_constants(poseidon_constants(), Simplex);
-    let acc = &mut ();
-    let pattern = IOPattern(vec![
-        SpongeOp::Absorb(inputs.len() as u32),
-        SpongeOp::Squeeze(1),
-    ]);
-    sponge.start(pattern, Some(domain), acc);
-    SpongeAPI::absorb(&mut sponge, inputs.len() as u32, inputs, acc);
-    let out = SpongeAPI::squeeze(&mut sponge, 1, acc);
-    // `finish` only fails when the IO pattern was not followed, which the two
-    // calls above do by construction.
-    let _ = sponge.finish(acc);
-    out[0]
+    sponge_hash!(poseidon_constants(), domain, inputs)
+}
+
+/// One call of the weights commitment's narrower sponge (twin of
+/// [`crate::circuit::hash::poseidon_weights`]).
+pub fn poseidon_weights(domain: u32, inputs: &[Scalar]) -> Scalar {
+    sponge_hash!(weights_constants(), domain, inputs)
 }
 
 /// `h_{k+1}` from `h_k` and a block of exactly [`BLOCK_ROWS`] rows.

@@ -8,33 +8,53 @@ use nova_snark::frontend::{
 };
 
 use super::gadgets::{alloc_lin, bits_lin};
-use crate::commitment::{poseidon_constants, PACK_BITS};
+use crate::commitment::{poseidon_constants, weights_constants, PACK_BITS};
 use crate::fixed::Scalar;
+
+/// One sponge call in the circuit with the given constants (a macro for
+/// the reason given at the native one: the arity trait is private to nova).
+macro_rules! sponge_gadget {
+    ($cs:expr, $constants:expr, $domain:expr, $inputs:expr) => {{
+        let mut cs = $cs;
+        let inputs: &[AllocatedNum<Scalar>] = $inputs;
+        let pattern = IOPattern(vec![
+            SpongeOp::Absorb(inputs.len() as u32),
+            SpongeOp::Squeeze(1),
+        ]);
+        let elts: Vec<Elt<Scalar>> = inputs.iter().cloned().map(Elt::Allocated).collect();
+        let mut ns = cs.namespace(|| "sponge");
+        let out = {
+            let mut sponge = SpongeCircuit::new_with_constants($constants, Simplex);
+            sponge.start(pattern, Some($domain), &mut ns);
+            SpongeAPI::absorb(&mut sponge, inputs.len() as u32, &elts, &mut ns);
+            let out = SpongeAPI::squeeze(&mut sponge, 1, &mut ns);
+            sponge
+                .finish(&mut ns)
+                .map_err(|e| SynthesisError::Unsatisfiable(format!("sponge: {e:?}")))?;
+            out
+        };
+        let hash = out[0].ensure_allocated(&mut ns.namespace(|| "hash"));
+        hash
+    }};
+}
 
 /// One sponge call: absorb `inputs` under `domain`, squeeze one element.
 pub fn poseidon<CS: ConstraintSystem<Scalar>>(
-    mut cs: CS,
+    cs: CS,
     domain: u32,
     inputs: &[AllocatedNum<Scalar>],
 ) -> Result<AllocatedNum<Scalar>, SynthesisError> {
-    let pattern = IOPattern(vec![
-        SpongeOp::Absorb(inputs.len() as u32),
-        SpongeOp::Squeeze(1),
-    ]);
-    let elts: Vec<Elt<Scalar>> = inputs.iter().cloned().map(Elt::Allocated).collect();
-    let mut ns = cs.namespace(|| "sponge");
-    let out = {
-        let mut sponge = SpongeCircuit::new_with_constants(poseidon_constants(), Simplex);
-        sponge.start(pattern, Some(domain), &mut ns);
-        SpongeAPI::absorb(&mut sponge, inputs.len() as u32, &elts, &mut ns);
-        let out = SpongeAPI::squeeze(&mut sponge, 1, &mut ns);
-        sponge
-            .finish(&mut ns)
-            .map_err(|e| SynthesisError::Unsatisfiable(format!("sponge: {e:?}")))?;
-        out
-    };
-    let hash = out[0].ensure_allocated(&mut ns.namespace(|| "hash"));
-    hash
+    sponge_gadget!(cs, poseidon_constants(), domain, inputs)
+}
+
+/// One call of the weights commitment's narrower sponge (native twin:
+/// [`crate::commitment::poseidon_weights`]).
+pub fn poseidon_weights<CS: ConstraintSystem<Scalar>>(
+    cs: CS,
+    domain: u32,
+    inputs: &[AllocatedNum<Scalar>],
+) -> Result<AllocatedNum<Scalar>, SynthesisError> {
+    sponge_gadget!(cs, weights_constants(), domain, inputs)
 }
 
 /// Packs bits into field elements of [`PACK_BITS`] bits, least significant

@@ -664,7 +664,7 @@ fn commit_weights<CS: ConstraintSystem<Scalar>>(
         .map(|(e, lin)| alloc_lin(cs.namespace(|| format!("packed {e}")), lin))
         .collect::<Result<Vec<_>, _>>()?;
     inputs.push(salt.clone());
-    hash::poseidon(cs.namespace(|| "hash"), WEIGHTS_DOMAIN, &inputs)
+    hash::poseidon_weights(cs.namespace(|| "hash"), WEIGHTS_DOMAIN, &inputs)
 }
 
 /// The new weights packed from their bits, `per_element` weights to an

@@ -62,7 +62,10 @@ impl ModelCommitment {
     pub fn of(weights: &Weights, salt: &Salt, recipe: &Recipe) -> Self {
         let mut inputs = WeightPacking::of(recipe).pack(weights, &recipe.format);
         inputs.push(salt.0);
-        ModelCommitment(commitment::poseidon(commitment::WEIGHTS_DOMAIN, &inputs))
+        ModelCommitment(commitment::poseidon_weights(
+            commitment::WEIGHTS_DOMAIN,
+            &inputs,
+        ))
     }
 }
 

@@ -475,7 +475,7 @@ fn pinned_constraint_count() {
 /// Constraints of the toy recipe's step (3 features, batch 16).
 const PINNED_TOY_CONSTRAINTS: usize = 3901;
 /// The same with committed weights.
-const PINNED_TOY_COMMITTED_CONSTRAINTS: usize = 5461;
+const PINNED_TOY_COMMITTED_CONSTRAINTS: usize = 4681;
 
 #[test]
 fn weight_packing_round_trips_and_refuses_non_canonical_elements() {

@@ -272,8 +272,9 @@ pub(crate) fn warn_once(why: &str) {
     WARNED.call_once(|| {
         eprintln!(
             "foldtrain: warning: not using the parameter cache ({why}); building the \
-             parameters in memory. Fix the folder's owner or mode (chmod 700), or point \
-             FOLDTRAIN_CACHE_DIR at a folder of your own (empty: no cache)."
+             parameters now. A stale or foreign file is replaced once they are built; if \
+             the cache folder is not yours alone, fix its owner or mode (chmod 700), or \
+             point FOLDTRAIN_CACHE_DIR at a folder of your own (empty: no cache)."
         )
     });
 }
