@@ -110,6 +110,32 @@ mod tests {
         (cs.is_satisfied(), out.get_value().unwrap())
     }
 
+    #[test]
+    fn weights_sponge_gadget_agrees_with_native() {
+        // One permutation (up to 8 inputs) and several (the packed weights
+        // of large recipes); the two sponges and two domains never agree.
+        for len in [1usize, 2, 6, 8, 9, 17, 104] {
+            let values: Vec<Scalar> = (0..len)
+                .map(|i| Scalar::from(7 + i as u64).pow_vartime([3 + i as u64]))
+                .collect();
+            let mut cs = Cs::new();
+            let inputs: Vec<AllocatedNum<Scalar>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    AllocatedNum::alloc(cs.namespace(|| format!("in {i}")), || Ok(*v)).unwrap()
+                })
+                .collect();
+            let domain = commitment::WEIGHTS_DOMAIN;
+            let out = poseidon_weights(cs.namespace(|| "hash"), domain, &inputs).unwrap();
+            assert!(cs.is_satisfied(), "{len} inputs");
+            let native = commitment::poseidon_weights(domain, &values);
+            assert_eq!(out.get_value().unwrap(), native, "{len} inputs");
+            assert_ne!(native, commitment::poseidon(domain, &values));
+            assert_ne!(native, commitment::poseidon_weights(BLOCK_DOMAIN, &values));
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(12))]
         #[test]
