@@ -133,6 +133,12 @@ pub enum StateField {
     ModelKind,
     Batch,
     Epoch,
+    /// The hash of the predictions' inputs and outputs.
+    PredictionHash,
+    /// An inference proof's step counter.
+    Step,
+    /// An evaluation's confusion counts.
+    Counts,
 }
 
 impl std::fmt::Display for StateField {
@@ -148,6 +154,11 @@ impl std::fmt::Display for StateField {
             StateField::ModelKind => f.write_str("kind of model (weights or C_W)"),
             StateField::Batch => f.write_str("batch counter"),
             StateField::Epoch => f.write_str("epoch counter"),
+            StateField::PredictionHash => {
+                f.write_str("hash of the inputs and outputs (a row, logit or decision differs)")
+            }
+            StateField::Step => f.write_str("step counter"),
+            StateField::Counts => f.write_str("confusion counts"),
         }
     }
 }

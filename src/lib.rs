@@ -44,11 +44,13 @@ pub mod commitment;
 pub mod dataset;
 pub mod error;
 pub mod fixed;
+pub mod inference;
 pub mod ivc;
 pub mod model;
 pub mod output;
 pub mod proof;
 pub mod recipe;
+pub mod report;
 pub mod train;
 
 pub use error::{Error, Rejection, Result, StateField};

@@ -277,7 +277,7 @@ impl ProofBundle {
 }
 
 /// The rejection a bundle's container refusal is.
-fn rejection(refusal: Refusal) -> Rejection {
+pub(crate) fn rejection(refusal: Refusal) -> Rejection {
     match refusal {
         Refusal::TooLarge { limit } => Rejection::TooLarge { limit },
         Refusal::BadMagic => Rejection::BadMagic,
@@ -508,8 +508,25 @@ pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
 
 /// The fields in which two states differ, by name.
 fn differing_fields(got: &PublicState, want: &PublicState) -> Vec<StateField> {
+    let mut diffs = model_differences(&got.model, &want.model);
+    let checks = [
+        (got.hash != want.hash, StateField::RowHash),
+        (got.commitment != want.commitment, StateField::Commitment),
+        (
+            got.test_commitment != want.test_commitment,
+            StateField::TestCommitment,
+        ),
+        (got.batch != want.batch, StateField::Batch),
+        (got.epoch != want.epoch, StateField::Epoch),
+    ];
+    diffs.extend(checks.into_iter().filter(|(d, _)| *d).map(|(_, f)| f));
+    diffs
+}
+
+/// The fields in which two models (weights or `C_W`) differ, by name.
+pub(crate) fn model_differences(got: &ModelPart, want: &ModelPart) -> Vec<StateField> {
     let mut diffs = Vec::new();
-    match (&got.model, &want.model) {
+    match (got, want) {
         (ModelPart::Weights(g), ModelPart::Weights(w)) => {
             if g.w.len() != w.w.len() {
                 diffs.push(StateField::WeightCount {
@@ -534,17 +551,6 @@ fn differing_fields(got: &PublicState, want: &PublicState) -> Vec<StateField> {
         }
         _ => diffs.push(StateField::ModelKind),
     }
-    let checks = [
-        (got.hash != want.hash, StateField::RowHash),
-        (got.commitment != want.commitment, StateField::Commitment),
-        (
-            got.test_commitment != want.test_commitment,
-            StateField::TestCommitment,
-        ),
-        (got.batch != want.batch, StateField::Batch),
-        (got.epoch != want.epoch, StateField::Epoch),
-    ];
-    diffs.extend(checks.into_iter().filter(|(d, _)| *d).map(|(_, f)| f));
     diffs
 }
 

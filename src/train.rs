@@ -207,6 +207,77 @@ pub fn accuracy_fixed(weights: &Weights, data: &FixedDataset, frac_bits: u32) ->
     Some(correct as f64 / data.len() as f64)
 }
 
+/// The confusion counts of a classifier at the decision `z >= 0`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confusion {
+    /// Predicted 1, label 1.
+    pub tp: u64,
+    /// Predicted 1, label 0.
+    pub fp: u64,
+    /// Predicted 0, label 0.
+    pub tn: u64,
+    /// Predicted 0, label 1.
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+}
+
+impl Confusion {
+    /// Counts one row.
+    pub fn add(&mut self, predicted: bool, label: bool) {
+        match (predicted, label) {
+            (true, true) => self.tp += 1,
+            (true, false) => self.fp += 1,
+            (false, false) => self.tn += 1,
+            (false, true) => self.fn_ += 1,
+        }
+    }
+
+    /// `[TP, FP, TN, FN]`, the order of the evaluation circuit's state.
+    pub fn as_array(&self) -> [u64; 4] {
+        [self.tp, self.fp, self.tn, self.fn_]
+    }
+
+    /// Rows counted (saturating: counts read from a file may be anything).
+    pub fn total(&self) -> u64 {
+        self.as_array()
+            .iter()
+            .fold(0u64, |a, &c| a.saturating_add(c))
+    }
+
+    /// `(TP + TN) / n`, `None` for no rows.
+    pub fn accuracy(&self) -> Option<f64> {
+        ratio(self.tp.saturating_add(self.tn), self.total())
+    }
+
+    /// `TP / (TP + FP)`, `None` when nothing was predicted 1.
+    pub fn precision(&self) -> Option<f64> {
+        ratio(self.tp, self.tp.saturating_add(self.fp))
+    }
+
+    /// `TP / (TP + FN)`, `None` when no label is 1.
+    pub fn recall(&self) -> Option<f64> {
+        ratio(self.tp, self.tp.saturating_add(self.fn_))
+    }
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+/// The confusion counts of fixed-point weights on quantized rows (predict
+/// 1 when `z >= 0`), the native twin of the evaluation circuit.
+pub fn confusion_fixed(
+    weights: &Weights,
+    data: &FixedDataset,
+    feature_frac_bits: u32,
+) -> Confusion {
+    let mut c = Confusion::default();
+    for (row, &y) in data.rows.iter().zip(&data.labels) {
+        c.add(logit(weights, row, feature_frac_bits) >= 0, y == 1);
+    }
+    c
+}
+
 /// Float weights and bias.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FloatWeights {

@@ -54,6 +54,7 @@
 pub mod cost;
 pub mod gadgets;
 pub mod hash;
+pub mod infer;
 mod paths;
 pub mod sigmoid;
 mod state;
@@ -212,7 +213,7 @@ struct RowTerms {
 }
 
 /// An allocated number as a linear expression with its value.
-fn value_lin(n: &AllocatedNum<Scalar>) -> Lin {
+pub(crate) fn value_lin(n: &AllocatedNum<Scalar>) -> Lin {
     Lin::num(n, n.get_value().unwrap_or(Scalar::ZERO))
 }
 
@@ -269,25 +270,12 @@ impl TrainStep {
         weights_salt: Option<&AllocatedNum<Scalar>>,
     ) -> Result<Vec<Lin>, SynthesisError> {
         let mut cs = cs.namespace(|| Scope::Unpack.to_string());
-        let packing = WeightPacking::of(&self.recipe);
-        let shift = self.recipe.format.weight_half_range();
-        let olds = weights_then_bias(&self.witness.state.weights);
-        let mut values = Vec::with_capacity(olds.len());
-        let mut packed = Vec::with_capacity(packing.elements);
-        for (e, chunk) in olds.chunks(packing.per_element).enumerate() {
-            let mut element_bits: Vec<AllocatedBit> = Vec::new();
-            for (k, &v) in chunk.iter().enumerate() {
-                let j = e * packing.per_element + k;
-                let bits = alloc_bits(
-                    cs.namespace(|| format!("w{j}")),
-                    &to_field(i128::from(v) + i128::from(shift)),
-                    packing.bits,
-                )?;
-                values.push(bits_lin(&bits).sub(&Lin::int::<CS>(shift.into())));
-                element_bits.extend(bits);
-            }
-            packed.push(bits_lin(&element_bits));
-        }
+        let (values, packed) = alloc_weights(
+            &mut cs,
+            WeightPacking::of(&self.recipe),
+            &self.recipe.format,
+            &self.witness.state.weights,
+        )?;
         match weights_salt {
             None => {
                 for (e, (lin, element)) in packed.iter().zip(model).enumerate() {
@@ -403,21 +391,11 @@ impl TrainStep {
         batch: &BatchStep,
         i: usize,
     ) -> Result<(AllocatedBit, Vec<Lin>, Vec<AllocatedBit>), SynthesisError> {
-        let format = &self.recipe.format;
-        let half_x = format.feature_half_range();
         let label = batch.batch.labels[i] == 1;
         let y = AllocatedBit::alloc(cs.namespace(|| Scope::Label.to_string()), Some(label))?;
         let mut bits = vec![y.clone()];
-        let mut x: Vec<Lin> = Vec::with_capacity(self.recipe.features);
-        for (j, &xj) in batch.batch.rows[i].iter().enumerate() {
-            let feature = alloc_bits(
-                cs.namespace(|| Scope::Feature(j).to_string()),
-                &to_field(i128::from(xj + half_x)),
-                format.feature_bits(),
-            )?;
-            x.push(bits_lin(&feature).sub(&Lin::int::<CS>(half_x.into())));
-            bits.extend(feature);
-        }
+        let (x, feature_bits) = alloc_features(cs, &self.recipe.format, &batch.batch.rows[i])?;
+        bits.extend(feature_bits);
         Ok((y, x, bits))
     }
 
@@ -431,38 +409,24 @@ impl TrainStep {
         values: &[Lin],
         x: &[Lin],
     ) -> Result<Signed, SynthesisError> {
-        let d = self.recipe.features;
-        let mut dot = Lin::int::<CS>(0);
-        for j in 0..d {
-            let product = mul(
-                cs.namespace(|| Scope::Product(j).to_string()),
-                &values[j],
-                &x[j],
-            )?;
-            dot = dot.add(&product);
-        }
-        let dot_int: i128 = (batch.weights.w.iter().zip(&batch.batch.rows[i]))
-            .map(|(&w, &x)| i128::from(w) * i128::from(x))
-            .sum();
         let z_value = batch
             .trace
             .logits
             .get(i)
             .copied()
             .unwrap_or(batch.weights.b);
-        let logit = alloc_signed(
-            cs.namespace(|| Scope::Logit.to_string()),
-            z_value.into(),
+        logit_gadget(
+            cs,
+            LogitInputs {
+                values,
+                x,
+                weights: batch.weights,
+                row: &batch.batch.rows[i],
+                z: z_value,
+            },
             Self::logit_bits(&self.recipe),
-        )?;
-        enforce_floor_shift(
-            cs.namespace(|| Scope::Truncate.to_string()),
-            &dot,
-            dot_int,
             self.recipe.format.feature_frac_bits,
-            &logit.lin.sub(&values[d]),
-        )?;
-        Ok(logit)
+        )
     }
 
     /// The trained rows are the hashed rows: their very bits extend the
@@ -620,6 +584,107 @@ impl TrainStep {
     }
 }
 
+/// The weights and bias allocated as bits (which range-checks them into
+/// `[-2^(F+cw), 2^(F+cw))`): their values, then the packed elements
+/// ([`WeightPacking`]) those very bits make.
+pub(crate) fn alloc_weights<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    packing: WeightPacking,
+    format: &crate::fixed::FixedFormat,
+    weights: &Weights,
+) -> Result<(Vec<Lin>, Vec<Lin>), SynthesisError> {
+    let shift = format.weight_half_range();
+    let olds = weights_then_bias(weights);
+    let mut values = Vec::with_capacity(olds.len());
+    let mut packed = Vec::with_capacity(packing.elements);
+    for (e, chunk) in olds.chunks(packing.per_element).enumerate() {
+        let mut element_bits: Vec<AllocatedBit> = Vec::new();
+        for (k, &v) in chunk.iter().enumerate() {
+            let j = e * packing.per_element + k;
+            let bits = alloc_bits(
+                cs.namespace(|| format!("w{j}")),
+                &to_field(i128::from(v) + i128::from(shift)),
+                packing.bits,
+            )?;
+            values.push(bits_lin(&bits).sub(&Lin::int::<CS>(shift.into())));
+            element_bits.extend(bits);
+        }
+        packed.push(bits_lin(&element_bits));
+    }
+    Ok((values, packed))
+}
+
+/// The features `x_j` of a row, range-checked through their bits
+/// (`x + 2^(Fx+cx)` in `[0, 2^(Fx+cx+1))`), with those bits (what a block
+/// hashes).
+pub(crate) fn alloc_features<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    format: &crate::fixed::FixedFormat,
+    row: &[i64],
+) -> Result<(Vec<Lin>, Vec<AllocatedBit>), SynthesisError> {
+    let half_x = format.feature_half_range();
+    let mut bits = Vec::with_capacity(row.len() * format.feature_bits() as usize);
+    let mut x: Vec<Lin> = Vec::with_capacity(row.len());
+    for (j, &xj) in row.iter().enumerate() {
+        let feature = alloc_bits(
+            cs.namespace(|| Scope::Feature(j).to_string()),
+            &to_field(i128::from(xj + half_x)),
+            format.feature_bits(),
+        )?;
+        x.push(bits_lin(&feature).sub(&Lin::int::<CS>(half_x.into())));
+        bits.extend(feature);
+    }
+    Ok((x, bits))
+}
+
+/// What the logit of one row is computed from: the weights then bias and
+/// the features as circuit values, with their native values and the
+/// native logit.
+pub(crate) struct LogitInputs<'a> {
+    pub values: &'a [Lin],
+    pub x: &'a [Lin],
+    pub weights: &'a Weights,
+    pub row: &'a [i64],
+    pub z: i64,
+}
+
+/// `z = floor(w . x / 2^Fx) + b`, with both the remainder (`Fx` bits) and
+/// the logit (`k` signed bits) range-checked (native twin:
+/// [`train::logit`]).
+pub(crate) fn logit_gadget<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    inputs: LogitInputs,
+    k: u32,
+    feature_frac_bits: u32,
+) -> Result<Signed, SynthesisError> {
+    let d = inputs.x.len();
+    let mut dot = Lin::int::<CS>(0);
+    for j in 0..d {
+        let product = mul(
+            cs.namespace(|| Scope::Product(j).to_string()),
+            &inputs.values[j],
+            &inputs.x[j],
+        )?;
+        dot = dot.add(&product);
+    }
+    let dot_int: i128 = (inputs.weights.w.iter().zip(inputs.row))
+        .map(|(&w, &x)| i128::from(w) * i128::from(x))
+        .sum();
+    let logit = alloc_signed(
+        cs.namespace(|| Scope::Logit.to_string()),
+        inputs.z.into(),
+        k,
+    )?;
+    enforce_floor_shift(
+        cs.namespace(|| Scope::Truncate.to_string()),
+        &dot,
+        dot_int,
+        feature_frac_bits,
+        &logit.lin.sub(&inputs.values[d]),
+    )?;
+    Ok(logit)
+}
+
 /// `is_last = (batch == S - K)`: this step ends the epoch (2 constraints).
 fn last_batch<CS: ConstraintSystem<Scalar>>(
     cs: &mut CS,
@@ -653,7 +718,7 @@ fn gradient_sums<CS: ConstraintSystem<Scalar>>(
 
 /// `C_W = H_W(packed weights and bias, salt_W)` (native twin:
 /// [`ModelCommitment::of`]).
-fn commit_weights<CS: ConstraintSystem<Scalar>>(
+pub(crate) fn commit_weights<CS: ConstraintSystem<Scalar>>(
     cs: &mut CS,
     packed: &[Lin],
     salt: &AllocatedNum<Scalar>,

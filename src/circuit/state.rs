@@ -60,7 +60,12 @@ impl std::fmt::Display for ModelCommitment {
 impl ModelCommitment {
     /// `C_W` of `weights` under `salt` (native twin of the circuit's).
     pub fn of(weights: &Weights, salt: &Salt, recipe: &Recipe) -> Self {
-        let mut inputs = WeightPacking::of(recipe).pack(weights, &recipe.format);
+        Self::in_format(weights, salt, &recipe.format)
+    }
+
+    /// `C_W` of `weights` held in `format` under `salt`.
+    pub fn in_format(weights: &Weights, salt: &Salt, format: &FixedFormat) -> Self {
+        let mut inputs = WeightPacking::for_shape(weights.w.len(), format).pack(weights, format);
         inputs.push(salt.0);
         ModelCommitment(commitment::poseidon_weights(
             commitment::WEIGHTS_DOMAIN,
@@ -339,12 +344,17 @@ pub struct WeightPacking {
 impl WeightPacking {
     /// The packing of a recipe.
     pub fn of(recipe: &Recipe) -> Self {
-        let bits = recipe.format.weight_bits();
+        Self::for_shape(recipe.features, &recipe.format)
+    }
+
+    /// The packing of `features` weights and a bias in `format`.
+    pub fn for_shape(features: usize, format: &FixedFormat) -> Self {
+        let bits = format.weight_bits();
         let per_element = commitment::PACK_BITS / bits as usize;
         WeightPacking {
             bits,
             per_element,
-            elements: (recipe.features + 1).div_ceil(per_element),
+            elements: (features + 1).div_ceil(per_element),
         }
     }
 

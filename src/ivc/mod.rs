@@ -10,7 +10,11 @@ use nova_snark::nova::{CompressedSNARK, PublicParams, RecursiveSNARK};
 use nova_snark::provider::{ipa_pc::EvaluationEngine, PallasEngine, VestaEngine};
 use nova_snark::spartan::snark::RelaxedR1CSSNARK;
 
+use serde::{de::DeserializeOwned, Serialize};
+
 use crate::circuit::TrainStep;
+use crate::fixed::Scalar;
+use nova_snark::traits::circuit::StepCircuit;
 
 /// Primary curve (the step circuit lives in its scalar field).
 pub type E1 = PallasEngine;
@@ -20,13 +24,29 @@ pub type E2 = VestaEngine;
 pub type S1 = RelaxedR1CSSNARK<E1, EvaluationEngine<E1>>;
 /// Spartan with IPA over the secondary curve.
 pub type S2 = RelaxedR1CSSNARK<E2, EvaluationEngine<E2>>;
-/// Nova public parameters of the training step.
-pub type Params = PublicParams<E1, E2, TrainStep>;
+/// Nova public parameters of a step circuit (the training step unless
+/// named).
+pub type Params<C = TrainStep> = PublicParams<E1, E2, C>;
 /// The running (private) folded proof.
-pub type Recursive = RecursiveSNARK<E1, E2, TrainStep>;
+pub type Recursive<C = TrainStep> = RecursiveSNARK<E1, E2, C>;
 /// The published zero-knowledge proof.
-pub type Compressed = CompressedSNARK<E1, E2, TrainStep, S1, S2>;
+pub type Compressed<C = TrainStep> = CompressedSNARK<E1, E2, C, S1, S2>;
 /// Verifier key of the compressed proof.
-pub type VerifierKey = nova_snark::nova::VerifierKey<E1, E2, TrainStep, S1, S2>;
+pub type VerifierKey<C = TrainStep> = nova_snark::nova::VerifierKey<E1, E2, C, S1, S2>;
 /// Prover key of the compressed proof.
-pub type ProverKey = nova_snark::nova::ProverKey<E1, E2, TrainStep, S1, S2>;
+pub type ProverKey<C = TrainStep> = nova_snark::nova::ProverKey<E1, E2, C, S1, S2>;
+
+/// What fixes one step circuit: the training [`crate::recipe::Recipe`], or
+/// the [`crate::circuit::infer::InferSpec`] of an evaluation or a batch of
+/// predictions. Its constants are baked into the circuit, so the public
+/// parameters (and their cache file, named by [`Spec::tag`] and bound to
+/// the synthesized shape) are a function of the spec alone.
+pub trait Spec: Clone + PartialEq + Serialize + DeserializeOwned {
+    /// The step circuit.
+    type Step: StepCircuit<Scalar>;
+    /// The circuit with a blank witness: enough for its shape.
+    fn blank(&self) -> Self::Step;
+    /// A field element that identifies the spec (hash of its encoding,
+    /// domain-separated by the kind of spec).
+    fn tag(&self) -> Scalar;
+}

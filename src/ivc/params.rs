@@ -8,22 +8,58 @@ use ff::PrimeField;
 use nova_snark::frontend::shape_cs::ShapeCS;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
-use super::{Params, E1, S1, S2};
+use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
+use nova_snark::traits::circuit::StepCircuit;
+
+use super::{Params, Spec, E1, S1, S2};
 use crate::artifact::{Kind, DIGEST_LEN, MAGIC_LEN};
 use crate::circuit::TrainStep;
 use crate::commitment::scalar_to_hex;
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
 
-/// Builds the public parameters of `recipe`'s step circuit.
-pub fn setup(recipe: &Recipe) -> Result<Params> {
-    let circuit = TrainStep::blank(Arc::new(recipe.clone()));
-    Ok(Params::setup(&circuit, &*S1::ck_floor(), &*S2::ck_floor())?)
+/// Builds the public parameters of `spec`'s step circuit.
+pub fn setup<S: Spec>(spec: &S) -> Result<Params<S::Step>> {
+    Ok(Params::setup(
+        &spec.blank(),
+        &*S1::ck_floor(),
+        &*S2::ck_floor(),
+    )?)
 }
 
 /// Hex of the parameters' digest (it binds the circuit, hence the recipe).
-pub fn digest_hex(pp: &Params) -> String {
+pub fn digest_hex<C: StepCircuit<crate::fixed::Scalar>>(pp: &Params<C>) -> String {
     scalar_to_hex(&pp.digest())
+}
+
+/// Synthesizes `spec`'s blank step circuit into `cs` with zero inputs.
+pub fn synthesize_blank_spec<S: Spec, CS: ConstraintSystem<crate::fixed::Scalar>>(
+    cs: &mut CS,
+    spec: &S,
+) -> Result<()> {
+    use ff::Field;
+    let circuit = spec.blank();
+    let z: Vec<AllocatedNum<crate::fixed::Scalar>> = (0..circuit.arity())
+        .map(|i| {
+            AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || {
+                Ok(crate::fixed::Scalar::ZERO)
+            })
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    circuit.synthesize(&mut cs.namespace(|| "step"), &z)?;
+    Ok(())
+}
+
+impl Spec for Recipe {
+    type Step = TrainStep;
+
+    fn blank(&self) -> TrainStep {
+        TrainStep::blank(Arc::new(self.clone()))
+    }
+
+    fn tag(&self) -> crate::fixed::Scalar {
+        Recipe::tag(self)
+    }
 }
 
 /// Constraints of the step circuit alone, without Nova's augmentation,
@@ -111,10 +147,10 @@ impl Cache {
     }
 
     /// The file that holds `recipe`'s parameters.
-    pub fn path(&self, recipe: &Recipe) -> std::path::PathBuf {
+    pub fn path<S: Spec>(&self, spec: &S) -> std::path::PathBuf {
         self.dir.join(format!(
             "params-v{CACHE_VERSION}-{}.bin",
-            scalar_to_hex(&recipe.tag())
+            scalar_to_hex(&spec.tag())
         ))
     }
 
@@ -161,7 +197,10 @@ impl Cache {
 
     /// `recipe`'s parameters if the cache holds a file that passes every
     /// check; `Err` says why a file that exists was not used.
-    pub fn load(&self, recipe: &Recipe) -> std::result::Result<Option<Params>, String> {
+    pub fn load<S: Spec>(
+        &self,
+        recipe: &S,
+    ) -> std::result::Result<Option<Params<S::Step>>, String> {
         let path = self.path(recipe);
         let Some(bytes) = self.read_owned(&path, MAX_CACHE_BYTES)? else {
             return Ok(None);
@@ -175,7 +214,7 @@ impl Cache {
 
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
     /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
-    pub fn store(&self, recipe: &Recipe, pp: &Params) -> Result<()> {
+    pub fn store<S: Spec>(&self, recipe: &S, pp: &Params<S::Step>) -> Result<()> {
         let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
         self.write_owned(&self.path(recipe), &bytes)
     }
@@ -251,17 +290,17 @@ impl Cache {
 /// format version, the recipe's tag, the state arity and the digest of the step
 /// circuit's R1CS shape (every constraint, constants included: the learning
 /// rate, the sigmoid table, the batch layout).
-pub fn binding(recipe: &Recipe) -> Result<[u8; DIGEST_LEN]> {
+pub fn binding<S: Spec>(recipe: &S) -> Result<[u8; DIGEST_LEN]> {
     use nova_snark::frontend::r1cs::NovaShape;
     use sha2::Digest;
     let mut cs = ShapeCS::<E1>::new();
-    crate::circuit::synthesize_blank(&mut cs, recipe)?;
+    synthesize_blank_spec(&mut cs, recipe)?;
     let shape = cs.r1cs_shape()?;
     let mut h = sha2::Sha256::new();
     h.update(b"foldtrain cache binding v2");
     h.update(u64::from(CACHE_VERSION).to_le_bytes());
     h.update(recipe.tag().to_repr().as_ref());
-    h.update((crate::circuit::State::arity(recipe) as u64).to_le_bytes());
+    h.update((recipe.blank().arity() as u64).to_le_bytes());
     h.update(shape.digest().to_repr().as_ref());
     Ok(h.finalize().into())
 }
@@ -280,7 +319,10 @@ pub(crate) fn warn_once(why: &str) {
 }
 
 /// `recipe`'s parameters from `cache` if it holds good ones, else built now.
-pub fn load_or_setup(cache: Option<&Cache>, recipe: &Recipe) -> Result<(Params, Origin)> {
+pub fn load_or_setup<S: Spec>(
+    cache: Option<&Cache>,
+    recipe: &S,
+) -> Result<(Params<S::Step>, Origin)> {
     if let Some(cache) = cache {
         match cache.load(recipe) {
             Ok(Some(pp)) => return Ok((pp, Origin::Cache)),
@@ -293,7 +335,12 @@ pub fn load_or_setup(cache: Option<&Cache>, recipe: &Recipe) -> Result<(Params, 
 
 /// Stores parameters that were just built; best effort (a cache that cannot
 /// be written only costs time), so a failure is only warned about.
-pub fn store_if_built(cache: Option<&Cache>, recipe: &Recipe, pp: &Params, origin: Origin) {
+pub fn store_if_built<S: Spec>(
+    cache: Option<&Cache>,
+    recipe: &S,
+    pp: &Params<S::Step>,
+    origin: Origin,
+) {
     if let (Some(cache), Origin::Built) = (cache, origin) {
         if let Err(e) = cache.store(recipe, pp) {
             warn_once(&e.to_string());
@@ -303,12 +350,12 @@ pub fn store_if_built(cache: Option<&Cache>, recipe: &Recipe, pp: &Params, origi
 
 /// [`setup`] through the cache at [`cache_dir`], for a prover (whose recipe
 /// is its own): loads, or builds and stores.
-pub fn cached_setup(recipe: &Recipe) -> Result<Params> {
+pub fn cached_setup<S: Spec>(recipe: &S) -> Result<Params<S::Step>> {
     cached_setup_in(Cache::from_env().as_ref(), recipe)
 }
 
 /// [`cached_setup`] with an explicit cache (`None`: no cache).
-pub fn cached_setup_in(cache: Option<&Cache>, recipe: &Recipe) -> Result<Params> {
+pub fn cached_setup_in<S: Spec>(cache: Option<&Cache>, recipe: &S) -> Result<Params<S::Step>> {
     let (pp, origin) = load_or_setup(cache, recipe)?;
     store_if_built(cache, recipe, &pp, origin);
     Ok(pp)

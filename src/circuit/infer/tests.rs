@@ -1,0 +1,390 @@
+//! Inference circuit tests: agreement with the native twin over whole runs
+//! and the soundness checklist for evaluation and predictions: a miscounted
+//! row, a flipped decision, a row of another split, another model's `C_W`,
+//! each a consistent wrong witness or a tampered variable that must fail.
+
+use super::*;
+use crate::circuit::testing::{Record, RecordCs, TamperCs};
+use crate::commitment::SplitOpening;
+use crate::dataset::FixedDataset;
+
+/// 20 rows of 3 features (labels by the first feature, not all
+/// separable), evaluated 16 rows a step: the last step has 4 rows, a
+/// block of padding rows and a block of padding only.
+fn data(n: usize, shift: i64) -> FixedDataset {
+    let fmt = FixedFormat::default();
+    let one = fmt.feature_one();
+    let half = fmt.feature_half_range();
+    let rows = (0..n as i64)
+        .map(|i| {
+            vec![
+                (i - 10 + shift) * one / 4,
+                (i % 3 - 1) * one / 3,
+                if i == 7 { half - 1 } else { -half + i },
+            ]
+        })
+        .collect();
+    let labels = (0..n).map(|i| u8::from(i >= 10 || i % 7 == 3)).collect();
+    FixedDataset { rows, labels }
+}
+
+fn model() -> Weights {
+    Weights {
+        w: vec![70_000, -12_000, 300],
+        b: -5_000,
+    }
+}
+
+const SALT: u64 = 1_234_567;
+const WEIGHTS_SALT: u64 = 777;
+
+fn spec(task: Task, weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
+    Arc::new(InferSpec::new(task, 3, FixedFormat::default(), weights, rows, Some(16)).unwrap())
+}
+
+fn model_part(spec: &InferSpec, w: &Weights) -> ModelPart {
+    match spec.weights {
+        WeightsVisibility::Public => ModelPart::Weights(w.clone()),
+        WeightsVisibility::Committed => ModelPart::Committed(ModelCommitment::in_format(
+            w,
+            &Salt(Scalar::from(WEIGHTS_SALT)),
+            &spec.format,
+        )),
+    }
+}
+
+/// The honest witnesses and states of a whole run of `spec` on `data`.
+struct Run {
+    states: Vec<InferState>,
+    witnesses: Vec<InferWitness>,
+}
+
+fn run(spec: Arc<InferSpec>, data: &FixedDataset, w: &Weights) -> Run {
+    let salt = Salt(Scalar::from(SALT));
+    let commitment = match spec.task {
+        Task::Evaluate(split) => {
+            Some(SplitOpening::commit(split, data, &spec.format, salt).commitment)
+        }
+        Task::Predict => None,
+    };
+    let weights_salt =
+        (spec.weights == WeightsVisibility::Committed).then_some(Salt(Scalar::from(WEIGHTS_SALT)));
+    let labels: &[u8] = match spec.task {
+        Task::Evaluate(_) => &data.labels,
+        Task::Predict => &[],
+    };
+    let mut states = vec![InferState::initial(&spec, model_part(&spec, w), commitment)];
+    let mut witnesses = Vec::new();
+    for step in 0..spec.steps() {
+        let wit = InferWitness::of(&spec, w, weights_salt, (&data.rows, labels), step, salt);
+        let next = next_state(&spec, states.last().unwrap(), &wit, spec.rows).unwrap();
+        states.push(next);
+        witnesses.push(wit);
+    }
+    Run { states, witnesses }
+}
+
+/// Synthesizes step `step` of `run` from `z` into `cs`; the outputs.
+fn synth_into<C: ConstraintSystem<Scalar>>(
+    cs: &mut C,
+    spec: &Arc<InferSpec>,
+    wit: &InferWitness,
+    z: &[Scalar],
+) -> Vec<Scalar> {
+    let vars: Vec<AllocatedNum<Scalar>> = z
+        .iter()
+        .enumerate()
+        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
+        .collect();
+    let circuit = InferStep {
+        spec: spec.clone(),
+        witness: Arc::new(wit.clone()),
+    };
+    circuit
+        .synthesize(&mut cs.namespace(|| "step"), &vars)
+        .unwrap()
+        .iter()
+        .map(|o| o.get_value().unwrap())
+        .collect()
+}
+
+/// Whether step `step` is satisfied with `wit` from `z`, with `overrides`;
+/// and its outputs.
+fn satisfied(
+    spec: &Arc<InferSpec>,
+    wit: &InferWitness,
+    z: &[Scalar],
+    overrides: &[(&str, Scalar)],
+) -> (bool, Vec<Scalar>) {
+    let mut cs = TamperCs::with(overrides);
+    let out = synth_into(&mut cs, spec, wit, z);
+    cs.assert_all_used();
+    (cs.is_satisfied(), out)
+}
+
+fn all_specs() -> Vec<Arc<InferSpec>> {
+    let mut specs = Vec::new();
+    for w in [WeightsVisibility::Public, WeightsVisibility::Committed] {
+        specs.push(spec(Task::Evaluate(Split::Test), w, 20));
+        specs.push(spec(Task::Predict, w, 20));
+    }
+    specs
+}
+
+#[test]
+fn circuit_agrees_with_native_twin_over_whole_runs() {
+    let d = data(20, 0);
+    for spec in all_specs() {
+        let r = run(spec.clone(), &d, &model());
+        assert_eq!(r.witnesses.len(), 2);
+        for (step, wit) in r.witnesses.iter().enumerate() {
+            let (ok, out) = satisfied(&spec, wit, &r.states[step].to_z(&spec), &[]);
+            assert!(ok, "{} step {step}", spec.summary());
+            assert_eq!(out, r.states[step + 1].to_z(&spec), "{}", spec.summary());
+        }
+        let last = r.states.last().unwrap();
+        match spec.task {
+            Task::Evaluate(_) => {
+                let native = crate::train::confusion_fixed(&model(), &d, 6);
+                assert_eq!(last.counts, Some(native));
+                assert!(native.tp > 0 && native.fp + native.fn_ > 0 && native.tn > 0);
+                assert_eq!(last.hash, Scalar::ZERO);
+            }
+            Task::Predict => {
+                let outputs: Vec<Prediction> = (d.rows.iter())
+                    .map(|r| Prediction::of(&model(), r, &spec.format))
+                    .collect();
+                assert_eq!(
+                    Some(last.hash),
+                    predict_chain(&spec, &d.rows, &outputs),
+                    "the verifier's native chain is the circuit's"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn soundness_a_miscounted_row_fails() {
+    // The outgoing counts are what the circuit computes: a step that claims
+    // one more TP (or moves a row from TN to FN) is refused.
+    let d = data(20, 0);
+    for w in [WeightsVisibility::Public, WeightsVisibility::Committed] {
+        let spec = spec(Task::Evaluate(Split::Test), w, 20);
+        let r = run(spec.clone(), &d, &model());
+        let z = r.states[0].to_z(&spec);
+        for k in 0..4 {
+            let path = format!("step/count {k} out/value/num");
+            let (_, honest) = satisfied(&spec, &r.witnesses[0], &z, &[]);
+            let i = spec.layout().counts.unwrap() + k;
+            let (ok, _) = satisfied(
+                &spec,
+                &r.witnesses[0],
+                &z,
+                &[(&path, honest[i] + Scalar::ONE)],
+            );
+            assert!(!ok, "count {k} + 1 accepted");
+        }
+    }
+}
+
+#[test]
+fn soundness_a_flipped_decision_fails() {
+    // The decision is the sign bit of the range-checked logit: flipping
+    // that bit (the logit moves by 2^(k-1), out of its recomposition) fails
+    // in evaluation and in predictions.
+    let d = data(20, 0);
+    for spec in all_specs() {
+        let r = run(spec.clone(), &d, &model());
+        let z = r.states[0].to_z(&spec);
+        let k = spec.logit_bits();
+        for row in [0, 12] {
+            let path = format!("step/row {row}/logit/bit {}/boolean", k - 1);
+            let honest = {
+                let p = Prediction::of(&model(), &d.rows[row], &spec.format);
+                Scalar::from(u64::from(p.decision))
+            };
+            let (ok, _) = satisfied(&spec, &r.witnesses[0], &z, &[(&path, Scalar::ONE - honest)]);
+            assert!(!ok, "{}: row {row}'s decision flipped", spec.summary());
+        }
+    }
+}
+
+#[test]
+fn soundness_rows_of_another_split_or_order_fail() {
+    // Consistent wrong witnesses: the counts and chain follow the rows the
+    // prover chose, but the last step's seal must open the commitment.
+    let spec = spec(Task::Evaluate(Split::Test), WeightsVisibility::Public, 20);
+    let honest = data(20, 0);
+    let commitment =
+        SplitOpening::commit(Split::Test, &honest, &spec.format, Salt(Scalar::from(SALT)))
+            .commitment;
+    let mut swapped = honest.clone();
+    swapped.rows.swap(3, 4);
+    swapped.labels.swap(3, 4);
+    let mut relabelled = honest.clone();
+    relabelled.labels[5] ^= 1;
+    // The same rows committed as the training split: another seal domain.
+    let train_c = SplitOpening::commit(
+        Split::Train,
+        &honest,
+        &spec.format,
+        Salt(Scalar::from(SALT)),
+    )
+    .commitment;
+    let cases: [(&str, FixedDataset, Commitment); 4] = [
+        ("other rows", data(20, 1), commitment),
+        ("two rows swapped", swapped, commitment),
+        ("a label flipped", relabelled, commitment),
+        (
+            "the training commitment of the same rows",
+            honest.clone(),
+            train_c,
+        ),
+    ];
+    for (name, rows, c) in cases {
+        let mut state = InferState::initial(&spec, ModelPart::Weights(model()), Some(c));
+        let mut all_ok = true;
+        for step in 0..spec.steps() {
+            let wit = InferWitness::of(
+                &spec,
+                &model(),
+                None,
+                (&rows.rows, &rows.labels),
+                step,
+                Salt(Scalar::from(SALT)),
+            );
+            let (ok, out) = satisfied(&spec, &wit, &state.to_z(&spec), &[]);
+            all_ok &= ok;
+            state = InferState::from_z(&out, &spec).unwrap();
+        }
+        assert!(!all_ok, "{name}: accepted");
+    }
+}
+
+#[test]
+fn soundness_another_models_c_w_fails() {
+    // The step opens C_W with the weights it evaluates: another model's
+    // weights (or the right weights under another salt) do not open it.
+    let d = data(20, 0);
+    for task in [Task::Evaluate(Split::Test), Task::Predict] {
+        let spec = spec(task, WeightsVisibility::Committed, 20);
+        let r = run(spec.clone(), &d, &model());
+        let z = r.states[0].to_z(&spec);
+        let mut other = r.witnesses[0].clone();
+        other.weights.w[1] += 1;
+        assert!(!satisfied(&spec, &other, &z, &[]).0, "other weights");
+        let mut other = r.witnesses[0].clone();
+        other.weights_salt = Some(Salt(Scalar::from(WEIGHTS_SALT + 1)));
+        assert!(!satisfied(&spec, &other, &z, &[]).0, "other salt");
+        assert!(satisfied(&spec, &r.witnesses[0], &z, &[]).0);
+    }
+}
+
+#[test]
+fn soundness_public_weights_are_the_states() {
+    let d = data(20, 0);
+    for task in [Task::Evaluate(Split::Test), Task::Predict] {
+        let spec = spec(task, WeightsVisibility::Public, 20);
+        let r = run(spec.clone(), &d, &model());
+        let z = r.states[0].to_z(&spec);
+        let mut other = r.witnesses[0].clone();
+        other.weights.b += 1;
+        assert!(!satisfied(&spec, &other, &z, &[]).0, "other bias");
+    }
+}
+
+#[test]
+fn soundness_padding_is_masked_by_the_counter() {
+    // The last step's rows past the real ones count for nothing, and their
+    // mask comes from the step counter: claiming the last step is not the
+    // last (step counter 0 in z) makes the padding count and skips the seal,
+    // which the verifier's final state (step = S, counts = n rows) refuses;
+    // inside the circuit the mask itself cannot be changed.
+    let d = data(20, 0);
+    let spec = spec(Task::Evaluate(Split::Test), WeightsVisibility::Public, 20);
+    let r = run(spec.clone(), &d, &model());
+    let z = r.states[1].to_z(&spec);
+    let (ok, _) = satisfied(
+        &spec,
+        &r.witnesses[1],
+        &z,
+        &[("step/is last step/out/num", Scalar::ZERO)],
+    );
+    assert!(!ok, "is_last forced to 0");
+}
+
+#[test]
+fn no_free_witness_in_either_circuit() {
+    // SOUNDNESS 7 for the inference circuits: every variable of every step,
+    // changed alone, breaks a constraint, except the allow-list: the split's
+    // salt before the last step, the inputs of rows in a block of padding
+    // only, and the is_zero inverse where its argument is zero.
+    const FREE_BY_DESIGN: &[&str] = &["/salt/num", "/inv/num"];
+    let d = data(20, 0);
+    let mut scanned = 0;
+    for spec in all_specs() {
+        let r = run(spec.clone(), &d, &model());
+        for (step, wit) in r.witnesses.iter().enumerate() {
+            let mut cs = RecordCs::new(Record::default());
+            synth_into(&mut cs, &spec, wit, &r.states[step].to_z(&spec));
+            assert_eq!(cs.sink.first_unsatisfied(), None);
+            scanned += cs
+                .sink
+                .names
+                .iter()
+                .filter(|p| p.starts_with("step/"))
+                .count();
+            let last_padding_block = |p: &str| {
+                step + 1 == spec.steps()
+                    && (8..16).any(|i| p.starts_with(&format!("step/row {i}/")))
+            };
+            for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
+                let allowed =
+                    FREE_BY_DESIGN.iter().any(|s| path.ends_with(s)) || last_padding_block(&path);
+                assert!(allowed, "{}: step {step}: {path} is free", spec.summary());
+                if path.ends_with("/salt/num") {
+                    assert!(step + 1 < spec.steps(), "the salt is free at the seal");
+                }
+            }
+        }
+    }
+    assert!(scanned > 2_000, "scanned only {scanned}");
+}
+
+#[test]
+fn spec_limits_are_refused_with_advice() {
+    let fmt = FixedFormat::default();
+    let e = InferSpec::new(
+        Task::Predict,
+        3,
+        fmt,
+        WeightsVisibility::Public,
+        5,
+        Some(24),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("--rows-per-step 8"), "{e}");
+    assert!(InferSpec::new(Task::Predict, 3, fmt, WeightsVisibility::Public, 5, Some(8)).is_ok());
+    assert!(InferSpec::new(Task::Predict, 3, fmt, WeightsVisibility::Public, 0, None).is_err());
+    assert!(InferSpec::new(
+        Task::Predict,
+        3,
+        fmt,
+        WeightsVisibility::Public,
+        9,
+        Some(12)
+    )
+    .is_err());
+    let auto = InferSpec::new(
+        Task::Evaluate(Split::Test),
+        3,
+        fmt,
+        WeightsVisibility::Public,
+        5,
+        None,
+    )
+    .unwrap();
+    assert_eq!(auto.rows_per_step, 8);
+}

@@ -1,0 +1,468 @@
+//! What a trained model does, proven: the statements of an evaluation (the
+//! confusion counts over a committed split) and of a batch of predictions
+//! (logits and decisions on public inputs), their bundles, the prover loop
+//! and verification. The circuit is [`crate::circuit::infer`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::{Kind, MAGIC_LEN};
+use crate::circuit::infer::{
+    next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness, Prediction, Task,
+};
+use crate::circuit::{ModelCommitment, ModelPart};
+use crate::commitment::{Commitment, Salt};
+use crate::error::{Error, Rejection, Result, StateField};
+use crate::fixed::Scalar;
+use crate::ivc::params::{self, Cache};
+use crate::ivc::prover::{Observer, Phase};
+use crate::ivc::{Compressed, Recursive};
+use crate::proof::{model_differences, PublishedModel};
+use crate::recipe::WeightsVisibility;
+use crate::train::{Confusion, Weights};
+
+/// First bytes of an evaluation or predictions bundle.
+pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
+/// Version of the bundle's layout.
+pub const INFER_BUNDLE_VERSION: u32 = 1;
+/// Largest bundle read: the statement of [`crate::circuit::infer::MAX_PREDICT_ROWS`] rows
+/// of many features, and a proof of about 10 KB.
+pub const MAX_INFER_BUNDLE_BYTES: usize = 1 << 24;
+/// The bundle file: magic, version, bincode 2 of the [`InferBundle`].
+pub const INFER_BUNDLE: Kind<MAX_INFER_BUNDLE_BYTES> = Kind {
+    magic: INFER_MAGIC,
+    version: INFER_BUNDLE_VERSION,
+    body_digest: false,
+};
+
+/// What the proof establishes beyond the model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Claim {
+    /// The model's confusion counts over the rows behind `commitment`.
+    Evaluation {
+        commitment: Commitment,
+        counts: Confusion,
+    },
+    /// The model's logit and decision on each quantized input row.
+    Predictions {
+        inputs: Vec<Vec<i64>>,
+        outputs: Vec<Prediction>,
+    },
+}
+
+/// An evaluation or predictions statement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InferStatement {
+    /// Task, shape, format and rows: baked into the circuit.
+    pub spec: InferSpec,
+    /// The model: its weights, or `C_W` (the one a training proof published).
+    pub model: PublishedModel,
+    pub claim: Claim,
+    /// Folded steps: `ceil(rows / rows_per_step)`.
+    pub steps: usize,
+    /// Hex of the Nova public-parameter digest of the spec's circuit.
+    pub params_digest: String,
+}
+
+fn shape(why: impl Into<String>) -> Error {
+    Error::Rejected(Rejection::Shape(why.into()))
+}
+
+impl InferStatement {
+    /// What `z` shows of the model.
+    fn model_part(&self) -> ModelPart {
+        match &self.model {
+            PublishedModel::Weights(w) => ModelPart::Weights(w.clone()),
+            PublishedModel::Committed(c) => ModelPart::Committed(*c),
+        }
+    }
+
+    /// `z_0`, from the statement alone.
+    pub fn z0(&self) -> Vec<Scalar> {
+        let commitment = match &self.claim {
+            Claim::Evaluation { commitment, .. } => Some(*commitment),
+            Claim::Predictions { .. } => None,
+        };
+        InferState::initial(&self.spec, self.model_part(), commitment).to_z(&self.spec)
+    }
+
+    /// The state an honest run ends in; `None` when the predictions are
+    /// outside the circuit's ranges (refused by [`Self::check_shape`]).
+    pub fn final_state(&self) -> Option<InferState> {
+        let steps = self.spec.steps() as u64;
+        Some(match &self.claim {
+            Claim::Evaluation { commitment, counts } => InferState {
+                model: self.model_part(),
+                hash: Scalar::from(0u64),
+                commitment: Some(*commitment),
+                step: steps,
+                counts: Some(*counts),
+            },
+            Claim::Predictions { inputs, outputs } => InferState {
+                model: self.model_part(),
+                hash: predict_chain(&self.spec, inputs, outputs)?,
+                commitment: None,
+                step: steps,
+                counts: None,
+            },
+        })
+    }
+
+    /// Structural checks that need no cryptography (the spec was checked
+    /// when it was read).
+    pub fn check_shape(&self) -> Result<()> {
+        let spec = &self.spec;
+        match (&self.model, spec.weights) {
+            (PublishedModel::Weights(w), WeightsVisibility::Public) => {
+                check_weights(w, spec)?;
+            }
+            (PublishedModel::Committed(_), WeightsVisibility::Committed) => {}
+            _ => {
+                return Err(shape(
+                    "the statement's model (weights or C_W) is not the kind its spec states",
+                ))
+            }
+        }
+        match (&self.claim, spec.task) {
+            (Claim::Evaluation { counts, .. }, Task::Evaluate(_)) => {
+                if counts.total() != spec.rows as u64 {
+                    return Err(shape(format!(
+                        "the counts add up to {} rows, but the evaluation is of {}",
+                        counts.total(),
+                        spec.rows
+                    )));
+                }
+            }
+            (Claim::Predictions { inputs, outputs }, Task::Predict) => {
+                if inputs.len() != spec.rows || outputs.len() != spec.rows {
+                    return Err(shape(format!(
+                        "the statement has {} inputs and {} outputs, its spec {} rows",
+                        inputs.len(),
+                        outputs.len(),
+                        spec.rows
+                    )));
+                }
+                if let Some(i) = outputs.iter().position(|p| p.decision != (p.logit >= 0)) {
+                    return Err(shape(format!(
+                        "prediction {i}: the decision is not the sign of the logit (decision 1 \
+                         exactly when z >= 0)"
+                    )));
+                }
+                if predict_chain(spec, inputs, outputs).is_none() {
+                    return Err(shape(
+                        "an input row has the wrong width or a value outside the circuit's range",
+                    ));
+                }
+            }
+            _ => {
+                return Err(shape(
+                    "the statement's claim is not the task its spec states",
+                ))
+            }
+        }
+        if self.steps != spec.steps() {
+            return Err(Error::Rejected(Rejection::StepCount {
+                claimed: self.steps,
+                expected: spec.steps(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Checks a proof's `z_N` against the statement, value by value.
+    pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        let got = InferState::from_z(zn, &self.spec)
+            .ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
+        let want = self
+            .final_state()
+            .ok_or_else(|| shape("the predictions are outside the circuit's range"))?;
+        let mut diffs = model_differences(&got.model, &want.model);
+        if got.hash != want.hash {
+            diffs.push(match self.claim {
+                Claim::Evaluation { .. } => StateField::RowHash,
+                Claim::Predictions { .. } => StateField::PredictionHash,
+            });
+        }
+        if got.commitment != want.commitment {
+            diffs.push(StateField::Commitment);
+        }
+        if got.step != want.step {
+            diffs.push(StateField::Step);
+        }
+        if got.counts != want.counts {
+            diffs.push(StateField::Counts);
+        }
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Rejected(Rejection::FinalState(diffs)))
+        }
+    }
+
+    /// The evaluation's counts, if it is one.
+    pub fn counts(&self) -> Option<Confusion> {
+        match &self.claim {
+            Claim::Evaluation { counts, .. } => Some(*counts),
+            Claim::Predictions { .. } => None,
+        }
+    }
+}
+
+/// Public weights: as many as the spec's features, each in the range the
+/// circuit holds.
+fn check_weights(w: &Weights, spec: &InferSpec) -> Result<()> {
+    if w.w.len() != spec.features {
+        return Err(shape(format!(
+            "the statement carries {} weights, its spec {} features",
+            w.w.len(),
+            spec.features
+        )));
+    }
+    let half = spec.format.weight_half_range();
+    if let Some(v) =
+        w.w.iter()
+            .chain([&w.b])
+            .find(|v| !(-half..half).contains(*v))
+    {
+        return Err(shape(format!(
+            "the statement's weight or bias {v} is outside the range the circuit holds"
+        )));
+    }
+    Ok(())
+}
+
+/// An inference statement and its zero-knowledge proof.
+#[derive(Serialize, Deserialize)]
+pub struct InferBundle {
+    pub statement: InferStatement,
+    pub snark: Compressed<InferStep>,
+}
+
+impl InferBundle {
+    /// Serializes: magic, version, bincode 2 of the bundle.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        Ok(INFER_BUNDLE.seal(self, None)?)
+    }
+
+    /// Parses untrusted bytes (strict; never panics).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        INFER_BUNDLE
+            .open(bytes, None)
+            .map_err(|r| Error::Rejected(crate::proof::rejection(r)))
+    }
+
+    /// Reads a bundle file, refusing one above the size limit unread.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let bytes = crate::artifact::read_limited(path, MAX_INFER_BUNDLE_BYTES as u64)?;
+        Self::from_bytes(&bytes)
+    }
+}
+
+/// What verification of an inference bundle established.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferVerified {
+    pub params_digest: String,
+    pub steps: usize,
+    /// Seconds to load or build the parameters and derive the key (a
+    /// phase, not the whole command).
+    pub key_s: f64,
+    /// Seconds of the SNARK check alone (a phase).
+    pub verify_s: f64,
+}
+
+/// Verifies an inference bundle: its shape, the parameter digest of its
+/// spec's circuit, the SNARK from `z_0` to `z_N`, and `z_N` against the
+/// statement value by value. Parameters come from `cache` when it holds
+/// them, else are built; built ones are stored only once the bundle
+/// verified.
+pub fn verify(bundle: &InferBundle, cache: Option<&Cache>) -> Result<InferVerified> {
+    let st = &bundle.statement;
+    st.check_shape()?;
+    let start = Instant::now();
+    let (pp, origin) = params::load_or_setup(cache, &st.spec)?;
+    let digest = params::digest_hex(&pp);
+    if digest != st.params_digest {
+        return Err(Error::Rejected(Rejection::ParamsDigest {
+            stated: st.params_digest.clone(),
+            rebuilt: digest,
+        }));
+    }
+    let (_, vk) = Compressed::<InferStep>::setup(&pp)?;
+    let key_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        bundle.snark.verify(&vk, st.steps, &st.z0())
+    }))
+    .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
+    .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
+    let verify_s = start.elapsed().as_secs_f64();
+    st.check_final_state(&zn)?;
+    params::store_if_built(cache, &st.spec, &pp, origin);
+    Ok(InferVerified {
+        params_digest: digest,
+        steps: st.steps,
+        key_s,
+        verify_s,
+    })
+}
+
+/// What an inference proof is made from.
+pub struct InferJob<'a> {
+    pub spec: Arc<InferSpec>,
+    pub weights: &'a Weights,
+    /// With committed weights: the salt that opens `C_W`.
+    pub weights_salt: Option<Salt>,
+    /// The quantized rows (and, evaluating, their labels).
+    pub rows: &'a [Vec<i64>],
+    pub labels: &'a [u8],
+    /// Evaluating: the split's commitment and salt.
+    pub commitment: Option<(Commitment, Salt)>,
+}
+
+/// How long each phase of an inference proof took.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct InferTimings {
+    pub setup_s: f64,
+    pub fold_s: f64,
+    pub compress_s: f64,
+    pub check_s: f64,
+    /// Constraints folded per step (the step and Nova's verifier circuit).
+    pub constraints_per_step: usize,
+}
+
+impl InferJob<'_> {
+    /// The model as `z` shows it and a statement publishes it.
+    fn model(&self) -> Result<(ModelPart, PublishedModel)> {
+        match (self.spec.weights, self.weights_salt) {
+            (WeightsVisibility::Public, _) => Ok((
+                ModelPart::Weights(self.weights.clone()),
+                PublishedModel::Weights(self.weights.clone()),
+            )),
+            (WeightsVisibility::Committed, Some(salt)) => {
+                let c = ModelCommitment::in_format(self.weights, &salt, &self.spec.format);
+                Ok((ModelPart::Committed(c), PublishedModel::Committed(c)))
+            }
+            (WeightsVisibility::Committed, None) => Err(Error::Mismatch(
+                "committed weights need the model's salt: give the private model \
+                 (OUT/private/model.json)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Folds every step, compresses and checks the bundle from its bytes.
+    pub fn prove(
+        &self,
+        cache: Option<&Cache>,
+        observer: &dyn Observer,
+    ) -> Result<(InferBundle, InferTimings)> {
+        let spec = &*self.spec;
+        let (model_z, model) = self.model()?;
+        let expected = spec.rows;
+        if self.rows.len() != expected
+            || (matches!(spec.task, Task::Evaluate(_)) && self.labels.len() != expected)
+        {
+            return Err(Error::Internal(format!(
+                "{} rows given for a spec of {expected}",
+                self.rows.len()
+            )));
+        }
+        let (commitment, salt) = match self.commitment {
+            Some((c, s)) => (Some(c), s),
+            None => (None, Salt(Scalar::from(0u64))),
+        };
+        let mut timings = InferTimings::default();
+        observer.phase(Phase::Setup);
+        let t = Instant::now();
+        let pp = params::cached_setup_in(cache, spec)?;
+        let (pk, vk) = Compressed::<InferStep>::setup(&pp)?;
+        timings.setup_s = secs(t.elapsed());
+        timings.constraints_per_step = pp.num_constraints().0;
+
+        let t = Instant::now();
+        let total = spec.steps();
+        observer.phase(Phase::Fold { done: 0, total });
+        let mut state = InferState::initial(spec, model_z, commitment);
+        let z0 = state.to_z(spec);
+        let mut recursive: Option<Recursive<InferStep>> = None;
+        for step in 0..total {
+            let witness = InferWitness::of(
+                spec,
+                self.weights,
+                self.weights_salt,
+                (self.rows, self.labels),
+                step,
+                salt,
+            );
+            let next = next_state(spec, &state, &witness, spec.rows)?;
+            let circuit = InferStep {
+                spec: self.spec.clone(),
+                witness: Arc::new(witness),
+            };
+            let r = match recursive.as_mut() {
+                Some(r) => r,
+                None => recursive.insert(Recursive::new(&pp, &circuit, &z0)?),
+            };
+            r.prove_step(&pp, &circuit)?;
+            state = next;
+            observer.folded(step + 1);
+        }
+        let recursive =
+            recursive.ok_or_else(|| Error::Internal("an inference of no steps".into()))?;
+        recursive.verify(&pp, total, &z0).map_err(|e| {
+            Error::Internal(format!(
+                "the folded proof does not verify before compression: {e}"
+            ))
+        })?;
+        timings.fold_s = secs(t.elapsed());
+
+        observer.phase(Phase::Compress);
+        let t = Instant::now();
+        let snark = Compressed::prove(&pp, &pk, &recursive)?;
+        timings.compress_s = secs(t.elapsed());
+
+        let claim = match spec.task {
+            Task::Evaluate(_) => Claim::Evaluation {
+                commitment: commitment
+                    .ok_or_else(|| Error::Internal("an evaluation without commitment".into()))?,
+                counts: state.counts.unwrap_or_default(),
+            },
+            Task::Predict => Claim::Predictions {
+                inputs: self.rows.to_vec(),
+                outputs: (self.rows.iter())
+                    .map(|r| Prediction::of(self.weights, r, &spec.format))
+                    .collect(),
+            },
+        };
+        let bundle = InferBundle {
+            statement: InferStatement {
+                spec: spec.clone(),
+                model,
+                claim,
+                steps: total,
+                params_digest: params::digest_hex(&pp),
+            },
+            snark,
+        };
+        observer.phase(Phase::Check);
+        let t = Instant::now();
+        let bytes = bundle.to_bytes()?;
+        let reread = InferBundle::from_bytes(&bytes)?;
+        reread.statement.check_shape()?;
+        let zn = reread
+            .snark
+            .verify(&vk, reread.statement.steps, &reread.statement.z0())
+            .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
+        reread.statement.check_final_state(&zn)?;
+        timings.check_s = secs(t.elapsed());
+        observer.finished();
+        Ok((reread, timings))
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
