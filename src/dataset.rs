@@ -118,100 +118,13 @@ impl Dataset {
             path: path.into(),
             reason,
         };
-        let cell = |line: u64, column: usize, reason: String| Error::Csv {
-            path: path.into(),
-            line,
-            column,
-            reason,
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let header = reader
-            .headers()
-            .map_err(|e| whole(format!("cannot read the header: {e}")))?
-            .clone();
-        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-            return Err(whole(
-                "the file is empty; expected a header row and data rows".into(),
-            ));
-        }
-        let columns = header.len();
-        if columns < 2 {
-            return Err(cell(
-                1,
-                1,
-                "expected at least one feature column and a last column named `label`".into(),
-            ));
-        }
-        if &header[columns - 1] != "label" {
-            return Err(cell(
-                1,
-                columns,
-                format!(
-                    "the last column must be named `label`, found `{}`",
-                    &header[columns - 1]
-                ),
-            ));
-        }
-        let feature_names: Vec<String> =
-            header.iter().take(columns - 1).map(String::from).collect();
-
-        let mut rows = Vec::new();
-        let mut labels = Vec::new();
-        let mut record = csv::StringRecord::new();
-        let mut lines = LineCounter::new(bytes);
-        loop {
-            let line = reader.position().line();
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(cell(line, 1, format!("unreadable row: {e}"))),
-            }
-            // The csv crate's line numbers drift on CRLF files and after blank
-            // lines; the byte offset is exact, so count line breaks up to it.
-            let line = record.position().map_or(line, |p| lines.line_of(p.byte()));
-            if record.len() == 1 && record[0].is_empty() {
-                continue; // a blank line
-            }
-            if record.len() != columns {
-                return Err(cell(
-                    line,
-                    record.len().min(columns) + 1,
-                    format!(
-                        "expected {columns} columns as in the header, found {}",
-                        record.len()
-                    ),
-                ));
-            }
-            let mut row = Vec::with_capacity(columns - 1);
-            for (j, field) in record.iter().take(columns - 1).enumerate() {
-                row.push(parse_number(field).map_err(|r| cell(line, j + 1, r))?);
-            }
-            let label = match &record[columns - 1] {
-                "0" | "0.0" => 0u8,
-                "1" | "1.0" => 1u8,
-                other => {
-                    return Err(cell(
-                        line,
-                        columns,
-                        format!("label must be 0 or 1, found `{other}`"),
-                    ))
-                }
-            };
-            rows.push(row);
-            labels.push(label);
-        }
-        if rows.is_empty() {
-            return Err(whole("the file has a header but no data rows".into()));
-        }
+        let (feature_names, rows, labels) = parse_table(path, bytes, true)?;
+        let labels = labels.unwrap_or_default();
         let ones = labels.iter().filter(|&&y| y == 1).count();
         if ones == 0 || ones == labels.len() {
             return Err(whole(format!(
                 "every label is {}: logistic regression needs both classes",
-                labels[0]
+                labels.first().copied().unwrap_or(0)
             )));
         }
         Ok(Dataset {
@@ -222,6 +135,127 @@ impl Dataset {
         })
     }
 
+    /// Parses a CSV of inputs to predict: the header names the feature
+    /// columns, and a last column `label`, if there is one, is checked and
+    /// left out. Returns the column names and the rows.
+    pub fn parse_inputs(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<f64>>)> {
+        let (names, rows, _) = parse_table(path, bytes, false)?;
+        Ok((names, rows))
+    }
+}
+
+/// The rows of a CSV: feature names, rows, and labels when the last column
+/// is `label` (which `need_label` requires).
+#[allow(clippy::type_complexity)]
+fn parse_table(
+    path: &Path,
+    bytes: &[u8],
+    need_label: bool,
+) -> Result<(Vec<String>, Vec<Vec<f64>>, Option<Vec<u8>>)> {
+    let whole = |reason: String| Error::Dataset {
+        path: path.into(),
+        reason,
+    };
+    let cell = |line: u64, column: usize, reason: String| Error::Csv {
+        path: path.into(),
+        line,
+        column,
+        reason,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| whole(format!("cannot read the header: {e}")))?
+        .clone();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(whole(
+            "the file is empty; expected a header row and data rows".into(),
+        ));
+    }
+    let columns = header.len();
+    let has_label = &header[columns - 1] == "label";
+    if need_label && columns < 2 {
+        return Err(cell(
+            1,
+            1,
+            "expected at least one feature column and a last column named `label`".into(),
+        ));
+    }
+    if !need_label && has_label && columns < 2 {
+        return Err(cell(1, 1, "expected at least one feature column".into()));
+    }
+    if need_label && !has_label {
+        return Err(cell(
+            1,
+            columns,
+            format!(
+                "the last column must be named `label`, found `{}`",
+                &header[columns - 1]
+            ),
+        ));
+    }
+    let features = columns - usize::from(has_label);
+    let feature_names: Vec<String> = header.iter().take(features).map(String::from).collect();
+
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(bytes);
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(cell(line, 1, format!("unreadable row: {e}"))),
+        }
+        // The csv crate's line numbers drift on CRLF files and after blank
+        // lines; the byte offset is exact, so count line breaks up to it.
+        let line = record.position().map_or(line, |p| lines.line_of(p.byte()));
+        if record.len() == 1 && record[0].is_empty() {
+            continue; // a blank line
+        }
+        if record.len() != columns {
+            return Err(cell(
+                line,
+                record.len().min(columns) + 1,
+                format!(
+                    "expected {columns} columns as in the header, found {}",
+                    record.len()
+                ),
+            ));
+        }
+        let mut row = Vec::with_capacity(features);
+        for (j, field) in record.iter().take(features).enumerate() {
+            row.push(parse_number(field).map_err(|r| cell(line, j + 1, r))?);
+        }
+        rows.push(row);
+        if !has_label {
+            continue;
+        }
+        let label = match &record[columns - 1] {
+            "0" | "0.0" => 0u8,
+            "1" | "1.0" => 1u8,
+            other => {
+                return Err(cell(
+                    line,
+                    columns,
+                    format!("label must be 0 or 1, found `{other}`"),
+                ))
+            }
+        };
+        labels.push(label);
+    }
+    if rows.is_empty() {
+        return Err(whole("the file has a header but no data rows".into()));
+    }
+    Ok((feature_names, rows, has_label.then_some(labels)))
+}
+
+impl Dataset {
     /// Number of feature columns.
     pub fn features(&self) -> usize {
         self.feature_names.len()

@@ -174,8 +174,25 @@ enum Command {
     /// also open the commitment and replay training to confirm the weights.
     /// Exit 0 only when everything checked holds, 1 otherwise.
     Audit {
-        /// A proof.bundle written by prove.
-        bundle: PathBuf,
+        /// A proof.bundle written by prove (the same as --train).
+        #[arg(required_unless_present = "train", conflicts_with = "train")]
+        bundle: Option<PathBuf>,
+        /// The training proof.bundle of a chain of statements about one model.
+        #[arg(long, value_name = "BUNDLE")]
+        train: Option<PathBuf>,
+        /// An evaluation bundle (prove-eval) of the same model.
+        #[arg(long, value_name = "BUNDLE")]
+        eval: Option<PathBuf>,
+        /// A predictions bundle (prove-predict) of the same model.
+        #[arg(long, value_name = "BUNDLE")]
+        predict: Option<PathBuf>,
+        /// The commitment.json published before training: the training
+        /// statement must carry both of its commitments.
+        #[arg(long, value_name = "FILE")]
+        commitment: Option<PathBuf>,
+        /// Write a self-contained HTML report of the audit here.
+        #[arg(long, value_name = "HTML")]
+        report: Option<PathBuf>,
         /// The training CSV (needs --opening).
         #[arg(long, requires = "opening")]
         data: Option<PathBuf>,
@@ -186,6 +203,51 @@ enum Command {
         /// statement's C_W (and, with --data, the weights the replay must give).
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
+    },
+    /// Prove a model's confusion counts (accuracy, precision, recall) on a
+    /// committed split: the data must open the commitment.
+    ProveEval {
+        /// model.json (public weights) or private/model.json (committed).
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        /// The folder commit or prove wrote commitment.json and
+        /// private/opening.json into (or the commitment.json).
+        #[arg(long, value_name = "DIR")]
+        commitment: PathBuf,
+        /// The CSV that was committed.
+        #[arg(long)]
+        data: PathBuf,
+        /// Which committed split to evaluate on: test or train.
+        #[arg(long, default_value = "test", value_parser = parse_split)]
+        split: foldtrain::commitment::Split,
+        /// Output folder (default: the model's output folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Rows folded per step, a multiple of 8 (default: chosen by size).
+        #[arg(long, value_name = "R")]
+        rows_per_step: Option<usize>,
+        /// Replace an existing bundle.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prove a model's logit and decision on each row of a CSV of raw
+    /// feature values; writes predict.bundle and predictions.json.
+    ProvePredict {
+        /// model.json (public weights) or private/model.json (committed).
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        /// CSV with the model's feature columns (a `label` column is ignored).
+        #[arg(long, value_name = "CSV")]
+        inputs: PathBuf,
+        /// Output folder (default: the model's output folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Rows folded per step, a multiple of 8 (default: chosen by size).
+        #[arg(long, value_name = "R")]
+        rows_per_step: Option<usize>,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
     },
     /// What a proof will cost: steps, constraints, and a time estimate from
     /// a short calibration on this machine.
@@ -246,6 +308,14 @@ struct DataFlags {
     /// weights (the model goes to private/model.json).
     #[arg(long)]
     private_weights: bool,
+}
+
+fn parse_split(s: &str) -> Result<foldtrain::commitment::Split, String> {
+    match s {
+        "test" => Ok(foldtrain::commitment::Split::Test),
+        "train" => Ok(foldtrain::commitment::Split::Train),
+        other => Err(format!("`{other}` is not a split: give test or train")),
+    }
 }
 
 fn parse_sha256(s: &str) -> Result<String, String> {
@@ -436,12 +506,33 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 },
                 None => commands::KeyChoice::Cache,
             };
+            let (infer, bundles): (Vec<PathBuf>, Vec<PathBuf>) = bundles
+                .into_iter()
+                .partition(|b| commands::infer::is_infer_bundle(b));
+            let mut code = exit::OK;
+            for b in &infer {
+                if model.is_some() || vk.is_some() {
+                    anyhow::bail!(
+                        "--model and --vk apply to training bundles; {} is an evaluation or                          predictions bundle (verify it without them)",
+                        b.display()
+                    );
+                }
+                let r = commands::verify_infer(b)?;
+                out.report(&r)?;
+                if !r.accepted {
+                    code = exit::REJECTED;
+                }
+            }
+            if bundles.is_empty() {
+                return Ok(code);
+            }
             if let [bundle] = bundles.as_slice() {
                 let r = commands::verify(bundle, model.as_deref(), key)?;
                 out.report(&r)?;
                 if !r.accepted {
                     return Ok(exit::REJECTED);
                 }
+                return Ok(code);
             } else {
                 if model.is_some() {
                     anyhow::bail!(
@@ -461,20 +552,97 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Audit {
             bundle,
+            train,
+            eval,
+            predict,
+            commitment,
+            report,
             data,
             opening,
             model,
         } => {
-            let r = commands::audit(
-                &bundle,
-                data.as_deref(),
-                opening.as_deref(),
-                model.as_deref(),
-            )?;
+            let Some(train) = bundle.or(train) else {
+                anyhow::bail!("give the training bundle (BUNDLE or --train)");
+            };
+            let chain =
+                eval.is_some() || predict.is_some() || commitment.is_some() || report.is_some();
+            if !chain {
+                let r = commands::audit(
+                    &train,
+                    data.as_deref(),
+                    opening.as_deref(),
+                    model.as_deref(),
+                )?;
+                out.report(&r)?;
+                return Ok(if r.passed() { exit::OK } else { exit::REJECTED });
+            }
+            let args = commands::ChainArgs {
+                train,
+                eval,
+                predict,
+                commitment,
+                data,
+                opening,
+                model,
+            };
+            let r = commands::audit_chain(&args)?;
+            if let Some(path) = &report {
+                let html = r.html(&utc_now());
+                foldtrain::artifact::write_atomic(
+                    path,
+                    html.as_bytes(),
+                    foldtrain::artifact::Visibility::Public,
+                )?;
+                out.note(&format!("report written to {}", path.display()));
+            }
             out.report(&r)?;
             if !r.passed() {
                 return Ok(exit::REJECTED);
             }
+        }
+        Command::ProveEval {
+            model,
+            commitment,
+            data,
+            split,
+            out: dir,
+            rows_per_step,
+            force,
+        } => {
+            let args = commands::EvalArgs {
+                model,
+                commitment,
+                data,
+                split,
+                out: dir,
+                rows_per_step,
+                force,
+            };
+            out.note(
+                "proving the evaluation (setup, folding and compression take a minute or more)",
+            );
+            let r = commands::prove_eval(&args, &Bars::new(cli.quiet))?;
+            out.report(&r)?;
+        }
+        Command::ProvePredict {
+            model,
+            inputs,
+            out: dir,
+            rows_per_step,
+            force,
+        } => {
+            let args = commands::PredictArgs {
+                model,
+                inputs,
+                out: dir,
+                rows_per_step,
+                force,
+            };
+            out.note(
+                "proving the predictions (setup, folding and compression take a minute or more)",
+            );
+            let r = commands::prove_predict(&args, &Bars::new(cli.quiet))?;
+            out.report(&r)?;
         }
         Command::Keys {
             bundle,
@@ -491,10 +659,36 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out.report(&commands::keys(&source, &path, force)?)?
         }
         Command::Estimate { data } => out.report(&commands::estimate(&data.to_args())?)?,
+        Command::Inspect { bundle } if commands::infer::is_infer_bundle(&bundle) => {
+            out.report(&commands::infer::inspect_infer(&bundle)?)?
+        }
         Command::Inspect { bundle } => out.report(&commands::inspect(&bundle)?)?,
         Command::Evaluate { model, data } => out.report(&commands::evaluate(&model, &data)?)?,
     }
     Ok(exit::OK)
+}
+
+/// The time now in UTC, `YYYY-MM-DD HH:MM UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn print_prove(r: &commands::ProveReport, out: Output) -> anyhow::Result<()> {

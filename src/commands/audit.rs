@@ -242,3 +242,469 @@ impl fmt::Display for AuditReport {
         write!(f, "{}", folder_line(&self.folder))
     }
 }
+
+/// `audit --train B1 [--eval B2] [--predict B3] [--commitment C]`: what the
+/// chain of statements about one model is checked with.
+#[derive(Clone, Debug, Default)]
+pub struct ChainArgs {
+    pub train: PathBuf,
+    pub eval: Option<PathBuf>,
+    pub predict: Option<PathBuf>,
+    /// The commitment.json published before training.
+    pub commitment: Option<PathBuf>,
+    /// The training audit's optional checks.
+    pub data: Option<PathBuf>,
+    pub opening: Option<PathBuf>,
+    pub model: Option<PathBuf>,
+}
+
+/// One link of the chain: a fact two statements must agree on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Link {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// The chain audit's report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainReport {
+    pub training: AuditReport,
+    pub evaluation: Option<super::infer::InferVerifyReport>,
+    pub predictions: Option<super::infer::InferVerifyReport>,
+    pub links: Vec<Link>,
+    /// Feature names, when a model file named them.
+    #[serde(skip)]
+    pub feature_names: Option<Vec<String>>,
+    #[serde(skip)]
+    statements: ChainStatements,
+}
+
+/// The statements as read (verified or not), for the links and the report.
+#[derive(Clone, Debug, Default)]
+struct ChainStatements {
+    evaluation: Option<crate::inference::InferStatement>,
+    predictions: Option<crate::inference::InferStatement>,
+}
+
+impl ChainReport {
+    /// Every bundle verified, the training audit's checks held, every link
+    /// holds.
+    pub fn passed(&self) -> bool {
+        self.training.passed()
+            && [&self.evaluation, &self.predictions]
+                .iter()
+                .all(|r| r.as_ref().is_none_or(|r| r.accepted))
+            && self.links.iter().all(|l| l.ok)
+    }
+}
+
+fn link(name: &str, ok: bool, detail: String) -> Link {
+    Link {
+        name: name.into(),
+        ok,
+        detail,
+    }
+}
+
+/// The model a statement names, as text.
+fn model_text(model: &crate::proof::PublishedModel) -> String {
+    match model {
+        crate::proof::PublishedModel::Weights(w) => format!("weights sha256 {}", w.sha256_hex()),
+        crate::proof::PublishedModel::Committed(c) => format!("C_W {c}"),
+    }
+}
+
+/// Audits the chain: the training audit, each further bundle verified, and
+/// the links between them.
+pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
+    use crate::circuit::infer::Task;
+    use crate::inference::{Claim, InferBundle};
+    let training = audit(
+        &args.train,
+        args.data.as_deref(),
+        args.opening.as_deref(),
+        args.model.as_deref(),
+    )?;
+    let train_st = read_statement_bundle(&args.train)?.statement;
+    let read_infer = |p: &Option<PathBuf>| -> Result<Option<(InferBundle, PathBuf)>> {
+        match p {
+            None => Ok(None),
+            Some(p) => Ok(Some((
+                InferBundle::read(p).map_err(|e| match e {
+                    Error::Rejected(r) => Error::artifact(
+                        p,
+                        format!("is not a readable evaluation or predictions bundle: {r}"),
+                    ),
+                    e => e,
+                })?,
+                p.clone(),
+            ))),
+        }
+    };
+    let eval = read_infer(&args.eval)?;
+    let predict = read_infer(&args.predict)?;
+    let mut links = Vec::new();
+    let train_model = model_text(&train_st.model);
+    if let Some((b, p)) = &eval {
+        let st = &b.statement;
+        let Task::Evaluate(split) = st.spec.task else {
+            return Err(Error::artifact(
+                p,
+                "is a predictions bundle; give it with --predict",
+            ));
+        };
+        let same = st.model == train_st.model;
+        links.push(link(
+            "evaluation: same model as training",
+            same,
+            if same {
+                train_model.clone()
+            } else {
+                format!(
+                    "evaluation states {}, training {}",
+                    model_text(&st.model),
+                    train_model
+                )
+            },
+        ));
+        let Claim::Evaluation { commitment, .. } = &st.claim else {
+            return Err(Error::artifact(p, "states no evaluation"));
+        };
+        let (want, what) = match split {
+            crate::commitment::Split::Test => (train_st.test_commitment, "test"),
+            crate::commitment::Split::Train => (train_st.commitment, "training"),
+        };
+        links.push(link(
+            &format!("evaluation: on the {what} commitment published with training"),
+            *commitment == want,
+            if *commitment == want {
+                format!("{commitment}")
+            } else {
+                format!("evaluation is on {commitment}, the training statement's {what} commitment is {want}")
+            },
+        ));
+        let fmt_ok = st.spec.format == train_st.recipe.format
+            && st.spec.features == train_st.recipe.features;
+        links.push(link(
+            "evaluation: the training's fixed-point format and features",
+            fmt_ok,
+            format!("{} features", st.spec.features),
+        ));
+    }
+    if let Some((b, p)) = &predict {
+        let st = &b.statement;
+        if st.spec.task != Task::Predict {
+            return Err(Error::artifact(
+                p,
+                "is an evaluation bundle; give it with --eval",
+            ));
+        }
+        let same = st.model == train_st.model;
+        links.push(link(
+            "predictions: same model as training",
+            same,
+            if same {
+                train_model.clone()
+            } else {
+                format!(
+                    "predictions state {}, training {}",
+                    model_text(&st.model),
+                    train_model
+                )
+            },
+        ));
+        let fmt_ok = st.spec.format == train_st.recipe.format
+            && st.spec.features == train_st.recipe.features;
+        links.push(link(
+            "predictions: the training's fixed-point format and features",
+            fmt_ok,
+            format!("{} features", st.spec.features),
+        ));
+    }
+    if let Some(path) = &args.commitment {
+        let file = if path.is_dir() {
+            path.join(super::COMMITMENT_FILE)
+        } else {
+            path.clone()
+        };
+        let public: super::CommitmentFile =
+            artifact::read_json(&file, super::CommitmentFile::KIND)?;
+        let ok = public.train.commitment == train_st.commitment;
+        links.push(link(
+            "training: on the published training commitment",
+            ok,
+            format!(
+                "{} published, {} proven",
+                public.train.commitment, train_st.commitment
+            ),
+        ));
+        let ok = public.test.commitment == train_st.test_commitment;
+        links.push(link(
+            "training: carries the published test commitment",
+            ok,
+            format!(
+                "{} published, {} carried",
+                public.test.commitment, train_st.test_commitment
+            ),
+        ));
+    }
+    let verify =
+        |b: &Option<(InferBundle, PathBuf)>| -> Result<Option<super::infer::InferVerifyReport>> {
+            match b {
+                None => Ok(None),
+                Some((_, p)) => super::infer::verify_infer(p).map(Some),
+            }
+        };
+    let feature_names = match args.model.as_deref().map(super::verify::ModelFile::read) {
+        Some(Ok(super::verify::ModelFile::Full(m))) => Some(m.feature_names.clone()),
+        Some(Ok(super::verify::ModelFile::Public(m))) => Some(m.feature_names.clone()),
+        _ => None,
+    };
+    Ok(ChainReport {
+        training,
+        evaluation: verify(&eval)?,
+        predictions: verify(&predict)?,
+        links,
+        feature_names,
+        statements: ChainStatements {
+            evaluation: eval.map(|(b, _)| b.statement),
+            predictions: predict.map(|(b, _)| b.statement),
+        },
+    })
+}
+
+impl fmt::Display for ChainReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = |ok: bool| if ok { "ok    " } else { "FAILED" };
+        writeln!(f, "{}", self.training)?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "chain                                                      "
+        )?;
+        writeln!(
+            f,
+            "  {}  training     {}",
+            mark(self.training.passed()),
+            self.training.bundle.display()
+        )?;
+        for (what, r) in [
+            ("evaluation", &self.evaluation),
+            ("predictions", &self.predictions),
+        ] {
+            if let Some(r) = r {
+                writeln!(
+                    f,
+                    "  {}  {what:<12} {}{}",
+                    mark(r.accepted),
+                    r.bundle.display(),
+                    r.reason
+                        .as_ref()
+                        .map(|x| format!(": {x}"))
+                        .unwrap_or_default()
+                )?;
+            }
+        }
+        if let Some(Some(c)) = self
+            .evaluation
+            .as_ref()
+            .map(|e| e.statement.as_ref().and_then(|s| s.counts))
+        {
+            writeln!(
+                f,
+                "  proven accuracy {} on {} rows (TP {} FP {} TN {} FN {})",
+                c.accuracy()
+                    .map_or("n/a".into(), |a| format!("{:.2}%", a * 100.0)),
+                c.total(),
+                c.tp,
+                c.fp,
+                c.tn,
+                c.fn_
+            )?;
+        }
+        for l in &self.links {
+            writeln!(f, "  {}  {}: {}", mark(l.ok), l.name, l.detail)?;
+        }
+        write!(
+            f,
+            "audit {}",
+            if self.passed() { "PASSED" } else { "FAILED" }
+        )
+    }
+}
+
+impl ChainReport {
+    /// The self-contained HTML report of the audit (see [`crate::report`]).
+    pub fn html(&self, generated: &str) -> String {
+        use crate::report::{
+            AuditReport as Page, EvaluationView, LinkCheck, PredictionRow, PredictionsView,
+            StatementSection, WeightsView,
+        };
+        let mut statements = Vec::new();
+        let t = &self.training;
+        let s = &t.statement;
+        let mut fields = vec![
+            ("kind".to_string(), s.kind.to_string()),
+            ("recipe".into(), s.recipe.summary()),
+            ("training commitment".into(), s.commitment.to_string()),
+            ("test commitment".into(), s.test_commitment.to_string()),
+        ];
+        match (&s.weights_commitment, &s.weights_sha256) {
+            (Some(c), _) => fields.push(("weights commitment C_W".into(), c.to_string())),
+            (None, Some(sha)) => fields.push(("weights sha256".into(), sha.clone())),
+            _ => {}
+        }
+        fields.push(("folded steps".into(), s.steps.to_string()));
+        fields.push(("parameter digest".into(), s.params_digest.clone()));
+        let mut train_does_not = vec![
+            "That the committed rows are the real records: the commitment binds the rows, the data owner vouches for them.".to_string(),
+            "The preprocessing: the rows are committed after z-scoring and quantization, which are not proven.".into(),
+        ];
+        if s.weights_commitment.is_some() {
+            train_does_not.push("Revealed: the recipe, both row counts and commitments, and C_W; the weights stay private.".into());
+        } else {
+            train_does_not.push(
+                "Revealed: the recipe, both row counts and commitments, and the weights.".into(),
+            );
+        }
+        statements.push(StatementSection {
+            role: "Training".into(),
+            file: t.bundle.display().to_string(),
+            kind: s.kind.to_string(),
+            verified: t.passed(),
+            verdict: match (&t.reason, t.verify_s) {
+                (Some(r), _) => format!("rejected: {r}"),
+                (None, Some(v)) if t.passed() => format!("verified (SNARK check {v:.2} s)"),
+                (None, _) => format!("verified, but: {}", t.problems.join("; ")),
+            },
+            fields,
+            establishes: vec![
+                "The published model is exactly what the recipe's mini-batch gradient descent computes from zero weights on the rows behind the training commitment, in the stated fixed-point arithmetic.".into(),
+                "The test commitment was fixed together with the training commitment, before training (the proof carries it unchanged).".into(),
+            ],
+            does_not: train_does_not,
+        });
+        let infer_section =
+            |role: &str,
+             r: &super::infer::InferVerifyReport,
+             st: Option<&crate::inference::InferStatement>| {
+                let mut fields = Vec::new();
+                if let Some(st) = st {
+                    fields.push(("spec".to_string(), st.spec.summary()));
+                    fields.push(("model".into(), model_text(&st.model)));
+                    if let crate::inference::Claim::Evaluation { commitment, counts } = &st.claim {
+                        fields.push(("split commitment".into(), commitment.to_string()));
+                        fields.push((
+                            "counts".into(),
+                            format!(
+                                "TP {} FP {} TN {} FN {}",
+                                counts.tp, counts.fp, counts.tn, counts.fn_
+                            ),
+                        ));
+                    }
+                    fields.push(("folded steps".into(), st.steps.to_string()));
+                    fields.push(("parameter digest".into(), st.params_digest.clone()));
+                }
+                let (establishes, does_not) = if role == "Evaluation" {
+                    (vec!["The stated model classifies the rows behind the split's commitment with exactly these counts at the decision logit z >= 0.".to_string()],
+                 vec!["The rows and labels are not revealed; accuracy on any other data is not established.".to_string()])
+                } else {
+                    (vec!["For each listed (quantized) input row, the stated model's logit and decision.".to_string()],
+                 vec!["That the inputs are the applicant's true data; the raw values' normalization is applied outside the proof (the quantized inputs are public, so it can be recomputed).".to_string()])
+                };
+                StatementSection {
+                    role: role.into(),
+                    file: r.bundle.display().to_string(),
+                    kind: st.map_or("unreadable".into(), |s| s.spec.summary()),
+                    verified: r.accepted,
+                    verdict: match &r.reason {
+                        Some(why) => format!("rejected: {why}"),
+                        None => format!("verified in {:.1} s (whole check)", r.command_s),
+                    },
+                    fields,
+                    establishes,
+                    does_not,
+                }
+            };
+        if let Some(r) = &self.evaluation {
+            statements.push(infer_section(
+                "Evaluation",
+                r,
+                self.statements.evaluation.as_ref(),
+            ));
+        }
+        if let Some(r) = &self.predictions {
+            statements.push(infer_section(
+                "Predictions",
+                r,
+                self.statements.predictions.as_ref(),
+            ));
+        }
+        let evaluation = self.statements.evaluation.as_ref().and_then(|st| {
+            let c = st.counts()?;
+            let split = match st.spec.task {
+                crate::circuit::infer::Task::Evaluate(s) => crate::circuit::infer::split_name(s),
+                crate::circuit::infer::Task::Predict => "?",
+            };
+            Some(EvaluationView {
+                split: split.into(),
+                threshold: "logit z >= 0 (probability >= 0.5)".into(),
+                tp: c.tp,
+                fp: c.fp,
+                tn: c.tn,
+                fn_: c.fn_,
+            })
+        });
+        let weights = match (&s.weights, s.bias) {
+            (Some(w), Some(b)) => Some(WeightsView {
+                names: self
+                    .feature_names
+                    .clone()
+                    .unwrap_or_else(|| (0..w.len()).map(|i| format!("feature {i}")).collect()),
+                weights: w.clone(),
+                bias: b,
+            }),
+            _ => None,
+        };
+        let predictions = self
+            .statements
+            .predictions
+            .as_ref()
+            .and_then(|st| match &st.claim {
+                crate::inference::Claim::Predictions { outputs, .. } => Some(PredictionsView {
+                    rows: outputs
+                        .iter()
+                        .enumerate()
+                        .map(|(index, p)| {
+                            let logit = st.spec.format.to_f64(p.logit);
+                            PredictionRow {
+                                index,
+                                logit,
+                                probability: 1.0 / (1.0 + (-logit).exp()),
+                                decision: p.decision,
+                            }
+                        })
+                        .collect(),
+                }),
+                _ => None,
+            });
+        let page = Page {
+            title: "foldtrain audit".into(),
+            generated: generated.into(),
+            tool_version: format!("foldtrain {}", env!("CARGO_PKG_VERSION")),
+            passed: self.passed(),
+            statements,
+            links: self.links.iter().map(|l| LinkCheck { name: l.name.clone(), ok: l.ok, detail: l.detail.clone() }).collect(),
+            evaluation,
+            weights,
+            predictions,
+            caveats: vec![
+                "Preprocessing (z-scoring with the training normalizer, clamping, quantization) happens before the commitment and is not proven.".into(),
+                "The probabilities shown are sigmoid(logit) computed in floating point from the proven logits; the proofs establish the logits and decisions.".into(),
+                "A commitment binds the data it was made from; that those rows are the genuine records rests on the data owner.".into(),
+            ],
+        };
+        crate::report::render(&page)
+    }
+}

@@ -18,12 +18,16 @@ use crate::train;
 
 pub mod audit;
 pub mod estimate;
+pub mod infer;
 pub mod keys;
 pub mod prove;
 pub mod verify;
 
-pub use audit::{audit, AuditReport};
+pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS, COMPRESS_STEP_RATIO};
+pub use infer::{
+    prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs, PredictReport,
+};
 pub use keys::{keys, KeysReport, RecipeSource};
 pub use prove::{
     default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,

@@ -212,7 +212,7 @@ fn commitment_folder(path: &Path) -> PathBuf {
 /// opening) and loads the data against it: the split and quantization are
 /// the commitment's, and the data must open both commitments, else nothing
 /// is proven (the error names the split and the first block that differs).
-fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Opening)> {
+pub(crate) fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Opening)> {
     let dir = commitment_folder(path);
     let public_path = dir.join(COMMITMENT_FILE);
     if !public_path.is_file() {

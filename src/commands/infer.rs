@@ -1,0 +1,657 @@
+//! `prove-eval` and `prove-predict`: proofs of what a trained model does,
+//! and how `verify` and `inspect` show them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::prove::open_commitment;
+use super::DataArgs;
+use crate::artifact::{self, Visibility};
+use crate::circuit::infer::{split_name, InferSpec, Prediction, Task};
+use crate::circuit::ModelCommitment;
+use crate::commitment::{Commitment, Split};
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::inference::{self, Claim, InferBundle, InferJob, InferStatement, InferTimings};
+use crate::ivc::params::Cache;
+use crate::ivc::prover::Observer;
+use crate::model::Model;
+use crate::proof::PublishedModel;
+use crate::recipe::{Hyper, WeightsVisibility};
+use crate::train::{self, Confusion, Weights};
+
+/// The evaluation bundle's file name (`eval-test.bundle`).
+pub fn eval_bundle_name(split: Split) -> String {
+    format!(
+        "eval-{}.bundle",
+        match split {
+            Split::Train => "train",
+            Split::Test => "test",
+        }
+    )
+}
+/// The predictions bundle's file name.
+pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
+/// The predictions, as people read them.
+pub const PREDICTIONS_FILE: &str = "predictions.json";
+
+/// `prove-eval`'s settings.
+#[derive(Clone, Debug)]
+pub struct EvalArgs {
+    /// model.json (public weights) or private/model.json (committed).
+    pub model: PathBuf,
+    /// The folder `commit` or `prove` wrote the commitment into.
+    pub commitment: PathBuf,
+    pub data: PathBuf,
+    pub split: Split,
+    /// Default: the model's output folder.
+    pub out: Option<PathBuf>,
+    pub rows_per_step: Option<usize>,
+    pub force: bool,
+}
+
+/// `prove-predict`'s settings.
+#[derive(Clone, Debug)]
+pub struct PredictArgs {
+    pub model: PathBuf,
+    /// A CSV of raw feature values (the model's columns; a `label` column
+    /// is allowed and ignored).
+    pub inputs: PathBuf,
+    pub out: Option<PathBuf>,
+    pub rows_per_step: Option<usize>,
+    pub force: bool,
+}
+
+/// The output folder of a model file: its folder, or the one above when it
+/// is under `private/`.
+fn model_out_dir(model: &Path) -> PathBuf {
+    let dir = model.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if dir
+        .file_name()
+        .is_some_and(|n| n == crate::output::PRIVATE_DIR)
+    {
+        dir.parent().unwrap_or(Path::new(".")).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+/// Reads a model with its weights; with committed weights it must carry
+/// the salt that opens its `C_W`.
+fn read_model(path: &Path) -> Result<Model> {
+    let model: Model = artifact::read_json(path, Model::KIND)?;
+    model
+        .validate()
+        .map_err(|e| Error::artifact(path, e.to_string()))?;
+    if model.recipe.weights == WeightsVisibility::Committed {
+        match (model.weights_commitment, model.opened_commitment()) {
+            (Some(c), Some(opened)) if c == opened => {}
+            _ => {
+                return Err(Error::artifact(
+                    path,
+                    "has committed weights without the salt that opens its C_W; give the \
+                     private model (OUT/private/model.json) that prove --private-weights wrote",
+                ))
+            }
+        }
+    }
+    Ok(model)
+}
+
+/// Refuses to replace `path` unless `force`.
+fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(Error::artifact(
+            path,
+            "exists; pass --force to replace it, or --out another folder",
+        ));
+    }
+    Ok(())
+}
+
+/// What one inference proof report shares.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferProof {
+    pub bundle: PathBuf,
+    pub spec: InferSpec,
+    /// `C_W`, with committed weights.
+    pub weights_commitment: Option<ModelCommitment>,
+    pub steps: usize,
+    pub proof_bytes: usize,
+    pub timings: InferTimings,
+    /// Seconds of the whole command.
+    pub command_s: f64,
+}
+
+/// `prove-eval`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalReport {
+    #[serde(flatten)]
+    pub proof: InferProof,
+    pub split: Split,
+    pub commitment: Commitment,
+    pub counts: Confusion,
+    pub accuracy: Option<f64>,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+}
+
+/// Proves the confusion counts of a model over a committed split.
+pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport> {
+    let started = Instant::now();
+    let model = read_model(&args.model)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| model_out_dir(&args.model));
+    let bundle_path = out.join(eval_bundle_name(args.split));
+    refuse_existing(&bundle_path, args.force)?;
+    let data = DataArgs {
+        data: args.data.clone(),
+        train_fraction: model.train_fraction,
+        hyper: Hyper::of(&model.recipe),
+    };
+    let (_, loaded, opening) = open_commitment(&args.commitment, &data)?;
+    if opening.format != model.recipe.format {
+        return Err(Error::Mismatch(format!(
+            "the commitment's rows are quantized in another fixed-point format than {}'s",
+            args.model.display()
+        )));
+    }
+    let (rows, split) = match args.split {
+        Split::Train => (&loaded.prepared.train_fixed, &opening.train),
+        Split::Test => (&loaded.test_fixed, &opening.test),
+    };
+    if rows.is_empty() {
+        return Err(Error::Mismatch(format!(
+            "the commitment's {} split has no rows: commit with a --train-fraction that leaves some",
+            split_name(args.split)
+        )));
+    }
+    let spec = InferSpec::new(
+        Task::Evaluate(args.split),
+        model.recipe.features,
+        model.recipe.format,
+        model.recipe.weights,
+        rows.len(),
+        args.rows_per_step,
+    )?;
+    let weights = model.fixed_weights();
+    let job = InferJob {
+        spec: Arc::new(spec),
+        weights: &weights,
+        weights_salt: model.weights_salt,
+        rows: &rows.rows,
+        labels: &rows.labels,
+        commitment: Some((split.commitment, split.salt)),
+    };
+    let cache = Cache::from_env();
+    let (bundle, timings) = job.prove(cache.as_ref(), observer)?;
+    let counts = bundle
+        .statement
+        .counts()
+        .ok_or_else(|| Error::Internal("an evaluation bundle without counts".into()))?;
+    let native = train::confusion_fixed(&weights, rows, model.recipe.format.feature_frac_bits);
+    if counts != native {
+        return Err(Error::Internal(format!(
+            "the proven counts {counts:?} differ from the native evaluation's {native:?}"
+        )));
+    }
+    let proof = write_bundle(&bundle, &bundle_path, timings, started)?;
+    Ok(EvalReport {
+        proof,
+        split: args.split,
+        commitment: split.commitment,
+        counts,
+        accuracy: counts.accuracy(),
+        precision: counts.precision(),
+        recall: counts.recall(),
+    })
+}
+
+/// Writes a bundle atomically; what the report says of it.
+fn write_bundle(
+    bundle: &InferBundle,
+    path: &Path,
+    timings: InferTimings,
+    started: Instant,
+) -> Result<InferProof> {
+    let bytes = bundle.to_bytes()?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    artifact::write_atomic(path, &bytes, Visibility::Public)?;
+    let st = &bundle.statement;
+    Ok(InferProof {
+        bundle: path.to_path_buf(),
+        spec: st.spec.clone(),
+        weights_commitment: match st.model {
+            PublishedModel::Committed(c) => Some(c),
+            PublishedModel::Weights(_) => None,
+        },
+        steps: st.steps,
+        proof_bytes: bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
+            .map(|v| v.len())
+            .unwrap_or(0),
+        timings,
+        command_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// One row of `predictions.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PredictionRow {
+    /// The row's index in the inputs CSV (0 = the first data row).
+    pub row: usize,
+    /// The raw inputs as given.
+    pub inputs: Vec<f64>,
+    /// The quantized inputs the proof states.
+    pub inputs_fixed: Vec<i64>,
+    /// The proven logit, fixed point and decimal.
+    pub logit_fixed: i64,
+    pub logit: f64,
+    /// sigmoid(logit), computed in f64 from the proven logit (not proven).
+    pub probability: f64,
+    /// The proven decision: 1 when the logit is at least 0.
+    pub decision: u8,
+}
+
+/// `predictions.json`: what an applicant or verifier reads.
+#[derive(Clone, Debug, Serialize)]
+pub struct PredictionsFile {
+    pub kind: String,
+    pub bundle: PathBuf,
+    pub feature_names: Vec<String>,
+    pub weights_commitment: Option<ModelCommitment>,
+    pub rows: Vec<PredictionRow>,
+}
+
+impl PredictionsFile {
+    pub const KIND: &'static str = "foldtrain-predictions";
+}
+
+/// `prove-predict`'s report.
+#[derive(Clone, Debug, Serialize)]
+pub struct PredictReport {
+    #[serde(flatten)]
+    pub proof: InferProof,
+    pub predictions_path: PathBuf,
+    pub rows: usize,
+    pub positive: usize,
+}
+
+/// Proves a model's logits and decisions on the rows of a CSV.
+pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<PredictReport> {
+    let started = Instant::now();
+    let model = read_model(&args.model)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| model_out_dir(&args.model));
+    let bundle_path = out.join(PREDICT_BUNDLE_FILE);
+    let predictions_path = out.join(PREDICTIONS_FILE);
+    refuse_existing(&bundle_path, args.force)?;
+    refuse_existing(&predictions_path, args.force)?;
+    let bytes = artifact::read_limited(&args.inputs, crate::dataset::MAX_CSV_BYTES)?;
+    let (names, raw) = Dataset::parse_inputs(&args.inputs, &bytes)?;
+    if names != model.feature_names {
+        return Err(Error::Mismatch(format!(
+            "{} has the columns {names:?}; the model takes {:?} (in that order, optionally \
+             followed by `label`)",
+            args.inputs.display(),
+            model.feature_names
+        )));
+    }
+    let format = model.recipe.format;
+    let fixed: Vec<Vec<i64>> = raw
+        .iter()
+        .map(|r| {
+            (model.normalizer.apply(r).into_iter())
+                .map(|v| format.quantize_feature(v))
+                .collect()
+        })
+        .collect();
+    let spec = InferSpec::new(
+        Task::Predict,
+        model.recipe.features,
+        format,
+        model.recipe.weights,
+        fixed.len(),
+        args.rows_per_step,
+    )
+    .map_err(|e| Error::Mismatch(format!("{}: {e}", args.inputs.display())))?;
+    let weights = model.fixed_weights();
+    let job = InferJob {
+        spec: Arc::new(spec),
+        weights: &weights,
+        weights_salt: model.weights_salt,
+        rows: &fixed,
+        labels: &[],
+        commitment: None,
+    };
+    let cache = Cache::from_env();
+    let (bundle, timings) = job.prove(cache.as_ref(), observer)?;
+    let Claim::Predictions { outputs, .. } = &bundle.statement.claim else {
+        return Err(Error::Internal(
+            "a predictions bundle without outputs".into(),
+        ));
+    };
+    let rows: Vec<PredictionRow> = (raw.iter().zip(&fixed).zip(outputs).enumerate())
+        .map(|(i, ((r, f), p))| prediction_row(i, r, f, p, &format))
+        .collect();
+    let proof = write_bundle(&bundle, &bundle_path, timings, started)?;
+    let file = PredictionsFile {
+        kind: PredictionsFile::KIND.into(),
+        bundle: bundle_path.clone(),
+        feature_names: model.feature_names.clone(),
+        weights_commitment: proof.weights_commitment,
+        rows,
+    };
+    artifact::write_json(&predictions_path, &file, Visibility::Public)?;
+    Ok(PredictReport {
+        rows: file.rows.len(),
+        positive: file.rows.iter().filter(|r| r.decision == 1).count(),
+        proof,
+        predictions_path,
+    })
+}
+
+fn prediction_row(
+    row: usize,
+    raw: &[f64],
+    fixed: &[i64],
+    p: &Prediction,
+    format: &crate::fixed::FixedFormat,
+) -> PredictionRow {
+    let logit = format.to_f64(p.logit);
+    PredictionRow {
+        row,
+        inputs: raw.to_vec(),
+        inputs_fixed: fixed.to_vec(),
+        logit_fixed: p.logit,
+        logit,
+        probability: 1.0 / (1.0 + (-logit).exp()),
+        decision: u8::from(p.decision),
+    }
+}
+
+/// An inference statement as people read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferSummary {
+    /// `evaluation` or `predictions`.
+    pub kind: &'static str,
+    pub spec: InferSpec,
+    pub weights_commitment: Option<ModelCommitment>,
+    pub weights: Option<Vec<f64>>,
+    pub bias: Option<f64>,
+    pub weights_fixed: Option<Vec<i64>>,
+    pub bias_fixed: Option<i64>,
+    /// Evaluation: the split's commitment and the counts.
+    pub commitment: Option<Commitment>,
+    pub counts: Option<Confusion>,
+    pub accuracy: Option<f64>,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    /// Predictions: the proven logits (decimal) and decisions.
+    pub logits: Option<Vec<f64>>,
+    pub decisions: Option<Vec<u8>>,
+    pub steps: usize,
+    pub params_digest: String,
+}
+
+impl InferSummary {
+    pub fn of(st: &InferStatement) -> Self {
+        let format = st.spec.format;
+        let public: Option<&Weights> = match &st.model {
+            PublishedModel::Weights(w) => Some(w),
+            PublishedModel::Committed(_) => None,
+        };
+        let decimals = public.map(|w| w.to_f64(&format));
+        let (commitment, counts, logits, decisions) = match &st.claim {
+            Claim::Evaluation { commitment, counts } => {
+                (Some(*commitment), Some(*counts), None, None)
+            }
+            Claim::Predictions { outputs, .. } => (
+                None,
+                None,
+                Some(outputs.iter().map(|p| format.to_f64(p.logit)).collect()),
+                Some(outputs.iter().map(|p| u8::from(p.decision)).collect()),
+            ),
+        };
+        InferSummary {
+            kind: match st.spec.task {
+                Task::Evaluate(_) => "evaluation",
+                Task::Predict => "predictions",
+            },
+            spec: st.spec.clone(),
+            weights_commitment: match &st.model {
+                PublishedModel::Committed(c) => Some(*c),
+                PublishedModel::Weights(_) => None,
+            },
+            weights: decimals.as_ref().map(|(w, _)| w.clone()),
+            bias: decimals.map(|(_, b)| b),
+            weights_fixed: public.map(|w| w.w.clone()),
+            bias_fixed: public.map(|w| w.b),
+            commitment,
+            counts,
+            accuracy: counts.and_then(|c| c.accuracy()),
+            precision: counts.and_then(|c| c.precision()),
+            recall: counts.and_then(|c| c.recall()),
+            logits,
+            decisions,
+            steps: st.steps,
+            params_digest: st.params_digest.clone(),
+        }
+    }
+}
+
+/// `verify` of an inference bundle.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferVerifyReport {
+    pub bundle: PathBuf,
+    pub accepted: bool,
+    pub reason: Option<String>,
+    /// What was verified: present only when the proof verified.
+    pub statement: Option<InferSummary>,
+    /// Seconds to load or build the parameters and derive the key (phase).
+    pub key_s: Option<f64>,
+    /// Seconds of the SNARK check alone (phase).
+    pub verify_s: Option<f64>,
+    /// Seconds of the whole command.
+    pub command_s: f64,
+}
+
+/// True when the file at `path` starts as an inference bundle does.
+pub fn is_infer_bundle(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; crate::artifact::MAGIC_LEN];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == inference::INFER_MAGIC
+}
+
+/// Verifies an inference bundle file: a rejection is a report, an
+/// unreadable file an error.
+pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
+    let started = Instant::now();
+    let reject = |reason: String| InferVerifyReport {
+        bundle: path.into(),
+        accepted: false,
+        reason: Some(reason),
+        statement: None,
+        key_s: None,
+        verify_s: None,
+        command_s: started.elapsed().as_secs_f64(),
+    };
+    let bundle = match InferBundle::read(path) {
+        Ok(b) => b,
+        Err(Error::Rejected(r)) => return Ok(reject(r.to_string())),
+        Err(e) => return Err(e),
+    };
+    match inference::verify(&bundle, Cache::from_env().as_ref()) {
+        Ok(v) => Ok(InferVerifyReport {
+            bundle: path.into(),
+            accepted: true,
+            reason: None,
+            statement: Some(InferSummary::of(&bundle.statement)),
+            key_s: Some(v.key_s),
+            verify_s: Some(v.verify_s),
+            command_s: started.elapsed().as_secs_f64(),
+        }),
+        Err(Error::Rejected(r)) => Ok(reject(r.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// `inspect` of an inference bundle (not verified).
+pub fn inspect_infer(path: &Path) -> Result<InferSummary> {
+    Ok(InferSummary::of(&InferBundle::read(path)?.statement))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), |a| format!("{:.2}%", a * 100.0))
+}
+
+impl fmt::Display for InferSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "statement    {}", self.spec.summary())?;
+        match (&self.weights_commitment, &self.weights, self.bias) {
+            (Some(c), _, _) => writeln!(f, "model        C_W {c} (weights private)")?,
+            (None, Some(w), Some(b)) => {
+                let shown: Vec<String> = w.iter().take(8).map(|v| format!("{v:.4}")).collect();
+                let more = if w.len() > 8 { ", ..." } else { "" };
+                writeln!(
+                    f,
+                    "model        weights [{}{more}], bias {b:.4}",
+                    shown.join(", ")
+                )?
+            }
+            _ => {}
+        }
+        if let (Some(c), Some(n)) = (&self.commitment, &self.counts) {
+            writeln!(f, "rows         {} (their commitment {c})", n.total())?;
+            writeln!(
+                f,
+                "counts       TP {}  FP {}  TN {}  FN {} (decision: logit >= 0)",
+                n.tp, n.fp, n.tn, n.fn_
+            )?;
+            writeln!(
+                f,
+                "accuracy     {}   precision {}   recall {}",
+                pct(self.accuracy),
+                pct(self.precision),
+                pct(self.recall)
+            )?;
+        }
+        if let (Some(l), Some(d)) = (&self.logits, &self.decisions) {
+            let ones = d.iter().filter(|&&x| x == 1).count();
+            writeln!(f, "predictions  {} rows, {ones} decided 1", d.len())?;
+            for (i, (z, y)) in l.iter().zip(d).take(10).enumerate() {
+                writeln!(f, "  row {i:>4}   logit {z:>9.4}   decision {y}")?;
+            }
+            if d.len() > 10 {
+                writeln!(f, "  ... ({} more in the statement)", d.len() - 10)?;
+            }
+        }
+        write!(
+            f,
+            "steps        {}\nparams       {}",
+            self.steps, self.params_digest
+        )
+    }
+}
+
+impl fmt::Display for InferVerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.statement, &self.reason) {
+            (Some(st), _) => {
+                writeln!(f, "ACCEPTED {}", self.bundle.display())?;
+                writeln!(f, "{st}")?;
+                write!(
+                    f,
+                    "verified in {:.1} s (whole command; parameters and key {:.1} s, SNARK check {:.2} s)",
+                    self.command_s,
+                    self.key_s.unwrap_or(0.0),
+                    self.verify_s.unwrap_or(0.0)
+                )
+            }
+            (None, reason) => write!(
+                f,
+                "REJECTED {}: {}",
+                self.bundle.display(),
+                reason.as_deref().unwrap_or("unknown")
+            ),
+        }
+    }
+}
+
+fn timing_line(p: &InferProof) -> String {
+    format!(
+        "{} steps of {} rows ({} constraints folded a step); proof {} bytes; {:.1} s in all \
+         (setup {:.1}, folding {:.1}, compression {:.1}, check {:.1})",
+        p.steps,
+        p.spec.rows_per_step,
+        p.timings.constraints_per_step,
+        p.proof_bytes,
+        p.command_s,
+        p.timings.setup_s,
+        p.timings.fold_s,
+        p.timings.compress_s,
+        p.timings.check_s
+    )
+}
+
+impl fmt::Display for EvalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
+        writeln!(
+            f,
+            "proved the evaluation on the {} split: {} rows (commitment {})",
+            split_name(self.split),
+            c.total(),
+            self.commitment
+        )?;
+        writeln!(
+            f,
+            "TP {}  FP {}  TN {}  FN {}: accuracy {}, precision {}, recall {} (equal to the native evaluation)",
+            c.tp,
+            c.fp,
+            c.tn,
+            c.fn_,
+            pct(self.accuracy),
+            pct(self.precision),
+            pct(self.recall)
+        )?;
+        if let Some(cw) = &self.proof.weights_commitment {
+            writeln!(f, "model C_W {cw}")?;
+        }
+        writeln!(f, "{}", timing_line(&self.proof))?;
+        write!(f, "bundle: {}", self.proof.bundle.display())
+    }
+}
+
+impl fmt::Display for PredictReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "proved {} predictions ({} decided 1)",
+            self.rows, self.positive
+        )?;
+        if let Some(cw) = &self.proof.weights_commitment {
+            writeln!(f, "model C_W {cw}")?;
+        }
+        writeln!(f, "{}", timing_line(&self.proof))?;
+        writeln!(f, "bundle:      {}", self.proof.bundle.display())?;
+        write!(f, "predictions: {}", self.predictions_path.display())
+    }
+}
