@@ -169,7 +169,7 @@ fn fold_step(c: &mut Criterion) {
             // One batch of rows: one mini-batch per step. Epochs only bound
             // `total_steps`, which `fold_one` does not consult.
             let fx = Fixture::new(batch, features, batch, 10);
-            let pp = params::setup(&fx.recipe).expect("setup");
+            let pp = params::setup(&*fx.recipe).expect("setup");
             let (primary, secondary) = pp.num_constraints();
             eprintln!(
                 "fold_step b{batch} d{features}: step circuit {} constraints, folded per step {} (primary {primary} + secondary {secondary})",
@@ -192,7 +192,7 @@ fn fold_step(c: &mut Criterion) {
     let loaded = german_credit();
     let recipe = Arc::new(loaded.recipe.clone());
     let opening = loaded.commit();
-    let pp = params::setup(&recipe).expect("setup");
+    let pp = params::setup(&*recipe).expect("setup");
     let (primary, secondary) = pp.num_constraints();
     eprintln!(
         "fold_step german_credit_default: {} steps, step circuit {} constraints, folded per step {} (primary {primary} + secondary {secondary})",
@@ -274,7 +274,7 @@ fn fold_all(fx: &Fixture, pp: &Params) -> prover::Progress {
 /// 8 features, 1 epoch.
 fn compress_and_verify(c: &mut Criterion) {
     let fx = Fixture::new(8, 8, 32, 1);
-    let pp = params::setup(&fx.recipe).expect("setup");
+    let pp = params::setup(&*fx.recipe).expect("setup");
     let (pk, vk) = Compressed::setup(&pp).expect("keys");
     let progress = fold_all(&fx, &pp);
     let z0 = fx.initial().to_z(&fx.recipe);
@@ -323,7 +323,7 @@ fn compress_and_verify(c: &mut Criterion) {
         .store_key(&fx.recipe, &key.to_bytes().expect("encode key"))
         .expect("cache the key");
     // The parameter cache a warm prover setup reads.
-    cache.store(&fx.recipe, &pp).expect("cache the parameters");
+    cache.store(&*fx.recipe, &pp).expect("cache the parameters");
     drop((pp, pk));
 
     let mut held = Verifier::primed(key);
@@ -360,7 +360,7 @@ fn compress_and_verify(c: &mut Criterion) {
     note_load("setup/warm_prover");
     group.bench_function("warm_prover_b8_d8_32rows", |b| {
         b.iter(|| {
-            let pp = params::cached_setup_in(Some(&cache), &fx.recipe).expect("cached");
+            let pp = params::cached_setup_in(Some(&cache), &*fx.recipe).expect("cached");
             Compressed::setup(&pp).expect("keys")
         })
     });

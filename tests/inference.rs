@@ -1,0 +1,536 @@
+//! What the model does, proven: `prove-eval` (confusion counts over the
+//! committed test split), `prove-predict` (logits and decisions on public
+//! inputs) and the chain audit that links them to the training proof. Each
+//! bundle is attacked field by field; the chain audit must name the broken
+//! link.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use foldtrain::circuit::infer::Prediction;
+use foldtrain::circuit::ModelCommitment;
+use foldtrain::commands::{self, ChainArgs, EvalArgs, PredictArgs};
+use foldtrain::commitment::{Commitment, Split};
+use foldtrain::fixed::Scalar;
+use foldtrain::inference::{self, Claim, InferBundle};
+use foldtrain::ivc::prover::Silent;
+use foldtrain::proof::PublishedModel;
+use foldtrain::recipe::WeightsVisibility;
+use foldtrain::{train, Error, Rejection, StateField};
+
+use common::bin::{arg, foldtrain};
+use common::data;
+
+/// One committed dataset, trained with public and with private weights,
+/// each evaluated on the test split and run on 10 held-out rows.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    csv: PathBuf,
+    inputs: PathBuf,
+    commit_dir: PathBuf,
+}
+
+struct Run {
+    out: PathBuf,
+    eval: Vec<u8>,
+    predict: Vec<u8>,
+}
+
+fn fixture() -> &'static Fixture {
+    common::isolate_cache();
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let csv = data::write_small_csv(&root.join("small.csv"), 45, &data::SCALES, 7);
+        // Held-out applicants: other rows, with their label column (ignored).
+        let inputs = data::write_small_csv(&root.join("applicants.csv"), 10, &data::SCALES, 99);
+        let commit_dir = root.join("committed");
+        commands::commit(&data::data_args(&csv, 1), &commit_dir, false).unwrap();
+        Fixture {
+            _dir: dir,
+            root,
+            csv,
+            inputs,
+            commit_dir,
+        }
+    })
+}
+
+/// Trains (1 epoch) against the fixture's commitment, then proves the
+/// evaluation and the predictions; once per weights visibility.
+fn run(weights: WeightsVisibility) -> &'static Run {
+    static PUBLIC: OnceLock<Run> = OnceLock::new();
+    static COMMITTED: OnceLock<Run> = OnceLock::new();
+    let cell = match weights {
+        WeightsVisibility::Public => &PUBLIC,
+        WeightsVisibility::Committed => &COMMITTED,
+    };
+    cell.get_or_init(|| {
+        let f = fixture();
+        let mut args = data::data_args(&f.csv, 1);
+        args.hyper.weights = weights;
+        let out = f.root.join(match weights {
+            WeightsVisibility::Public => "public",
+            WeightsVisibility::Committed => "private",
+        });
+        let mut prove = data::prove_args(args, out.clone());
+        prove.commitment = Some(f.commit_dir.clone());
+        commands::prove(&prove).unwrap();
+        let model = model_path(&out, weights);
+        let eval = commands::prove_eval(
+            &EvalArgs {
+                model: model.clone(),
+                commitment: f.commit_dir.clone(),
+                data: f.csv.clone(),
+                split: Split::Test,
+                out: None,
+                rows_per_step: None,
+                force: false,
+            },
+            &Silent,
+        )
+        .unwrap();
+        let predict = commands::prove_predict(
+            &PredictArgs {
+                model,
+                inputs: f.inputs.clone(),
+                out: None,
+                rows_per_step: Some(8),
+                force: false,
+            },
+            &Silent,
+        )
+        .unwrap();
+        Run {
+            eval: std::fs::read(&eval.proof.bundle).unwrap(),
+            predict: std::fs::read(&predict.proof.bundle).unwrap(),
+            out,
+        }
+    })
+}
+
+fn model_path(out: &Path, weights: WeightsVisibility) -> PathBuf {
+    match weights {
+        WeightsVisibility::Public => out.join("model.json"),
+        WeightsVisibility::Committed => out.join("private").join("model.json"),
+    }
+}
+
+fn both() -> [WeightsVisibility; 2] {
+    [WeightsVisibility::Public, WeightsVisibility::Committed]
+}
+
+fn rejection(bundle: &InferBundle) -> Rejection {
+    // Through the bytes, as a verifier reads a file.
+    let bytes = bundle.to_bytes().unwrap();
+    let reread = match InferBundle::from_bytes(&bytes) {
+        Ok(b) => b,
+        Err(Error::Rejected(r)) => return r,
+        Err(e) => panic!("{e}"),
+    };
+    match inference::verify(&reread, None) {
+        Err(Error::Rejected(r)) => r,
+        other => panic!("expected a rejection, got {:?}", other.map(|v| v.steps)),
+    }
+}
+
+fn test_rows() -> foldtrain::dataset::FixedDataset {
+    data::data_args(&fixture().csv, 1)
+        .load()
+        .unwrap()
+        .test_fixed
+}
+
+#[test]
+fn proven_counts_equal_the_native_evaluation_and_verify() {
+    for w in both() {
+        let b = InferBundle::from_bytes(&run(w).eval).unwrap();
+        let model = foldtrain::commands::infer::inspect_infer(&run(w).out.join("eval-test.bundle"))
+            .unwrap();
+        let weights = read_weights(w);
+        let native = train::confusion_fixed(&weights, &test_rows(), 6);
+        assert_eq!(b.statement.counts(), Some(native), "{w:?}");
+        assert_eq!(native.total(), 9);
+        assert_eq!(model.counts, Some(native));
+        inference::verify(&b, None).unwrap();
+        // The same through the binary: exit 0 and the counts printed.
+        let v = foldtrain(&[
+            "--json",
+            "verify",
+            &arg(&run(w).out.join("eval-test.bundle")),
+        ])
+        .ok()
+        .json();
+        assert_eq!(v["accepted"], true);
+        assert_eq!(v["statement"]["counts"]["tp"], native.tp);
+    }
+}
+
+fn read_weights(w: WeightsVisibility) -> train::Weights {
+    let m: foldtrain::model::Model =
+        foldtrain::artifact::read_json(&model_path(&run(w).out, w), "foldtrain-model").unwrap();
+    m.fixed_weights()
+}
+
+#[test]
+fn forged_evaluation_fields_are_rejected() {
+    for w in both() {
+        let honest = || InferBundle::from_bytes(&run(w).eval).unwrap();
+        fn counts(b: &mut InferBundle) -> &mut foldtrain::train::Confusion {
+            match &mut b.statement.claim {
+                Claim::Evaluation { counts, .. } => counts,
+                Claim::Predictions { .. } => unreachable!(),
+            }
+        }
+        // Other counts, the total kept: one FN becomes a TP (or one FP a TN).
+        let mut b = honest();
+        let c = counts(&mut b);
+        if c.fn_ > 0 {
+            c.fn_ -= 1;
+            c.tp += 1;
+        } else if c.fp > 0 {
+            c.fp -= 1;
+            c.tn += 1;
+        } else {
+            // A perfect score on these rows: the forgery then claims a worse one.
+            c.tp -= 1;
+            c.fn_ += 1;
+        }
+        assert_eq!(
+            rejection(&b),
+            Rejection::FinalState(vec![StateField::Counts]),
+            "{w:?}"
+        );
+        // A count moved past its field (a carry cannot exist: each count is
+        // its own element), and a total that is not the rows.
+        let mut b = honest();
+        counts(&mut b).tp += 1;
+        assert!(matches!(rejection(&b), Rejection::Shape(_)));
+        // The training split's commitment in place of the test split's.
+        let training = foldtrain::proof::ProofBundle::read(&run(w).out.join("proof.bundle"))
+            .unwrap()
+            .statement;
+        let mut b = honest();
+        if let Claim::Evaluation { commitment, .. } = &mut b.statement.claim {
+            *commitment = training.commitment;
+        }
+        assert!(matches!(rejection(&b), Rejection::Snark(_)), "{w:?}");
+        let mut b = honest();
+        if let Claim::Evaluation { commitment, .. } = &mut b.statement.claim {
+            *commitment = Commitment(commitment.0 + Scalar::from(1u64));
+        }
+        assert!(matches!(rejection(&b), Rejection::Snark(_)));
+        // Another model.
+        let mut b = honest();
+        b.statement.model = match &b.statement.model {
+            PublishedModel::Weights(m) => {
+                let mut m = m.clone();
+                m.w[0] += 1;
+                PublishedModel::Weights(m)
+            }
+            PublishedModel::Committed(c) => {
+                PublishedModel::Committed(ModelCommitment(c.0 + Scalar::from(1u64)))
+            }
+        };
+        assert!(matches!(rejection(&b), Rejection::Snark(_)), "{w:?}");
+        // The other kind of model, steps, digest, another split in the spec.
+        let mut b = honest();
+        b.statement.model = match &b.statement.model {
+            PublishedModel::Weights(_) => {
+                PublishedModel::Committed(ModelCommitment(Scalar::from(5u64)))
+            }
+            PublishedModel::Committed(_) => PublishedModel::Weights(read_weights(w)),
+        };
+        assert!(matches!(rejection(&b), Rejection::Shape(_)));
+        let mut b = honest();
+        b.statement.steps += 1;
+        assert!(matches!(rejection(&b), Rejection::StepCount { .. }));
+        let mut b = honest();
+        b.statement.params_digest = "00".repeat(32);
+        assert!(matches!(rejection(&b), Rejection::ParamsDigest { .. }));
+        let mut b = honest();
+        b.statement.spec.task = foldtrain::circuit::infer::Task::Evaluate(Split::Train);
+        assert!(matches!(rejection(&b), Rejection::ParamsDigest { .. }));
+        // Every byte of the file matters: the last byte of the counts'
+        // region is inside the statement, a flipped byte anywhere is refused.
+        let mut bytes = run(w).eval.clone();
+        let mid = bytes.len() / 3;
+        bytes[mid] ^= 0x40;
+        let refused = match InferBundle::from_bytes(&bytes) {
+            Err(_) => true,
+            Ok(b) => inference::verify(&b, None).is_err(),
+        };
+        assert!(refused);
+    }
+}
+
+#[test]
+fn predictions_are_the_native_models_and_forgeries_are_rejected() {
+    for w in both() {
+        let b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        inference::verify(&b, None).unwrap();
+        let Claim::Predictions { inputs, outputs } = &b.statement.claim else {
+            panic!("not predictions");
+        };
+        assert_eq!(outputs.len(), 10);
+        let weights = read_weights(w);
+        for (row, p) in inputs.iter().zip(outputs) {
+            assert_eq!(train::logit(&weights, row, 6), p.logit);
+            assert_eq!(p.decision, p.logit >= 0);
+        }
+        assert!(outputs.iter().any(|p| p.decision) && outputs.iter().any(|p| !p.decision));
+        let outputs_of = |b: &mut InferBundle| match &mut b.statement.claim {
+            Claim::Predictions { outputs, .. } => outputs.clone(),
+            Claim::Evaluation { .. } => unreachable!(),
+        };
+        type Edit<'a> = &'a dyn Fn(&mut Vec<Prediction>, &mut Vec<Vec<i64>>);
+        let set = |b: &mut InferBundle, f: Edit| {
+            if let Claim::Predictions { outputs, inputs } = &mut b.statement.claim {
+                f(outputs, inputs);
+            }
+        };
+        // A flipped decision alone: refused as inconsistent with its logit.
+        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        set(&mut b, &|o, _| o[3].decision = !o[3].decision);
+        assert!(matches!(rejection(&b), Rejection::Shape(_)));
+        // A flipped decision with a logit to match: the proof's hash of the
+        // outputs differs.
+        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        set(&mut b, &|o, _| {
+            o[3].logit = -o[3].logit - 1;
+            o[3].decision = o[3].logit >= 0;
+        });
+        assert_eq!(
+            rejection(&b),
+            Rejection::FinalState(vec![StateField::PredictionHash])
+        );
+        // Another applicant's row, rows swapped with their outputs.
+        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        set(&mut b, &|_, i| i[0][1] += 1);
+        assert_eq!(
+            rejection(&b),
+            Rejection::FinalState(vec![StateField::PredictionHash])
+        );
+        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        let before = outputs_of(&mut b);
+        set(&mut b, &|o, i| {
+            o.swap(0, 1);
+            i.swap(0, 1);
+        });
+        if before[0] != before[1] {
+            assert_eq!(
+                rejection(&b),
+                Rejection::FinalState(vec![StateField::PredictionHash])
+            );
+        }
+        // One row dropped.
+        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
+        set(&mut b, &|o, i| {
+            o.pop();
+            i.pop();
+        });
+        assert!(matches!(rejection(&b), Rejection::Shape(_)));
+    }
+}
+
+fn chain(
+    w: WeightsVisibility,
+    eval: Option<PathBuf>,
+    predict: Option<PathBuf>,
+) -> commands::ChainReport {
+    let out = &run(w).out;
+    commands::audit_chain(&ChainArgs {
+        train: out.join("proof.bundle"),
+        eval,
+        predict,
+        commitment: Some(fixture().commit_dir.join("commitment.json")),
+        data: None,
+        opening: None,
+        model: Some(model_path(out, w)),
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_chain_audit_passes_and_names_each_broken_link() {
+    let (public, private) = (
+        &run(WeightsVisibility::Public).out,
+        &run(WeightsVisibility::Committed).out,
+    );
+    for (w, out) in [
+        (WeightsVisibility::Public, public),
+        (WeightsVisibility::Committed, private),
+    ] {
+        let r = chain(
+            w,
+            Some(out.join("eval-test.bundle")),
+            Some(out.join("predict.bundle")),
+        );
+        assert!(r.passed(), "{r}");
+        assert!(r.links.len() >= 6 && r.links.iter().all(|l| l.ok));
+    }
+    // An evaluation of another model (the public run's, under the private
+    // training proof) and predictions under another C_W.
+    let r = chain(
+        WeightsVisibility::Committed,
+        Some(public.join("eval-test.bundle")),
+        None,
+    );
+    assert!(!r.passed());
+    let broken: Vec<&str> = r
+        .links
+        .iter()
+        .filter(|l| !l.ok)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(broken, ["evaluation: same model as training"], "{r}");
+    let r = chain(
+        WeightsVisibility::Public,
+        None,
+        Some(private.join("predict.bundle")),
+    );
+    let broken: Vec<&str> = r
+        .links
+        .iter()
+        .filter(|l| !l.ok)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(broken, ["predictions: same model as training"], "{r}");
+    // An evaluation on the training split: not the test commitment
+    // published with the training commitment.
+    let f = fixture();
+    let on_train = commands::prove_eval(
+        &EvalArgs {
+            model: model_path(public, WeightsVisibility::Public),
+            commitment: f.commit_dir.clone(),
+            data: f.csv.clone(),
+            split: Split::Train,
+            out: Some(f.root.join("train-eval")),
+            rows_per_step: None,
+            force: false,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let st = InferBundle::read(&on_train.proof.bundle).unwrap().statement;
+    let mut relabelled = InferBundle::read(&on_train.proof.bundle).unwrap();
+    relabelled.statement.spec.task = foldtrain::circuit::infer::Task::Evaluate(Split::Test);
+    let forged = f.root.join("train-eval").join("relabelled.bundle");
+    std::fs::write(&forged, relabelled.to_bytes().unwrap()).unwrap();
+    let r = chain(WeightsVisibility::Public, Some(forged), None);
+    assert!(!r.passed());
+    let broken: Vec<&str> = r
+        .links
+        .iter()
+        .filter(|l| !l.ok)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(
+        broken,
+        ["evaluation: on the test commitment published with training"],
+        "{r}"
+    );
+    assert!(
+        !r.evaluation.as_ref().unwrap().accepted,
+        "the relabelled bundle itself is rejected"
+    );
+    // The honest training-split evaluation verifies and links as such.
+    assert_eq!(st.counts().unwrap().total(), 36);
+    let r = chain(
+        WeightsVisibility::Public,
+        Some(on_train.proof.bundle.clone()),
+        None,
+    );
+    assert!(r.passed(), "{r}");
+}
+
+#[test]
+fn the_html_report_is_written_and_says_what_failed() {
+    let out = &run(WeightsVisibility::Public).out;
+    let html = fixture().root.join("audit.html");
+    foldtrain(&[
+        "audit",
+        "--train",
+        &arg(&out.join("proof.bundle")),
+        "--eval",
+        &arg(&out.join("eval-test.bundle")),
+        "--predict",
+        &arg(&out.join("predict.bundle")),
+        "--commitment",
+        &arg(&fixture().commit_dir),
+        "--model",
+        &arg(&out.join("model.json")),
+        "--report",
+        &arg(&html),
+    ])
+    .ok();
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("PASSED") && !page.contains("FAILED"));
+    assert!(page.contains("<svg") && page.contains("TP"));
+    let bad = fixture().root.join("audit-bad.html");
+    let priv_out = &run(WeightsVisibility::Committed).out;
+    let r = foldtrain(&[
+        "audit",
+        "--train",
+        &arg(&out.join("proof.bundle")),
+        "--eval",
+        &arg(&priv_out.join("eval-test.bundle")),
+        "--report",
+        &arg(&bad),
+    ]);
+    assert_eq!(r.code, 1, "{r}");
+    let page = std::fs::read_to_string(&bad).unwrap();
+    assert!(page.contains("FAILED") && page.contains("same model as training"));
+}
+
+#[test]
+fn data_that_does_not_open_the_commitment_is_refused() {
+    let f = fixture();
+    let other = data::write_small_csv(&f.root.join("other.csv"), 45, &data::SCALES, 8);
+    let model = model_path(
+        &run(WeightsVisibility::Public).out,
+        WeightsVisibility::Public,
+    );
+    let r = foldtrain(&[
+        "prove-eval",
+        "--model",
+        &arg(&model),
+        "--commitment",
+        &arg(&f.commit_dir),
+        "--data",
+        &arg(&other),
+        "--out",
+        &arg(&f.root.join("nope")),
+    ]);
+    r.refused_after_notes(&["does not open the commitment"]);
+    assert!(!f.root.join("nope").join("eval-test.bundle").exists());
+    // A public model of committed weights cannot prove: it has no salt.
+    let public_model = run(WeightsVisibility::Committed)
+        .out
+        .join("model.public.json");
+    let r = foldtrain(&[
+        "prove-predict",
+        "--model",
+        &arg(&public_model),
+        "--inputs",
+        &arg(&f.inputs),
+    ]);
+    assert_eq!(r.code, 2, "{r}");
+    // Inputs with other columns.
+    let wrong = f.root.join("wrong.csv");
+    std::fs::write(&wrong, "a,c,b\n1,2,3\n").unwrap();
+    let r = foldtrain(&[
+        "prove-predict",
+        "--model",
+        &arg(&model),
+        "--inputs",
+        &arg(&wrong),
+        "--out",
+        &arg(&f.root.join("nope")),
+    ]);
+    r.refused_after_notes(&["the model takes"]);
+}
