@@ -320,7 +320,7 @@ fn compress_and_verify(c: &mut Criterion) {
     let key_sha = key.write(&key_path).expect("key file");
     let cache = params::Cache::at(dir.path().join("cache"));
     cache
-        .store_key(&fx.recipe, &key.to_bytes().expect("encode key"))
+        .store_key(&*fx.recipe, &key.to_bytes().expect("encode key"))
         .expect("cache the key");
     // The parameter cache a warm prover setup reads.
     cache.store(&*fx.recipe, &pp).expect("cache the parameters");

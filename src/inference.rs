@@ -18,7 +18,7 @@ use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::params::{self, Cache};
 use crate::ivc::prover::{Observer, Phase};
-use crate::ivc::{Compressed, Recursive};
+use crate::ivc::{Compressed, Recursive, VerifierKey};
 use crate::proof::{model_differences, PublishedModel};
 use crate::recipe::WeightsVisibility;
 use crate::train::{Confusion, Weights};
@@ -264,6 +264,8 @@ impl InferBundle {
 /// What verification of an inference bundle established.
 #[derive(Clone, Debug, Serialize)]
 pub struct InferVerified {
+    /// The key was read from the cache (else derived from the parameters).
+    pub key_cached: bool,
     pub params_digest: String,
     pub steps: usize,
     /// Seconds to load or build the parameters and derive the key (a
@@ -273,36 +275,91 @@ pub struct InferVerified {
     pub verify_s: f64,
 }
 
+/// First bytes of a cached inference verifier key.
+const INFER_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ivkey\0";
+/// The cached key file: magic, version, sha256 of the body, bincode 2 of
+/// [`InferKey`].
+const INFER_KEY: Kind<{ crate::ivc::keys::MAX_KEY_BYTES }> = Kind {
+    magic: INFER_KEY_MAGIC,
+    version: 1,
+    body_digest: true,
+};
+
+/// An inference circuit's verifier key with what identifies it, as the
+/// key cache holds it (written only after a bundle verified with it).
+#[derive(Serialize, Deserialize)]
+struct InferKey {
+    spec: InferSpec,
+    params_digest: String,
+    vk: VerifierKey<InferStep>,
+}
+
+/// The key of `spec` from the cache if it holds one of this spec and of
+/// the stated digest (a key of another digest is not trusted to reject).
+fn cached_key(cache: Option<&Cache>, spec: &InferSpec, digest: &str) -> Option<InferKey> {
+    let bytes = match cache?.key_bytes(spec) {
+        Ok(bytes) => bytes?,
+        Err(why) => {
+            params::warn_once(&why);
+            return None;
+        }
+    };
+    let key: InferKey = INFER_KEY.open(&bytes, None).ok()?;
+    (key.spec == *spec && key.params_digest == digest).then_some(key)
+}
+
 /// Verifies an inference bundle: its shape, the parameter digest of its
 /// spec's circuit, the SNARK from `z_0` to `z_N`, and `z_N` against the
-/// statement value by value. Parameters come from `cache` when it holds
-/// them, else are built; built ones are stored only once the bundle
+/// statement value by value. The key comes from `cache` when it holds the
+/// spec's key of the stated digest; else the parameters are loaded (or
+/// built) and the key derived, and both are stored only once the bundle
 /// verified.
 pub fn verify(bundle: &InferBundle, cache: Option<&Cache>) -> Result<InferVerified> {
     let st = &bundle.statement;
     st.check_shape()?;
     let start = Instant::now();
-    let (pp, origin) = params::load_or_setup(cache, &st.spec)?;
-    let digest = params::digest_hex(&pp);
-    if digest != st.params_digest {
-        return Err(Error::Rejected(Rejection::ParamsDigest {
-            stated: st.params_digest.clone(),
-            rebuilt: digest,
-        }));
-    }
-    let (_, vk) = Compressed::<InferStep>::setup(&pp)?;
+    let (key, derived) = match cached_key(cache, &st.spec, &st.params_digest) {
+        Some(key) => (key, None),
+        None => {
+            let (pp, origin) = params::load_or_setup(cache, &st.spec)?;
+            let digest = params::digest_hex(&pp);
+            if digest != st.params_digest {
+                return Err(Error::Rejected(Rejection::ParamsDigest {
+                    stated: st.params_digest.clone(),
+                    rebuilt: digest,
+                }));
+            }
+            let (_, vk) = Compressed::<InferStep>::setup(&pp)?;
+            let key = InferKey {
+                spec: st.spec.clone(),
+                params_digest: digest,
+                vk,
+            };
+            (key, Some((pp, origin)))
+        }
+    };
     let key_s = start.elapsed().as_secs_f64();
     let start = Instant::now();
     let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bundle.snark.verify(&vk, st.steps, &st.z0())
+        bundle.snark.verify(&key.vk, st.steps, &st.z0())
     }))
     .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
     .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
     let verify_s = start.elapsed().as_secs_f64();
     st.check_final_state(&zn)?;
-    params::store_if_built(cache, &st.spec, &pp, origin);
+    if let (Some((pp, origin)), Some(cache)) = (&derived, cache) {
+        params::store_if_built(Some(cache), &st.spec, pp, *origin);
+        let stored = INFER_KEY
+            .seal(&key, None)
+            .map_err(Error::from)
+            .and_then(|bytes| cache.store_key(&st.spec, &bytes));
+        if let Err(e) = stored {
+            params::warn_once(&e.to_string());
+        }
+    }
     Ok(InferVerified {
-        params_digest: digest,
+        key_cached: derived.is_none(),
+        params_digest: key.params_digest,
         steps: st.steps,
         key_s,
         verify_s,

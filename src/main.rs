@@ -269,6 +269,10 @@ enum Command {
         /// A CSV with the model's feature columns and a `label` column.
         #[arg(long)]
         data: PathBuf,
+        /// Evaluate on one split of the CSV (test or train, by the model's
+        /// training fraction, as commit splits) instead of every row.
+        #[arg(long, value_parser = parse_split)]
+        split: Option<foldtrain::commitment::Split>,
     },
 }
 
@@ -663,7 +667,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out.report(&commands::infer::inspect_infer(&bundle)?)?
         }
         Command::Inspect { bundle } => out.report(&commands::inspect(&bundle)?)?,
-        Command::Evaluate { model, data } => out.report(&commands::evaluate(&model, &data)?)?,
+        Command::Evaluate { model, data, split } => {
+            out.report(&commands::evaluate(&model, &data, split)?)?
+        }
     }
     Ok(exit::OK)
 }

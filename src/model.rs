@@ -146,6 +146,18 @@ impl Model {
         Ok(())
     }
 
+    /// Confusion counts on a labelled dataset, with the model's own
+    /// preprocessing (the native twin of `prove-eval`).
+    pub fn confusion(&self, data: &Dataset) -> Result<crate::train::Confusion> {
+        self.accuracy(data)?;
+        let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
+        Ok(crate::train::confusion_fixed(
+            &self.fixed_weights(),
+            &fixed,
+            self.recipe.format.feature_frac_bits,
+        ))
+    }
+
     /// Accuracy on a labelled dataset, with the model's own preprocessing.
     pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
         if data.feature_names != self.feature_names {

@@ -167,6 +167,28 @@ fn proven_counts_equal_the_native_evaluation_and_verify() {
         .json();
         assert_eq!(v["accepted"], true);
         assert_eq!(v["statement"]["counts"]["tp"], native.tp);
+        // `evaluate --split test` computes the same counts natively from the
+        // raw CSV with the model's preprocessing.
+        let e = foldtrain(&[
+            "--json",
+            "evaluate",
+            "--model",
+            &arg(&model_path(&run(w).out, w)),
+            "--data",
+            &arg(&fixture().csv),
+            "--split",
+            "test",
+        ])
+        .ok()
+        .json();
+        for (k, v) in [
+            ("tp", native.tp),
+            ("fp", native.fp),
+            ("tn", native.tn),
+            ("fn", native.fn_),
+        ] {
+            assert_eq!(e["counts"][k], v, "{w:?} {k}");
+        }
     }
 }
 
@@ -373,6 +395,36 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
         assert!(r.passed(), "{r}");
         assert!(r.links.len() >= 6 && r.links.iter().all(|l| l.ok));
     }
+    // An auditor holds the public part of a committed model, not the
+    // private one: it is checked as a link, and another run's is refused.
+    let with_public = |model: PathBuf| {
+        commands::audit_chain(&ChainArgs {
+            train: private.join("proof.bundle"),
+            eval: Some(private.join("eval-test.bundle")),
+            model: Some(model),
+            ..ChainArgs::default()
+        })
+        .unwrap()
+    };
+    let r = with_public(private.join("model.public.json"));
+    assert!(r.passed(), "{r}");
+    let other = fixture().root.join("other.public.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(private.join("model.public.json")).unwrap()).unwrap();
+    m["weights_commitment"] = serde_json::Value::String("00".repeat(31) + "05");
+    std::fs::write(&other, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = with_public(other);
+    let broken: Vec<&str> = r
+        .links
+        .iter()
+        .filter(|l| !l.ok)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(
+        broken,
+        ["model file: the training statement's model"],
+        "{r}"
+    );
     // An evaluation of another model (the public run's, under the private
     // training proof) and predictions under another C_W.
     let r = chain(
@@ -533,4 +585,39 @@ fn data_that_does_not_open_the_commitment_is_refused() {
         &arg(&f.root.join("nope")),
     ]);
     r.refused_after_notes(&["the model takes"]);
+}
+
+#[test]
+fn the_verifier_caches_the_key_only_after_a_bundle_verified_and_never_trusts_a_planted_one() {
+    use foldtrain::ivc::params::Cache;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache"));
+    let eval = InferBundle::from_bytes(&run(WeightsVisibility::Public).eval).unwrap();
+    let predict = InferBundle::from_bytes(&run(WeightsVisibility::Public).predict).unwrap();
+    // A forged bundle leaves nothing behind.
+    let mut forged = InferBundle::from_bytes(&run(WeightsVisibility::Public).eval).unwrap();
+    if let Claim::Evaluation { commitment, .. } = &mut forged.statement.claim {
+        *commitment = Commitment(commitment.0 + Scalar::from(1u64));
+    }
+    assert!(inference::verify(&forged, Some(&cache)).is_err());
+    assert!(!cache.key_path(&eval.statement.spec).exists());
+    let first = inference::verify(&eval, Some(&cache)).unwrap();
+    assert!(!first.key_cached);
+    assert!(cache.key_path(&eval.statement.spec).exists());
+    let second = inference::verify(&eval, Some(&cache)).unwrap();
+    assert!(second.key_cached, "the second verify reads the key");
+    // The same forgery is still refused with the cached key.
+    assert!(matches!(
+        inference::verify(&forged, Some(&cache)),
+        Err(Error::Rejected(Rejection::Snark(_)))
+    ));
+    // The evaluation's key planted under the predictions spec's name is not
+    // used: the predictions bundle verifies with a key derived afresh.
+    std::fs::copy(
+        cache.key_path(&eval.statement.spec),
+        cache.key_path(&predict.statement.spec),
+    )
+    .unwrap();
+    let v = inference::verify(&predict, Some(&cache)).unwrap();
+    assert!(!v.key_cached);
 }

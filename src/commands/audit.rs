@@ -320,11 +320,21 @@ fn model_text(model: &crate::proof::PublishedModel) -> String {
 pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
     use crate::circuit::infer::Task;
     use crate::inference::{Claim, InferBundle};
+    // A model with its weights joins the training audit; the public part
+    // of a committed model (model.public.json) is checked as a link.
+    let model_file = match args.model.as_deref() {
+        Some(p) => Some((super::verify::ModelFile::read(p)?, p)),
+        None => None,
+    };
+    let full_model = match &model_file {
+        Some((super::verify::ModelFile::Full(_), p)) => Some(*p),
+        _ => None,
+    };
     let training = audit(
         &args.train,
         args.data.as_deref(),
         args.opening.as_deref(),
-        args.model.as_deref(),
+        full_model,
     )?;
     let train_st = read_statement_bundle(&args.train)?.statement;
     let read_infer = |p: &Option<PathBuf>| -> Result<Option<(InferBundle, PathBuf)>> {
@@ -346,6 +356,18 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
     let predict = read_infer(&args.predict)?;
     let mut links = Vec::new();
     let train_model = model_text(&train_st.model);
+    if let Some((m @ super::verify::ModelFile::Public(_), p)) = &model_file {
+        let diffs = m.differences(&train_st);
+        links.push(link(
+            "model file: the training statement's model",
+            diffs.is_empty(),
+            if diffs.is_empty() {
+                format!("{} states {train_model}", p.display())
+            } else {
+                format!("{} differs in {}", p.display(), diffs.join(", "))
+            },
+        ));
+    }
     if let Some((b, p)) = &eval {
         let st = &b.statement;
         let Task::Evaluate(split) = st.spec.task else {
@@ -456,10 +478,10 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
                 Some((_, p)) => super::infer::verify_infer(p).map(Some),
             }
         };
-    let feature_names = match args.model.as_deref().map(super::verify::ModelFile::read) {
-        Some(Ok(super::verify::ModelFile::Full(m))) => Some(m.feature_names.clone()),
-        Some(Ok(super::verify::ModelFile::Public(m))) => Some(m.feature_names.clone()),
-        _ => None,
+    let feature_names = match &model_file {
+        Some((super::verify::ModelFile::Full(m), _)) => Some(m.feature_names.clone()),
+        Some((super::verify::ModelFile::Public(m), _)) => Some(m.feature_names.clone()),
+        None => None,
     };
     Ok(ChainReport {
         training,

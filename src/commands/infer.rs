@@ -462,7 +462,11 @@ pub struct InferVerifyReport {
     pub reason: Option<String>,
     /// What was verified: present only when the proof verified.
     pub statement: Option<InferSummary>,
-    /// Seconds to load or build the parameters and derive the key (phase).
+    /// The verifier key was read from the key cache (else derived from the
+    /// parameters, loaded or built, and cached once the bundle verified).
+    pub key_cached: Option<bool>,
+    /// Seconds to read the key, or to load or build the parameters and
+    /// derive it (phase).
     pub key_s: Option<f64>,
     /// Seconds of the SNARK check alone (phase).
     pub verify_s: Option<f64>,
@@ -489,6 +493,7 @@ pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
         accepted: false,
         reason: Some(reason),
         statement: None,
+        key_cached: None,
         key_s: None,
         verify_s: None,
         command_s: started.elapsed().as_secs_f64(),
@@ -504,6 +509,7 @@ pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
             accepted: true,
             reason: None,
             statement: Some(InferSummary::of(&bundle.statement)),
+            key_cached: Some(v.key_cached),
             key_s: Some(v.key_s),
             verify_s: Some(v.verify_s),
             command_s: started.elapsed().as_secs_f64(),
@@ -579,8 +585,13 @@ impl fmt::Display for InferVerifyReport {
                 writeln!(f, "{st}")?;
                 write!(
                     f,
-                    "verified in {:.1} s (whole command; parameters and key {:.1} s, SNARK check {:.2} s)",
+                    "verified in {:.1} s (whole command; {} {:.1} s, SNARK check {:.2} s)",
                     self.command_s,
+                    if self.key_cached == Some(true) {
+                        "key read from the cache"
+                    } else {
+                        "parameters and key derivation"
+                    },
                     self.key_s.unwrap_or(0.0),
                     self.verify_s.unwrap_or(0.0)
                 )

@@ -299,20 +299,47 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
 pub struct EvaluateReport {
     pub model: PathBuf,
     pub data: PathBuf,
+    /// The split evaluated on (by the model's training fraction), or every
+    /// row of the CSV.
+    pub split: Option<crate::commitment::Split>,
     pub rows: usize,
     pub accuracy: f64,
+    /// Confusion counts at the decision `z >= 0`: what `prove-eval` proves.
+    pub counts: crate::train::Confusion,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
 }
 
-/// Accuracy of a saved model on a CSV.
-pub fn evaluate(model_path: &Path, data: &Path) -> Result<EvaluateReport> {
+/// Accuracy and confusion counts of a saved model on a CSV, or on one of
+/// its splits (by the model's training fraction, as `commit` splits).
+pub fn evaluate(
+    model_path: &Path,
+    data: &Path,
+    split: Option<crate::commitment::Split>,
+) -> Result<EvaluateReport> {
     let model: Model = artifact::read_json(model_path, Model::KIND)?;
     model.validate()?;
     let dataset = Dataset::load(data)?;
+    let dataset = match split {
+        None => dataset,
+        Some(s) => {
+            let (train, test) = dataset.split(model.train_fraction)?;
+            match s {
+                crate::commitment::Split::Train => train,
+                crate::commitment::Split::Test => test,
+            }
+        }
+    };
+    let counts = model.confusion(&dataset)?;
     Ok(EvaluateReport {
         model: model_path.into(),
         data: data.into(),
+        split,
         rows: dataset.rows.len(),
         accuracy: model.accuracy(&dataset)?,
+        precision: counts.precision(),
+        recall: counts.recall(),
+        counts,
     })
 }
 
@@ -382,11 +409,20 @@ impl fmt::Display for CommitReport {
 
 impl fmt::Display for EvaluateReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
         write!(
             f,
-            "accuracy {:.2}% on {} rows",
+            "accuracy {:.2}% on {} rows{} (TP {} FP {} TN {} FN {}; natively, not proven)",
             self.accuracy * 100.0,
-            self.rows
+            self.rows,
+            match self.split {
+                Some(s) => format!(" of the {} split", crate::circuit::infer::split_name(s)),
+                None => String::new(),
+            },
+            c.tp,
+            c.fp,
+            c.tn,
+            c.fn_
         )
     }
 }

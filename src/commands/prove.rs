@@ -511,7 +511,7 @@ impl Run {
         // The key just checked this bundle: a verifier on this machine can
         // use it, and its hash is what an auditor's own derivation gives.
         if let Some(cache) = params::Cache::from_env() {
-            if let Err(e) = cache.store_key(&recipe, &key_bytes) {
+            if let Err(e) = cache.store_key(&*recipe, &key_bytes) {
                 eprintln!("foldtrain: warning: the verifier key was not cached: {e}");
             }
         }

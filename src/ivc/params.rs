@@ -231,7 +231,7 @@ impl Cache {
 
     /// The file that holds `recipe`'s verifier key, for this build: the
     /// version is in the name, so another build's key is never read.
-    pub fn key_path(&self, recipe: &Recipe) -> std::path::PathBuf {
+    pub fn key_path<S: Spec>(&self, recipe: &S) -> std::path::PathBuf {
         self.dir.join(format!(
             "vkey-v{}-{}-{}.bin",
             super::keys::KEY_VERSION,
@@ -281,8 +281,14 @@ impl Cache {
     }
 
     /// Writes a key file's bytes as `recipe`'s cached key.
-    pub fn store_key(&self, recipe: &Recipe, bytes: &[u8]) -> Result<()> {
+    pub fn store_key<S: Spec>(&self, recipe: &S, bytes: &[u8]) -> Result<()> {
         self.write_owned(&self.key_path(recipe), bytes)
+    }
+
+    /// The bytes of `spec`'s cached key file, if there is one that passes
+    /// the owner checks (not decoded); `Err` says why a file was not used.
+    pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
+        self.read_owned(&self.key_path(spec), super::keys::MAX_KEY_BYTES)
     }
 }
 
