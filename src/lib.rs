@@ -7,13 +7,19 @@
 //! foldtrain (binary)      arguments -> settings; renders reports; exit codes
 //! commands                one function per command, each with its report:
 //!                         prove (and resume), verify (and inspect), keys,
-//!                         audit, estimate; train, commit, evaluate (mod.rs)
-//! proof                   Statement, ProofBundle, Verifier
+//!                         audit (and the chain audit), estimate, prove-eval
+//!                         and prove-predict (infer.rs); train, commit,
+//!                         evaluate (mod.rs)
+//! report                  the chain audit's self-contained HTML page
+//! proof, inference        training: Statement, ProofBundle, Verifier;
+//!                         evaluation and predictions: InferStatement,
+//!                         InferBundle, their prover loop and verify
 //! ivc                     parameters and their cache, verifier key files, the
 //!                         fold loop with its Observer, checkpoints and the
 //!                         Checkpointer
-//! circuit                 the step circuit and its gadgets, each beside its
-//!                         native twin; the state layout; constraint costs
+//! circuit                 the training step circuit and its gadgets, each
+//!                         beside its native twin; the state layout;
+//!                         constraint costs; the inference circuits (infer)
 //! train, commitment       native reference trainer; Poseidon commitment
 //! dataset, recipe, model  CSV -> validated rows -> fixed-point rows; settings
 //! output                  one run an output folder, openings kept, manifest

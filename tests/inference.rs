@@ -377,6 +377,13 @@ fn chain(
     .unwrap()
 }
 
+/// The names of the links a chain audit found broken.
+fn broken(r: &commands::ChainReport) -> Vec<&str> {
+    (r.links.iter().filter(|l| !l.ok))
+        .map(|l| l.name.as_str())
+        .collect()
+}
+
 #[test]
 fn the_chain_audit_passes_and_names_each_broken_link() {
     let (public, private) = (
@@ -414,14 +421,8 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
     m["weights_commitment"] = serde_json::Value::String("00".repeat(31) + "05");
     std::fs::write(&other, serde_json::to_vec(&m).unwrap()).unwrap();
     let r = with_public(other);
-    let broken: Vec<&str> = r
-        .links
-        .iter()
-        .filter(|l| !l.ok)
-        .map(|l| l.name.as_str())
-        .collect();
     assert_eq!(
-        broken,
+        broken(&r),
         ["model file: the training statement's model"],
         "{r}"
     );
@@ -433,25 +434,13 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
         None,
     );
     assert!(!r.passed());
-    let broken: Vec<&str> = r
-        .links
-        .iter()
-        .filter(|l| !l.ok)
-        .map(|l| l.name.as_str())
-        .collect();
-    assert_eq!(broken, ["evaluation: same model as training"], "{r}");
+    assert_eq!(broken(&r), ["evaluation: same model as training"], "{r}");
     let r = chain(
         WeightsVisibility::Public,
         None,
         Some(private.join("predict.bundle")),
     );
-    let broken: Vec<&str> = r
-        .links
-        .iter()
-        .filter(|l| !l.ok)
-        .map(|l| l.name.as_str())
-        .collect();
-    assert_eq!(broken, ["predictions: same model as training"], "{r}");
+    assert_eq!(broken(&r), ["predictions: same model as training"], "{r}");
     // An evaluation on the training split: not the test commitment
     // published with the training commitment.
     let f = fixture();
@@ -475,14 +464,8 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
     std::fs::write(&forged, relabelled.to_bytes().unwrap()).unwrap();
     let r = chain(WeightsVisibility::Public, Some(forged), None);
     assert!(!r.passed());
-    let broken: Vec<&str> = r
-        .links
-        .iter()
-        .filter(|l| !l.ok)
-        .map(|l| l.name.as_str())
-        .collect();
     assert_eq!(
-        broken,
+        broken(&r),
         ["evaluation: on the test commitment published with training"],
         "{r}"
     );

@@ -198,7 +198,16 @@ impl InferSpec {
             Task::Predict => MAX_PREDICT_ROWS,
         };
         if !(1..=max_rows).contains(&self.rows) {
-            return bad(format!("rows must be in 1..={max_rows}, got {}", self.rows));
+            let advice = match self.task {
+                Task::Predict if self.rows > 0 => {
+                    "; split the inputs into files of at most that many rows, one proof each"
+                }
+                _ => "",
+            };
+            return bad(format!(
+                "rows must be in 1..={max_rows}, got {}{advice}",
+                self.rows
+            ));
         }
         let r = self.rows_per_step;
         if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_ROWS_PER_STEP {

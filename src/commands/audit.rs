@@ -315,6 +315,35 @@ fn model_text(model: &crate::proof::PublishedModel) -> String {
     }
 }
 
+/// The links of an evaluation or predictions statement (`role`) to the
+/// training statement: the same model (`W` or `C_W`, by value), the same
+/// fixed-point format and feature count.
+fn model_links(role: &str, st: &crate::inference::InferStatement, train: &Statement) -> [Link; 2] {
+    let (got, want) = (model_text(&st.model), model_text(&train.model));
+    let same = st.model == train.model;
+    let shape_ok =
+        st.spec.format == train.recipe.format && st.spec.features == train.recipe.features;
+    [
+        link(
+            &format!("{role}: same model as training"),
+            same,
+            if same {
+                want
+            } else {
+                format!("{role} states {got}, training {want}")
+            },
+        ),
+        link(
+            &format!("{role}: the training's fixed-point format and features"),
+            shape_ok,
+            format!(
+                "{} features, training {}",
+                st.spec.features, train.recipe.features
+            ),
+        ),
+    ]
+}
+
 /// Audits the chain: the training audit, each further bundle verified, and
 /// the links between them.
 pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
@@ -376,20 +405,7 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
                 "is a predictions bundle; give it with --predict",
             ));
         };
-        let same = st.model == train_st.model;
-        links.push(link(
-            "evaluation: same model as training",
-            same,
-            if same {
-                train_model.clone()
-            } else {
-                format!(
-                    "evaluation states {}, training {}",
-                    model_text(&st.model),
-                    train_model
-                )
-            },
-        ));
+        links.extend(model_links("evaluation", st, &train_st));
         let Claim::Evaluation { commitment, .. } = &st.claim else {
             return Err(Error::artifact(p, "states no evaluation"));
         };
@@ -406,13 +422,6 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
                 format!("evaluation is on {commitment}, the training statement's {what} commitment is {want}")
             },
         ));
-        let fmt_ok = st.spec.format == train_st.recipe.format
-            && st.spec.features == train_st.recipe.features;
-        links.push(link(
-            "evaluation: the training's fixed-point format and features",
-            fmt_ok,
-            format!("{} features", st.spec.features),
-        ));
     }
     if let Some((b, p)) = &predict {
         let st = &b.statement;
@@ -422,27 +431,7 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
                 "is an evaluation bundle; give it with --eval",
             ));
         }
-        let same = st.model == train_st.model;
-        links.push(link(
-            "predictions: same model as training",
-            same,
-            if same {
-                train_model.clone()
-            } else {
-                format!(
-                    "predictions state {}, training {}",
-                    model_text(&st.model),
-                    train_model
-                )
-            },
-        ));
-        let fmt_ok = st.spec.format == train_st.recipe.format
-            && st.spec.features == train_st.recipe.features;
-        links.push(link(
-            "predictions: the training's fixed-point format and features",
-            fmt_ok,
-            format!("{} features", st.spec.features),
-        ));
+        links.extend(model_links("predictions", st, &train_st));
     }
     if let Some(path) = &args.commitment {
         let file = if path.is_dir() {
