@@ -87,13 +87,14 @@ pub struct FixedFormat {
 
 impl Default for FixedFormat {
     /// Chosen by measurement (README, "Accuracy"): 16 fractional bits for
-    /// weights, 6 for features (test accuracy on every shipped dataset is the
-    /// same from 5 to 16 bits), features clamped to 8 standard deviations,
-    /// weights within 64.
+    /// weights, 4 for features (test accuracy on every shipped dataset is the
+    /// same from 4 to 16 bits, `experiments/feature_bits.rs`), features
+    /// clamped to 8 standard deviations (so 8 bits a feature), weights within
+    /// 64.
     fn default() -> Self {
         Self {
             frac_bits: 16,
-            feature_frac_bits: 6,
+            feature_frac_bits: 4,
             feature_int_bits: 3,
             weight_int_bits: 6,
         }

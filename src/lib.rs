@@ -11,6 +11,8 @@
 //!                         and prove-predict (infer.rs); train, commit,
 //!                         evaluate (mod.rs)
 //! report                  the chain audit's self-contained HTML page
+//! plan                    batches per folded step by a cost model; what a
+//!                         prove will cost
 //! proof, inference        training: Statement, ProofBundle, Verifier;
 //!                         evaluation and predictions: InferStatement,
 //!                         InferBundle, their prover loop and verify
@@ -54,6 +56,7 @@ pub mod inference;
 pub mod ivc;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod proof;
 pub mod recipe;
 pub mod report;

@@ -293,7 +293,8 @@ struct DataFlags {
     #[arg(long, default_value_t = Hyper::default().batch)]
     batch: usize,
     /// Mini-batches folded per Nova step; must divide the batches of an
-    /// epoch (default: the largest divisor keeping a step within 256 rows).
+    /// epoch (default: the divisor of least predicted proving time, by the
+    /// cost model `estimate` prints).
     #[arg(long, value_name = "K")]
     batches_per_step: Option<usize>,
     /// Share of rows, in file order, that train; the rest test.

@@ -118,8 +118,9 @@ pub struct Hyper {
     pub epochs: usize,
     pub learning_rate: f64,
     pub batch: usize,
-    /// `None`: the largest divisor of the batches per epoch that keeps a
-    /// folded step within [`AUTO_ROWS_PER_STEP`] rows.
+    /// `None`: [`Recipe::new`] takes the largest divisor of the batches per
+    /// epoch that keeps a folded step within [`AUTO_ROWS_PER_STEP`] rows,
+    /// and the commands then plan it by cost ([`crate::plan::choose`]).
     pub batches_per_step: Option<usize>,
     pub sigmoid: Sigmoid,
     pub format: FixedFormat,

@@ -13,7 +13,7 @@ use foldtrain::circuit::infer::Prediction;
 use foldtrain::circuit::ModelCommitment;
 use foldtrain::commands::{self, ChainArgs, EvalArgs, PredictArgs};
 use foldtrain::commitment::{Commitment, Split};
-use foldtrain::fixed::Scalar;
+use foldtrain::fixed::{FixedFormat, Scalar};
 use foldtrain::inference::{self, Claim, InferBundle};
 use foldtrain::ivc::prover::Silent;
 use foldtrain::proof::PublishedModel;
@@ -152,7 +152,11 @@ fn proven_counts_equal_the_native_evaluation_and_verify() {
         let model = foldtrain::commands::infer::inspect_infer(&run(w).out.join("eval-test.bundle"))
             .unwrap();
         let weights = read_weights(w);
-        let native = train::confusion_fixed(&weights, &test_rows(), 6);
+        let native = train::confusion_fixed(
+            &weights,
+            &test_rows(),
+            FixedFormat::default().feature_frac_bits,
+        );
         assert_eq!(b.statement.counts(), Some(native), "{w:?}");
         assert_eq!(native.total(), 9);
         assert_eq!(model.counts, Some(native));
@@ -301,7 +305,10 @@ fn predictions_are_the_native_models_and_forgeries_are_rejected() {
         assert_eq!(outputs.len(), 10);
         let weights = read_weights(w);
         for (row, p) in inputs.iter().zip(outputs) {
-            assert_eq!(train::logit(&weights, row, 6), p.logit);
+            assert_eq!(
+                train::logit(&weights, row, FixedFormat::default().feature_frac_bits),
+                p.logit
+            );
             assert_eq!(p.decision, p.logit >= 0);
         }
         assert!(outputs.iter().any(|p| p.decision) && outputs.iter().any(|p| !p.decision));

@@ -257,7 +257,11 @@ fn soundness_labels_must_be_boolean() {
 fn soundness_features_must_be_in_range() {
     // SOUNDNESS 5: a feature is only its bits; a bit of 2 (a feature of
     // 2^k) or p - 1 is refused.
-    assert!(only_bits_pass("step/batch 0/row 1/x2/bit 9/boolean"));
+    // The top bit: the sign of `x + 2^(Fx+cx)`.
+    let top = crate::fixed::FixedFormat::default().feature_bits() - 1;
+    assert!(only_bits_pass(&format!(
+        "step/batch 0/row 1/x2/bit {top}/boolean"
+    )));
 }
 
 #[test]
@@ -472,10 +476,13 @@ fn pinned_constraint_count() {
     assert_eq!(cs.num_constraints(), PINNED_TOY_COMMITTED_CONSTRAINTS);
 }
 
-/// Constraints of the toy recipe's step (3 features, batch 16).
-const PINNED_TOY_CONSTRAINTS: usize = 3901;
-/// The same with committed weights.
-const PINNED_TOY_COMMITTED_CONSTRAINTS: usize = 4681;
+/// Constraints of the toy recipe's step (3 features, batch 16). 3,901
+/// before features went from 10 to 8 bits (`Fx` 6 to 4): 2 bits fewer for
+/// each of the 48 features (96), for each row's truncation remainder (32)
+/// and for each update's remainder (8).
+const PINNED_TOY_CONSTRAINTS: usize = 3765;
+/// The same with committed weights (4,681 before, the same 136 fewer).
+const PINNED_TOY_COMMITTED_CONSTRAINTS: usize = 4545;
 
 #[test]
 fn weight_packing_round_trips_and_refuses_non_canonical_elements() {

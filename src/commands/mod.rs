@@ -24,7 +24,7 @@ pub mod prove;
 pub mod verify;
 
 pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
-pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS, COMPRESS_STEP_RATIO};
+pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS};
 pub use infer::{
     prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs, PredictReport,
 };
@@ -100,7 +100,11 @@ impl DataArgs {
         let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
         let dataset = Dataset::parse(&self.data, &bytes)?;
         let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
-        let recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        let mut recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        if self.hyper.batches_per_step.is_none() {
+            // Unless the user chose K: the one of least predicted time.
+            recipe = crate::plan::choose(&recipe)?;
+        }
         let test_fixed =
             FixedDataset::quantize(&prepared.test, &prepared.normalizer, &self.hyper.format);
         Ok(Loaded {

@@ -65,9 +65,14 @@ impl Spec for Recipe {
 /// Constraints of the step circuit alone, without Nova's augmentation,
 /// counted by synthesizing its shape (fast: no proving, no parameters).
 pub fn step_constraints(recipe: &Recipe) -> Result<usize> {
+    Ok(step_size(recipe)?.0)
+}
+
+/// Constraints and variables (witness, not inputs) of the step circuit alone.
+pub fn step_size(recipe: &Recipe) -> Result<(usize, usize)> {
     let mut cs = ShapeCS::<E1>::new();
     crate::circuit::synthesize_blank(&mut cs, recipe)?;
-    Ok(cs.num_constraints())
+    Ok((cs.num_constraints(), cs.num_aux()))
 }
 
 /// First bytes of a cached parameters file.

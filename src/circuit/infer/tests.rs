@@ -145,7 +145,8 @@ fn circuit_agrees_with_native_twin_over_whole_runs() {
         let last = r.states.last().unwrap();
         match spec.task {
             Task::Evaluate(_) => {
-                let native = crate::train::confusion_fixed(&model(), &d, 6);
+                let native =
+                    crate::train::confusion_fixed(&model(), &d, spec.format.feature_frac_bits);
                 assert_eq!(last.counts, Some(native));
                 assert!(native.tp > 0 && native.fp + native.fn_ > 0 && native.tn > 0);
                 assert_eq!(last.hash, Scalar::ZERO);
