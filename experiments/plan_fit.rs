@@ -42,37 +42,37 @@ struct Job {
 
 const JOBS: [Job; 6] = [
     Job {
-        label: "breast_cancer K=1, 2 epochs",
+        label: "breast_cancer K=1 2 epochs",
         data: "datasets/breast_cancer.csv",
         epochs: 2,
         batches_per_step: 1,
     },
     Job {
-        label: "german_credit K=1, 1 epoch",
+        label: "german_credit K=1 1 epoch",
         data: "datasets/german_credit.csv",
         epochs: 1,
         batches_per_step: 1,
     },
     Job {
-        label: "german_credit K=5, 2 epochs",
+        label: "german_credit K=5 2 epochs",
         data: "datasets/german_credit.csv",
         epochs: 2,
         batches_per_step: 5,
     },
     Job {
-        label: "german_credit K=5, 10 epochs (the default job)",
+        label: "german_credit K=5 10 epochs (the default job)",
         data: "datasets/german_credit.csv",
         epochs: 10,
         batches_per_step: 5,
     },
     Job {
-        label: "german_credit K=1, 4 epochs",
+        label: "german_credit K=1 4 epochs",
         data: "datasets/german_credit.csv",
         epochs: 4,
         batches_per_step: 1,
     },
     Job {
-        label: "adult K=3, 1 epoch",
+        label: "adult K=3 1 epoch",
         data: "datasets/adult.csv",
         epochs: 1,
         batches_per_step: 3,

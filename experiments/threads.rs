@@ -88,7 +88,7 @@ fn main() -> Result<()> {
             ]
             .map(String::from)
             .to_vec();
-            (format!("1024x64, batch 64, K={k}"), args)
+            (format!("1024x64 batch 64 K={k}"), args)
         })
         .collect();
     if !session.quick {

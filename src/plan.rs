@@ -61,15 +61,15 @@ impl CostModel {
     /// Fitted by `cargo run --release --example plan_fit` (results in
     /// `experiments/results/plan_fit.csv`).
     pub const FITTED: CostModel = CostModel {
-        fitted: "2026-12-03, 2 cores, load under 2 (experiments/results/plan_fit.csv)",
-        fold_per_step_s: 0.06,
-        fold_per_constraint_s: 2.0e-6,
-        compress_base_s: 2.0,
-        compress_per_padded_s: 1.3e-4,
-        setup_base_s: 2.0,
-        setup_per_padded_s: 4.5e-5,
-        memory_base_bytes: 100.0 * (1u64 << 20) as f64,
-        memory_per_constraint_bytes: 4200.0,
+        fitted: "2026-12-03 on 2 cores, load 1.6 to 1.9 (experiments/results/plan_fit.csv)",
+        fold_per_step_s: 0.149,
+        fold_per_constraint_s: 1.41e-6,
+        compress_base_s: 1.96,
+        compress_per_padded_s: 1.53e-4,
+        setup_base_s: 1.25,
+        setup_per_padded_s: 5.6e-5,
+        memory_base_bytes: 64.5e6,
+        memory_per_constraint_bytes: 4410.0,
     };
 
     /// This model with every time scaled by `factor` (a machine measured

@@ -187,6 +187,71 @@ fn train_json_reports_accuracies_weights_and_bias() {
 }
 
 #[test]
+fn estimate_reports_the_plan_and_the_recipe_is_its_fastest() {
+    // 32 training rows in batches of 8: K may be 1, 2 or 4.
+    let (t, data) = Scratch::with_small_csv();
+    let v = t
+        .run(&[
+            "--json", "estimate", "--data", &data, "--epochs", "3", "--batch", "8",
+        ])
+        .ok()
+        .json();
+    let plan = v["plan"].as_array().expect("`plan` is an array");
+    let ks: Vec<u64> = plan
+        .iter()
+        .map(|c| c["shape"]["batches_per_step"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ks, [1, 2, 4], "{v}");
+    let total = |c: &Value| c["prediction"]["total_s"].as_f64().unwrap();
+    let fastest = plan
+        .iter()
+        .min_by(|a, b| total(a).total_cmp(&total(b)))
+        .unwrap();
+    assert_eq!(
+        v["recipe"]["batches_per_step"], fastest["shape"]["batches_per_step"],
+        "the planner takes the fastest K: {v}"
+    );
+    for c in plan {
+        let p = &c["prediction"];
+        let sum: f64 = ["setup_s", "folding_s", "compression_s"]
+            .iter()
+            .map(|k| p[k].as_f64().unwrap())
+            .sum();
+        assert!((sum - total(c)).abs() < 1e-9, "{c}");
+        let padded = c["shape"]["padded"].as_u64().unwrap();
+        assert!(padded.is_power_of_two(), "{c}");
+    }
+    // The counted circuit pads to the size the plan predicted for it.
+    let chosen = plan
+        .iter()
+        .find(|c| c["shape"]["batches_per_step"] == v["recipe"]["batches_per_step"])
+        .unwrap();
+    assert_eq!(v["padded_constraints"], chosen["shape"]["padded"], "{v}");
+    let whole = ["setup_s", "estimated_prove_s", "estimated_compress_s"]
+        .iter()
+        .map(|k| v[k].as_f64().unwrap())
+        .sum::<f64>();
+    assert!((whole - v["estimated_total_s"].as_f64().unwrap()).abs() < 1e-9);
+    // A K the user gives is kept, even when it is not the fastest.
+    let v = t
+        .run(&[
+            "--json",
+            "estimate",
+            "--data",
+            &data,
+            "--epochs",
+            "3",
+            "--batch",
+            "8",
+            "--batches-per-step",
+            "2",
+        ])
+        .ok()
+        .json();
+    assert_eq!(v["recipe"]["batches_per_step"], 2, "{v}");
+}
+
+#[test]
 fn train_text_output_and_model_file() {
     let (t, data) = Scratch::with_small_csv();
     let model = t.path("model.json");

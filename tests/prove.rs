@@ -108,10 +108,13 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-/// Changed deliberately by issue 14 (recipe version 2, which records the
-/// weights visibility, and the test commitment carried in the state); it was
-/// 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00.
-const PINNED_DIGEST: &str = "0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03";
+/// Changed deliberately by issue 16 (features at 8 bits, Fx 4 and cx 3: the
+/// range checks of features, truncation remainders and weight updates are 2
+/// bits narrower); it was
+/// 0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03 (issue
+/// 14) and 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00
+/// before.
+const PINNED_DIGEST: &str = "18c04d3c2b989b57d52239067bb185ecec2ed8d47497190e71649600dcc8b501";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -128,7 +131,10 @@ fn the_default_recipe_has_a_pinned_constraint_count() {
     );
 }
 
-const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 128754;
+/// The default job's step (K = 5 mini-batches of 32 rows, 24 features).
+/// Changed deliberately by issue 16 (features at 8 bits instead of 10); it
+/// was 128,754.
+const PINNED_GERMAN_STEP_CONSTRAINTS: usize = 112_524;
 
 #[test]
 fn every_field_of_the_statement_is_bound() {

@@ -65,6 +65,8 @@ pub struct EstimateReport {
 
 /// Steps folded to calibrate the time estimate.
 pub const CALIBRATION_STEPS: usize = 3;
+/// Steps folded, untimed, before the calibration steps.
+pub const WARM_STEPS: usize = 2;
 
 /// Counts the constraints of a recipe and times a few folded steps.
 pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
@@ -98,7 +100,13 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
         }
     }
     let mut progress = job.start(&keys.pp, &initial)?;
-    let calibration = CALIBRATION_STEPS.min(recipe.total_steps().saturating_sub(1));
+    // Nova's first folds, into a running instance that is still mostly
+    // zeros, are cheaper than the rest: fold a few untimed when there is room.
+    let warm = WARM_STEPS.min(recipe.total_steps().saturating_sub(1 + CALIBRATION_STEPS));
+    for _ in 0..warm {
+        job.fold_one(&keys.pp, &mut progress)?;
+    }
+    let calibration = CALIBRATION_STEPS.min(recipe.total_steps().saturating_sub(1 + warm));
     let (_, folding) = prover::timed(|| {
         for _ in 0..calibration {
             job.fold_one(&keys.pp, &mut progress)?;
