@@ -675,7 +675,6 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// The time now in UTC, `YYYY-MM-DD HH:MM UTC`.
 fn print_prove(r: &commands::ProveReport, out: Output) -> anyhow::Result<()> {
     for w in &r.warnings {
         eprintln!("warning: {w}");
