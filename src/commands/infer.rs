@@ -301,25 +301,8 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     let predictions_path = out.join(PREDICTIONS_FILE);
     refuse_existing(&bundle_path, args.force)?;
     refuse_existing(&predictions_path, args.force)?;
-    let bytes = artifact::read_limited(&args.inputs, crate::dataset::MAX_CSV_BYTES)?;
-    let (names, raw) = Dataset::parse_inputs(&args.inputs, &bytes)?;
-    if names != model.feature_names {
-        return Err(Error::Mismatch(format!(
-            "{} has the columns {names:?}; the model takes {:?} (in that order, optionally \
-             followed by `label`)",
-            args.inputs.display(),
-            model.feature_names
-        )));
-    }
+    let (raw, fixed) = read_inputs(&model, &args.inputs)?;
     let format = model.recipe.format;
-    let fixed: Vec<Vec<i64>> = raw
-        .iter()
-        .map(|r| {
-            (model.normalizer.apply(r).into_iter())
-                .map(|v| format.quantize_feature(v))
-                .collect()
-        })
-        .collect();
     let spec = InferSpec::new(
         Task::Predict,
         model.recipe.features,
@@ -363,6 +346,50 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         proof,
         predictions_path,
     })
+}
+
+/// Rows as read from a CSV, and as the circuit takes them (normalized by the
+/// model, quantized).
+type RawAndFixed = (Vec<Vec<f64>>, Vec<Vec<i64>>);
+
+/// Reads an inputs CSV with the model's columns.
+fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
+    let bytes = artifact::read_limited(inputs, crate::dataset::MAX_CSV_BYTES)?;
+    let (names, raw) = Dataset::parse_inputs(inputs, &bytes)?;
+    if names != model.feature_names {
+        return Err(Error::Mismatch(format!(
+            "{} has the columns {names:?}; the model takes {:?} (in that order, optionally \
+             followed by `label`)",
+            inputs.display(),
+            model.feature_names
+        )));
+    }
+    let format = model.recipe.format;
+    let fixed = raw
+        .iter()
+        .map(|r| {
+            (model.normalizer.apply(r).into_iter())
+                .map(|v| format.quantize_feature(v))
+                .collect()
+        })
+        .collect();
+    Ok((raw, fixed))
+}
+
+/// The model's predictions on an inputs CSV, computed natively: the same
+/// fixed-point arithmetic `prove-predict` proves, with no proof. Takes a
+/// public model, or a private one with committed weights.
+pub fn predict(model_path: &Path, inputs: &Path) -> Result<Vec<PredictionRow>> {
+    let model: Model = artifact::read_json(model_path, Model::KIND)?;
+    model
+        .validate()
+        .map_err(|e| Error::artifact(model_path, e.to_string()))?;
+    let (raw, fixed) = read_inputs(&model, inputs)?;
+    let format = model.recipe.format;
+    let weights = model.fixed_weights();
+    Ok((raw.iter().zip(&fixed).enumerate())
+        .map(|(i, (r, f))| prediction_row(i, r, f, &Prediction::of(&weights, f, &format), &format))
+        .collect())
 }
 
 fn prediction_row(

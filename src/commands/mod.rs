@@ -26,7 +26,8 @@ pub mod verify;
 pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS};
 pub use infer::{
-    prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs, PredictReport,
+    predict, prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs,
+    PredictReport, PredictionRow,
 };
 pub use keys::{keys, KeysReport, RecipeSource};
 pub use prove::{

@@ -1,0 +1,871 @@
+"""foldtrain: zero-knowledge proofs of logistic-regression training.
+
+The Rust library (``foldtrain._foldtrain``) does the work; this module gives
+it the conventions of scikit-learn::
+
+    import foldtrain
+    clf = foldtrain.ProvenLogisticRegression(epochs=10)
+    clf.fit(X, y)                      # trains and proves the training
+    foldtrain.verify(clf.bundle_)      # what a verifier runs
+    clf.predict(X_new)
+
+Every file goes to an output folder (``out_dir``, a new temporary folder by
+default) laid out as the CLI lays it out: public files at its top, private
+ones (the training data, the opening of the commitment, checkpoints,
+private models) under ``private/`` with owner-only permissions.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _foldtrain
+from ._foldtrain import ProofRejected
+
+__version__ = _foldtrain.__version__
+
+__all__ = [
+    "ProvenLogisticRegression",
+    "CommittedData",
+    "Verification",
+    "Audit",
+    "EvalProof",
+    "PredictProof",
+    "ProofRejected",
+    "commit",
+    "verify",
+    "audit",
+    "estimate",
+    "inspect_bundle",
+    "prove_eval",
+    "prove_predict",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Progress = Union[None, bool, Callable[[str, int, int], Any]]
+
+#: The training data's file, under the output folder's ``private/``.
+DATA_FILE = "data.csv"
+_LABEL = "label"
+
+
+# ---------------------------------------------------------------------------
+# Tables: numpy arrays or pandas DataFrames to the CSV the library reads.
+
+
+def _table(X: Any, feature_names: Optional[Sequence[str]] = None) -> tuple[list[str], np.ndarray, bool]:
+    """The feature names, the values as a 2-D float array, and whether the
+    names came from the data (a DataFrame's columns)."""
+    from_frame = hasattr(X, "columns") and hasattr(X, "to_numpy")
+    if from_frame:
+        names = [str(c) for c in X.columns]
+    try:
+        values = np.asarray(X.to_numpy() if from_frame else X, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"X must hold numbers only ({e}); encode categorical columns first, "
+            "for example with pandas.get_dummies"
+        ) from None
+    if values.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D (n_samples, n_features), got shape {values.shape}; "
+            "reshape a single feature with X.reshape(-1, 1)"
+        )
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise ValueError(f"X is empty (shape {values.shape}); give at least one row and one feature")
+    if not from_frame:
+        names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(values.shape[1])]
+    if len(names) != values.shape[1]:
+        raise ValueError(f"{len(names)} feature names for {values.shape[1]} columns of X")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        r, c = map(int, np.argwhere(bad)[0])
+        raise ValueError(
+            f"X has {int(bad.sum())} NaN or infinite values (the first at row {r}, column "
+            f"{names[c]!r}); impute or drop them first"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"feature names must be distinct, got {names}")
+    for n in names:
+        if n == _LABEL or not n.strip():
+            raise ValueError(
+                f"{n!r} cannot name a feature (empty, or the reserved label column); rename it"
+            )
+    return names, values, from_frame
+
+
+def _labels(y: Any, rows: int, classes: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+    """The two classes (sorted) and ``y`` as 0/1, 1 for the second class."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
+    if y.shape[0] != rows:
+        raise ValueError(f"X has {rows} rows but y has {y.shape[0]} labels")
+    if classes is None:
+        try:
+            classes = np.unique(y)
+        except TypeError:
+            raise ValueError("y's labels cannot be sorted; give numbers or strings") from None
+        if len(classes) != 2:
+            raise ValueError(
+                f"logistic regression here is binary: y has {len(classes)} "
+                f"class{'es' if len(classes) != 1 else ''} ({list(classes)[:5]}); give two"
+            )
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        raise ValueError(f"y has labels outside the classes {list(classes)}: {list(np.unique(y[unknown]))[:5]}")
+    return classes, (y == classes[1]).astype(np.int64)
+
+
+def _write_csv(path: Path, names: list[str], values: np.ndarray, labels: Optional[np.ndarray]) -> None:
+    """Writes the table atomically, owner-only (it is private data); each
+    float as Python's repr, which reads back to the same double."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(names + ([_LABEL] if labels is not None else []))
+            for i, row in enumerate(values.tolist()):
+                cells = [repr(v) for v in row]
+                if labels is not None:
+                    cells.append(str(int(labels[i])))
+                w.writerow(cells)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
+def _read_csv(path: Path) -> tuple[list[str], np.ndarray, Optional[np.ndarray]]:
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    has_label = header[-1] == _LABEL
+    width = len(header) - int(has_label)
+    values = np.array([[float(v) for v in r[:width]] for r in body], dtype=np.float64)
+    labels = np.array([int(r[-1]) for r in body], dtype=np.int64) if has_label else None
+    return header[:width], values.reshape(len(body), width), labels
+
+
+def _private(out_dir: Path) -> Path:
+    p = Path(_foldtrain.private_dir(str(out_dir)))
+    p.mkdir(parents=True, exist_ok=True)
+    os.chmod(p, 0o700)
+    return p
+
+
+def _out_dir(out_dir: Optional[PathLike]) -> Path:
+    if out_dir is None:
+        return Path(tempfile.mkdtemp(prefix="foldtrain-"))
+    return Path(out_dir)
+
+
+# ---------------------------------------------------------------------------
+# Progress during folding.
+
+
+class _Tqdm:
+    """Draws the prover's progress with tqdm."""
+
+    def __init__(self, tqdm: Any) -> None:
+        self._tqdm = tqdm
+        self._bar = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "fold":
+            if self._bar is None:
+                self._bar = self._tqdm(total=total, desc="folding", unit="step")
+            self._bar.n = done
+            self._bar.refresh()
+            return
+        self.close()
+        self._tqdm.write({"setup": "setting up parameters and keys", "compress": "compressing the proof",
+                          "check": "checking the bundle"}.get(phase, phase))
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _progress(progress: Progress) -> Optional[Callable[[str, int, int], Any]]:
+    """``None``: tqdm when it is installed, else nothing; ``False``: nothing;
+    a callable: ``progress(phase, done, total)`` with phase one of
+    "setup", "fold", "compress", "check"."""
+    if progress is False:
+        return None
+    if callable(progress):
+        return progress
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return _Tqdm(tqdm)
+
+
+def _run(fn: Callable[..., str], *args: Any, progress: Progress = None, **kwargs: Any) -> dict:
+    cb = _progress(progress)
+    try:
+        return json.loads(fn(*args, progress=cb, **kwargs))
+    finally:
+        if isinstance(cb, _Tqdm):
+            cb.close()
+
+
+# ---------------------------------------------------------------------------
+# Committing to data before training.
+
+
+@dataclass
+class CommittedData:
+    """Data committed to before training (what :func:`commit` returns).
+
+    ``commitment_path`` (``commitment.json``) is public: publish it before
+    training. The data and the opening are private, under ``private/``.
+    The split is the CLI's: the first ``floor(rows * train_fraction)`` rows
+    (in order) train, the rest test; ``X_train``, ``y_train``, ``X_test``,
+    ``y_test`` are those rows.
+    """
+
+    out_dir: Path
+    commitment: str
+    test_commitment: str
+    train_rows: int
+    test_rows: int
+    feature_names: list[str]
+    classes: np.ndarray
+    report: dict = field(repr=False)
+
+    @property
+    def commitment_path(self) -> Path:
+        return self.out_dir / "commitment.json"
+
+    @property
+    def data_path(self) -> Path:
+        return _private(self.out_dir) / DATA_FILE
+
+    @property
+    def opening_path(self) -> Path:
+        return Path(self.report["opening_path"])
+
+    def _split(self, test: bool) -> tuple[np.ndarray, np.ndarray]:
+        _, values, labels = _read_csv(self.data_path)
+        part = slice(self.train_rows, None) if test else slice(0, self.train_rows)
+        return values[part], self.classes[labels[part]]
+
+    @property
+    def X_train(self) -> np.ndarray:
+        return self._split(False)[0]
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self._split(False)[1]
+
+    @property
+    def X_test(self) -> np.ndarray:
+        return self._split(True)[0]
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self._split(True)[1]
+
+    def public(self) -> dict:
+        """``commitment.json``: what the data owner publishes."""
+        return json.loads(self.commitment_path.read_text())
+
+
+def commit(
+    X: Any,
+    y: Any,
+    out_dir: Optional[PathLike] = None,
+    *,
+    train_fraction: float = 0.8,
+    feature_names: Optional[Sequence[str]] = None,
+    frac_bits: Optional[int] = None,
+    feature_frac_bits: Optional[int] = None,
+    force: bool = False,
+) -> CommittedData:
+    """Commits to the data's training and test rows before any training, as
+    ``foldtrain commit`` does: writes ``commitment.json`` (public) and, under
+    ``private/``, the data and the opening (secret)."""
+    names, values, _ = _table(X, feature_names)
+    classes, labels = _labels(y, values.shape[0])
+    out = _out_dir(out_dir)
+    data = _private(out) / DATA_FILE
+    if data.exists() and not force:
+        raise ValueError(f"{data} exists (an earlier commitment's data); pass force=True or another out_dir")
+    _write_csv(data, names, values, labels)
+    kwargs = dict(train_fraction=train_fraction, frac_bits=frac_bits, feature_frac_bits=feature_frac_bits)
+    report = json.loads(_foldtrain.commit(str(data), str(out), force=force, **kwargs))
+    return CommittedData(
+        out_dir=out,
+        commitment=report["commitment"],
+        test_commitment=report["test_commitment"],
+        train_rows=report["rows"],
+        test_rows=report["test_rows"],
+        feature_names=names,
+        classes=classes,
+        report=report,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The estimator.
+
+
+class ProvenLogisticRegression:
+    """Logistic regression trained by mini-batch gradient descent in fixed
+    point, with a zero-knowledge proof of the training.
+
+    ``fit`` trains on every row it is given (no hidden split), exactly as
+    ``foldtrain prove --train-fraction 1.0`` does on the same rows, and
+    proves it; with ``commitment=`` it proves against data committed before
+    (see :func:`commit`). Parameters are the CLI's flags.
+
+    Fitted attributes: ``classes_``, ``coef_`` and ``intercept_`` (in the
+    units of the raw features), ``weights_`` and ``bias_`` (the proven
+    weights, on z-scored features: the statement's), ``n_features_in_``,
+    ``feature_names_in_`` (DataFrames only), ``bundle_`` (path of
+    ``proof.bundle``), ``commitment_`` (the training data's commitment),
+    ``proof_bytes_``, ``timings_`` (seconds), ``out_dir_``, ``model_path_``
+    and ``report_`` (the whole report, as ``foldtrain --json prove``).
+    """
+
+    def __init__(
+        self,
+        epochs: int = 10,
+        learning_rate: float = 0.1,
+        batch_size: int = 32,
+        sigmoid: str = "hard4",
+        private_weights: bool = False,
+        batches_per_step: Optional[int] = None,
+        frac_bits: Optional[int] = None,
+        feature_frac_bits: Optional[int] = None,
+        checkpoint_every: Optional[int] = None,
+        progress: Progress = None,
+    ) -> None:
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.sigmoid = sigmoid
+        self.private_weights = private_weights
+        self.batches_per_step = batches_per_step
+        self.frac_bits = frac_bits
+        self.feature_frac_bits = feature_frac_bits
+        self.checkpoint_every = checkpoint_every
+        self.progress = progress
+
+    # scikit-learn's parameter protocol ------------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> "ProvenLogisticRegression":
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}; valid: {valid}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _recipe(self) -> dict:
+        return dict(
+            epochs=int(self.epochs),
+            learning_rate=float(self.learning_rate),
+            batch_size=int(self.batch_size),
+            batches_per_step=None if self.batches_per_step is None else int(self.batches_per_step),
+            sigmoid=str(self.sigmoid),
+            private_weights=bool(self.private_weights),
+            frac_bits=self.frac_bits,
+            feature_frac_bits=self.feature_frac_bits,
+        )
+
+    # Training --------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        out_dir: Optional[PathLike] = None,
+        *,
+        commitment: Optional[CommittedData] = None,
+        force: bool = False,
+    ) -> "ProvenLogisticRegression":
+        """Trains on every row of ``X``, ``y`` and proves the training.
+
+        ``out_dir``: the output folder (default: the commitment's folder, or
+        a new temporary folder). ``commitment``: data committed before with
+        :func:`commit`; ``X``, ``y`` must then be its training rows
+        (``commitment.X_train``, ``commitment.y_train``). Ctrl-C stops after
+        the current step with a checkpoint; :meth:`resume` finishes the run.
+        """
+        names, values, from_frame = _table(X)
+        if commitment is not None:
+            if not isinstance(commitment, CommittedData):
+                raise ValueError("commitment must be what foldtrain.commit returned")
+            classes, _ = _labels(y, values.shape[0], commitment.classes)
+            if names != commitment.feature_names and from_frame:
+                raise ValueError(f"X has the columns {names}; the commitment's are {commitment.feature_names}")
+            X_train, y_train = commitment.X_train, commitment.y_train
+            if values.shape != X_train.shape or not np.array_equal(values, X_train) or not np.array_equal(
+                np.asarray(y).ravel(), y_train
+            ):
+                raise ValueError(
+                    "X, y are not the committed training rows; fit on commitment.X_train, "
+                    "commitment.y_train (the first train_rows rows of the committed data)"
+                )
+            out = Path(out_dir) if out_dir is not None else commitment.out_dir
+            data = commitment.data_path
+            names = commitment.feature_names
+            commitment_dir: Optional[str] = str(commitment.out_dir)
+        else:
+            classes, labels = _labels(y, values.shape[0])
+            out = _out_dir(out_dir)
+            data = _private(out) / DATA_FILE
+            if data.exists() and not force:
+                raise ValueError(f"{data} exists (an earlier run's data); pass force=True or another out_dir")
+            _write_csv(data, names, values, labels)
+            commitment_dir = None
+        self._pending = dict(out=out, names=names, classes=classes, from_frame=from_frame)
+        try:
+            report = _run(
+                _foldtrain.prove,
+                str(data),
+                str(out),
+                train_fraction=1.0,
+                commitment=commitment_dir,
+                checkpoint_every=self.checkpoint_every,
+                force=force,
+                progress=self.progress,
+                **self._recipe(),
+            )
+        except KeyboardInterrupt as e:
+            raise KeyboardInterrupt(f"{e}; in Python, call .resume() on this estimator to finish") from None
+        self._fitted(report)
+        return self
+
+    def resume(self, checkpoint_dir: Optional[PathLike] = None, *, force: bool = False) -> "ProvenLogisticRegression":
+        """Finishes a ``fit`` that Ctrl-C (or a crash) stopped, from its
+        checkpoints (default: ``private/checkpoints`` of its output folder)."""
+        pending = getattr(self, "_pending", None)
+        if pending is None:
+            raise ValueError("nothing to resume: this estimator has not started a fit")
+        out = pending["out"]
+        ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else _private(out) / "checkpoints"
+        report = _run(
+            _foldtrain.resume,
+            str(ckpt),
+            str(out),
+            checkpoint_every=self.checkpoint_every,
+            force=force,
+            progress=self.progress,
+        )
+        self._fitted(report)
+        return self
+
+    def _fitted(self, report: dict) -> None:
+        p = self._pending
+        model = json.loads(Path(report["model_path"]).read_text())
+        w = np.array(report["weights"], dtype=np.float64)
+        b = float(report["bias"])
+        means = np.array(model["normalizer"]["means"], dtype=np.float64)
+        stds = np.array(model["normalizer"]["stds"], dtype=np.float64)
+        scale = np.where(stds > 0, stds, 1.0)
+        self.classes_ = p["classes"]
+        self.n_features_in_ = len(p["names"])
+        if p["from_frame"]:
+            self.feature_names_in_ = np.array(p["names"], dtype=object)
+        self._names = p["names"]
+        self.weights_ = w
+        self.bias_ = b
+        self.coef_ = (w / scale).reshape(1, -1)
+        self.intercept_ = np.array([b - float(np.sum(w * means / scale))])
+        self.out_dir_ = p["out"]
+        self.bundle_ = Path(report["bundle_path"])
+        self.model_path_ = Path(report["model_path"])
+        self.commitment_ = report["commitment"]
+        self.proof_bytes_ = int(report["proof_bytes"])
+        self.timings_ = {k: report[k] for k in ("command_s", "setup_s", "prove_s", "compress_s", "verify_s")}
+        self.report_ = report
+        self.warnings_ = report.get("warnings", [])
+
+    # Prediction ------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_path_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) first")
+
+    def _predictions(self, X: Any) -> list[dict]:
+        self._check_fitted()
+        names, values, from_frame = _table(X, self._names)
+        if from_frame and names != self._names:
+            raise ValueError(f"X has the columns {names}; the model was fitted on {self._names}")
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {values.shape[1]} features; the model takes {self.n_features_in_}")
+        with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
+            path = Path(tmp) / "inputs.csv"
+            _write_csv(path, self._names, values, None)
+            return json.loads(_foldtrain.predict(str(self.model_path_), str(path)))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """The fixed-point logits (the arithmetic prove_predict proves)."""
+        return np.array([r["logit"] for r in self._predictions(X)], dtype=np.float64)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``[P(classes_[0]), P(classes_[1])]`` a row: the logistic function
+        of the fixed-point logit."""
+        p = np.array([r["probability"] for r in self._predictions(X)], dtype=np.float64)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``classes_[1]`` where the logit is at least 0, else ``classes_[0]``."""
+        d = np.array([r["decision"] for r in self._predictions(X)], dtype=np.int64)
+        return self.classes_[d]
+
+    def score(self, X: Any, y: Any) -> float:
+        """Accuracy on ``X``, ``y`` (computed natively, not proven; see
+        :func:`prove_eval` for a proven accuracy)."""
+        y = np.asarray(y).ravel()
+        return float(np.mean(self.predict(X) == y))
+
+
+# ---------------------------------------------------------------------------
+# Verifying and auditing.
+
+
+def _bundle_path(bundle: Any, tmp: list) -> str:
+    """A path for a bundle given as a path, as bytes, or as anything with a
+    bundle (a fitted estimator, an EvalProof, a PredictProof)."""
+    if isinstance(bundle, ProvenLogisticRegression):
+        bundle._check_fitted()
+        return str(bundle.bundle_)
+    if isinstance(bundle, (EvalProof, PredictProof)):
+        return str(bundle.bundle)
+    if isinstance(bundle, (bytes, bytearray, memoryview)):
+        d = tempfile.TemporaryDirectory(prefix="foldtrain-")
+        tmp.append(d)
+        p = Path(d.name) / "proof.bundle"
+        p.write_bytes(bytes(bundle))
+        return str(p)
+    if isinstance(bundle, (str, os.PathLike)):
+        return os.fspath(bundle)
+    raise TypeError(f"a bundle is a path, bytes or a fitted estimator, not {type(bundle).__name__}")
+
+
+@dataclass
+class Verification:
+    """What :func:`verify` found. With ``accepted``, ``statement`` holds what
+    the proof establishes (its fields also read as attributes:
+    ``v.weights``, ``v.commitment``, ``v.steps``, ``v.recipe``...);
+    otherwise ``reason`` says why it was rejected."""
+
+    accepted: bool
+    bundle: str
+    reason: Optional[str]
+    statement: Optional[dict]
+    report: dict = field(repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        statement = self.__dict__.get("statement") or {}
+        if name in statement:
+            return statement[name]
+        raise AttributeError(name)
+
+
+def verify(
+    bundle: Any,
+    vk: Optional[PathLike] = None,
+    *,
+    vk_sha256: Optional[str] = None,
+    model: Optional[PathLike] = None,
+    raise_on_reject: bool = True,
+) -> Verification:
+    """Verifies a training, evaluation or predictions bundle, as ``foldtrain
+    verify`` does. ``vk``: a verifier key file (``foldtrain keys``), pinned
+    by ``vk_sha256``; default: the key cache, else a key derived from the
+    bundle's recipe. ``model``: also check that this model file holds the
+    statement's weights. A rejected proof raises :class:`ProofRejected`
+    (its ``verification`` attribute holds the result), unless
+    ``raise_on_reject=False``."""
+    tmp: list = []
+    try:
+        path = _bundle_path(bundle, tmp)
+        report = json.loads(
+            _foldtrain.verify(
+                path,
+                model=None if model is None else os.fspath(model),
+                vk=None if vk is None else os.fspath(vk),
+                vk_sha256=vk_sha256,
+            )
+        )
+    finally:
+        for d in tmp:
+            d.cleanup()
+    v = Verification(
+        accepted=bool(report["accepted"]),
+        bundle=path,
+        reason=report.get("reason"),
+        statement=report.get("statement"),
+        report=report,
+    )
+    if not v.accepted and raise_on_reject:
+        e = ProofRejected(f"proof rejected: {v.reason}")
+        e.verification = v
+        raise e
+    return v
+
+
+def inspect_bundle(bundle: Any) -> dict:
+    """What a bundle claims, without verifying it (``foldtrain inspect``)."""
+    tmp: list = []
+    try:
+        return json.loads(_foldtrain.inspect(_bundle_path(bundle, tmp)))
+    finally:
+        for d in tmp:
+            d.cleanup()
+
+
+@dataclass
+class Audit:
+    """What :func:`audit` found: ``passed``, and the audit's report (as
+    ``foldtrain --json audit`` prints it)."""
+
+    passed: bool
+    report: dict
+
+
+def audit(
+    train: Any,
+    *,
+    eval: Any = None,
+    predict: Any = None,
+    commitment: Union[None, CommittedData, PathLike] = None,
+    data: Optional[PathLike] = None,
+    opening: Optional[PathLike] = None,
+    model: Optional[PathLike] = None,
+    report: Optional[PathLike] = None,
+    raise_on_reject: bool = True,
+) -> Audit:
+    """Audits a training bundle (``foldtrain audit``); with ``eval``,
+    ``predict``, ``commitment`` or ``report`` (an HTML file to write), the
+    chain of statements about one model. A failed audit raises
+    :class:`ProofRejected` (its ``audit`` attribute holds the result),
+    unless ``raise_on_reject=False``."""
+    tmp: list = []
+    if isinstance(commitment, CommittedData):
+        commitment = commitment.commitment_path
+    opt = lambda p: None if p is None else os.fspath(p)  # noqa: E731
+    try:
+        r = json.loads(
+            _foldtrain.audit(
+                _bundle_path(train, tmp),
+                eval=None if eval is None else _bundle_path(eval, tmp),
+                predict=None if predict is None else _bundle_path(predict, tmp),
+                commitment=opt(commitment),
+                data=opt(data),
+                opening=opt(opening),
+                model=opt(model),
+                report=opt(report),
+            )
+        )
+    finally:
+        for d in tmp:
+            d.cleanup()
+    a = Audit(passed=bool(r["passed"]), report=r)
+    if not a.passed and raise_on_reject:
+        e = ProofRejected("audit failed: " + json.dumps(r, indent=2))
+        e.audit = a
+        raise e
+    return a
+
+
+# ---------------------------------------------------------------------------
+# Estimates, proven evaluation and proven predictions.
+
+
+def estimate(
+    X: Any,
+    y: Any,
+    *,
+    epochs: int = 10,
+    learning_rate: float = 0.1,
+    batch_size: int = 32,
+    sigmoid: str = "hard4",
+    private_weights: bool = False,
+    batches_per_step: Optional[int] = None,
+    frac_bits: Optional[int] = None,
+    feature_frac_bits: Optional[int] = None,
+) -> dict:
+    """What proving ``fit(X, y)`` with these settings would cost on this
+    machine (time, memory, proof size), by timing a few steps
+    (``foldtrain estimate``); the report as a dict."""
+    names, values, _ = _table(X)
+    _, labels = _labels(y, values.shape[0])
+    with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
+        data = Path(tmp) / DATA_FILE
+        _write_csv(data, names, values, labels)
+        return json.loads(
+            _foldtrain.estimate(
+                str(data),
+                train_fraction=1.0,
+                epochs=epochs,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                batches_per_step=batches_per_step,
+                sigmoid=sigmoid,
+                private_weights=private_weights,
+                frac_bits=frac_bits,
+                feature_frac_bits=feature_frac_bits,
+            )
+        )
+
+
+def _model_path(model: Any) -> str:
+    if isinstance(model, ProvenLogisticRegression):
+        model._check_fitted()
+        return str(model.model_path_)
+    return os.fspath(model)
+
+
+@dataclass
+class EvalProof:
+    """A proven accuracy (what :func:`prove_eval` returns): ``accuracy``,
+    ``precision``, ``recall`` and the confusion ``counts`` of the model on
+    a committed split, and the ``bundle`` that proves them."""
+
+    bundle: Path
+    split: str
+    accuracy: Optional[float]
+    precision: Optional[float]
+    recall: Optional[float]
+    counts: dict
+    report: dict = field(repr=False)
+
+
+def prove_eval(
+    model: Any,
+    commitment: Union[CommittedData, PathLike],
+    *,
+    data: Optional[PathLike] = None,
+    split: str = "test",
+    out_dir: Optional[PathLike] = None,
+    rows_per_step: Optional[int] = None,
+    force: bool = False,
+    progress: Progress = None,
+) -> EvalProof:
+    """Proves the model's accuracy on a split of the committed data
+    (``foldtrain prove-eval``). ``model``: a fitted estimator or a model
+    file; ``commitment``: what :func:`commit` returned (its data is used),
+    or a ``commitment.json`` with ``data``, the CSV it commits to."""
+    if isinstance(commitment, CommittedData):
+        data = commitment.data_path if data is None else data
+        commitment = commitment.commitment_path
+    if data is None:
+        raise ValueError("give data=, the CSV the commitment commits to")
+    r = _run(
+        _foldtrain.prove_eval,
+        _model_path(model),
+        os.fspath(commitment),
+        os.fspath(data),
+        split=split,
+        out_dir=None if out_dir is None else os.fspath(out_dir),
+        rows_per_step=rows_per_step,
+        force=force,
+        progress=progress,
+    )
+    return EvalProof(
+        bundle=Path(r["bundle"]),
+        split=r["split"],
+        accuracy=r.get("accuracy"),
+        precision=r.get("precision"),
+        recall=r.get("recall"),
+        counts=r["counts"],
+        report=r,
+    )
+
+
+@dataclass
+class PredictProof:
+    """Proven predictions (what :func:`prove_predict` returns): one logit,
+    probability and 0/1 decision per input row, and the ``bundle`` that
+    proves them; ``predictions_path`` is the public predictions file."""
+
+    bundle: Path
+    predictions_path: Path
+    logits: np.ndarray
+    probabilities: np.ndarray
+    decisions: np.ndarray
+    report: dict = field(repr=False)
+
+
+def prove_predict(
+    model: Any,
+    X: Any,
+    *,
+    out_dir: Optional[PathLike] = None,
+    rows_per_step: Optional[int] = None,
+    force: bool = False,
+    progress: Progress = None,
+) -> PredictProof:
+    """Proves the model's predictions on the rows of ``X`` (``foldtrain
+    prove-predict``); writes the bundle and the predictions file into
+    ``out_dir`` (default: the model's output folder)."""
+    path = _model_path(model)
+    if isinstance(model, ProvenLogisticRegression):
+        names, values, from_frame = _table(X, model._names)
+        if from_frame and names != model._names:
+            raise ValueError(f"X has the columns {names}; the model was fitted on {model._names}")
+        names = model._names
+    else:
+        m = json.loads(Path(path).read_text())
+        names, values, _ = _table(X, m.get("feature_names"))
+    with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
+        inputs = Path(tmp) / "inputs.csv"
+        _write_csv(inputs, names, values, None)
+        r = _run(
+            _foldtrain.prove_predict,
+            path,
+            str(inputs),
+            out_dir=None if out_dir is None else os.fspath(out_dir),
+            rows_per_step=rows_per_step,
+            force=force,
+            progress=progress,
+        )
+    file = json.loads(Path(r["predictions_path"]).read_text())
+    rows = file["rows"]
+    return PredictProof(
+        bundle=Path(r["bundle"]),
+        predictions_path=Path(r["predictions_path"]),
+        logits=np.array([x["logit"] for x in rows], dtype=np.float64),
+        probabilities=np.array([x["probability"] for x in rows], dtype=np.float64),
+        decisions=np.array([x["decision"] for x in rows], dtype=np.int64),
+        report=r,
+    )
+
+

@@ -1,0 +1,588 @@
+//! `foldtrain._foldtrain`: the Rust library, called from Python.
+//!
+//! Each function is one library command. It takes paths and plain settings,
+//! releases the GIL while it works, and returns the command's report as the
+//! JSON the CLI prints with `--json`; `foldtrain/__init__.py` builds the
+//! Python API on top. Errors become Python exceptions by kind: bad input is
+//! a `ValueError`, a file that cannot be read or written an `OSError`, a
+//! rejected proof `ProofRejected`, Ctrl-C `KeyboardInterrupt` (after the
+//! checkpoint is written).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use foldtrain::commands::{self, DataArgs};
+use foldtrain::commitment::Split;
+use foldtrain::dataset::TrainFraction;
+use foldtrain::fixed::{FixedFormat, Sigmoid};
+use foldtrain::ivc::prover::{Observer, Phase};
+use foldtrain::recipe::{Hyper, WeightsVisibility};
+use foldtrain::Error;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use serde::Serialize;
+
+create_exception!(
+    _foldtrain,
+    ProofRejected,
+    PyException,
+    "A proof that does not establish its statement."
+);
+
+/// A library error as the Python exception of its kind, with the message
+/// the CLI prints.
+fn to_py(e: Error) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        Error::Rejected(_) => ProofRejected::new_err(msg),
+        Error::Interrupted(_) => PyKeyboardInterrupt::new_err(msg),
+        Error::Io { .. } => PyOSError::new_err(msg),
+        Error::Csv { .. }
+        | Error::Dataset { .. }
+        | Error::InvalidRecipe(_)
+        | Error::Diverged(_)
+        | Error::Artifact { .. }
+        | Error::Mismatch(_)
+        | Error::Checkpoint(_) => PyValueError::new_err(msg),
+        _ => PyRuntimeError::new_err(msg),
+    }
+}
+
+fn to_json<T: Serialize>(report: &T) -> PyResult<String> {
+    serde_json::to_string(report).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+/// The training settings every data-driven function takes, as the CLI's
+/// flags.
+#[allow(clippy::too_many_arguments)]
+fn data_args(
+    data: PathBuf,
+    train_fraction: f64,
+    epochs: usize,
+    learning_rate: f64,
+    batch_size: usize,
+    batches_per_step: Option<usize>,
+    sigmoid: &str,
+    private_weights: bool,
+    frac_bits: Option<u32>,
+    feature_frac_bits: Option<u32>,
+) -> PyResult<DataArgs> {
+    let sigmoid = Sigmoid::from_name(sigmoid).ok_or_else(|| {
+        let names: Vec<&str> = Sigmoid::ALL.iter().map(|s| s.name()).collect();
+        PyValueError::new_err(format!(
+            "unknown sigmoid `{sigmoid}`; choose one of {}",
+            names.join(", ")
+        ))
+    })?;
+    let default = FixedFormat::default();
+    Ok(DataArgs {
+        data,
+        train_fraction: TrainFraction::new(train_fraction).map_err(to_py)?,
+        hyper: Hyper {
+            epochs,
+            learning_rate,
+            batch: batch_size,
+            batches_per_step,
+            sigmoid,
+            format: FixedFormat {
+                frac_bits: frac_bits.unwrap_or(default.frac_bits),
+                feature_frac_bits: feature_frac_bits.unwrap_or(default.feature_frac_bits),
+                ..default
+            },
+            weights: if private_weights {
+                WeightsVisibility::Committed
+            } else {
+                WeightsVisibility::Public
+            },
+        },
+    })
+}
+
+/// Reports the prover's progress to a Python callable
+/// `progress(phase, done, total)` and turns Ctrl-C into the prover's
+/// interrupt flag: the run stops after the current step with a checkpoint.
+struct PyObserver {
+    progress: Option<Py<PyAny>>,
+    interrupt: Arc<AtomicBool>,
+    total: Mutex<usize>,
+    /// An exception the callback raised, re-raised when the run ends.
+    failure: Mutex<Option<PyErr>>,
+}
+
+impl PyObserver {
+    fn new(progress: Option<Py<PyAny>>) -> Self {
+        PyObserver {
+            progress,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            total: Mutex::new(0),
+            failure: Mutex::new(None),
+        }
+    }
+
+    fn report(&self, phase: &str, done: usize, total: usize) {
+        Python::attach(|py| {
+            // A pending Ctrl-C raises here; so may the callback.
+            let result = py.check_signals().and_then(|()| match &self.progress {
+                Some(cb) => cb.call1(py, (phase, done, total)).map(drop),
+                None => Ok(()),
+            });
+            if let Err(e) = result {
+                self.interrupt.store(true, Ordering::SeqCst);
+                let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+                failure.get_or_insert(e);
+            }
+        });
+    }
+
+    /// The run's result, or the exception that stopped it: Ctrl-C (a
+    /// `KeyboardInterrupt`, with the checkpoint's message when one was
+    /// written) or the callback's own.
+    fn finish<T>(self, result: foldtrain::Result<T>) -> PyResult<T> {
+        let failure = self.failure.into_inner().unwrap_or_else(|p| p.into_inner());
+        match (result, failure) {
+            (Ok(v), None) => Ok(v),
+            (Err(e @ Error::Interrupted(_)), Some(f)) => Python::attach(|py| {
+                if f.is_instance_of::<PyKeyboardInterrupt>(py) {
+                    Err(to_py(e))
+                } else {
+                    Err(f)
+                }
+            }),
+            (Ok(_), Some(f)) => Err(f),
+            (Err(e), _) => Err(to_py(e)),
+        }
+    }
+}
+
+impl Observer for PyObserver {
+    fn phase(&self, phase: Phase) {
+        match phase {
+            Phase::Setup => self.report("setup", 0, 0),
+            Phase::Fold { done, total } => {
+                *self.total.lock().unwrap_or_else(|p| p.into_inner()) = total;
+                self.report("fold", done, total);
+            }
+            Phase::Compress => self.report("compress", 0, 0),
+            Phase::Check => self.report("check", 0, 0),
+        }
+    }
+
+    fn folded(&self, done: usize) {
+        let total = *self.total.lock().unwrap_or_else(|p| p.into_inner());
+        self.report("fold", done, total);
+    }
+}
+
+/// Trains natively (no proof): `train`'s report.
+#[pyfunction]
+#[pyo3(signature = (data, *, train_fraction, epochs, learning_rate, batch_size, batches_per_step,
+    sigmoid, private_weights, frac_bits=None, feature_frac_bits=None, model_out=None))]
+#[allow(clippy::too_many_arguments)]
+fn train(
+    py: Python<'_>,
+    data: PathBuf,
+    train_fraction: f64,
+    epochs: usize,
+    learning_rate: f64,
+    batch_size: usize,
+    batches_per_step: Option<usize>,
+    sigmoid: &str,
+    private_weights: bool,
+    frac_bits: Option<u32>,
+    feature_frac_bits: Option<u32>,
+    model_out: Option<PathBuf>,
+) -> PyResult<String> {
+    let args = data_args(
+        data,
+        train_fraction,
+        epochs,
+        learning_rate,
+        batch_size,
+        batches_per_step,
+        sigmoid,
+        private_weights,
+        frac_bits,
+        feature_frac_bits,
+    )?;
+    let (report, _) = py
+        .detach(|| commands::train(&args, model_out.as_deref()))
+        .map_err(to_py)?;
+    to_json(&report)
+}
+
+/// Commits to both splits: `commit`'s report.
+#[pyfunction]
+#[pyo3(signature = (data, out_dir, *, train_fraction, frac_bits=None, feature_frac_bits=None,
+    force=false))]
+fn commit(
+    py: Python<'_>,
+    data: PathBuf,
+    out_dir: PathBuf,
+    train_fraction: f64,
+    frac_bits: Option<u32>,
+    feature_frac_bits: Option<u32>,
+    force: bool,
+) -> PyResult<String> {
+    // The recipe's other settings do not enter the commitment: the CLI's
+    // defaults, as `foldtrain commit` takes them.
+    let h = Hyper::default();
+    let args = data_args(
+        data,
+        train_fraction,
+        h.epochs,
+        h.learning_rate,
+        h.batch,
+        h.batches_per_step,
+        h.sigmoid.name(),
+        false,
+        frac_bits,
+        feature_frac_bits,
+    )?;
+    let report = py
+        .detach(|| commands::commit(&args, &out_dir, force))
+        .map_err(to_py)?;
+    to_json(&report)
+}
+
+/// Proves training: `prove`'s report.
+#[pyfunction]
+#[pyo3(signature = (data, out_dir, *, train_fraction, epochs, learning_rate, batch_size,
+    batches_per_step, sigmoid, private_weights, frac_bits=None, feature_frac_bits=None,
+    commitment=None, private_normalizer=false, checkpoint_every=None, force=false,
+    progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn prove(
+    py: Python<'_>,
+    data: PathBuf,
+    out_dir: PathBuf,
+    train_fraction: f64,
+    epochs: usize,
+    learning_rate: f64,
+    batch_size: usize,
+    batches_per_step: Option<usize>,
+    sigmoid: &str,
+    private_weights: bool,
+    frac_bits: Option<u32>,
+    feature_frac_bits: Option<u32>,
+    commitment: Option<PathBuf>,
+    private_normalizer: bool,
+    checkpoint_every: Option<usize>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let data = data_args(
+        data,
+        train_fraction,
+        epochs,
+        learning_rate,
+        batch_size,
+        batches_per_step,
+        sigmoid,
+        private_weights,
+        frac_bits,
+        feature_frac_bits,
+    )?;
+    let observer = PyObserver::new(progress);
+    let args = commands::ProveArgs {
+        data,
+        commitment,
+        private_normalizer,
+        checkpoint_dir: None,
+        run: commands::RunSettings {
+            out_dir: Some(out_dir),
+            checkpoint_every,
+            interrupt: Some(observer.interrupt.clone()),
+            force,
+        },
+    };
+    let result = py.detach(|| commands::prove_with(&args, &observer));
+    to_json(&observer.finish(result)?)
+}
+
+/// Resumes an interrupted `prove` from its checkpoints: `resume`'s report.
+#[pyfunction]
+#[pyo3(signature = (checkpoint_dir, out_dir, *, data=None, checkpoint_every=None, force=false,
+    progress=None))]
+fn resume(
+    py: Python<'_>,
+    checkpoint_dir: PathBuf,
+    out_dir: PathBuf,
+    data: Option<PathBuf>,
+    checkpoint_every: Option<usize>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let observer = PyObserver::new(progress);
+    let args = commands::ResumeArgs {
+        checkpoint_dir,
+        data,
+        run: commands::RunSettings {
+            out_dir: Some(out_dir),
+            checkpoint_every,
+            interrupt: Some(observer.interrupt.clone()),
+            force,
+        },
+    };
+    let result = py.detach(|| commands::resume_with(&args, &observer));
+    to_json(&observer.finish(result)?)
+}
+
+/// What a prove would cost, timed on this machine: `estimate`'s report.
+#[pyfunction]
+#[pyo3(signature = (data, *, train_fraction, epochs, learning_rate, batch_size, batches_per_step,
+    sigmoid, private_weights, frac_bits=None, feature_frac_bits=None))]
+#[allow(clippy::too_many_arguments)]
+fn estimate(
+    py: Python<'_>,
+    data: PathBuf,
+    train_fraction: f64,
+    epochs: usize,
+    learning_rate: f64,
+    batch_size: usize,
+    batches_per_step: Option<usize>,
+    sigmoid: &str,
+    private_weights: bool,
+    frac_bits: Option<u32>,
+    feature_frac_bits: Option<u32>,
+) -> PyResult<String> {
+    let args = data_args(
+        data,
+        train_fraction,
+        epochs,
+        learning_rate,
+        batch_size,
+        batches_per_step,
+        sigmoid,
+        private_weights,
+        frac_bits,
+        feature_frac_bits,
+    )?;
+    to_json(&py.detach(|| commands::estimate(&args)).map_err(to_py)?)
+}
+
+/// Verifies a bundle (training, evaluation or predictions): the report of
+/// `verify`, with `accepted` false and a `reason` for a rejected proof.
+#[pyfunction]
+#[pyo3(signature = (bundle, *, model=None, vk=None, vk_sha256=None))]
+fn verify(
+    py: Python<'_>,
+    bundle: PathBuf,
+    model: Option<PathBuf>,
+    vk: Option<PathBuf>,
+    vk_sha256: Option<String>,
+) -> PyResult<String> {
+    if commands::infer::is_infer_bundle(&bundle) {
+        if model.is_some() || vk.is_some() {
+            return Err(PyValueError::new_err(format!(
+                "model and vk apply to training bundles; {} is an evaluation or predictions \
+                 bundle (verify it without them)",
+                bundle.display()
+            )));
+        }
+        return to_json(
+            &py.detach(|| commands::verify_infer(&bundle))
+                .map_err(to_py)?,
+        );
+    }
+    let report = py
+        .detach(|| {
+            let key = match &vk {
+                Some(path) => commands::KeyChoice::File {
+                    path,
+                    pinned: vk_sha256.as_deref(),
+                },
+                None => commands::KeyChoice::Cache,
+            };
+            commands::verify(&bundle, model.as_deref(), key)
+        })
+        .map_err(to_py)?;
+    to_json(&report)
+}
+
+/// What a bundle claims, without verifying it.
+#[pyfunction]
+fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<String> {
+    if commands::infer::is_infer_bundle(&bundle) {
+        return to_json(&commands::infer::inspect_infer(&bundle).map_err(to_py)?);
+    }
+    to_json(&py.detach(|| commands::inspect(&bundle)).map_err(to_py)?)
+}
+
+/// Audits a training bundle, or with any of `eval`, `predict`,
+/// `commitment`, `report` the chain of statements: the audit's report,
+/// with `passed`.
+#[pyfunction]
+#[pyo3(signature = (train, *, eval=None, predict=None, commitment=None, data=None, opening=None,
+    model=None, report=None))]
+#[allow(clippy::too_many_arguments)]
+fn audit(
+    py: Python<'_>,
+    train: PathBuf,
+    eval: Option<PathBuf>,
+    predict: Option<PathBuf>,
+    commitment: Option<PathBuf>,
+    data: Option<PathBuf>,
+    opening: Option<PathBuf>,
+    model: Option<PathBuf>,
+    report: Option<PathBuf>,
+) -> PyResult<String> {
+    let chain = eval.is_some() || predict.is_some() || commitment.is_some() || report.is_some();
+    if !chain {
+        let r = py
+            .detach(|| {
+                commands::audit(
+                    &train,
+                    data.as_deref(),
+                    opening.as_deref(),
+                    model.as_deref(),
+                )
+            })
+            .map_err(to_py)?;
+        let mut value =
+            serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        value["passed"] = r.passed().into();
+        return to_json(&value);
+    }
+    let args = commands::ChainArgs {
+        train,
+        eval,
+        predict,
+        commitment,
+        data,
+        opening,
+        model,
+    };
+    let r = py.detach(|| commands::audit_chain(&args)).map_err(to_py)?;
+    if let Some(path) = &report {
+        let html = r.html(&foldtrain::report::utc_now());
+        foldtrain::artifact::write_atomic(
+            path,
+            html.as_bytes(),
+            foldtrain::artifact::Visibility::Public,
+        )
+        .map_err(to_py)?;
+    }
+    let mut value = serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    value["passed"] = r.passed().into();
+    to_json(&value)
+}
+
+fn parse_split(split: &str) -> PyResult<Split> {
+    match split {
+        "test" => Ok(Split::Test),
+        "train" => Ok(Split::Train),
+        other => Err(PyValueError::new_err(format!(
+            "`{other}` is not a split: give \"test\" or \"train\""
+        ))),
+    }
+}
+
+/// Proves the model's accuracy on a committed split: `prove-eval`'s report.
+#[pyfunction]
+#[pyo3(signature = (model, commitment, data, *, split="test", out_dir=None, rows_per_step=None,
+    force=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn prove_eval(
+    py: Python<'_>,
+    model: PathBuf,
+    commitment: PathBuf,
+    data: PathBuf,
+    split: &str,
+    out_dir: Option<PathBuf>,
+    rows_per_step: Option<usize>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let args = commands::EvalArgs {
+        model,
+        commitment,
+        data,
+        split: parse_split(split)?,
+        out: out_dir,
+        rows_per_step,
+        force,
+    };
+    let observer = PyObserver::new(progress);
+    let result = py.detach(|| commands::prove_eval(&args, &observer));
+    to_json(&observer.finish(result)?)
+}
+
+/// Proves the model's predictions on an inputs CSV: `prove-predict`'s
+/// report.
+#[pyfunction]
+#[pyo3(signature = (model, inputs, *, out_dir=None, rows_per_step=None, force=false,
+    progress=None))]
+fn prove_predict(
+    py: Python<'_>,
+    model: PathBuf,
+    inputs: PathBuf,
+    out_dir: Option<PathBuf>,
+    rows_per_step: Option<usize>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let args = commands::PredictArgs {
+        model,
+        inputs,
+        out: out_dir,
+        rows_per_step,
+        force,
+    };
+    let observer = PyObserver::new(progress);
+    let result = py.detach(|| commands::prove_predict(&args, &observer));
+    to_json(&observer.finish(result)?)
+}
+
+/// The model's predictions on an inputs CSV, natively (no proof): the
+/// fixed-point arithmetic `prove_predict` proves.
+#[pyfunction]
+fn predict(py: Python<'_>, model: PathBuf, inputs: PathBuf) -> PyResult<String> {
+    to_json(
+        &py.detach(|| commands::predict(&model, &inputs))
+            .map_err(to_py)?,
+    )
+}
+
+/// Accuracy and confusion counts of a model on a CSV, natively.
+#[pyfunction]
+#[pyo3(signature = (model, data, *, split=None))]
+fn evaluate(
+    py: Python<'_>,
+    model: PathBuf,
+    data: PathBuf,
+    split: Option<&str>,
+) -> PyResult<String> {
+    let split = split.map(parse_split).transpose()?;
+    to_json(
+        &py.detach(|| commands::evaluate(&model, &data, split))
+            .map_err(to_py)?,
+    )
+}
+
+/// The default output folder's private part, as the CLI names it.
+#[pyfunction]
+fn private_dir(out_dir: PathBuf) -> PathBuf {
+    commands::private_dir(Path::new(&out_dir))
+}
+
+#[pymodule]
+fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ProofRejected", m.py().get_type::<ProofRejected>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(train, m)?)?;
+    m.add_function(wrap_pyfunction!(commit, m)?)?;
+    m.add_function(wrap_pyfunction!(prove, m)?)?;
+    m.add_function(wrap_pyfunction!(resume, m)?)?;
+    m.add_function(wrap_pyfunction!(estimate, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_eval, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(predict, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(private_dir, m)?)?;
+    Ok(())
+}
