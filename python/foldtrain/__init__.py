@@ -419,8 +419,8 @@ class ProvenLogisticRegression:
     ) -> "ProvenLogisticRegression":
         """Trains on every row of ``X``, ``y`` and proves the training.
 
-        ``out_dir``: the output folder (default: the commitment's folder, or
-        a new temporary folder). ``commitment``: data committed before with
+        ``out_dir``: the output folder (default: a new temporary folder; not
+        the commitment's, which holds that commitment's files). ``commitment``: data committed before with
         :func:`commit`; ``X``, ``y`` must then be its training rows
         (``commitment.X_train``, ``commitment.y_train``). Ctrl-C stops after
         the current step with a checkpoint; :meth:`resume` finishes the run.
@@ -440,7 +440,7 @@ class ProvenLogisticRegression:
                     "X, y are not the committed training rows; fit on commitment.X_train, "
                     "commitment.y_train (the first train_rows rows of the committed data)"
                 )
-            out = Path(out_dir) if out_dir is not None else commitment.out_dir
+            out = _out_dir(out_dir)
             data = commitment.data_path
             names = commitment.feature_names
             commitment_dir: Optional[str] = str(commitment.out_dir)
@@ -523,15 +523,20 @@ class ProvenLogisticRegression:
 
     def _predictions(self, X: Any) -> list[dict]:
         self._check_fitted()
-        names, values, from_frame = _table(X, self._names)
-        if from_frame and names != self._names:
-            raise ValueError(f"X has the columns {names}; the model was fitted on {self._names}")
-        if values.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {values.shape[1]} features; the model takes {self.n_features_in_}")
+        values = self._inputs(X)
         with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
             path = Path(tmp) / "inputs.csv"
             _write_csv(path, self._names, values, None)
             return json.loads(_foldtrain.predict(str(self.model_path_), str(path)))
+
+    def _inputs(self, X: Any) -> np.ndarray:
+        """``X`` as the fitted model's columns, checked."""
+        names, values, from_frame = _table(X)
+        if values.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {values.shape[1]} features; the model takes {self.n_features_in_}")
+        if from_frame and names != self._names:
+            raise ValueError(f"X has the columns {names}; the model was fitted on {self._names}")
+        return values
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The fixed-point logits (the arithmetic prove_predict proves)."""
@@ -838,13 +843,15 @@ def prove_predict(
     ``out_dir`` (default: the model's output folder)."""
     path = _model_path(model)
     if isinstance(model, ProvenLogisticRegression):
-        names, values, from_frame = _table(X, model._names)
-        if from_frame and names != model._names:
-            raise ValueError(f"X has the columns {names}; the model was fitted on {model._names}")
-        names = model._names
+        values, names = model._inputs(X), model._names
     else:
-        m = json.loads(Path(path).read_text())
-        names, values, _ = _table(X, m.get("feature_names"))
+        # The model file's own columns; the library checks the file.
+        names, values, from_frame = _table(X)
+        if not from_frame:
+            try:
+                names = json.loads(Path(path).read_text())["feature_names"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # the library reports what is wrong with the file
     with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
         inputs = Path(tmp) / "inputs.csv"
         _write_csv(inputs, names, values, None)

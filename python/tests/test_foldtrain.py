@@ -1,0 +1,324 @@
+"""The Python package against the library and the CLI: fits prove and
+verify, a wrong bundle is rejected, bad input is a ValueError, Ctrl-C leaves
+a checkpoint that resumes, and the chain of statements audits."""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import foldtrain
+from conftest import RECIPE, REPO
+
+
+def test_fit_on_an_array_proves_and_verifies(fitted, small):
+    X, y = small
+    clf = fitted
+    assert clf.bundle_.exists() and clf.bundle_.name == "proof.bundle"
+    assert 0 < clf.proof_bytes_ < 64 * 1024
+    assert set(clf.timings_) == {"command_s", "setup_s", "prove_s", "compress_s", "verify_s"}
+    assert clf.coef_.shape == (1, 3) and clf.intercept_.shape == (1,)
+    assert clf.n_features_in_ == 3 and not hasattr(clf, "feature_names_in_")
+    assert list(clf.classes_) == [0, 1]
+
+    v = foldtrain.verify(clf)
+    assert v.accepted and v.reason is None
+    # The statement is what was proven: the fitted weights, bit for bit.
+    assert v.weights == list(clf.weights_) and v.bias == clf.bias_
+    assert v.commitment == clf.commitment_
+    assert v.recipe["epochs"] == RECIPE["epochs"] and v.recipe["batch"] == RECIPE["batch_size"]
+    # The same file, given as a path and as bytes.
+    assert foldtrain.verify(str(clf.bundle_)).weights == v.weights
+    assert foldtrain.verify(clf.bundle_.read_bytes()).weights == v.weights
+
+    # The rule is learnable: the model beats the majority class.
+    assert clf.score(X, y) > max(np.mean(y), 1 - np.mean(y))
+    proba = clf.predict_proba(X)
+    assert proba.shape == (64, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    d = clf.decision_function(X)
+    assert np.array_equal(clf.predict(X), (d >= 0).astype(int))
+    # coef_ and intercept_ are in raw-feature units: they reproduce the
+    # fixed-point logits up to quantization.
+    assert np.max(np.abs(X @ clf.coef_.ravel() + clf.intercept_[0] - d)) < 0.05
+
+
+def test_proven_weights_equal_the_cli_on_the_same_rows(fitted, small, cli, tmp_path):
+    X, y = small
+    data = tmp_path / "same.csv"
+    rows = ["x0,x1,x2,label"] + [",".join(repr(float(v)) for v in r) + f",{t}" for r, t in zip(X, y)]
+    data.write_text("\n".join(rows) + "\n")
+    out = subprocess.run(
+        [str(cli), "--json", "train", "--data", str(data), "--train-fraction", "1.0",
+         "--epochs", str(RECIPE["epochs"]), "--batch", str(RECIPE["batch_size"])],
+        check=True, capture_output=True, text=True,
+    )
+    report = json.loads(out.stdout)
+    assert report["train_rows"] == 64 and report["test_rows"] == 0
+    assert report["weights"] == list(fitted.weights_)
+    assert report["bias"] == fitted.bias_
+    # The CSV fit wrote is the same data, byte for byte in value.
+    private = fitted.out_dir_ / "private"
+    header, *body = (private / "data.csv").read_text().splitlines()
+    assert header == "x0,x1,x2,label"
+    assert np.array_equal(np.array([[float(c) for c in b.split(",")[:3]] for b in body]), X)
+
+
+def test_fit_on_a_dataframe_keeps_column_names_and_string_classes(small, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = small
+    # Names a CSV must quote, and labels that are not 0/1.
+    frame = pd.DataFrame(X, columns=["age", "income, net", 'score "raw"'])
+    labels = np.where(y == 1, "good", "bad")
+    clf = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(frame, labels, out_dir=tmp_path)
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    assert list(clf.classes_) == ["bad", "good"]
+    assert set(clf.predict(frame)) <= {"bad", "good"}
+    # Same rows as an array: the same proven weights as the 0/1 fit.
+    ref = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE)
+    assert clf.score(frame, labels) == pytest.approx(np.mean(clf.predict(X) == labels))
+    model = json.loads(clf.model_path_.read_text())
+    assert model["feature_names"] == list(frame.columns)
+    with pytest.raises(ValueError, match="columns"):
+        clf.predict(frame[["income, net", "age", 'score "raw"']])
+    assert ref.get_params()["epochs"] == RECIPE["epochs"]
+
+
+def test_outputs_are_laid_out_as_the_cli_lays_them_out(fitted):
+    out = fitted.out_dir_
+    for name in ("proof.bundle", "model.json", "commitment.json"):
+        assert (out / name).is_file(), name
+    private = out / "private"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    for name in ("data.csv", "opening.json"):
+        assert stat.S_IMODE((private / name).stat().st_mode) == 0o600, name
+
+
+def _flip(data: bytes, at: int, mask: int = 0x01) -> bytes:
+    b = bytearray(data)
+    b[at] ^= mask
+    return bytes(b)
+
+
+def test_a_tampered_bundle_raises_proof_rejected(fitted):
+    good = fitted.bundle_.read_bytes()
+    # Every region of the file: header, statement, proof, the end.
+    positions = sorted({0, 8, 16, 40, 100, 200, len(good) // 3, len(good) // 2, len(good) - 40, len(good) - 1})
+    for at in positions:
+        for mask in (0x01, 0x80):
+            with pytest.raises(foldtrain.ProofRejected) as e:
+                foldtrain.verify(_flip(good, at, mask))
+            assert not e.value.verification.accepted and e.value.verification.reason
+    # Truncated and extended files.
+    for bad in (good[:-1], good + b"\0", good[: len(good) // 2]):
+        with pytest.raises(foldtrain.ProofRejected):
+            foldtrain.verify(bad)
+    # Without raising: the result says why.
+    v = foldtrain.verify(_flip(good, len(good) // 2), raise_on_reject=False)
+    assert not v.accepted and v.statement is None and v.reason
+
+
+def test_a_forged_model_file_is_rejected(fitted, tmp_path):
+    model = json.loads(fitted.model_path_.read_text())
+    assert foldtrain.verify(fitted, model=fitted.model_path_).accepted
+    # One weight changed by one unit of 2^-F, and one by a whole unit: the
+    # proof still verifies but the file is not its model.
+    for i, delta in ((0, 1), (len(model["weights_fixed"]) - 1, 1 << 16)):
+        forged = json.loads(json.dumps(model))
+        forged["weights_fixed"][i] += delta
+        forged["weights"][i] = forged["weights_fixed"][i] / 2**16
+        path = tmp_path / f"forged{i}.json"
+        path.write_text(json.dumps(forged))
+        with pytest.raises(foldtrain.ProofRejected, match="not its model"):
+            foldtrain.verify(fitted, model=path)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), [0, 1], "NaN or infinite"),
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), [0, 1], "NaN or infinite"),
+        (np.ones((4, 2)), [0, 1, 2, 1], "binary"),
+        (np.ones((4, 2)), [1, 1, 1, 1], "binary"),
+        (np.ones((4, 2)), [0, 1, 1], "labels"),
+        (np.ones(4), [0, 1, 0, 1], "2-D"),
+        (np.array([["a", "b"], ["c", "d"]]), [0, 1], "numbers"),
+    ],
+)
+def test_bad_data_is_a_value_error(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        foldtrain.ProvenLogisticRegression(progress=False).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(sigmoid="hard5"), "choose one of clip3, hard4"),
+        (dict(learning_rate=-0.1), "learning rate"),
+        (dict(batch_size=12), "batch"),
+        (dict(epochs=0), "epoch"),
+        (dict(batches_per_step=3), "batches per step|divide"),
+        (dict(feature_frac_bits=20), "bits"),
+    ],
+)
+def test_bad_settings_are_a_value_error_with_the_clis_message(small, params, match, tmp_path):
+    X, y = small
+    with pytest.raises(ValueError, match=match):
+        foldtrain.ProvenLogisticRegression(progress=False, **{**RECIPE, **params}).fit(X, y, out_dir=tmp_path)
+
+
+def test_other_misuse_is_reported(fitted, small, tmp_path):
+    X, y = small
+    with pytest.raises(ValueError, match="not fitted"):
+        foldtrain.ProvenLogisticRegression().predict(X)
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X[:, :2])
+    with pytest.raises(ValueError, match="invalid parameter"):
+        fitted.set_params(epoch=3)
+    with pytest.raises(OSError):
+        foldtrain.verify(tmp_path / "missing.bundle")
+    with pytest.raises(TypeError):
+        foldtrain.verify(12)
+    # A second fit into a used folder is refused, as the CLI refuses it.
+    with pytest.raises(ValueError, match="force"):
+        foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(X, y, out_dir=fitted.out_dir_)
+
+
+def test_scikit_learn_parameter_protocol():
+    clf = foldtrain.ProvenLogisticRegression(epochs=3, private_weights=True)
+    params = clf.get_params()
+    assert params["epochs"] == 3 and params["private_weights"] is True
+    assert params["learning_rate"] == 0.1 and params["batch_size"] == 32 and params["sigmoid"] == "hard4"
+    assert clf.set_params(epochs=5) is clf and clf.epochs == 5
+    assert repr(clf) == "ProvenLogisticRegression(epochs=5, private_weights=True)"
+    base = pytest.importorskip("sklearn.base")
+    copy = base.clone(clf)
+    assert copy is not clf and copy.get_params() == clf.get_params()
+
+
+def test_ctrl_c_writes_a_checkpoint_and_resume_finishes(fitted, small, tmp_path):
+    X, y = small
+    seen = []
+
+    def progress(phase, done, total):
+        seen.append((phase, done))
+        if phase == "fold" and done == 3 and not interrupted:
+            interrupted.append(done)
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C sends
+
+    interrupted = []
+
+    clf = foldtrain.ProvenLogisticRegression(progress=progress, checkpoint_every=1, **RECIPE)
+    with pytest.raises(KeyboardInterrupt, match="resume"):
+        clf.fit(X, y, out_dir=tmp_path)
+    assert not hasattr(clf, "bundle_")
+    assert any((tmp_path / "private" / "checkpoints").iterdir())
+    assert not (tmp_path / "proof.bundle").exists()
+    folded_before = max(d for p, d in seen if p == "fold")
+    assert 3 <= folded_before < 8
+
+    seen.clear()
+    clf.resume()
+    # Folding went on from the checkpoint, not from the start.
+    assert min(d for p, d in seen if p == "fold") >= 3
+    assert foldtrain.verify(clf).accepted
+    # The resumed run folds the remaining steps only, and ends where an
+    # uninterrupted run does.
+    assert clf.report_["steps_folded_now"] < clf.report_["steps"]
+    assert list(clf.weights_) == list(fitted.weights_) and clf.bias_ == fitted.bias_
+
+
+def test_a_progress_callback_that_raises_stops_the_run(small, tmp_path):
+    X, y = small
+
+    def progress(phase, done, total):
+        if phase == "fold" and done == 2:
+            raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        foldtrain.ProvenLogisticRegression(progress=progress, **RECIPE).fit(X, y, out_dir=tmp_path)
+
+
+def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
+    X, y = small
+    cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
+    assert (cd.train_rows, cd.test_rows) == (48, 16)
+    public = cd.public()
+    assert public["train"]["commitment"] == cd.commitment and public["test"]["rows"] == 16
+    assert np.array_equal(cd.X_train, X[:48]) and np.array_equal(cd.y_test, y[48:])
+
+    clf = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE)
+    with pytest.raises(ValueError, match="committed training rows"):
+        clf.fit(X, y, commitment=cd)
+    clf.fit(cd.X_train, cd.y_train, commitment=cd)
+    assert clf.commitment_ == cd.commitment
+    assert foldtrain.verify(clf).commitment == cd.commitment
+
+    ev = foldtrain.prove_eval(clf, cd, split="test")
+    assert ev.accuracy == pytest.approx(clf.score(cd.X_test, cd.y_test))
+    assert foldtrain.verify(ev).accepted
+
+    new = X[:5] + 0.25
+    pp = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "decisions")
+    assert np.array_equal(pp.decisions, clf.predict(new))
+    assert np.allclose(pp.logits, clf.decision_function(new))
+    assert foldtrain.verify(pp).accepted
+
+    report = tmp_path / "audit.html"
+    a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
+    assert a.passed and report.read_text().lstrip().lower().startswith("<!doctype html")
+
+    # An evaluation bundle flipped by one bit is rejected, and so is the
+    # chain that contains it.
+    bad = tmp_path / "bad_eval.bundle"
+    good = ev.bundle.read_bytes()
+    bad.write_bytes(_flip(good, len(good) // 2))
+    with pytest.raises(foldtrain.ProofRejected):
+        foldtrain.verify(bad)
+    assert not foldtrain.audit(clf, eval=bad, commitment=cd, raise_on_reject=False).passed
+    # A commitment published for other data does not link.
+    other = foldtrain.commit(X[::-1], y[::-1], tmp_path / "other", train_fraction=0.75)
+    with pytest.raises(foldtrain.ProofRejected):
+        foldtrain.audit(clf, eval=ev, commitment=other)
+
+
+def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
+    X, y = small
+    clf = foldtrain.ProvenLogisticRegression(progress=False, private_weights=True, **RECIPE)
+    clf.fit(X, y, out_dir=tmp_path)
+    assert clf.model_path_ == tmp_path / "private" / "model.json"
+    public = json.loads((tmp_path / "model.public.json").read_text())
+    assert "weights" not in public and "weights_fixed" not in public
+    v = foldtrain.verify(clf)
+    assert v.weights is None and v.weights_commitment
+    assert clf.predict(X).shape == (64,)
+
+
+def test_estimate_reports_a_plan(small):
+    X, y = small
+    e = foldtrain.estimate(X, y, **RECIPE)
+    assert e["steps"] >= 1
+    assert json.dumps(e)  # a plain dict
+
+
+def test_accuracy_beside_scikit_learn_on_a_shipped_dataset(tmp_path):
+    """Documented, not asserted to equality: the README's Python section
+    quotes this comparison. Both models are fitted on the same first 80% of
+    breast_cancer.csv and scored on the rest."""
+    pd = pytest.importorskip("pandas")
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    frame = pd.read_csv(REPO / "datasets" / "breast_cancer.csv")
+    X, y = frame.drop(columns="label"), frame["label"]
+    n = int(len(frame) * 0.8)
+    clf = foldtrain.ProvenLogisticRegression(epochs=3, progress=False).fit(X[:n], y[:n], out_dir=tmp_path)
+    ours = clf.score(X[n:], y[n:])
+    scaler = preprocessing.StandardScaler().fit(X[:n])
+    sk = linear_model.LogisticRegression(max_iter=1000).fit(scaler.transform(X[:n]), y[:n])
+    theirs = sk.score(scaler.transform(X[n:]), y[n:])
+    print(f"\nbreast_cancer test accuracy: foldtrain {ours:.4f} (3 epochs, proven), scikit-learn {theirs:.4f}")
+    assert ours > 0.85 and theirs > 0.85
