@@ -112,6 +112,8 @@ def _labels(y: Any, rows: int, classes: Optional[np.ndarray] = None) -> tuple[np
         raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
     if y.shape[0] != rows:
         raise ValueError(f"X has {rows} rows but y has {y.shape[0]} labels")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(f"y has {int(np.isnan(y).sum())} NaN labels; drop those rows or label them")
     if classes is None:
         try:
             classes = np.unique(y)
@@ -354,6 +356,7 @@ class ProvenLogisticRegression:
         batch_size: int = 32,
         sigmoid: str = "hard4",
         private_weights: bool = False,
+        private_normalizer: bool = False,
         batches_per_step: Optional[int] = None,
         frac_bits: Optional[int] = None,
         feature_frac_bits: Optional[int] = None,
@@ -365,6 +368,7 @@ class ProvenLogisticRegression:
         self.batch_size = batch_size
         self.sigmoid = sigmoid
         self.private_weights = private_weights
+        self.private_normalizer = private_normalizer
         self.batches_per_step = batches_per_step
         self.frac_bits = frac_bits
         self.feature_frac_bits = feature_frac_bits
@@ -460,6 +464,7 @@ class ProvenLogisticRegression:
                 str(out),
                 train_fraction=1.0,
                 commitment=commitment_dir,
+                private_normalizer=bool(self.private_normalizer),
                 checkpoint_every=self.checkpoint_every,
                 force=force,
                 progress=self.progress,

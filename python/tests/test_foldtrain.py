@@ -147,6 +147,7 @@ def test_a_forged_model_file_is_rejected(fitted, tmp_path):
         (np.ones((4, 2)), [0, 1, 1], "labels"),
         (np.ones(4), [0, 1, 0, 1], "2-D"),
         (np.array([["a", "b"], ["c", "d"]]), [0, 1], "numbers"),
+        (np.ones((4, 2)), [0.0, 1.0, np.nan, 1.0], "NaN labels"),
     ],
 )
 def test_bad_data_is_a_value_error(X, y, match):
@@ -169,6 +170,17 @@ def test_bad_settings_are_a_value_error_with_the_clis_message(small, params, mat
     X, y = small
     with pytest.raises(ValueError, match=match):
         foldtrain.ProvenLogisticRegression(progress=False, **{**RECIPE, **params}).fit(X, y, out_dir=tmp_path)
+
+
+def test_advice_in_errors_names_python_parameters(small, tmp_path):
+    """The CLI's advice (`use --batch 64 or less`) reads in Python's terms,
+    and following it works."""
+    X, y = small
+    with pytest.raises(ValueError, match=r"use batch_size=64 or less") as e:
+        foldtrain.ProvenLogisticRegression(progress=False, epochs=1, batch_size=128).fit(X, y, out_dir=tmp_path)
+    assert "--" not in str(e.value)
+    clf = foldtrain.ProvenLogisticRegression(progress=False, epochs=1, batch_size=64)
+    assert foldtrain.verify(clf.fit(X, y, out_dir=tmp_path, force=True)).accepted
 
 
 def test_other_misuse_is_reported(fitted, small, tmp_path):
@@ -279,7 +291,10 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     bad.write_bytes(_flip(good, len(good) // 2))
     with pytest.raises(foldtrain.ProofRejected):
         foldtrain.verify(bad)
-    assert not foldtrain.audit(clf, eval=bad, commitment=cd, raise_on_reject=False).passed
+    # The audit refuses it: unreadable bytes are a ValueError, as `foldtrain
+    # audit` exits 2 on them; readable but wrong ones fail the audit.
+    with pytest.raises((ValueError, foldtrain.ProofRejected)):
+        foldtrain.audit(clf, eval=bad, commitment=cd)
     # A commitment published for other data does not link.
     other = foldtrain.commit(X[::-1], y[::-1], tmp_path / "other", train_fraction=0.75)
     with pytest.raises(foldtrain.ProofRejected):
@@ -296,6 +311,13 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     v = foldtrain.verify(clf)
     assert v.weights is None and v.weights_commitment
     assert clf.predict(X).shape == (64,)
+    claimed = foldtrain.inspect_bundle(clf)
+    assert claimed["weights_commitment"] == v.weights_commitment and claimed["weights"] is None
+    # With the normalizer kept private too, the public model shows neither.
+    clf2 = foldtrain.ProvenLogisticRegression(progress=False, private_weights=True, private_normalizer=True, **RECIPE)
+    clf2.fit(X, y, out_dir=tmp_path / "hidden")
+    assert json.loads((tmp_path / "hidden" / "model.public.json").read_text())["normalizer"] is None
+    assert np.array_equal(clf2.predict(X), clf.predict(X))
 
 
 def test_estimate_reports_a_plan(small):
