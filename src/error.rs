@@ -24,7 +24,7 @@ pub enum Error {
     #[error("training diverged: {0}")]
     Diverged(String),
     /// Reading or writing a file failed.
-    #[error("{path}: {cause}")]
+    #[error("{path}: {cause}{advice}", advice = io_advice(cause))]
     Io {
         path: PathBuf,
         // Not named `source` (thiserror would chain it): the message already
@@ -60,6 +60,17 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C) after saving a checkpoint.
     #[error("interrupted: {0}")]
     Interrupted(String),
+}
+
+/// What to do next after an I/O error, where the kind says it.
+fn io_advice(cause: &std::io::Error) -> &'static str {
+    match cause.kind() {
+        std::io::ErrorKind::NotFound => {
+            "; check the path (a relative path starts at the working folder)"
+        }
+        std::io::ErrorKind::PermissionDenied => "; check the file's and its folder's permissions",
+        _ => "",
+    }
 }
 
 impl Error {

@@ -478,10 +478,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 checkpoint_dir,
                 run: run.into_settings(),
             };
-            out.note(&format!(
-                "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
-                args.data.data.display()
-            ));
+            // Said only of a file that is there: a missing one is the
+            // error that follows, not minutes of proving.
+            if args.data.data.is_file() {
+                out.note(&format!(
+                    "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
+                    args.data.data.display()
+                ));
+            }
             let r = commands::prove_with(&args, &Bars::new(cli.quiet))?;
             print_prove(&r, out)?;
         }
@@ -518,7 +522,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             for b in &infer {
                 if model.is_some() || vk.is_some() {
                     anyhow::bail!(
-                        "--model and --vk apply to training bundles; {} is an evaluation or                          predictions bundle (verify it without them)",
+                        "--model and --vk apply to training bundles; {} is an evaluation or \
+                         predictions bundle (verify it without them)",
                         b.display()
                     );
                 }

@@ -282,7 +282,7 @@ fn train_out_into_a_missing_folder_is_refused_cleanly() {
 fn io_error_messages_do_not_repeat_their_cause() {
     let t = Scratch::new();
     let run = t.run(&["train", "--data", &arg(&t.path("nope.csv"))]);
-    run.refused(&["nope.csv", "No such file or directory"]);
+    run.refused(&["nope.csv", "No such file or directory", "check the path"]);
     assert_eq!(
         run.stderr.matches("No such file or directory").count(),
         1,

@@ -33,7 +33,7 @@ print(f"{DATASET.name}: {X.shape[0]} rows, {X.shape[1]} features, "
       f"{y.mean():.0%} of labels are 1")
 
 # %% The data owner commits to the training and test rows before any training.
-cd = foldtrain.commit(X, y, out_dir=out, train_fraction=0.8)
+cd = foldtrain.commit(X, y, out_dir=out / "commitment", train_fraction=0.8)
 print("published before training:")
 print(f"  training commitment: {cd.commitment}  ({cd.train_rows} rows)")
 print(f"  test commitment:     {cd.test_commitment}  ({cd.test_rows} rows)")
@@ -45,7 +45,7 @@ print(f"  file: {cd.commitment_path}")
 X_train = pd.DataFrame(cd.X_train, columns=cd.feature_names)
 clf = foldtrain.ProvenLogisticRegression(epochs=EPOCHS)
 t = time.perf_counter()
-clf.fit(X_train, cd.y_train, commitment=cd)
+clf.fit(X_train, cd.y_train, commitment=cd, out_dir=out / "training")
 print(f"fit and proof: {time.perf_counter() - t:.1f} s; proof {clf.proof_bytes_:,} bytes "
       f"({clf.bundle_.name})")
 print("  timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in clf.timings_.items()))
@@ -68,13 +68,13 @@ a = foldtrain.audit(clf, eval=ev, commitment=cd, report=report)
 print(f"audit passed: {a.passed} ({time.perf_counter() - t:.1f} s); report: {report}")
 
 # %% What a regulator receives (public) and what stays with the bank.
-model_file = clf.model_path_ if clf.model_path_.parent == out else out / "model.public.json"
 print("what a regulator receives:")
-for f in [cd.commitment_path, clf.bundle_, ev.bundle, model_file, report]:
-    print(f"  {f.name:<20} {f.stat().st_size:>10,} bytes  {f}")
-private = out / "private"
-print(f"stays private: {private}/ ({', '.join(sorted(p.name for p in private.iterdir()))}): "
-      "the rows and the commitment's opening")
+for f in [cd.commitment_path, clf.bundle_, ev.bundle, clf.model_path_, report]:
+    print(f"  {f.name:<24} {f.stat().st_size:>10,} bytes  {f}")
+print("stays with the bank:")
+for private in [out / "commitment" / "private", out / "training" / "private"]:
+    names = sorted(p.name for p in private.iterdir()) if private.is_dir() else []
+    print(f"  {private}/: {', '.join(names) or '(empty)'}")
 
 # %% Optional: a float logistic regression on the same split, for reference.
 try:
