@@ -596,7 +596,7 @@ class Verification:
     otherwise ``reason`` says why it was rejected."""
 
     accepted: bool
-    bundle: str
+    bundle: Optional[str]
     reason: Optional[str]
     statement: Optional[dict]
     report: dict = field(repr=False)
@@ -620,9 +620,14 @@ def verify(
     verify`` does. ``vk``: a verifier key file (``foldtrain keys``), pinned
     by ``vk_sha256``; default: the key cache, else a key derived from the
     bundle's recipe. ``model``: also check that this model file holds the
-    statement's weights. A rejected proof raises :class:`ProofRejected`
-    (its ``verification`` attribute holds the result), unless
+    statement's weights; for a fitted estimator it defaults to the model
+    file the estimator predicts with, so an accepted estimator predicts with
+    the proven weights. A rejected proof raises :class:`ProofRejected` (its
+    ``verification`` attribute holds the result), unless
     ``raise_on_reject=False``."""
+    if model is None and isinstance(bundle, ProvenLogisticRegression):
+        bundle._check_fitted()
+        model = bundle.model_path_
     tmp: list = []
     try:
         path = _bundle_path(bundle, tmp)
@@ -639,7 +644,8 @@ def verify(
             d.cleanup()
     v = Verification(
         accepted=bool(report["accepted"]),
-        bundle=path,
+        # Bytes were checked from a temporary file that is gone now.
+        bundle=None if tmp else path,
         reason=report.get("reason"),
         statement=report.get("statement"),
         report=report,

@@ -2,6 +2,7 @@
 verify, a wrong bundle is rejected, bad input is a ValueError, Ctrl-C leaves
 a checkpoint that resumes, and the chain of statements audits."""
 
+import copy
 import json
 import os
 import signal
@@ -135,6 +136,14 @@ def test_a_forged_model_file_is_rejected(fitted, tmp_path):
         path.write_text(json.dumps(forged))
         with pytest.raises(foldtrain.ProofRejected, match="not its model"):
             foldtrain.verify(fitted, model=path)
+        # An estimator predicting with the forged file is refused by a bare
+        # verify(estimator): it checks the model the estimator predicts with.
+        swapped = copy.copy(fitted)
+        swapped.model_path_ = path
+        with pytest.raises(foldtrain.ProofRejected, match="not its model"):
+            foldtrain.verify(swapped)
+    # A bundle given as bytes names no file (it was checked from a temporary one).
+    assert foldtrain.verify(fitted.bundle_.read_bytes()).bundle is None
 
 
 @pytest.mark.parametrize(
