@@ -122,11 +122,13 @@ def _labels(y: Any, rows: int, classes: Optional[np.ndarray] = None) -> tuple[np
         if len(classes) != 2:
             raise ValueError(
                 f"logistic regression here is binary: y has {len(classes)} "
-                f"class{'es' if len(classes) != 1 else ''} ({list(classes)[:5]}); give two"
+                f"class{'es' if len(classes) != 1 else ''} ({classes.tolist()[:5]}); give two"
             )
     unknown = ~np.isin(y, classes)
     if unknown.any():
-        raise ValueError(f"y has labels outside the classes {list(classes)}: {list(np.unique(y[unknown]))[:5]}")
+        raise ValueError(
+            f"y has labels outside the classes {np.asarray(classes).tolist()}: {np.unique(y[unknown]).tolist()[:5]}"
+        )
     return classes, (y == classes[1]).astype(np.int64)
 
 

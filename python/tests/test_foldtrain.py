@@ -152,7 +152,7 @@ def test_a_forged_model_file_is_rejected(fitted, tmp_path):
         (np.array([[1.0, np.nan], [2.0, 3.0]]), [0, 1], "NaN or infinite"),
         (np.array([[1.0, np.inf], [2.0, 3.0]]), [0, 1], "NaN or infinite"),
         (np.ones((4, 2)), [0, 1, 2, 1], "binary"),
-        (np.ones((4, 2)), [1, 1, 1, 1], "binary"),
+        (np.ones((4, 2)), [1, 1, 1, 1], r"binary: y has 1 class \(\[1\]\)"),
         (np.ones((4, 2)), [0, 1, 1], "labels"),
         (np.ones(4), [0, 1, 0, 1], "2-D"),
         (np.array([["a", "b"], ["c", "d"]]), [0, 1], "numbers"),
