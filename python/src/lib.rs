@@ -659,8 +659,8 @@ mod tests {
             "batch size 64 is larger than the 40 training rows; use batch_size=40 or less"
         );
         assert_eq!(
-            python_advice("exists; pass --force to replace it, or --out another folder"),
-            "exists; pass force=True to replace it, or out_dir another folder"
+            python_advice("exists; pass --force to replace it, or choose another --out"),
+            "exists; pass force=True to replace it, or choose another out_dir"
         );
         assert_eq!(
             python_advice("use a smaller --batch or --batches-per-step"),

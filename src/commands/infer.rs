@@ -112,7 +112,7 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     if path.exists() && !force {
         return Err(Error::artifact(
             path,
-            "exists; pass --force to replace it, or --out another folder",
+            "exists; pass --force to replace it, or choose another --out",
         ));
     }
     Ok(())
