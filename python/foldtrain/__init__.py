@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import io
 import json
 import os
 import tempfile
@@ -132,21 +133,32 @@ def _labels(y: Any, rows: int, classes: Optional[np.ndarray] = None) -> tuple[np
     return classes, (y == classes[1]).astype(np.int64)
 
 
+def _csv_text(names: list[str], values: np.ndarray, labels: Optional[np.ndarray]) -> str:
+    """The table as CSV, each float as Python's repr, which reads back to
+    the same double."""
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(names + ([_LABEL] if labels is not None else []))
+    for i, row in enumerate(values.tolist()):
+        cells = [repr(v) for v in row]
+        if labels is not None:
+            cells.append(str(int(labels[i])))
+        w.writerow(cells)
+    return buf.getvalue()
+
+
 def _write_csv(path: Path, names: list[str], values: np.ndarray, labels: Optional[np.ndarray]) -> None:
-    """Writes the table atomically, owner-only (it is private data); each
-    float as Python's repr, which reads back to the same double."""
+    """Writes the table atomically, owner-only (it is private data)."""
+    _write_private(path, _csv_text(names, values, labels))
+
+
+def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(names + ([_LABEL] if labels is not None else []))
-            for i, row in enumerate(values.tolist()):
-                cells = [repr(v) for v in row]
-                if labels is not None:
-                    cells.append(str(int(labels[i])))
-                w.writerow(cells)
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -156,8 +168,29 @@ def _write_csv(path: Path, names: list[str], values: np.ndarray, labels: Optiona
         raise
 
 
+def _write_data(data: Path, names: list[str], values: np.ndarray, labels: np.ndarray, force: bool, what: str) -> None:
+    """Writes the rows a commitment will be made to as ``private/data.csv``.
+    An earlier run's rows are replaced only with ``force``, and never when
+    the folder keeps the opening of their commitment: the library never
+    replaces an opening, so the run would be refused, and the rows that
+    opening opens must stay."""
+    text = _csv_text(names, values, labels)
+    if data.exists():
+        if not force:
+            raise ValueError(f"{data} exists ({what}); pass force=True or choose another out_dir")
+        if data.read_bytes() == text.encode("utf-8"):
+            return
+        opening = data.parent / "opening.json"
+        if opening.exists():
+            raise ValueError(
+                f"{data} holds the rows behind the commitment whose opening is {opening}, which is "
+                "never replaced, and these rows differ; choose another out_dir"
+            )
+    _write_private(data, text)
+
+
 def _read_csv(path: Path) -> tuple[list[str], np.ndarray, Optional[np.ndarray]]:
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     has_label = header[-1] == _LABEL
@@ -312,9 +345,7 @@ def commit(
     classes, labels = _labels(y, values.shape[0])
     out = _out_dir(out_dir)
     data = _private(out) / DATA_FILE
-    if data.exists() and not force:
-        raise ValueError(f"{data} exists (an earlier commitment's data); pass force=True or another out_dir")
-    _write_csv(data, names, values, labels)
+    _write_data(data, names, values, labels, force, "an earlier commitment's data")
     kwargs = dict(train_fraction=train_fraction, frac_bits=frac_bits, feature_frac_bits=feature_frac_bits)
     report = json.loads(_foldtrain.commit(str(data), str(out), force=force, **kwargs))
     return CommittedData(
@@ -454,9 +485,7 @@ class ProvenLogisticRegression:
             classes, labels = _labels(y, values.shape[0])
             out = _out_dir(out_dir)
             data = _private(out) / DATA_FILE
-            if data.exists() and not force:
-                raise ValueError(f"{data} exists (an earlier run's data); pass force=True or another out_dir")
-            _write_csv(data, names, values, labels)
+            _write_data(data, names, values, labels, force, "an earlier run's data")
             commitment_dir = None
         self._pending = dict(out=out, names=names, classes=classes, from_frame=from_frame)
         try:

@@ -208,6 +208,29 @@ def test_other_misuse_is_reported(fitted, small, tmp_path):
         foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(X, y, out_dir=fitted.out_dir_)
 
 
+def test_force_never_replaces_the_rows_behind_a_kept_opening(fitted, small, tmp_path):
+    # The library keeps an opening whatever force says, so other rows would
+    # be refused; they must not have replaced the rows that opening opens.
+    X, y = small
+    data = fitted.out_dir_ / "private" / "data.csv"
+    before = data.read_bytes()
+    other = X.copy()
+    other[0, 0] += 1.0
+    with pytest.raises(ValueError, match="never replaced"):
+        foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(other, y, out_dir=fitted.out_dir_, force=True)
+    assert data.read_bytes() == before
+    cd = foldtrain.commit(X, y, tmp_path / "c")
+    committed = (tmp_path / "c" / "private" / "data.csv").read_bytes()
+    with pytest.raises(ValueError, match="never replaced"):
+        foldtrain.commit(other, y, tmp_path / "c", force=True)
+    assert (tmp_path / "c" / "private" / "data.csv").read_bytes() == committed
+    assert np.array_equal(cd.X_train, X[: cd.train_rows])
+    # The same rows again are a new commitment (a new salt), also refused.
+    with pytest.raises(ValueError, match="never replaced"):
+        foldtrain.commit(X, y, tmp_path / "c", force=True)
+    assert (tmp_path / "c" / "private" / "data.csv").read_bytes() == committed
+
+
 def test_scikit_learn_parameter_protocol():
     clf = foldtrain.ProvenLogisticRegression(epochs=3, private_weights=True)
     params = clf.get_params()
