@@ -21,6 +21,7 @@ import csv
 import inspect
 import io
 import json
+import numbers
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ __all__ = [
     "EvalProof",
     "PredictProof",
     "ProofRejected",
+    "InvalidParameterError",
     "commit",
     "verify",
     "audit",
@@ -211,6 +213,42 @@ def _out_dir(out_dir: Optional[PathLike]) -> Path:
     if out_dir is None:
         return Path(tempfile.mkdtemp(prefix="foldtrain-"))
     return Path(out_dir)
+
+
+# ---------------------------------------------------------------------------
+# Parameters, checked as scikit-learn checks them.
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter of the wrong type (as scikit-learn's, both a ValueError
+    and a TypeError)."""
+
+
+def _integer(name: str, v: Any, optional: bool = False) -> Optional[int]:
+    if v is None and optional:
+        return None
+    if isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)):
+        return int(v)
+    kind = "an integer or None" if optional else "an integer"
+    raise InvalidParameterError(f"{name} must be {kind}, got {v!r}")
+
+
+def _real(name: str, v: Any) -> float:
+    if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)):
+        return float(v)
+    raise InvalidParameterError(f"{name} must be a number, got {v!r}")
+
+
+def _switch(name: str, v: Any) -> bool:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    raise InvalidParameterError(f"{name} must be True or False, got {v!r}")
+
+
+def _string(name: str, v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    raise InvalidParameterError(f"{name} must be a string, got {v!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -432,15 +470,17 @@ class ProvenLogisticRegression:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def _recipe(self) -> dict:
+        """The parameters as the library takes them, each of its type (a
+        float epoch count is refused, not truncated; a string is no switch)."""
         return dict(
-            epochs=int(self.epochs),
-            learning_rate=float(self.learning_rate),
-            batch_size=int(self.batch_size),
-            batches_per_step=None if self.batches_per_step is None else int(self.batches_per_step),
-            sigmoid=str(self.sigmoid),
-            private_weights=bool(self.private_weights),
-            frac_bits=self.frac_bits,
-            feature_frac_bits=self.feature_frac_bits,
+            epochs=_integer("epochs", self.epochs),
+            learning_rate=_real("learning_rate", self.learning_rate),
+            batch_size=_integer("batch_size", self.batch_size),
+            batches_per_step=_integer("batches_per_step", self.batches_per_step, optional=True),
+            sigmoid=_string("sigmoid", self.sigmoid),
+            private_weights=_switch("private_weights", self.private_weights),
+            frac_bits=_integer("frac_bits", self.frac_bits, optional=True),
+            feature_frac_bits=_integer("feature_frac_bits", self.feature_frac_bits, optional=True),
         )
 
     # Training --------------------------------------------------------------
@@ -462,6 +502,7 @@ class ProvenLogisticRegression:
         (``commitment.X_train``, ``commitment.y_train``). Ctrl-C stops after
         the current step with a checkpoint; :meth:`resume` finishes the run.
         """
+        recipe = self._recipe()  # refuses a parameter of the wrong type before anything is written
         names, values, from_frame = _table(X)
         if commitment is not None:
             if not isinstance(commitment, CommittedData):
@@ -495,11 +536,11 @@ class ProvenLogisticRegression:
                 str(out),
                 train_fraction=1.0,
                 commitment=commitment_dir,
-                private_normalizer=bool(self.private_normalizer),
-                checkpoint_every=self.checkpoint_every,
+                private_normalizer=_switch("private_normalizer", self.private_normalizer),
+                checkpoint_every=_integer("checkpoint_every", self.checkpoint_every, optional=True),
                 force=force,
                 progress=self.progress,
-                **self._recipe(),
+                **recipe,
             )
         except KeyboardInterrupt as e:
             raise KeyboardInterrupt(f"{e}; in Python, call .resume() on this estimator to finish") from None

@@ -172,12 +172,20 @@ def test_bad_data_is_a_value_error(X, y, match):
         (dict(epochs=0), "epoch"),
         (dict(batches_per_step=3), "batches per step|divide"),
         (dict(feature_frac_bits=20), "bits"),
+        # Wrong types are refused, not coerced (2.5 epochs is not 2).
+        (dict(epochs=2.5), "epochs must be an integer"),
+        (dict(batch_size=True), "batch_size must be an integer"),
+        (dict(private_weights="no"), "private_weights must be True or False"),
+        (dict(learning_rate="0.1"), "learning_rate must be a number"),
     ],
 )
 def test_bad_settings_are_a_value_error_with_the_clis_message(small, params, match, tmp_path):
     X, y = small
     with pytest.raises(ValueError, match=match):
         foldtrain.ProvenLogisticRegression(progress=False, **{**RECIPE, **params}).fit(X, y, out_dir=tmp_path)
+    if "must be" in match:
+        # Refused before anything was written.
+        assert not (tmp_path / "private" / "data.csv").exists()
 
 
 def test_advice_in_errors_names_python_parameters(small, tmp_path):
