@@ -200,6 +200,23 @@ fn parse_table(
     }
     let features = columns - usize::from(has_label);
     let feature_names: Vec<String> = header.iter().take(features).map(String::from).collect();
+    // Names are trimmed, so ` age` and `age` are one name: a model's
+    // columns are matched by name, and two of one name could be swapped
+    // unseen.
+    for (j, name) in feature_names.iter().enumerate() {
+        if let Some(first) = feature_names[..j].iter().position(|n| n == name) {
+            return Err(cell(
+                1,
+                j + 1,
+                format!(
+                    "column {} has the name `{name}` of column {} (names are compared without \
+                     surrounding spaces); give each column a distinct name",
+                    j + 1,
+                    first + 1
+                ),
+            ));
+        }
+    }
 
     let mut rows = Vec::new();
     let mut labels = Vec::new();
@@ -436,6 +453,20 @@ impl Prepared {
     ) -> Result<Self> {
         let (train, test) = data.split(train_fraction)?;
         let normalizer = Normalizer::fit(&train);
+        // Finite values can still overflow a mean or a spread (|x| above
+        // about 1e154): such a model could not be written or read back.
+        let overflow = (normalizer.means.iter().zip(&normalizer.stds))
+            .position(|(m, s)| !m.is_finite() || !s.is_finite());
+        if let Some(j) = overflow {
+            return Err(Error::Dataset {
+                path: data.path.clone(),
+                reason: format!(
+                    "feature `{}` is too large to normalize (its mean or spread overflows a \
+                     double); rescale that column (divide it by a power of ten) first",
+                    data.feature_names[j]
+                ),
+            });
+        }
         let train_fixed = FixedDataset::quantize(&train, &normalizer, format);
         Ok(Prepared {
             train_fraction,
@@ -499,6 +530,39 @@ mod tests {
         assert!(r.contains("0 or 1"), "{r}");
         let (l, c, _) = csv_err("a,b,y\n1,2,0\n");
         assert_eq!((l, c), (1, 3));
+    }
+
+    #[test]
+    fn refuses_two_columns_of_one_name() {
+        // ` age` trims to `age`: the same name, which a model matches by.
+        for header in ["age,age,label", "age, age,label", "age,\"age \",label"] {
+            let (l, c, r) = csv_err(&format!("{header}\n1,2,0\n3,4,1\n"));
+            assert_eq!((l, c), (1, 2), "{header}");
+            assert!(r.contains("distinct"), "{r}");
+        }
+        let d = Dataset::parse_inputs(Path::new("t.csv"), b"a,b,a\n1,2,3\n");
+        assert!(d.is_err(), "inputs with two columns named a were read");
+    }
+
+    #[test]
+    fn refuses_values_whose_spread_overflows() {
+        let d = parse("a,b,label\n1e200,1,0\n-1e200,2,1\n3,4,1\n").unwrap();
+        let e = Prepared::new(
+            &d,
+            TrainFraction::new(1.0).unwrap(),
+            &FixedFormat::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("`a` is too large to normalize"), "{e}");
+        // Large but not overflowing is fine.
+        let d = parse("a,b,label\n1e100,1,0\n-1e100,2,1\n3,4,1\n").unwrap();
+        assert!(Prepared::new(
+            &d,
+            TrainFraction::new(1.0).unwrap(),
+            &FixedFormat::default()
+        )
+        .is_ok());
     }
 
     #[test]

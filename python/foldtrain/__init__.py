@@ -81,7 +81,7 @@ def _table(X: Any, feature_names: Optional[Sequence[str]] = None) -> tuple[list[
     if values.ndim != 2:
         raise ValueError(
             f"X must be 2-D (n_samples, n_features), got shape {values.shape}; "
-            "reshape a single feature with X.reshape(-1, 1)"
+            "reshape a single feature with X.reshape(-1, 1), a single sample with X.reshape(1, -1)"
         )
     if values.shape[0] == 0 or values.shape[1] == 0:
         raise ValueError(f"X is empty (shape {values.shape}); give at least one row and one feature")
@@ -99,7 +99,11 @@ def _table(X: Any, feature_names: Optional[Sequence[str]] = None) -> tuple[list[
     if len(set(names)) != len(names):
         raise ValueError(f"feature names must be distinct, got {names}")
     for n in names:
-        if n == _LABEL or not n.strip():
+        # The library reads names without surrounding spaces (and a byte
+        # order mark): `"age "` would become `"age"`, another column's name.
+        if n != n.strip() or n.startswith("\ufeff"):
+            raise ValueError(f"feature name {n!r} begins or ends with white space; strip it")
+        if n == _LABEL or not n:
             raise ValueError(
                 f"{n!r} cannot name a feature (empty, or the reserved label column); rename it"
             )
@@ -108,6 +112,12 @@ def _table(X: Any, feature_names: Optional[Sequence[str]] = None) -> tuple[list[
 
 def _labels(y: Any, rows: int, classes: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """The two classes (sorted) and ``y`` as 0/1, 1 for the second class."""
+    raw = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
+    if raw.dtype == object:
+        # np.asarray would turn [1, "1"] into two equal strings.
+        kinds = {isinstance(v, str) for v in raw.ravel().tolist()}
+        if len(kinds) > 1:
+            raise ValueError("y mixes string and number labels; give labels of one type")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -182,12 +192,12 @@ def _write_data(data: Path, names: list[str], values: np.ndarray, labels: np.nda
             raise ValueError(f"{data} exists ({what}); pass force=True or choose another out_dir")
         if data.read_bytes() == text.encode("utf-8"):
             return
-        opening = data.parent / "opening.json"
-        if opening.exists():
-            raise ValueError(
-                f"{data} holds the rows behind the commitment whose opening is {opening}, which is "
-                "never replaced, and these rows differ; choose another out_dir"
-            )
+    opening = data.parent / "opening.json"
+    if opening.exists():
+        raise ValueError(
+            f"{opening} holds the opening of an earlier commitment, which is never replaced, and "
+            f"{data} would no longer hold its rows; choose another out_dir"
+        )
     _write_private(data, text)
 
 
@@ -534,7 +544,9 @@ class ProvenLogisticRegression:
                 _foldtrain.prove,
                 str(data),
                 str(out),
-                train_fraction=1.0,
+                # All rows given train; with a commitment, its split (the
+                # library keeps it, and would warn of any other fraction).
+                train_fraction=1.0 if commitment is None else float(commitment.public()["train_fraction"]),
                 commitment=commitment_dir,
                 private_normalizer=_switch("private_normalizer", self.private_normalizer),
                 checkpoint_every=_integer("checkpoint_every", self.checkpoint_every, optional=True),

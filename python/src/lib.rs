@@ -20,7 +20,9 @@ use foldtrain::ivc::prover::{Observer, Phase};
 use foldtrain::recipe::{Hyper, WeightsVisibility};
 use foldtrain::Error;
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{
+    PyException, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyRuntimeWarning, PyValueError,
+};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -62,8 +64,24 @@ const PARAMETERS: &[(&str, &str, bool)] = &[
 
 /// The CLI's advice in Python's terms: `use --batch 16 or less` becomes
 /// `use batch_size=16 or less`, `pass --force` becomes `pass force=True`,
-/// so that what an error suggests can be typed as it reads.
+/// so that what an error suggests can be typed as it reads. A command in
+/// backticks (`` `foldtrain commit --out DIR` ``) is the CLI's and stays
+/// as it is.
 fn python_advice(msg: &str) -> String {
+    msg.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 0 {
+                python_flags(part)
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+fn python_flags(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
     while let Some(at) = rest.find("--") {
@@ -229,7 +247,19 @@ impl PyObserver {
                     Err(f)
                 }
             }),
-            (Ok(_), Some(f)) => Err(f),
+            // The run finished (its folder is complete) though the callback
+            // failed, or Ctrl-C came, after the last step: keep the result,
+            // and say what happened.
+            (Ok(v), Some(f)) => Python::attach(|py| {
+                let msg = format!(
+                    "the run finished and its outputs are written, but the progress callback \
+                     raised after the last step (ignored): {f}"
+                );
+                let msg = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+                let category = py.get_type::<PyRuntimeWarning>();
+                PyErr::warn(py, &category, &msg, 1)?;
+                Ok(v)
+            }),
             (Err(e), _) => Err(to_py(e)),
         }
     }
@@ -452,6 +482,14 @@ fn verify(
     vk: Option<PathBuf>,
     vk_sha256: Option<String>,
 ) -> PyResult<String> {
+    // A pin without the file it pins would be ignored: refuse it, as the
+    // CLI refuses --vk-sha256 without --vk.
+    if vk_sha256.is_some() && vk.is_none() {
+        return Err(PyValueError::new_err(
+            "vk_sha256 pins the verifier key file given as vk: give vk too (a file from \
+             `foldtrain keys`), or leave vk_sha256 out",
+        ));
+    }
     if commands::infer::is_infer_bundle(&bundle) {
         if model.is_some() || vk.is_some() {
             return Err(PyValueError::new_err(format!(
@@ -671,6 +709,13 @@ mod tests {
             "prove with feature_frac_bits=4 frac_bits=16"
         );
         assert_eq!(python_advice("raise --lr"), "raise learning_rate");
+        // A CLI command in backticks stays the CLI's.
+        assert_eq!(
+            python_advice(
+                "choose another --out; to finish, use `foldtrain resume --checkpoint-dir c`"
+            ),
+            "choose another out_dir; to finish, use `foldtrain resume --checkpoint-dir c`"
+        );
         // Not a flag of ours: left as it is.
         assert_eq!(python_advice("--json and a -- b"), "--json and a -- b");
     }

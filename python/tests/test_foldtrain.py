@@ -155,6 +155,7 @@ def test_a_forged_model_file_is_rejected(fitted, tmp_path):
         (np.ones((4, 2)), [0, 1, 1], "labels"),
         (np.ones(4), [0, 1, 0, 1], "2-D"),
         (np.array([["a", "b"], ["c", "d"]]), [0, 1], "numbers"),
+        (np.ones((4, 2)), [1, "1", 0, "0"], "mixes string and number"),
         (np.ones((4, 2)), [0.0, 1.0, np.nan, 1.0], "NaN labels"),
     ],
 )
@@ -294,6 +295,44 @@ def test_a_progress_callback_that_raises_stops_the_run(small, tmp_path):
         foldtrain.ProvenLogisticRegression(progress=progress, **RECIPE).fit(X, y, out_dir=tmp_path)
 
 
+def test_a_progress_callback_that_raises_after_the_last_step_keeps_the_run(small, tmp_path):
+    X, y = small
+
+    def progress(phase, done, total):
+        if phase == "compress":
+            raise RuntimeError("late failure")
+
+    clf = foldtrain.ProvenLogisticRegression(progress=progress, **RECIPE)
+    with pytest.warns(RuntimeWarning, match="late failure"):
+        clf.fit(X, y, out_dir=tmp_path)
+    assert foldtrain.verify(clf).accepted
+
+
+def test_feature_names_the_library_would_trim_are_refused(small, cli, tmp_path):
+    # The library reads "age " as "age": two columns of one name could be
+    # swapped at prediction time unseen, so such names are refused.
+    pd = pytest.importorskip("pandas")
+    X, y = small
+    for names in (["age ", "age", "income"], ["a", "\ufeffb", "c"], ["a", "b", "label\t"]):
+        frame = pd.DataFrame(X, columns=names)
+        with pytest.raises(ValueError, match="white space"):
+            foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(frame, y, out_dir=tmp_path)
+    assert not (tmp_path / "private" / "data.csv").exists()
+    # And the CLI refuses a table with two columns of one name once trimmed.
+    (tmp_path / "dup.csv").write_text("age,age ,label\n1,2,0\n3,4,1\n")
+    run = subprocess.run(
+        [str(cli), "train", "--data", str(tmp_path / "dup.csv")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2 and "distinct name" in run.stderr, run.stderr
+
+
+def test_a_pin_without_a_key_file_is_refused(fitted):
+    with pytest.raises(ValueError, match="give vk too"):
+        foldtrain.verify(fitted, vk_sha256="0" * 64)
+
+
 def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     X, y = small
     cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
@@ -306,6 +345,7 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     with pytest.raises(ValueError, match="committed training rows"):
         clf.fit(X, y, commitment=cd)
     clf.fit(cd.X_train, cd.y_train, commitment=cd)
+    assert clf.warnings_ == [], "fit passes the commitment's own split"
     assert clf.commitment_ == cd.commitment
     assert foldtrain.verify(clf).commitment == cd.commitment
 
