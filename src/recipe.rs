@@ -263,13 +263,14 @@ impl Recipe {
         }
         if !(self.learning_rate > 0.0 && self.learning_rate <= MAX_LEARNING_RATE) {
             return bad(format!(
-                "learning rate must be in (0, {MAX_LEARNING_RATE}], got {}",
+                // Debug prints 1e-300 as such, where Display writes 300 zeros.
+                "learning rate must be in (0, {MAX_LEARNING_RATE}], got {:?}",
                 self.learning_rate
             ));
         }
         if self.eta_full() == 0 {
             return bad(format!(
-                "learning rate {} / batch {} rounds to zero with {} fractional bits; raise --lr",
+                "learning rate {:?} / batch {} rounds to zero with {} fractional bits; raise --lr",
                 self.learning_rate, self.batch, self.format.frac_bits
             ));
         }

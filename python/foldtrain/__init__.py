@@ -706,7 +706,8 @@ def verify(
     bundle's recipe. ``model``: also check that this model file holds the
     statement's weights; for a fitted estimator it defaults to the model
     file the estimator predicts with, so an accepted estimator predicts with
-    the proven weights. A rejected proof raises :class:`ProofRejected` (its
+    the proven weights (its preprocessing, the normalizer, is published but
+    not proven, as everywhere in foldtrain). A rejected proof raises :class:`ProofRejected` (its
     ``verification`` attribute holds the result), unless
     ``raise_on_reject=False``."""
     if model is None and isinstance(bundle, ProvenLogisticRegression):

@@ -545,6 +545,13 @@ fn audit(
     model: Option<PathBuf>,
     report: Option<PathBuf>,
 ) -> PyResult<String> {
+    if commands::infer::is_infer_bundle(&train) {
+        return Err(PyValueError::new_err(format!(
+            "{} is an evaluation or predictions bundle; audit's first argument is the training \
+             bundle (a fitted estimator or its proof.bundle): give this one as eval= or predict=",
+            train.display()
+        )));
+    }
     let chain = eval.is_some() || predict.is_some() || commitment.is_some() || report.is_some();
     if !chain {
         let r = py

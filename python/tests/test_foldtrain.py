@@ -361,6 +361,8 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
 
     report = tmp_path / "audit.html"
     a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
+    with pytest.raises(ValueError, match="give this one as eval= or predict="):
+        foldtrain.audit(ev)
     assert a.passed and report.read_text().lstrip().lower().startswith("<!doctype html")
 
     # An evaluation bundle flipped by one bit is rejected, and so is the
