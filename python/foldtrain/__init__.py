@@ -552,7 +552,7 @@ class ProvenLogisticRegression:
                 checkpoint_every=_integer("checkpoint_every", self.checkpoint_every, optional=True),
                 force=force,
                 progress=self.progress,
-                **recipe,
+                recipe=recipe,
             )
         except KeyboardInterrupt as e:
             raise KeyboardInterrupt(f"{e}; in Python, call .resume() on this estimator to finish") from None
@@ -826,25 +826,22 @@ def estimate(
     """What proving ``fit(X, y)`` with these settings would cost on this
     machine (time, memory, proof size), by timing a few steps
     (``foldtrain estimate``); the report as a dict."""
+    recipe = ProvenLogisticRegression(
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        sigmoid=sigmoid,
+        private_weights=private_weights,
+        batches_per_step=batches_per_step,
+        frac_bits=frac_bits,
+        feature_frac_bits=feature_frac_bits,
+    )._recipe()
     names, values, _ = _table(X)
     _, labels = _labels(y, values.shape[0])
     with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
         data = Path(tmp) / DATA_FILE
         _write_csv(data, names, values, labels)
-        return json.loads(
-            _foldtrain.estimate(
-                str(data),
-                train_fraction=1.0,
-                epochs=epochs,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                batches_per_step=batches_per_step,
-                sigmoid=sigmoid,
-                private_weights=private_weights,
-                frac_bits=frac_bits,
-                feature_frac_bits=feature_frac_bits,
-            )
-        )
+        return json.loads(_foldtrain.estimate(str(data), train_fraction=1.0, recipe=recipe))
 
 
 def _model_path(model: Any) -> str:

@@ -151,50 +151,81 @@ fn to_json<T: Serialize>(report: &T) -> PyResult<String> {
     serde_json::to_string(report).map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
-/// The training settings every data-driven function takes, as the CLI's
-/// flags.
-#[allow(clippy::too_many_arguments)]
-fn data_args(
-    data: PathBuf,
-    train_fraction: f64,
+/// The recipe settings, as the CLI's flags: a dict from
+/// `foldtrain/__init__.py` (`ProvenLogisticRegression._recipe`), every key
+/// present.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct RecipeArgs {
     epochs: usize,
     learning_rate: f64,
     batch_size: usize,
     batches_per_step: Option<usize>,
-    sigmoid: &str,
+    sigmoid: String,
     private_weights: bool,
     frac_bits: Option<u32>,
     feature_frac_bits: Option<u32>,
-) -> PyResult<DataArgs> {
-    let sigmoid = Sigmoid::from_name(sigmoid).ok_or_else(|| {
-        let names: Vec<&str> = Sigmoid::ALL.iter().map(|s| s.name()).collect();
-        PyValueError::new_err(format!(
-            "unknown sigmoid `{sigmoid}`; choose one of {}",
-            names.join(", ")
-        ))
-    })?;
-    let default = FixedFormat::default();
-    Ok(DataArgs {
-        data,
-        train_fraction: TrainFraction::new(train_fraction).map_err(to_py)?,
-        hyper: Hyper {
+}
+
+impl RecipeArgs {
+    /// What `foldtrain commit` takes: the recipe's defaults but for the
+    /// fixed-point format, the only part that enters the commitment.
+    fn for_commit(frac_bits: Option<u32>, feature_frac_bits: Option<u32>) -> Self {
+        let h = Hyper::default();
+        RecipeArgs {
+            epochs: h.epochs,
+            learning_rate: h.learning_rate,
+            batch_size: h.batch,
+            batches_per_step: h.batches_per_step,
+            sigmoid: h.sigmoid.name().to_string(),
+            private_weights: false,
+            frac_bits,
+            feature_frac_bits,
+        }
+    }
+
+    /// The library's data and recipe arguments for the rows in `data`.
+    fn data_args(self, data: PathBuf, train_fraction: f64) -> PyResult<DataArgs> {
+        let RecipeArgs {
             epochs,
             learning_rate,
-            batch: batch_size,
+            batch_size,
             batches_per_step,
             sigmoid,
-            format: FixedFormat {
-                frac_bits: frac_bits.unwrap_or(default.frac_bits),
-                feature_frac_bits: feature_frac_bits.unwrap_or(default.feature_frac_bits),
-                ..default
+            private_weights,
+            frac_bits,
+            feature_frac_bits,
+        } = self;
+        let sigmoid = Sigmoid::from_name(&sigmoid).ok_or_else(|| {
+            let names: Vec<&str> = Sigmoid::ALL.iter().map(|s| s.name()).collect();
+            PyValueError::new_err(format!(
+                "unknown sigmoid `{sigmoid}`; choose one of {}",
+                names.join(", ")
+            ))
+        })?;
+        let default = FixedFormat::default();
+        Ok(DataArgs {
+            data,
+            train_fraction: TrainFraction::new(train_fraction).map_err(to_py)?,
+            hyper: Hyper {
+                epochs,
+                learning_rate,
+                batch: batch_size,
+                batches_per_step,
+                sigmoid,
+                format: FixedFormat {
+                    frac_bits: frac_bits.unwrap_or(default.frac_bits),
+                    feature_frac_bits: feature_frac_bits.unwrap_or(default.feature_frac_bits),
+                    ..default
+                },
+                weights: if private_weights {
+                    WeightsVisibility::Committed
+                } else {
+                    WeightsVisibility::Public
+                },
             },
-            weights: if private_weights {
-                WeightsVisibility::Committed
-            } else {
-                WeightsVisibility::Public
-            },
-        },
-    })
+        })
+    }
 }
 
 /// Reports the prover's progress to a Python callable
@@ -284,43 +315,6 @@ impl Observer for PyObserver {
     }
 }
 
-/// Trains natively (no proof): `train`'s report.
-#[pyfunction]
-#[pyo3(signature = (data, *, train_fraction, epochs, learning_rate, batch_size, batches_per_step,
-    sigmoid, private_weights, frac_bits=None, feature_frac_bits=None, model_out=None))]
-#[allow(clippy::too_many_arguments)]
-fn train(
-    py: Python<'_>,
-    data: PathBuf,
-    train_fraction: f64,
-    epochs: usize,
-    learning_rate: f64,
-    batch_size: usize,
-    batches_per_step: Option<usize>,
-    sigmoid: &str,
-    private_weights: bool,
-    frac_bits: Option<u32>,
-    feature_frac_bits: Option<u32>,
-    model_out: Option<PathBuf>,
-) -> PyResult<String> {
-    let args = data_args(
-        data,
-        train_fraction,
-        epochs,
-        learning_rate,
-        batch_size,
-        batches_per_step,
-        sigmoid,
-        private_weights,
-        frac_bits,
-        feature_frac_bits,
-    )?;
-    let (report, _) = py
-        .detach(|| commands::train(&args, model_out.as_deref()))
-        .map_err(to_py)?;
-    to_json(&report)
-}
-
 /// Commits to both splits: `commit`'s report.
 #[pyfunction]
 #[pyo3(signature = (data, out_dir, *, train_fraction, frac_bits=None, feature_frac_bits=None,
@@ -334,21 +328,9 @@ fn commit(
     feature_frac_bits: Option<u32>,
     force: bool,
 ) -> PyResult<String> {
-    // The recipe's other settings do not enter the commitment: the CLI's
-    // defaults, as `foldtrain commit` takes them.
-    let h = Hyper::default();
-    let args = data_args(
-        data,
-        train_fraction,
-        h.epochs,
-        h.learning_rate,
-        h.batch,
-        h.batches_per_step,
-        h.sigmoid.name(),
-        false,
-        frac_bits,
-        feature_frac_bits,
-    )?;
+    // The recipe's other settings do not enter the commitment.
+    let args =
+        RecipeArgs::for_commit(frac_bits, feature_frac_bits).data_args(data, train_fraction)?;
     let report = py
         .detach(|| commands::commit(&args, &out_dir, force))
         .map_err(to_py)?;
@@ -357,42 +339,22 @@ fn commit(
 
 /// Proves training: `prove`'s report.
 #[pyfunction]
-#[pyo3(signature = (data, out_dir, *, train_fraction, epochs, learning_rate, batch_size,
-    batches_per_step, sigmoid, private_weights, frac_bits=None, feature_frac_bits=None,
-    commitment=None, private_normalizer=false, checkpoint_every=None, force=false,
-    progress=None))]
+#[pyo3(signature = (data, out_dir, *, train_fraction, recipe, commitment=None,
+    private_normalizer=false, checkpoint_every=None, force=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn prove(
     py: Python<'_>,
     data: PathBuf,
     out_dir: PathBuf,
     train_fraction: f64,
-    epochs: usize,
-    learning_rate: f64,
-    batch_size: usize,
-    batches_per_step: Option<usize>,
-    sigmoid: &str,
-    private_weights: bool,
-    frac_bits: Option<u32>,
-    feature_frac_bits: Option<u32>,
+    recipe: RecipeArgs,
     commitment: Option<PathBuf>,
     private_normalizer: bool,
     checkpoint_every: Option<usize>,
     force: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
-    let data = data_args(
-        data,
-        train_fraction,
-        epochs,
-        learning_rate,
-        batch_size,
-        batches_per_step,
-        sigmoid,
-        private_weights,
-        frac_bits,
-        feature_frac_bits,
-    )?;
+    let data = recipe.data_args(data, train_fraction)?;
     let observer = PyObserver::new(progress);
     let args = commands::ProveArgs {
         data,
@@ -440,34 +402,14 @@ fn resume(
 
 /// What a prove would cost, timed on this machine: `estimate`'s report.
 #[pyfunction]
-#[pyo3(signature = (data, *, train_fraction, epochs, learning_rate, batch_size, batches_per_step,
-    sigmoid, private_weights, frac_bits=None, feature_frac_bits=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, *, train_fraction, recipe))]
 fn estimate(
     py: Python<'_>,
     data: PathBuf,
     train_fraction: f64,
-    epochs: usize,
-    learning_rate: f64,
-    batch_size: usize,
-    batches_per_step: Option<usize>,
-    sigmoid: &str,
-    private_weights: bool,
-    frac_bits: Option<u32>,
-    feature_frac_bits: Option<u32>,
+    recipe: RecipeArgs,
 ) -> PyResult<String> {
-    let args = data_args(
-        data,
-        train_fraction,
-        epochs,
-        learning_rate,
-        batch_size,
-        batches_per_step,
-        sigmoid,
-        private_weights,
-        frac_bits,
-        feature_frac_bits,
-    )?;
+    let args = recipe.data_args(data, train_fraction)?;
     to_json(&py.detach(|| commands::estimate(&args)).map_err(to_py)?)
 }
 
@@ -669,22 +611,6 @@ fn predict(py: Python<'_>, model: PathBuf, inputs: PathBuf) -> PyResult<String> 
     )
 }
 
-/// Accuracy and confusion counts of a model on a CSV, natively.
-#[pyfunction]
-#[pyo3(signature = (model, data, *, split=None))]
-fn evaluate(
-    py: Python<'_>,
-    model: PathBuf,
-    data: PathBuf,
-    split: Option<&str>,
-) -> PyResult<String> {
-    let split = split.map(parse_split).transpose()?;
-    to_json(
-        &py.detach(|| commands::evaluate(&model, &data, split))
-            .map_err(to_py)?,
-    )
-}
-
 /// The default output folder's private part, as the CLI names it.
 #[pyfunction]
 fn private_dir(out_dir: PathBuf) -> PathBuf {
@@ -732,7 +658,6 @@ mod tests {
 fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ProofRejected", m.py().get_type::<ProofRejected>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_function(wrap_pyfunction!(train, m)?)?;
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(prove, m)?)?;
     m.add_function(wrap_pyfunction!(resume, m)?)?;
@@ -743,7 +668,6 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_eval, m)?)?;
     m.add_function(wrap_pyfunction!(prove_predict, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
-    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(private_dir, m)?)?;
     Ok(())
 }
