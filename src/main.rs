@@ -597,12 +597,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             let r = commands::audit_chain(&args)?;
             if let Some(path) = &report {
-                let html = r.html(&foldtrain::report::utc_now());
-                foldtrain::artifact::write_atomic(
-                    path,
-                    html.as_bytes(),
-                    foldtrain::artifact::Visibility::Public,
-                )?;
+                r.write_html(path)?;
                 out.note(&format!("report written to {}", path.display()));
             }
             out.report(&r)?;

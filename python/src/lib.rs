@@ -522,13 +522,7 @@ fn audit(
     };
     let r = py.detach(|| commands::audit_chain(&args)).map_err(to_py)?;
     if let Some(path) = &report {
-        let html = r.html(&foldtrain::report::utc_now());
-        foldtrain::artifact::write_atomic(
-            path,
-            html.as_bytes(),
-            foldtrain::artifact::Visibility::Public,
-        )
-        .map_err(to_py)?;
+        r.write_html(path).map_err(to_py)?;
     }
     let mut value = serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     value["passed"] = r.passed().into();

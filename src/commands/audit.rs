@@ -546,6 +546,13 @@ impl fmt::Display for ChainReport {
 }
 
 impl ChainReport {
+    /// Writes the HTML report to `path` (atomically, public), stamped with
+    /// the time now.
+    pub fn write_html(&self, path: &Path) -> Result<()> {
+        let html = self.html(&crate::report::utc_now());
+        artifact::write_atomic(path, html.as_bytes(), artifact::Visibility::Public)
+    }
+
     /// The self-contained HTML report of the audit (see [`crate::report`]).
     pub fn html(&self, generated: &str) -> String {
         use crate::report::{
