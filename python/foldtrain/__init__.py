@@ -182,10 +182,9 @@ def _write_private(path: Path, text: str) -> None:
 
 def _write_data(data: Path, names: list[str], values: np.ndarray, labels: np.ndarray, force: bool, what: str) -> None:
     """Writes the rows a commitment will be made to as ``private/data.csv``.
-    An earlier run's rows are replaced only with ``force``, and never when
-    the folder keeps the opening of their commitment: the library never
-    replaces an opening, so the run would be refused, and the rows that
-    opening opens must stay."""
+    An earlier run's rows are replaced only with ``force``, and never in a
+    folder that keeps an opening: the library never replaces an opening, so
+    the run would be refused, and the rows that opening opens must stay."""
     text = _csv_text(names, values, labels)
     if data.exists():
         if not force:
@@ -512,7 +511,10 @@ class ProvenLogisticRegression:
         (``commitment.X_train``, ``commitment.y_train``). Ctrl-C stops after
         the current step with a checkpoint; :meth:`resume` finishes the run.
         """
-        recipe = self._recipe()  # refuses a parameter of the wrong type before anything is written
+        # A parameter of the wrong type is refused before anything is written.
+        recipe = self._recipe()
+        private_normalizer = _switch("private_normalizer", self.private_normalizer)
+        checkpoint_every = _integer("checkpoint_every", self.checkpoint_every, optional=True)
         names, values, from_frame = _table(X)
         if commitment is not None:
             if not isinstance(commitment, CommittedData):
@@ -548,8 +550,8 @@ class ProvenLogisticRegression:
                 # library keeps it, and would warn of any other fraction).
                 train_fraction=1.0 if commitment is None else float(commitment.public()["train_fraction"]),
                 commitment=commitment_dir,
-                private_normalizer=_switch("private_normalizer", self.private_normalizer),
-                checkpoint_every=_integer("checkpoint_every", self.checkpoint_every, optional=True),
+                private_normalizer=private_normalizer,
+                checkpoint_every=checkpoint_every,
                 force=force,
                 progress=self.progress,
                 recipe=recipe,
@@ -707,9 +709,9 @@ def verify(
     statement's weights; for a fitted estimator it defaults to the model
     file the estimator predicts with, so an accepted estimator predicts with
     the proven weights (its preprocessing, the normalizer, is published but
-    not proven, as everywhere in foldtrain). A rejected proof raises :class:`ProofRejected` (its
-    ``verification`` attribute holds the result), unless
-    ``raise_on_reject=False``."""
+    not proven, as everywhere in foldtrain). A rejected proof raises
+    :class:`ProofRejected` (its ``verification`` attribute holds the
+    result), unless ``raise_on_reject=False``."""
     if model is None and isinstance(bundle, ProvenLogisticRegression):
         bundle._check_fitted()
         model = bundle.model_path_

@@ -178,6 +178,7 @@ def test_bad_data_is_a_value_error(X, y, match):
         (dict(batch_size=True), "batch_size must be an integer"),
         (dict(private_weights="no"), "private_weights must be True or False"),
         (dict(learning_rate="0.1"), "learning_rate must be a number"),
+        (dict(checkpoint_every=1.5), "checkpoint_every must be an integer or None"),
     ],
 )
 def test_bad_settings_are_a_value_error_with_the_clis_message(small, params, match, tmp_path):
