@@ -277,7 +277,7 @@ fn compress_and_verify(c: &mut Criterion) {
     let pp = params::setup(&*fx.recipe).expect("setup");
     let (pk, vk) = Compressed::setup(&pp).expect("keys");
     let progress = fold_all(&fx, &pp);
-    let z0 = fx.initial().to_z(&fx.recipe);
+    let z0 = fx.initial().to_z(&fx.recipe).expect("z0");
 
     eprintln!(
         "compress b8_d8_32rows: {} folded steps, step circuit {} constraints",

@@ -130,7 +130,7 @@ fn main() -> Result<()> {
         let st = &b.statement;
         let t = Instant::now();
         b.snark
-            .verify(&decoded, st.steps, &st.z0())
+            .verify(&decoded, st.steps, &st.z0().expect("z0"))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         phase(
             "SNARK check (decoded key)",

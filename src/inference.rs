@@ -21,7 +21,7 @@ use crate::ivc::prover::{Observer, Phase};
 use crate::ivc::{Compressed, Recursive, VerifierKey};
 use crate::proof::{model_differences, PublishedModel};
 use crate::recipe::WeightsVisibility;
-use crate::train::{Confusion, Weights};
+use crate::train::{BoundedWeights, Confusion, Weights};
 
 /// First bytes of an evaluation or predictions bundle.
 pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
@@ -72,38 +72,44 @@ fn shape(why: impl Into<String>) -> Error {
 }
 
 impl InferStatement {
-    /// What `z` shows of the model.
-    fn model_part(&self) -> ModelPart {
-        match &self.model {
-            PublishedModel::Weights(w) => ModelPart::Weights(w.clone()),
+    /// What `z` shows of the model; SOUNDNESS 16: public weights outside
+    /// the circuit's range are refused, named, before anything is packed.
+    fn model_part(&self) -> Result<ModelPart> {
+        Ok(match &self.model {
+            PublishedModel::Weights(w) => ModelPart::Weights(
+                BoundedWeights::new(w.clone(), &self.spec.format)
+                    .map_err(|e| shape(format!("the statement's {e}")))?,
+            ),
             PublishedModel::Committed(c) => ModelPart::Committed(*c),
-        }
+        })
     }
 
     /// `z_0`, from the statement alone.
-    pub fn z0(&self) -> Vec<Scalar> {
+    pub fn z0(&self) -> Result<Vec<Scalar>> {
         let commitment = match &self.claim {
             Claim::Evaluation { commitment, .. } => Some(*commitment),
             Claim::Predictions { .. } => None,
         };
-        InferState::initial(&self.spec, self.model_part(), commitment).to_z(&self.spec)
+        Ok(InferState::initial(&self.spec, self.model_part()?, commitment).to_z(&self.spec))
     }
 
-    /// The state an honest run ends in; `None` when the predictions are
-    /// outside the circuit's ranges (refused by [`Self::check_shape`]).
-    pub fn final_state(&self) -> Option<InferState> {
+    /// The state an honest run ends in; refused when the model or the
+    /// predictions are outside the circuit's ranges (as
+    /// [`Self::check_shape`] refuses them).
+    pub fn final_state(&self) -> Result<InferState> {
         let steps = self.spec.steps() as u64;
-        Some(match &self.claim {
+        Ok(match &self.claim {
             Claim::Evaluation { commitment, counts } => InferState {
-                model: self.model_part(),
+                model: self.model_part()?,
                 hash: Scalar::from(0u64),
                 commitment: Some(*commitment),
                 step: steps,
                 counts: Some(*counts),
             },
             Claim::Predictions { inputs, outputs } => InferState {
-                model: self.model_part(),
-                hash: predict_chain(&self.spec, inputs, outputs)?,
+                model: self.model_part()?,
+                hash: predict_chain(&self.spec, inputs, outputs)
+                    .ok_or_else(|| shape("the predictions are outside the circuit's range"))?,
                 commitment: None,
                 step: steps,
                 counts: None,
@@ -176,9 +182,7 @@ impl InferStatement {
     pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
         let got = InferState::from_z(zn, &self.spec)
             .ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
-        let want = self
-            .final_state()
-            .ok_or_else(|| shape("the predictions are outside the circuit's range"))?;
+        let want = self.final_state()?;
         let mut diffs = model_differences(&got.model, &want.model);
         if got.hash != want.hash {
             diffs.push(match self.claim {
@@ -221,17 +225,9 @@ fn check_weights(w: &Weights, spec: &InferSpec) -> Result<()> {
             spec.features
         )));
     }
-    let half = spec.format.weight_half_range();
-    if let Some(v) =
-        w.w.iter()
-            .chain([&w.b])
-            .find(|v| !(-half..half).contains(*v))
-    {
-        return Err(shape(format!(
-            "the statement's weight or bias {v} is outside the range the circuit holds"
-        )));
-    }
-    Ok(())
+    BoundedWeights::new(w.clone(), &spec.format)
+        .map(|_| ())
+        .map_err(|e| shape(format!("the statement's {e}")))
 }
 
 /// An inference statement and its zero-knowledge proof.
@@ -339,9 +335,10 @@ pub fn verify(bundle: &InferBundle, cache: Option<&Cache>) -> Result<InferVerifi
         }
     };
     let key_s = start.elapsed().as_secs_f64();
+    let z0 = st.z0()?;
     let start = Instant::now();
     let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bundle.snark.verify(&key.vk, st.steps, &st.z0())
+        bundle.snark.verify(&key.vk, st.steps, &z0)
     }))
     .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
     .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
@@ -369,7 +366,7 @@ pub fn verify(bundle: &InferBundle, cache: Option<&Cache>) -> Result<InferVerifi
 /// What an inference proof is made from.
 pub struct InferJob<'a> {
     pub spec: Arc<InferSpec>,
-    pub weights: &'a Weights,
+    pub weights: &'a BoundedWeights,
     /// With committed weights: the salt that opens `C_W`.
     pub weights_salt: Option<Salt>,
     /// The quantized rows (and, evaluating, their labels).
@@ -396,10 +393,10 @@ impl InferJob<'_> {
         match (self.spec.weights, self.weights_salt) {
             (WeightsVisibility::Public, _) => Ok((
                 ModelPart::Weights(self.weights.clone()),
-                PublishedModel::Weights(self.weights.clone()),
+                PublishedModel::Weights(self.weights.weights().clone()),
             )),
             (WeightsVisibility::Committed, Some(salt)) => {
-                let c = ModelCommitment::in_format(self.weights, &salt, &self.spec.format);
+                let c = ModelCommitment::of(self.weights, &salt);
                 Ok((ModelPart::Committed(c), PublishedModel::Committed(c)))
             }
             (WeightsVisibility::Committed, None) => Err(Error::Mismatch(
@@ -511,7 +508,7 @@ impl InferJob<'_> {
         reread.statement.check_shape()?;
         let zn = reread
             .snark
-            .verify(&vk, reread.statement.steps, &reread.statement.z0())
+            .verify(&vk, reread.statement.steps, &reread.statement.z0()?)
             .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
         reread.statement.check_final_state(&zn)?;
         timings.check_s = secs(t.elapsed());

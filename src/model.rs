@@ -7,10 +7,19 @@ use crate::commitment::Salt;
 use crate::dataset::{Dataset, FixedDataset, Normalizer, TrainFraction};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
-use crate::train::{accuracy_fixed, Weights};
+use crate::train::{accuracy_fixed, BoundedWeights, Weights};
 
 /// A trained model as written to `model.json`.
+///
+/// Its weights are a [`BoundedWeights`]: a model read from any file (by
+/// the CLI, Python, `audit` or the chain audit: all read through serde,
+/// and so through [`ModelJson`]'s checks) holds only weights the circuit's
+/// range holds, decimals that are exactly the fixed-point values over
+/// `2^F`, as many as its recipe's features, and a `C_W` its weights and
+/// salt open. A model that breaks one of these is refused when it is
+/// parsed, with the field named (SOUNDNESS 19).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ModelJson", into = "ModelJson")]
 pub struct Model {
     /// Artifact kind, always [`Model::KIND`].
     pub kind: String,
@@ -22,6 +31,25 @@ pub struct Model {
     pub train_fraction: TrainFraction,
     /// z-scoring fitted on the training rows (not proven; see README).
     pub normalizer: Normalizer,
+    /// The exact fixed-point weights and bias, in the recipe's range.
+    weights: BoundedWeights,
+    /// With committed weights: the published `C_W` of these weights.
+    weights_commitment: Option<ModelCommitment>,
+    /// With committed weights: the salt that opens `C_W` (secret: such a
+    /// model lives under `private/`).
+    weights_salt: Option<Salt>,
+}
+
+/// `model.json` as written: [`Model`] with its weights twice, as decimals
+/// (`weights_fixed / 2^F`, for people) and as the exact integers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelJson {
+    pub kind: String,
+    pub recipe: Recipe,
+    pub feature_names: Vec<String>,
+    pub train_fraction: TrainFraction,
+    pub normalizer: Normalizer,
     /// Weights as decimals (`weights_fixed / 2^F`).
     pub weights: Vec<f64>,
     /// Bias as a decimal.
@@ -30,13 +58,102 @@ pub struct Model {
     pub weights_fixed: Vec<i64>,
     /// The exact fixed-point bias.
     pub bias_fixed: i64,
-    /// With committed weights: the published `C_W` of these weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_commitment: Option<ModelCommitment>,
-    /// With committed weights: the salt that opens `C_W` (secret: such a
-    /// model lives under `private/`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_salt: Option<Salt>,
+}
+
+impl TryFrom<ModelJson> for Model {
+    type Error = String;
+
+    /// The one place a model file's values enter: every check a model's
+    /// weights need before they are compared, committed or used.
+    fn try_from(m: ModelJson) -> std::result::Result<Self, String> {
+        let d = m.recipe.features;
+        if m.kind != Model::KIND {
+            return Err(format!("its kind is {:?}, not {:?}", m.kind, Model::KIND));
+        }
+        if m.feature_names.len() != d
+            || m.weights_fixed.len() != d
+            || m.normalizer.means.len() != d
+            || m.normalizer.stds.len() != d
+        {
+            return Err(format!(
+                "the model declares {d} features but its names, weights or normalizer disagree"
+            ));
+        }
+        let format = m.recipe.format;
+        let weights = BoundedWeights::new(
+            Weights {
+                w: m.weights_fixed,
+                b: m.bias_fixed,
+            },
+            &format,
+        )
+        .map_err(|e| format!("its {e} (weights_fixed/bias_fixed)"))?;
+        // The decimals are what a person reads: exactly the fixed-point
+        // values, or the file says two different things.
+        let (decimals, bias) = weights.to_f64(&format);
+        if m.weights.len() != d {
+            return Err(format!(
+                "it has {} decimal weights for {d} features",
+                m.weights.len()
+            ));
+        }
+        for (i, (given, exact)) in m.weights.iter().zip(&decimals).enumerate() {
+            if given.to_bits() != exact.to_bits() {
+                return Err(format!(
+                    "its decimal weight {i} is {given}, but weights_fixed[{i}] / 2^{} is {exact}",
+                    format.frac_bits
+                ));
+            }
+        }
+        if m.bias.to_bits() != bias.to_bits() {
+            return Err(format!(
+                "its decimal bias is {}, but bias_fixed / 2^{} is {bias}",
+                m.bias, format.frac_bits
+            ));
+        }
+        if let (Some(c), Some(salt)) = (m.weights_commitment, m.weights_salt) {
+            if ModelCommitment::of(&weights, &salt) != c {
+                return Err(
+                    "its weights and salt do not open the C_W it records (weights_commitment)"
+                        .into(),
+                );
+            }
+        }
+        Ok(Model {
+            kind: m.kind,
+            recipe: m.recipe,
+            feature_names: m.feature_names,
+            train_fraction: m.train_fraction,
+            normalizer: m.normalizer,
+            weights,
+            weights_commitment: m.weights_commitment,
+            weights_salt: m.weights_salt,
+        })
+    }
+}
+
+impl From<Model> for ModelJson {
+    fn from(m: Model) -> Self {
+        let (weights, bias) = m.weights.to_f64(m.weights.format());
+        let fixed = m.weights.into_weights();
+        ModelJson {
+            kind: m.kind,
+            recipe: m.recipe,
+            feature_names: m.feature_names,
+            train_fraction: m.train_fraction,
+            normalizer: m.normalizer,
+            weights,
+            bias,
+            weights_fixed: fixed.w,
+            bias_fixed: fixed.b,
+            weights_commitment: m.weights_commitment,
+            weights_salt: m.weights_salt,
+        }
+    }
 }
 
 /// What may be shown of a model whose weights are committed
@@ -64,38 +181,33 @@ impl Model {
     /// The `kind` field of a model file.
     pub const KIND: &'static str = "foldtrain-model";
 
-    /// Wraps trained weights.
+    /// Wraps trained weights; refused when one is outside the recipe's
+    /// range (no run of the recipe can end there).
     pub fn new(
         recipe: Recipe,
         feature_names: Vec<String>,
         train_fraction: TrainFraction,
         normalizer: Normalizer,
         weights: &Weights,
-    ) -> Self {
-        let (w, b) = weights.to_f64(&recipe.format);
-        Model {
+    ) -> Result<Self> {
+        let weights = BoundedWeights::new(weights.clone(), &recipe.format)
+            .map_err(|e| Error::Diverged(format!("the model's {e}")))?;
+        Ok(Model {
             kind: Self::KIND.into(),
             feature_names,
             train_fraction,
             normalizer,
-            weights: w,
-            bias: b,
-            weights_fixed: weights.w.clone(),
-            bias_fixed: weights.b,
+            weights,
             weights_commitment: None,
             weights_salt: None,
             recipe,
-        }
+        })
     }
 
     /// This model with its weights committed under `salt` (`C_W` computed
     /// from the weights).
     pub fn committed(mut self, salt: Salt) -> Self {
-        self.weights_commitment = Some(ModelCommitment::of(
-            &self.fixed_weights(),
-            &salt,
-            &self.recipe,
-        ));
+        self.weights_commitment = Some(ModelCommitment::of(&self.weights, &salt));
         self.weights_salt = Some(salt);
         self
     }
@@ -115,35 +227,28 @@ impl Model {
 
     /// `C_W` of this model's weights under its salt, if it has one.
     pub fn opened_commitment(&self) -> Option<ModelCommitment> {
-        let salt = self.weights_salt?;
-        Some(ModelCommitment::of(
-            &self.fixed_weights(),
-            &salt,
-            &self.recipe,
-        ))
+        Some(ModelCommitment::of(&self.weights, &self.weights_salt?))
     }
 
-    /// The exact weights.
-    pub fn fixed_weights(&self) -> Weights {
-        Weights {
-            w: self.weights_fixed.clone(),
-            b: self.bias_fixed,
-        }
+    /// The `C_W` this model records, if any (a model read from a file
+    /// with a salt opens it: [`ModelJson`]'s checks).
+    pub fn weights_commitment(&self) -> Option<ModelCommitment> {
+        self.weights_commitment
     }
 
-    /// Checks internal consistency of a model read from a file.
-    pub fn validate(&self) -> Result<()> {
-        let d = self.recipe.features;
-        if self.feature_names.len() != d
-            || self.weights_fixed.len() != d
-            || self.normalizer.means.len() != d
-            || self.normalizer.stds.len() != d
-        {
-            return Err(Error::InvalidRecipe(format!(
-                "the model declares {d} features but its names, weights or normalizer disagree"
-            )));
-        }
-        Ok(())
+    /// The salt that opens `C_W`, if this is a private committed model.
+    pub fn weights_salt(&self) -> Option<Salt> {
+        self.weights_salt
+    }
+
+    /// The exact weights, in the recipe's range.
+    pub fn fixed_weights(&self) -> &BoundedWeights {
+        &self.weights
+    }
+
+    /// The weights and bias as decimals (`fixed / 2^F`).
+    pub fn decimal_weights(&self) -> (Vec<f64>, f64) {
+        self.weights.to_f64(self.weights.format())
     }
 
     /// Confusion counts on a labelled dataset, with the model's own

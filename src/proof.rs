@@ -6,14 +6,14 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
-use crate::circuit::{ModelCommitment, ModelPart, PublicState, State};
+use crate::circuit::{ModelCommitment, ModelPart, PublicState};
 use crate::commitment::Commitment;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::keys::KeyFile;
 use crate::ivc::{params, Compressed};
 use crate::recipe::{Recipe, WeightsVisibility};
-use crate::train::Weights;
+use crate::train::{BoundedWeights, Weights};
 
 /// First bytes of a proof bundle file.
 pub const BUNDLE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-proof\0";
@@ -116,27 +116,41 @@ impl Statement {
 
     /// `z_0`, built from the statement alone (with committed weights, 0 in
     /// `C_W`'s place: the circuit starts from zero weights by the counters).
-    pub fn z0(&self) -> Vec<Scalar> {
-        State {
-            weights: self.initial.clone(),
-            ..State::initial(
-                self.recipe.features,
-                self.commitment,
-                self.test_commitment,
-                None,
-            )
+    /// Refused when an initial weight is outside the recipe's range.
+    pub fn z0(&self) -> Result<Vec<Scalar>> {
+        let initial = self.bounded("initial", &self.initial)?;
+        Ok(PublicState {
+            model: match self.recipe.weights {
+                WeightsVisibility::Public => ModelPart::Weights(initial),
+                WeightsVisibility::Committed => {
+                    ModelPart::Committed(ModelCommitment(Scalar::from(0u64)))
+                }
+            },
+            hash: Scalar::from(0u64),
+            commitment: self.commitment,
+            test_commitment: self.test_commitment,
+            batch: 0,
+            epoch: 0,
         }
-        .to_z(&self.recipe)
+        .to_z(&self.recipe))
+    }
+
+    /// `weights` of this statement as the circuit's range holds them;
+    /// SOUNDNESS 16: a weight the circuit's state cannot hold is refused,
+    /// named, before anything is packed or compared.
+    fn bounded(&self, which: &str, weights: &Weights) -> Result<BoundedWeights> {
+        BoundedWeights::new(weights.clone(), &self.recipe.format)
+            .map_err(|e| Error::Rejected(Rejection::Shape(format!("the statement's {which} {e}"))))
     }
 
     /// The state an honest run of the recipe ends in: the final model, an
     /// empty chain (reset after the last epoch's seal check), the two
     /// commitments, batch counter 0 and every epoch done. The verifier
     /// compares the proof's decoded `z_N` with it value by value.
-    pub fn final_state(&self) -> PublicState {
-        PublicState {
+    pub fn final_state(&self) -> Result<PublicState> {
+        Ok(PublicState {
             model: match &self.model {
-                PublishedModel::Weights(w) => ModelPart::Weights(w.clone()),
+                PublishedModel::Weights(w) => ModelPart::Weights(self.bounded("final", w)?),
                 PublishedModel::Committed(c) => ModelPart::Committed(*c),
             },
             hash: Scalar::from(0u64),
@@ -144,7 +158,7 @@ impl Statement {
             test_commitment: self.test_commitment,
             batch: 0,
             epoch: self.recipe.epochs as u64,
-        }
+        })
     }
 
     /// Checks a proof's `z_N` against the statement. SOUNDNESS 13 and 16:
@@ -155,7 +169,7 @@ impl Statement {
     pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
         let got = PublicState::from_z(zn, &self.recipe)
             .ok_or(Error::Rejected(Rejection::NonCanonicalState))?;
-        let expected = self.final_state();
+        let expected = self.final_state()?;
         if got != expected {
             return Err(Error::Rejected(Rejection::FinalState(differing_fields(
                 &got, &expected,
@@ -196,9 +210,9 @@ impl Statement {
         // SOUNDNESS 16: every weight the statement names must be one the
         // circuit's state can hold. The value comparison in `verify` would
         // refuse an out-of-range weight anyway; saying so here names it.
-        check_range("initial", &self.initial, &self.recipe)?;
+        self.bounded("initial", &self.initial)?;
         if let Some(w) = self.final_weights() {
-            check_range("final", w, &self.recipe)?;
+            self.bounded("final", w)?;
         }
         if self.initial != Weights::zero(d) {
             return Err(Error::Rejected(Rejection::Shape(
@@ -213,28 +227,6 @@ impl Statement {
         }
         Ok(())
     }
-}
-
-/// Refuses a weight or bias outside `[-2^(F+cw), 2^(F+cw))`, the range the
-/// circuit range-checks every weight into.
-fn check_range(which: &str, weights: &Weights, recipe: &Recipe) -> Result<()> {
-    let half = recipe.format.weight_half_range();
-    let bits = recipe.format.frac_bits + recipe.format.weight_int_bits;
-    let named = weights
-        .w
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (format!("weight {i}"), v))
-        .chain(std::iter::once(("bias".to_string(), weights.b)));
-    for (name, v) in named {
-        if !(-half..half).contains(&v) {
-            return Err(Error::Rejected(Rejection::Shape(format!(
-                "the statement's {which} {name} is {v}, outside the range [-2^{bits}, 2^{bits}) \
-                 that the circuit holds"
-            ))));
-        }
-    }
-    Ok(())
 }
 
 /// A statement and its zero-knowledge proof.
@@ -434,9 +426,10 @@ impl Verifier {
                 rebuilt: key.params_digest.clone(),
             }));
         }
+        let z0 = st.z0()?;
         let start = Instant::now();
         let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            bundle.snark.verify(&key.vk, st.steps, &st.z0())
+            bundle.snark.verify(&key.vk, st.steps, &z0)
         }))
         .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
         .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
@@ -579,7 +572,11 @@ mod tests {
             params_digest: String::new(),
             recipe,
         };
-        let zn = st.final_state().to_z(&st.recipe);
+        // An out-of-range `honest` has no z_N (no run can end there).
+        let zn = st
+            .final_state()
+            .map(|s| s.to_z(&st.recipe))
+            .unwrap_or_default();
         (st, zn)
     }
 
@@ -623,23 +620,43 @@ mod tests {
         w.w[2] -= (1i64 << st.recipe.format.frac_bits) << bits;
         let fields = vec![StateField::Weight(2), StateField::Bias];
         forgeries.push(("bias moved by borrowing".into(), w, fields));
-        let packing = crate::circuit::WeightPacking::of(&st.recipe);
         let packed = crate::circuit::StateLayout::of(&st.recipe).model;
         for (what, forged, fields) in forgeries {
+            // The packing by hand (the crate's packs only in-range weights).
+            let shift = i128::from(st.recipe.format.weight_half_range());
+            let values: Vec<i128> = forged
+                .w
+                .iter()
+                .chain([&forged.b])
+                .map(|&v| i128::from(v))
+                .collect();
+            let element = values.iter().rev().fold(Scalar::ZERO, |acc, &v| {
+                acc * Scalar::from(2u64).pow_vartime([u64::from(bits)])
+                    + crate::fixed::to_field::<Scalar>(v + shift)
+            });
             assert_eq!(
-                packing.pack(&forged, &st.recipe.format),
+                vec![element],
                 zn[packed.clone()],
                 "{what}: the forgery must pack like the honest weights"
             );
             let mut bad = st.clone();
             bad.model = PublishedModel::Weights(forged);
-            // Named by the very fields that were forged.
+            // Named by the first forged field outside the range, before
+            // anything is packed or compared.
+            let first = match fields[0] {
+                StateField::Weight(i) => format!("weight {i} is"),
+                _ => "bias is".to_string(),
+            };
+            let out_of_range = |r: Result<()>| {
+                matches!(r, Err(Error::Rejected(Rejection::Shape(m)))
+                    if m.contains("outside the range") && m.contains(&first))
+            };
             assert!(
-                matches!(bad.check_final_state(&zn), Err(Error::Rejected(Rejection::FinalState(f))) if f == fields),
-                "{what}: not refused as a final-state mismatch of {fields:?}"
+                out_of_range(bad.check_final_state(&zn)),
+                "{what}: not refused as out of range at {first}"
             );
             assert!(
-                matches!(bad.check_shape(), Err(Error::Rejected(Rejection::Shape(m))) if m.contains("outside the range")),
+                out_of_range(bad.check_shape()),
                 "{what}: accepted by the range check"
             );
         }

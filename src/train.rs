@@ -60,6 +60,97 @@ impl Weights {
     }
 }
 
+/// A weight or bias outside the range its format holds, named by field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} is {value}, outside the range [-2^{bits}, 2^{bits}) that the circuit holds")]
+pub struct OutOfRange {
+    /// `weight i` or `bias`.
+    pub field: String,
+    /// The fixed-point value, scaled by `2^F`.
+    pub value: i64,
+    /// `F + cw`: the range is `[-2^bits, 2^bits)`.
+    pub bits: u32,
+}
+
+/// Weights and bias each inside `[-2^(F+cw), 2^(F+cw))` of their format:
+/// the only values the circuit's state can hold, and so the only ones that
+/// can be packed into `z` or committed to as `C_W` (SOUNDNESS 16 and 19).
+///
+/// It can only be built by [`BoundedWeights::new`] (or the zero weights),
+/// which checks every value: a model file, a statement or a checkpoint is
+/// parsed into this type once, and [`BoundedWeights::packed`] and
+/// [`crate::circuit::ModelCommitment::of`] take nothing else. A weight
+/// outside the range would let a carry between two packed neighbours
+/// (`w_k + 2^bits`, `w_(k+1) - 1`) give the same packed elements, and so
+/// the same `C_W`, as other weights.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundedWeights {
+    weights: Weights,
+    format: FixedFormat,
+}
+
+impl BoundedWeights {
+    /// Checks every weight and the bias against `format`'s range.
+    pub fn new(weights: Weights, format: &FixedFormat) -> std::result::Result<Self, OutOfRange> {
+        let half = format.weight_half_range();
+        let named = weights
+            .w
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| (Some(i), v))
+            .chain(std::iter::once((None, weights.b)));
+        for (index, value) in named {
+            if !(-half..half).contains(&value) {
+                return Err(OutOfRange {
+                    field: index.map_or_else(|| "bias".to_string(), |i| format!("weight {i}")),
+                    value,
+                    bits: format.frac_bits + format.weight_int_bits,
+                });
+            }
+        }
+        Ok(BoundedWeights {
+            weights,
+            format: *format,
+        })
+    }
+
+    /// All zero: in range in every format.
+    pub fn zero(features: usize, format: &FixedFormat) -> Self {
+        BoundedWeights {
+            weights: Weights::zero(features),
+            format: *format,
+        }
+    }
+
+    /// The weights (read only: a changed value would need the check again).
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// The format whose range the weights are in.
+    pub fn format(&self) -> &FixedFormat {
+        &self.format
+    }
+
+    /// The plain weights, for code that computes new ones from them.
+    pub fn into_weights(self) -> Weights {
+        self.weights
+    }
+
+    /// The weights then the bias, packed into field elements (native twin
+    /// of the circuit's packing, [`crate::circuit::WeightPacking`]).
+    pub fn packed(&self) -> Vec<crate::fixed::Scalar> {
+        crate::circuit::WeightPacking::for_shape(self.weights.w.len(), &self.format).pack(self)
+    }
+}
+
+impl std::ops::Deref for BoundedWeights {
+    type Target = Weights;
+    fn deref(&self) -> &Weights {
+        &self.weights
+    }
+}
+
 /// `z = floor(w . x / 2^Fx) + b`, with `feature_frac_bits` = `Fx`.
 pub fn logit(weights: &Weights, row: &[i64], feature_frac_bits: u32) -> i64 {
     let dot: i128 = weights

@@ -586,8 +586,8 @@ fn values_of_every_type() -> Vec<serde_json::Value> {
 
 /// Checks a decoded model is usable without panicking.
 fn exercise_model(m: &Model) {
-    let _ = m.validate();
-    let _ = m.fixed_weights();
+    let _ = m.opened_commitment();
+    let _ = m.decimal_weights();
 }
 
 proptest! {

@@ -199,7 +199,7 @@ fn proven_counts_equal_the_native_evaluation_and_verify() {
 fn read_weights(w: WeightsVisibility) -> train::Weights {
     let m: foldtrain::model::Model =
         foldtrain::artifact::read_json(&model_path(&run(w).out, w), "foldtrain-model").unwrap();
-    m.fixed_weights()
+    m.fixed_weights().weights().clone()
 }
 
 #[test]

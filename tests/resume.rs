@@ -147,8 +147,7 @@ fn assert_matches_reference(report: &ProveReport, same_salt: bool) {
         assert_eq!(*st, r.statement);
     }
     let model: Model = read_json(&report.model_path, Model::KIND).unwrap();
-    assert_eq!(model.weights_fixed, r.model.weights_fixed);
-    assert_eq!(model.bias_fixed, r.model.bias_fixed);
+    assert_eq!(model.fixed_weights(), r.model.fixed_weights());
     assert_eq!(model, r.model);
     assert_eq!(report.weights, r.report.weights);
     assert_eq!(report.bias, r.report.bias);
@@ -643,7 +642,7 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     let loaded = data::data_args(&csv, EPOCHS).load().unwrap();
     let native = train::train_fixed(&loaded.recipe, &loaded.prepared.train_fixed).unwrap();
     let model: Model = read_json(&out2.join("model.json"), Model::KIND).unwrap();
-    assert_eq!(model.fixed_weights(), native);
+    assert_eq!(model.fixed_weights().weights(), &native);
     let bundle = ProofBundle::from_bytes(&std::fs::read(&bundle_path).unwrap()).unwrap();
     assert_eq!(bundle.statement.final_weights(), Some(&native));
     assert_eq!(bundle.statement.commitment, opening.commitment());
@@ -664,8 +663,14 @@ fn a_killed_prove_process_resumes_to_the_uninterrupted_weights() {
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let trained: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
-    assert_eq!(trained["weights"], serde_json::json!(model.weights));
-    assert_eq!(trained["bias"], serde_json::json!(model.bias));
+    assert_eq!(
+        trained["weights"],
+        serde_json::json!(model.decimal_weights().0)
+    );
+    assert_eq!(
+        trained["bias"],
+        serde_json::json!(model.decimal_weights().1)
+    );
     assert_eq!(report["weights"], trained["weights"]);
 }
 

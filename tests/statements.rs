@@ -94,6 +94,38 @@ fn private_model() -> Model {
     read_json(&out_dir().join("private").join("model.json"), Model::KIND).unwrap()
 }
 
+/// The private model file with `edit` applied to its JSON, as an attacker
+/// would write it.
+fn forged_model_json(edit: impl Fn(&mut serde_json::Value)) -> String {
+    let path = out_dir().join("private").join("model.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut m);
+    m.to_string()
+}
+
+/// Moves weight `i` (the bias for `None`) by `by` units of `2^-F`, its
+/// exact integer and its decimal alike, so that the file stays consistent.
+fn shift_weight(
+    m: &mut serde_json::Value,
+    i: Option<usize>,
+    by: i64,
+    format: &foldtrain::fixed::FixedFormat,
+) {
+    let (fixed, decimal) = match i {
+        Some(i) => (&format!("/weights_fixed/{i}"), &format!("/weights/{i}")),
+        None => (&"/bias_fixed".to_string(), &"/bias".to_string()),
+    };
+    let v = m.pointer(fixed).unwrap().as_i64().unwrap() + by;
+    *m.pointer_mut(fixed).unwrap() = v.into();
+    *m.pointer_mut(decimal).unwrap() = format.to_f64(v).into();
+}
+
+/// Removes the `C_W` a private model file records.
+fn drop_recorded_c_w(m: &mut serde_json::Value) {
+    m.as_object_mut().unwrap().remove("weights_commitment");
+}
+
 fn rejected(verifier: &mut Verifier, bundle: &ProofBundle) -> Rejection {
     match verifier.verify(bundle) {
         Err(Error::Rejected(r)) => r,
@@ -137,9 +169,9 @@ fn a_committed_weights_bundle_holds_no_weights_and_verifies() {
     // C_W is the private model's weights (the native trainer's, bit for
     // bit) under its salt.
     let model = private_model();
-    assert_eq!(model.fixed_weights(), f.native);
+    assert_eq!(model.fixed_weights().weights(), &f.native);
     assert_eq!(model.opened_commitment(), Some(c_w));
-    assert_eq!(model.weights_commitment, Some(c_w));
+    assert_eq!(model.weights_commitment(), Some(c_w));
     assert_eq!(f.report.weights_commitment, Some(c_w));
     // No encoding of the weights anywhere in the bundle's bytes.
     let encoded = bincode::serde::encode_to_vec(&f.native, bincode::config::standard()).unwrap();
@@ -186,7 +218,7 @@ fn public_and_private_files_of_a_committed_model() {
     );
     let public: PublicModel = serde_json::from_str(&text).unwrap();
     let model = private_model();
-    assert_eq!(Some(public.weights_commitment), model.weights_commitment);
+    assert_eq!(Some(public.weights_commitment), model.weights_commitment());
     assert_eq!(public.normalizer.as_ref(), Some(&model.normalizer));
     // --private-normalizer keeps it out.
     assert_eq!(model.public(false).unwrap().normalizer, None);
@@ -195,8 +227,9 @@ fn public_and_private_files_of_a_committed_model() {
         model.feature_names.clone(),
         model.train_fraction,
         model.normalizer.clone(),
-        &model.fixed_weights()
+        model.fixed_weights()
     )
+    .unwrap()
     .public(true)
     .is_none());
 }
@@ -225,24 +258,44 @@ fn audit_opens_c_w_with_the_private_model_and_replays_training() {
         .contains("not checked (give --data, --opening and --model)"));
 
     // A private model with one weight changed (or the bias, or the salt)
-    // does not open C_W, and the audit fails.
+    // does not open C_W, and the audit fails. (The forger drops the C_W
+    // the file records: a file whose weights and salt do not open its own
+    // C_W is not a model at all, refused when read, tested below.)
     let dir = tempfile::tempdir().unwrap();
-    let mut forgeries: Vec<(&str, Model)> = Vec::new();
-    let mut m = private_model();
-    m.weights_fixed[0] += 1;
-    forgeries.push(("weight 0 + 1", m));
-    let mut m = private_model();
-    m.bias_fixed -= 1;
-    forgeries.push(("bias - 1", m));
-    let mut m = private_model();
-    m.weights_salt = Some(Salt::random());
-    forgeries.push(("another salt", m));
-    let mut m = private_model();
-    m.weights_salt = None;
-    forgeries.push(("no salt", m));
+    let format = private_model().recipe.format;
+    let salt = serde_json::to_value(Salt::random()).unwrap();
+    let forgeries: Vec<(&str, String)> = vec![
+        (
+            "weight 0 + 1",
+            forged_model_json(|m| {
+                shift_weight(m, Some(0), 1, &format);
+                drop_recorded_c_w(m);
+            }),
+        ),
+        (
+            "bias - 1",
+            forged_model_json(|m| {
+                shift_weight(m, None, -1, &format);
+                drop_recorded_c_w(m);
+            }),
+        ),
+        (
+            "another salt",
+            forged_model_json(|m| {
+                m["weights_salt"] = salt.clone();
+                drop_recorded_c_w(m);
+            }),
+        ),
+        (
+            "no salt",
+            forged_model_json(|m| {
+                m.as_object_mut().unwrap().remove("weights_salt");
+            }),
+        ),
+    ];
     for (what, forged) in forgeries {
         let path = dir.path().join("model.json");
-        std::fs::write(&path, serde_json::to_string(&forged).unwrap()).unwrap();
+        std::fs::write(&path, forged).unwrap();
         let r = commands::audit(bundle_path, Some(&f.csv), Some(opening), Some(&path)).unwrap();
         assert_eq!(r.weights_opened, Some(false), "{what}");
         assert!(!r.passed(), "{what}");
@@ -300,9 +353,8 @@ fn every_field_of_a_committed_weights_statement_is_bound() {
             "C_W of the same weights under another salt",
             edit(&|s| {
                 s.model = PublishedModel::Committed(ModelCommitment::of(
-                    &honest.fixed_weights(),
+                    honest.fixed_weights(),
                     &Salt::random(),
-                    &s.recipe,
                 ))
             }),
             Box::new(move |r| *r == final_field(vec![StateField::ModelCommitment])),
@@ -540,4 +592,101 @@ fn verify_checks_a_public_or_private_model_file_against_c_w() {
     let run = foldtrain(&["verify", &bundle_path, "--model", &arg(&forged)]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("C_W"), "{}", run.stdout);
+}
+
+/// Issue 29, row 1: a private model whose weights carry between two packed
+/// neighbours (`w0 + 2^bits`, `w1 - 1`) packs to the very elements of the
+/// honest weights, so it opened the same `C_W` natively: `verify --model`,
+/// `audit --model` and the chain audit accepted it (its weight 0 was 128
+/// instead of about 0.1). A model file is now parsed into in-range weights
+/// once, wherever it is read: each of these refuses it, naming the field.
+#[test]
+fn a_model_file_carrying_between_packed_weights_is_refused_everywhere() {
+    let f = fixture();
+    let honest = private_model();
+    let format = honest.recipe.format;
+    assert!(honest.recipe.features >= 2);
+    let bits = format.weight_bits();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "a carry from weight 1 into weight 0",
+            forged_model_json(|m| {
+                shift_weight(m, Some(0), 1 << bits, &format);
+                shift_weight(m, Some(1), -1, &format);
+            }),
+            "weight 0 is",
+        ),
+        (
+            "the bias one past its range",
+            forged_model_json(|m| {
+                let half = format.weight_half_range();
+                let b = m["bias_fixed"].as_i64().unwrap();
+                shift_weight(m, None, half - b, &format);
+            }),
+            "bias is",
+        ),
+        (
+            "a decimal that is not weights_fixed / 2^F",
+            forged_model_json(|m| {
+                let w = m["weights"][0].as_f64().unwrap();
+                m["weights"][0] = (w + 1.0).into();
+            }),
+            "decimal weight 0",
+        ),
+        (
+            "a recorded C_W its weights and salt do not open",
+            forged_model_json(|m| m["weights_commitment"] = m["weights_salt"].clone()),
+            "do not open the C_W it records",
+        ),
+    ];
+    for (what, forged, field) in cases {
+        std::fs::write(&path, &forged).unwrap();
+        // The library: the file does not parse into a model.
+        let err = read_json::<Model>(&path, Model::KIND)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(field), "{what}: {err}");
+        // verify --model, audit --model and the chain audit: refused, exit
+        // 2 (the file is not a model), the field named.
+        let bundle = arg(&f.report.bundle_path);
+        for args in [
+            vec!["verify", &bundle, "--model", &arg(&path)],
+            vec!["audit", &bundle, "--model", &arg(&path)],
+            vec![
+                "audit",
+                &bundle,
+                "--commitment",
+                &arg(&f.commit_dir.join("commitment.json")),
+                "--model",
+                &arg(&path),
+            ],
+        ] {
+            let run = foldtrain(&args);
+            assert_eq!(
+                run.code, 2,
+                "{what}: {args:?}: {}{}",
+                run.stdout, run.stderr
+            );
+            assert!(
+                run.stderr.contains(field),
+                "{what}: {args:?}: {}",
+                run.stderr
+            );
+        }
+        assert!(
+            commands::audit(&f.report.bundle_path, None, None, Some(&path)).is_err(),
+            "{what}"
+        );
+    }
+    // The honest file still passes, as the control.
+    let honest_path = out_dir().join("private").join("model.json");
+    let run = foldtrain(&[
+        "verify",
+        &arg(&f.report.bundle_path),
+        "--model",
+        &arg(&honest_path),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }

@@ -374,9 +374,7 @@ impl InferState {
         let layout = spec.layout();
         let mut z = vec![Scalar::ZERO; layout.arity];
         match &self.model {
-            ModelPart::Weights(w) => {
-                z[layout.model.clone()].copy_from_slice(&spec.packing().pack(w, &spec.format))
-            }
+            ModelPart::Weights(w) => z[layout.model.clone()].copy_from_slice(&w.packed()),
             ModelPart::Committed(c) => z[layout.model.start] = c.0,
         }
         z[layout.hash] = self.hash;

@@ -74,7 +74,7 @@ use crate::dataset::FixedDataset;
 use crate::error::Result;
 use crate::fixed::{to_field, Scalar};
 use crate::recipe::{Recipe, WeightsVisibility};
-use crate::train::{self, StepTrace, Weights};
+use crate::train::{self, BoundedWeights, StepTrace, Weights};
 use cost::Scope;
 use gadgets::{
     alloc_bits, alloc_lin, alloc_signed, bits_lin, enforce_eq, enforce_floor_shift, enforce_mul,
@@ -309,7 +309,7 @@ impl TrainStep {
         // Both counters are small non-negative integers (they start at zero
         // in z_0 and advance by constants), so their sum is zero only there.
         let first = is_zero(cs.namespace(|| "first step"), &batch_index.add(epoch))?;
-        let zero = WeightPacking::of(recipe).pack(&Weights::zero(recipe.features), &recipe.format);
+        let zero = BoundedWeights::zero(recipe.features, &recipe.format).packed();
         for (e, (lin, z)) in packed.iter().zip(zero).enumerate() {
             // first * (packed - packed(0)) = 0
             enforce_mul(

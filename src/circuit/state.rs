@@ -12,7 +12,7 @@ use crate::commitment::{self, Commitment, Salt, BLOCK_ROWS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
 use crate::recipe::{Recipe, WeightsVisibility};
-use crate::train::{self, StepTrace, Weights};
+use crate::train::{self, BoundedWeights, StepTrace, Weights};
 
 /// The state carried from step to step, as the prover knows it (native twin
 /// of `z`; [`State::public`] is what `z` shows of it).
@@ -58,14 +58,11 @@ impl std::fmt::Display for ModelCommitment {
 }
 
 impl ModelCommitment {
-    /// `C_W` of `weights` under `salt` (native twin of the circuit's).
-    pub fn of(weights: &Weights, salt: &Salt, recipe: &Recipe) -> Self {
-        Self::in_format(weights, salt, &recipe.format)
-    }
-
-    /// `C_W` of `weights` held in `format` under `salt`.
-    pub fn in_format(weights: &Weights, salt: &Salt, format: &FixedFormat) -> Self {
-        let mut inputs = WeightPacking::for_shape(weights.w.len(), format).pack(weights, format);
+    /// `C_W` of `weights` (in their format) under `salt` (native twin of
+    /// the circuit's). Only in-range weights can be committed to: see
+    /// [`BoundedWeights`].
+    pub fn of(weights: &BoundedWeights, salt: &Salt) -> Self {
+        let mut inputs = weights.packed();
         inputs.push(salt.0);
         ModelCommitment(commitment::poseidon_weights(
             commitment::WEIGHTS_DOMAIN,
@@ -77,7 +74,7 @@ impl ModelCommitment {
 /// What `z` shows of the model: the packed weights, or `C_W`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModelPart {
-    Weights(Weights),
+    Weights(BoundedWeights),
     Committed(ModelCommitment),
 }
 
@@ -139,8 +136,7 @@ impl PublicState {
         let layout = StateLayout::of(recipe);
         let mut z = vec![Scalar::ZERO; layout.arity];
         match &self.model {
-            ModelPart::Weights(w) => z[layout.model.clone()]
-                .copy_from_slice(&WeightPacking::of(recipe).pack(w, &recipe.format)),
+            ModelPart::Weights(w) => z[layout.model.clone()].copy_from_slice(&w.packed()),
             ModelPart::Committed(c) => z[layout.model.start] = c.0,
         }
         z[layout.hash] = self.hash;
@@ -213,32 +209,37 @@ impl State {
     }
 
     /// What `z` shows of this state: with committed weights `C_W` (0 before
-    /// the first step, and a zero salt if none is held).
-    pub fn public(&self, recipe: &Recipe) -> PublicState {
+    /// the first step, and a zero salt if none is held). Refused when a
+    /// weight is outside the recipe's range (a diverged run, or a corrupt
+    /// checkpoint): such weights have no honest encoding in `z`.
+    pub fn public(&self, recipe: &Recipe) -> Result<PublicState> {
+        let bounded = || {
+            BoundedWeights::new(self.weights.clone(), &recipe.format)
+                .map_err(|e| Error::Diverged(format!("the state's {e}")))
+        };
         let model = match recipe.weights {
-            WeightsVisibility::Public => ModelPart::Weights(self.weights.clone()),
+            WeightsVisibility::Public => ModelPart::Weights(bounded()?),
             WeightsVisibility::Committed if self.is_start() => {
                 ModelPart::Committed(ModelCommitment(Scalar::ZERO))
             }
             WeightsVisibility::Committed => ModelPart::Committed(ModelCommitment::of(
-                &self.weights,
+                &bounded()?,
                 &self.weights_salt.unwrap_or(Salt(Scalar::ZERO)),
-                recipe,
             )),
         };
-        PublicState {
+        Ok(PublicState {
             model,
             hash: self.hash,
             commitment: self.commitment,
             test_commitment: self.test_commitment,
             batch: self.batch,
             epoch: self.epoch,
-        }
+        })
     }
 
     /// As field elements, in the order of `z` ([`StateLayout`]).
-    pub fn to_z(&self, recipe: &Recipe) -> Vec<Scalar> {
-        self.public(recipe).to_z(recipe)
+    pub fn to_z(&self, recipe: &Recipe) -> Result<Vec<Scalar>> {
+        Ok(self.public(recipe)?.to_z(recipe))
     }
 
     /// The native twin of one step: train on its `K` batches, extend the
@@ -359,8 +360,11 @@ impl WeightPacking {
     }
 
     /// Packs weights then bias (native twin of the circuit's packing).
-    pub fn pack(&self, weights: &Weights, format: &FixedFormat) -> Vec<Scalar> {
-        let shift = i128::from(format.weight_half_range());
+    /// Only [`BoundedWeights::packed`] calls it, with the packing of the
+    /// weights' own shape and format: an out-of-range weight could carry
+    /// into its neighbour.
+    pub(crate) fn pack(&self, weights: &BoundedWeights) -> Vec<Scalar> {
+        let shift = i128::from(weights.format().weight_half_range());
         let values: Vec<i128> = weights_then_bias(weights)
             .into_iter()
             .map(|w| i128::from(w) + shift)
@@ -382,7 +386,7 @@ impl WeightPacking {
         packed: &[Scalar],
         features: usize,
         format: &FixedFormat,
-    ) -> Option<Weights> {
+    ) -> Option<BoundedWeights> {
         let shift = i128::from(format.weight_half_range());
         let mut values = Vec::with_capacity(features + 1);
         for (e, element) in packed.iter().enumerate() {
@@ -407,7 +411,10 @@ impl WeightPacking {
             .into_iter()
             .map(|v| i64::try_from(v).ok())
             .collect::<Option<Vec<_>>>()?;
-        (w.len() == features).then_some(Weights { w, b })
+        if w.len() != features {
+            return None;
+        }
+        BoundedWeights::new(Weights { w, b }, format).ok()
     }
 }
 

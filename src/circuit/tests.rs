@@ -140,14 +140,14 @@ fn agrees_over_a_whole_run_in(batch: usize, k: usize, weights: WeightsVisibility
         let out = synth(
             &mut cs,
             &circuit(&recipe, &pair[0], batches(&recipe, &data, step), salt),
-            &pair[0].to_z(&recipe),
+            &pair[0].to_z(&recipe).unwrap(),
         );
         assert!(
             cs.is_satisfied(),
             "step {step}: {:?}",
             cs.which_is_unsatisfied()
         );
-        assert_eq!(out, pair[1].to_z(&recipe), "step {step}");
+        assert_eq!(out, pair[1].to_z(&recipe).unwrap(), "step {step}");
     }
     let last = states.last().unwrap();
     assert_eq!(last.weights, train::train_fixed(&recipe, &data).unwrap());
@@ -193,12 +193,12 @@ fn extremes_of_every_range_satisfy_the_honest_circuit() {
     let out = synth(
         &mut cs,
         &circuit(&recipe, &state, step, salt),
-        &state.to_z(&recipe),
+        &state.to_z(&recipe).unwrap(),
     );
     match next {
         Ok(next) => {
             assert!(cs.is_satisfied(), "{:?}", cs.which_is_unsatisfied());
-            assert_eq!(out, next.to_z(&recipe));
+            assert_eq!(out, next.to_z(&recipe).unwrap());
         }
         // The update left the weight range: the circuit must refuse too.
         Err(_) => assert!(!cs.is_satisfied()),
@@ -214,7 +214,7 @@ fn tampered(step: usize, overrides: &[(&str, Scalar)]) -> bool {
     synth(
         &mut cs,
         &circuit(&recipe, &states[step], batches(&recipe, &data, step), salt),
-        &states[step].to_z(&recipe),
+        &states[step].to_z(&recipe).unwrap(),
     );
     cs.assert_all_used();
     cs.is_satisfied()
@@ -365,7 +365,7 @@ fn epoch_end_with(mutate: impl Fn(&mut FixedDataset), pad: impl Fn(&mut Vec<Batc
     synth(
         &mut cs,
         &circuit(&recipe, &state, last, salt),
-        &state.to_z(&recipe),
+        &state.to_z(&recipe).unwrap(),
     );
     cs.is_satisfied()
 }
@@ -464,14 +464,18 @@ fn pinned_constraint_count() {
     let (recipe, ..) = toy();
     let mut cs = TamperCs::honest();
     let step = TrainStep::blank(recipe.clone());
-    let z = start(&recipe, Commitment(Scalar::ZERO)).to_z(&recipe);
+    let z = start(&recipe, Commitment(Scalar::ZERO))
+        .to_z(&recipe)
+        .unwrap();
     synth(&mut cs, &step, &z);
     assert_eq!(cs.num_constraints(), PINNED_TOY_CONSTRAINTS);
     // With committed weights: the zero start, the opening of C_W and the
     // outgoing C_W on top.
     let (recipe, ..) = toy_in(16, 1, 20, WeightsVisibility::Committed);
     let mut cs = TamperCs::honest();
-    let z = start(&recipe, Commitment(Scalar::ZERO)).to_z(&recipe);
+    let z = start(&recipe, Commitment(Scalar::ZERO))
+        .to_z(&recipe)
+        .unwrap();
     synth(&mut cs, &TrainStep::blank(recipe.clone()), &z);
     assert_eq!(cs.num_constraints(), PINNED_TOY_COMMITTED_CONSTRAINTS);
 }
@@ -490,11 +494,15 @@ fn weight_packing_round_trips_and_refuses_non_canonical_elements() {
     let fmt = recipe.format;
     let half = fmt.weight_half_range();
     let packing = WeightPacking::of(&recipe);
-    let weights = Weights {
-        w: vec![-half, half - 1, 0],
-        b: 17,
-    };
-    let packed = packing.pack(&weights, &fmt);
+    let weights = BoundedWeights::new(
+        Weights {
+            w: vec![-half, half - 1, 0],
+            b: 17,
+        },
+        &fmt,
+    )
+    .unwrap();
+    let packed = weights.packed();
     assert_eq!(packed.len(), packing.elements);
     assert_eq!(packing.unpack(&packed, 3, &fmt), Some(weights));
     let mut bad = packed.clone();
@@ -512,13 +520,13 @@ fn blank_circuit_has_the_same_shape_as_a_real_one() {
     synth(
         &mut real,
         &circuit(&recipe, &states[LAST], batches(&recipe, &data, LAST), salt),
-        &states[LAST].to_z(&recipe),
+        &states[LAST].to_z(&recipe).unwrap(),
     );
     let mut blank = TamperCs::honest();
     synth(
         &mut blank,
         &TrainStep::blank(recipe.clone()),
-        &states[0].to_z(&recipe),
+        &states[0].to_z(&recipe).unwrap(),
     );
     assert_eq!(real.num_constraints(), blank.num_constraints());
 }
@@ -570,6 +578,7 @@ fn free_witness_scan_over_whole_runs() {
             let mut cs = RecordCs::new(Record::default());
             let z: Vec<AllocatedNum<Scalar>> = state
                 .to_z(&recipe)
+                .unwrap()
                 .iter()
                 .enumerate()
                 .map(|(i, v)| {
@@ -660,13 +669,17 @@ fn committed_weights_agree_with_native_trainer_over_a_whole_run() {
     let last = states.last().unwrap();
     let layout = StateLayout::of(&recipe);
     assert_eq!(layout.model.len(), 1);
-    let z = last.to_z(&recipe);
-    let c_w = ModelCommitment::of(&last.weights, &last.weights_salt.unwrap(), &recipe);
+    let z = last.to_z(&recipe).unwrap();
+    let bounded = BoundedWeights::new(last.weights.clone(), &recipe.format).unwrap();
+    let c_w = ModelCommitment::of(&bounded, &last.weights_salt.unwrap());
     assert_eq!(z[layout.model.start], c_w.0);
-    let other = ModelCommitment::of(&last.weights, &Salt(Scalar::from(1u64)), &recipe);
+    let other = ModelCommitment::of(&bounded, &Salt(Scalar::from(1u64)));
     assert_ne!(other, c_w);
     // z_0 holds 0 in C_W's place: the verifier builds it without the salt.
-    assert_eq!(states[0].to_z(&recipe)[layout.model.start], Scalar::ZERO);
+    assert_eq!(
+        states[0].to_z(&recipe).unwrap()[layout.model.start],
+        Scalar::ZERO
+    );
 }
 
 #[test]
@@ -676,7 +689,7 @@ fn soundness_committed_weights_must_open_c_w() {
     let (recipe, data, salt, c) = committed_toy();
     let states = honest_states(&recipe, &data, &salt, c);
     let honest = &states[1];
-    let z = honest.to_z(&recipe);
+    let z = honest.to_z(&recipe).unwrap();
     assert!(satisfied_from(&recipe, &data, salt, 1, honest, &z));
     for j in 0..=recipe.features {
         let mut forged = honest.clone();
@@ -714,7 +727,7 @@ fn soundness_committed_weights_must_open_c_w() {
                 batches(&recipe_t, &data_t, 1),
                 salt_t,
             ),
-            &states_t[1].to_z(&recipe_t),
+            &states_t[1].to_z(&recipe_t).unwrap(),
         );
         cs.assert_all_used();
         cs.is_satisfied()
@@ -734,7 +747,7 @@ fn soundness_committed_weights_start_from_zero() {
     // whatever C_W z_0 were given.
     let (recipe, data, salt, c) = committed_toy();
     let states = honest_states(&recipe, &data, &salt, c);
-    let z0 = states[0].to_z(&recipe);
+    let z0 = states[0].to_z(&recipe).unwrap();
     assert!(satisfied_from(&recipe, &data, salt, 0, &states[0], &z0));
     let mut head_start = states[0].clone();
     head_start.weights.w[2] = 1 << 10;
@@ -743,9 +756,8 @@ fn soundness_committed_weights_start_from_zero() {
     let mut z = z0.clone();
     let layout = StateLayout::of(&recipe);
     z[layout.model.start] = ModelCommitment::of(
-        &head_start.weights,
+        &BoundedWeights::new(head_start.weights.clone(), &recipe.format).unwrap(),
         &head_start.weights_salt.unwrap(),
-        &recipe,
     )
     .0;
     assert!(!satisfied_from(&recipe, &data, salt, 0, &head_start, &z));
@@ -760,7 +772,7 @@ fn soundness_committed_weights_start_from_zero() {
         salt,
         1,
         &restart,
-        &states[1].to_z(&recipe)
+        &states[1].to_z(&recipe).unwrap()
     ));
 }
 
@@ -773,7 +785,7 @@ fn soundness_commitments_cannot_be_swapped() {
     let states = honest_states(&recipe, &data, &salt, c);
     let layout = StateLayout::of(&recipe);
     let step = LAST;
-    let honest_z = states[step].to_z(&recipe);
+    let honest_z = states[step].to_z(&recipe).unwrap();
     assert!(satisfied_from(
         &recipe,
         &data,
@@ -807,7 +819,7 @@ fn soundness_commitments_cannot_be_swapped() {
         commit(&other_data, &recipe.format, salt),
     );
     let mut foreign = honest_z.clone();
-    foreign[layout.model.start] = other_states[step].to_z(&recipe)[layout.model.start];
+    foreign[layout.model.start] = other_states[step].to_z(&recipe).unwrap()[layout.model.start];
     assert_ne!(foreign, honest_z);
     assert!(!satisfied_from(
         &recipe,
@@ -822,7 +834,7 @@ fn soundness_commitments_cannot_be_swapped() {
     let out = synth(
         &mut cs,
         &circuit(&recipe, &states[0], batches(&recipe, &data, 0), salt),
-        &states[0].to_z(&recipe),
+        &states[0].to_z(&recipe).unwrap(),
     );
     assert_eq!(out[layout.test_commitment], Scalar::from(TEST_C));
 }

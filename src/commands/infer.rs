@@ -89,11 +89,8 @@ fn model_out_dir(model: &Path) -> PathBuf {
 /// the salt that opens its `C_W`.
 fn read_model(path: &Path) -> Result<Model> {
     let model: Model = artifact::read_json(path, Model::KIND)?;
-    model
-        .validate()
-        .map_err(|e| Error::artifact(path, e.to_string()))?;
     if model.recipe.weights == WeightsVisibility::Committed {
-        match (model.weights_commitment, model.opened_commitment()) {
+        match (model.weights_commitment(), model.opened_commitment()) {
             (Some(c), Some(opened)) if c == opened => {}
             _ => {
                 return Err(Error::artifact(
@@ -189,7 +186,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
     let job = InferJob {
         spec: Arc::new(spec),
         weights: &weights,
-        weights_salt: model.weights_salt,
+        weights_salt: model.weights_salt(),
         rows: &rows.rows,
         labels: &rows.labels,
         commitment: Some((split.commitment, split.salt)),
@@ -316,7 +313,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     let job = InferJob {
         spec: Arc::new(spec),
         weights: &weights,
-        weights_salt: model.weights_salt,
+        weights_salt: model.weights_salt(),
         rows: &fixed,
         labels: &[],
         commitment: None,
@@ -381,9 +378,6 @@ fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
 /// public model, or a private one with committed weights.
 pub fn predict(model_path: &Path, inputs: &Path) -> Result<Vec<PredictionRow>> {
     let model: Model = artifact::read_json(model_path, Model::KIND)?;
-    model
-        .validate()
-        .map_err(|e| Error::artifact(model_path, e.to_string()))?;
     let (raw, fixed) = read_inputs(&model, inputs)?;
     let format = model.recipe.format;
     let weights = model.fixed_weights();

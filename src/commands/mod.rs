@@ -146,7 +146,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
         p.train_fraction,
         p.normalizer.clone(),
         &weights,
-    );
+    )?;
     let float = train::train_float(recipe, &p.train, &p.normalizer);
     let f = recipe.format.feature_frac_bits;
     let test_fixed = FixedDataset::quantize(&p.test, &p.normalizer, &recipe.format);
@@ -162,8 +162,8 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
         test_accuracy: train::accuracy_fixed(&weights, &test_fixed, f),
         float_train_accuracy: train::accuracy_float(&float, &p.train, &p.normalizer).unwrap_or(0.0),
         float_test_accuracy: train::accuracy_float(&float, &p.test, &p.normalizer),
-        weights: model.weights.clone(),
-        bias: model.bias,
+        weights: model.decimal_weights().0,
+        bias: model.decimal_weights().1,
         model_path: out.map(Path::to_path_buf),
     };
     Ok((report, model))
@@ -323,7 +323,6 @@ pub fn evaluate(
     split: Option<crate::commitment::Split>,
 ) -> Result<EvaluateReport> {
     let model: Model = artifact::read_json(model_path, Model::KIND)?;
-    model.validate()?;
     let dataset = Dataset::load(data)?;
     let dataset = match split {
         None => dataset,

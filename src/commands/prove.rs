@@ -462,7 +462,7 @@ impl Run {
             self.opening.test.commitment,
             self.weights_salt,
         );
-        let z0 = initial.to_z(&recipe);
+        let z0 = initial.to_z(&recipe)?;
         let (done, fold) = prover::timed(|| {
             let (start, resumed_at) = match from {
                 Some(ckpt) => {
@@ -484,8 +484,8 @@ impl Run {
         let (snark, compress) = prover::timed(|| prover::compress(&keys.pp, &keys.pk, &done, &z0))?;
         let proof_bytes = bincode::serde::encode_to_vec(&snark, bincode::config::standard())?.len();
         let params_digest = params::digest_hex(&keys.pp);
-        let published = match done.state.public(&recipe).model {
-            ModelPart::Weights(w) => PublishedModel::Weights(w),
+        let published = match done.state.public(&recipe)?.model {
+            ModelPart::Weights(w) => PublishedModel::Weights(w.into_weights()),
             ModelPart::Committed(c) => PublishedModel::Committed(c),
         };
         let bundle = ProofBundle {
@@ -522,7 +522,7 @@ impl Run {
             self.loaded.prepared.train_fraction,
             self.loaded.prepared.normalizer.clone(),
             &done.state.weights,
-        );
+        )?;
         if let Some(salt) = self.weights_salt {
             model = model.committed(salt);
         }
@@ -565,7 +565,7 @@ impl Run {
             kind: bundle.statement.kind(),
             commitment: self.opening.commitment(),
             test_commitment: self.opening.test.commitment,
-            weights_commitment: model.weights_commitment,
+            weights_commitment: model.weights_commitment(),
             steps: done.done,
             steps_folded_now: done.done - resumed_at,
             step_constraints: params::step_constraints(&recipe)?,
@@ -580,8 +580,8 @@ impl Run {
             verify_s: verified.verify_s,
             proof_bytes,
             bundle_bytes: bytes.len(),
-            weights: model.weights.clone(),
-            bias: model.bias,
+            weights: model.decimal_weights().0,
+            bias: model.decimal_weights().1,
             bundle_path,
             model_path,
             public_model_path,

@@ -113,8 +113,9 @@ impl StatementSummary {
 
 /// The ways a model file differs from a statement (empty: it is the
 /// statement's model). With public weights the decimals are checked too,
-/// since that is what a person reads: they must be exactly the fixed-point
-/// values over `2^F`. With committed weights the model must open `C_W`.
+/// since that is what a person reads: they are exactly the fixed-point
+/// values over `2^F` in any [`Model`]. With committed weights the model must
+/// open `C_W`.
 pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
     let mut diffs = Vec::new();
     if model.recipe != st.recipe {
@@ -134,35 +135,30 @@ pub fn model_differences(model: &Model, st: &Statement) -> Vec<String> {
                 }
                 Some(_) => {}
             }
-            if model.weights_commitment.is_some_and(|m| m != *c) {
+            if model.weights_commitment().is_some_and(|m| m != *c) {
                 diffs.push("the C_W the model records".into());
             }
             return diffs;
         }
     };
-    if model.weights_fixed.len() != weights.w.len() {
+    // The model file's weights are in range and its decimals exact (both
+    // checked when it was read): a value comparison is all that is left.
+    let own = model.fixed_weights();
+    if own.w.len() != weights.w.len() {
         diffs.push(format!(
             "{} weights where the statement has {}",
-            model.weights_fixed.len(),
+            own.w.len(),
             weights.w.len()
         ));
         return diffs;
     }
-    let (decimals, bias) = weights.to_f64(&st.recipe.format);
-    for (i, (&fixed, decimal)) in weights.w.iter().zip(&decimals).enumerate() {
-        if model.weights_fixed[i] != fixed {
+    for (i, (mine, theirs)) in own.w.iter().zip(&weights.w).enumerate() {
+        if mine != theirs {
             diffs.push(format!("weight {i}"));
-        } else if model.weights.get(i).map(|v| v.to_bits()) != Some(decimal.to_bits()) {
-            diffs.push(format!("the decimal of weight {i}"));
         }
     }
-    if model.weights.len() != decimals.len() {
-        diffs.push("the number of decimal weights".into());
-    }
-    if model.bias_fixed != weights.b {
+    if own.b != weights.b {
         diffs.push("the bias".into());
-    } else if model.bias.to_bits() != bias.to_bits() {
-        diffs.push("the decimal of the bias".into());
     }
     diffs
 }
@@ -179,12 +175,7 @@ impl ModelFile {
     /// Reads either kind of model file.
     pub fn read(path: &Path) -> Result<Self> {
         let model_err = match artifact::read_json::<Model>(path, Model::KIND) {
-            Ok(model) => {
-                model
-                    .validate()
-                    .map_err(|e| Error::artifact(path, e.to_string()))?;
-                return Ok(ModelFile::Full(Box::new(model)));
-            }
+            Ok(model) => return Ok(ModelFile::Full(Box::new(model))),
             Err(e) => e,
         };
         match artifact::read_json::<PublicModel>(path, PublicModel::KIND) {

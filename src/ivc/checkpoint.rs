@@ -95,7 +95,7 @@ impl Checkpoint {
                 "its folded proof does not verify under this recipe's parameters: {e}"
             ))
         })?;
-        if self.recursive.outputs() != self.state.to_z(&self.recipe).as_slice() {
+        if self.recursive.outputs() != self.state.to_z(&self.recipe)?.as_slice() {
             return Err(Error::Checkpoint(
                 "its recorded state differs from its folded proof's".into(),
             ));

@@ -44,7 +44,7 @@ impl Job<'_> {
     pub fn start(&self, pp: &Params, initial: &State) -> Result<Progress> {
         let circuit = self.circuit(initial, 0);
         let next = initial.next(&self.recipe, &circuit.witness.batches, &self.salt)?;
-        let mut recursive = Recursive::new(pp, &circuit, &initial.to_z(&self.recipe))?;
+        let mut recursive = Recursive::new(pp, &circuit, &initial.to_z(&self.recipe)?)?;
         // The first prove_step only records that the constructor's step is done.
         recursive.prove_step(pp, &circuit)?;
         Ok(Progress {

@@ -7,6 +7,7 @@ use super::*;
 use crate::circuit::testing::{Record, RecordCs, TamperCs};
 use crate::commitment::SplitOpening;
 use crate::dataset::FixedDataset;
+use crate::train::BoundedWeights;
 
 /// 20 rows of 3 features (labels by the first feature, not all
 /// separable), evaluated 16 rows a step: the last step has 4 rows, a
@@ -43,12 +44,12 @@ fn spec(task: Task, weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
 }
 
 fn model_part(spec: &InferSpec, w: &Weights) -> ModelPart {
+    let bounded = BoundedWeights::new(w.clone(), &spec.format).unwrap();
     match spec.weights {
-        WeightsVisibility::Public => ModelPart::Weights(w.clone()),
-        WeightsVisibility::Committed => ModelPart::Committed(ModelCommitment::in_format(
-            w,
+        WeightsVisibility::Public => ModelPart::Weights(bounded),
+        WeightsVisibility::Committed => ModelPart::Committed(ModelCommitment::of(
+            &bounded,
             &Salt(Scalar::from(WEIGHTS_SALT)),
-            &spec.format,
         )),
     }
 }
@@ -244,7 +245,7 @@ fn soundness_rows_of_another_split_or_order_fail() {
         ),
     ];
     for (name, rows, c) in cases {
-        let mut state = InferState::initial(&spec, ModelPart::Weights(model()), Some(c));
+        let mut state = InferState::initial(&spec, model_part(&spec, &model()), Some(c));
         let mut all_ok = true;
         for step in 0..spec.steps() {
             let wit = InferWitness::of(
