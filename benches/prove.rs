@@ -342,7 +342,7 @@ fn compress_and_verify(c: &mut Criterion) {
     note_load("verify/key_file");
     group.bench_function("key_file", |b| {
         b.iter(|| {
-            let mut v = Verifier::with_key_file(&key_path, Some(&key_sha)).expect("key file");
+            let mut v = Verifier::with_key_file(&key_path, &key_sha).expect("key file");
             v.verify(black_box(&bundle)).expect("accepted")
         })
     });

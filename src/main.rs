@@ -130,10 +130,10 @@ enum Command {
         #[command(flatten)]
         run: RunFlags,
     },
-    /// Verify a proof bundle: exit 0 accepted, 1 rejected, 2 usage or I/O error.
-    /// Several bundles are checked in one process, each recipe's key read
-    /// or derived once (exit 2 if any could not be checked, else 1 if any
-    /// is rejected).
+    /// Verify proof bundles of any kind: exit 0 accepted, 1 rejected, 2 usage
+    /// or I/O error. Several bundles are checked in one process, each
+    /// recipe's key read or derived once, and the exit status is the worst
+    /// of theirs (2 if any could not be checked, else 1 if any is rejected).
     Verify {
         /// proof.bundle files written by prove.
         #[arg(required = true, num_args = 1.., value_name = "BUNDLE")]
@@ -142,12 +142,14 @@ enum Command {
         /// weights, bias and recipe (exit 1 if not); one bundle only.
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
-        /// Verify with this verifier key file only (written by `keys`); no
-        /// parameters are built (default: the key cache, else a key derived
-        /// from the bundle's recipe).
+        /// Verify with this verifier key file only (written by `keys`), pinned
+        /// by --vk-sha256; no parameters are built (default: the key cache,
+        /// else a key derived from the bundle's recipe).
         #[arg(long, value_name = "FILE")]
         vk: Option<PathBuf>,
-        /// Refuse the --vk file unless its sha256 is this (64 hex digits).
+        /// The sha256 (64 hex digits, as `keys` prints it) the --vk file must
+        /// have: required with --vk, since a key file's own label proves
+        /// nothing.
         #[arg(long, value_name = "HEX", requires = "vk", value_parser = parse_sha256)]
         vk_sha256: Option<String>,
     },
@@ -508,57 +510,40 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             vk,
             vk_sha256,
         } => {
-            let key = match &vk {
-                Some(path) => commands::KeyChoice::File {
-                    path,
-                    pinned: vk_sha256.as_deref(),
-                },
-                None => commands::KeyChoice::Cache,
-            };
-            let (infer, bundles): (Vec<PathBuf>, Vec<PathBuf>) = bundles
-                .into_iter()
-                .partition(|b| commands::infer::is_infer_bundle(b));
-            let mut code = exit::OK;
-            for b in &infer {
-                if model.is_some() || vk.is_some() {
-                    anyhow::bail!(
-                        "--model and --vk apply to training bundles; {} is an evaluation or \
-                         predictions bundle (verify it without them)",
-                        b.display()
-                    );
-                }
-                let r = commands::verify_infer(b)?;
-                out.report(&r)?;
-                if !r.accepted {
-                    code = exit::REJECTED;
-                }
-            }
-            if bundles.is_empty() {
-                return Ok(code);
-            }
+            let first = bundles.first().cloned().unwrap_or_default();
+            let key = commands::KeyChoice::from_flags(vk.as_deref(), vk_sha256.as_deref(), &first)?;
             if let [bundle] = bundles.as_slice() {
+                if commands::infer::is_infer_bundle(bundle) {
+                    if model.is_some() || vk.is_some() {
+                        anyhow::bail!(
+                            "--model and --vk apply to training bundles; {} is an evaluation \
+                             or predictions bundle (verify it without them)",
+                            bundle.display()
+                        );
+                    }
+                    let r = commands::verify_infer(bundle)?;
+                    out.report(&r)?;
+                    return Ok(if r.accepted { exit::OK } else { exit::REJECTED });
+                }
                 let r = commands::verify(bundle, model.as_deref(), key)?;
                 out.report(&r)?;
-                if !r.accepted {
-                    return Ok(exit::REJECTED);
-                }
-                return Ok(code);
-            } else {
-                if model.is_some() {
-                    anyhow::bail!(
-                        "--model checks one bundle against its model; verify the bundles \
-                         one at a time to check each one's model"
-                    );
-                }
-                let r = commands::verify_all(&bundles, key)?;
-                out.report(&r)?;
-                if !r.errors.is_empty() {
-                    return Ok(exit::ERROR);
-                }
-                if r.rejected > 0 {
-                    return Ok(exit::REJECTED);
-                }
+                return Ok(if r.accepted { exit::OK } else { exit::REJECTED });
             }
+            if model.is_some() {
+                anyhow::bail!(
+                    "--model checks one bundle against its model; verify the bundles \
+                     one at a time to check each one's model"
+                );
+            }
+            // One report for the whole batch, whatever the kinds; the exit
+            // status is its worst verdict.
+            let r = commands::verify_all(&bundles, key)?;
+            out.report(&r)?;
+            return Ok(match r.verdict {
+                commands::verify::Verdict::Accepted => exit::OK,
+                commands::verify::Verdict::Rejected => exit::REJECTED,
+                commands::verify::Verdict::NotChecked => exit::ERROR,
+            });
         }
         Command::Audit {
             bundle,
@@ -664,10 +649,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             out.report(&commands::keys(&source, &path, force)?)?
         }
         Command::Estimate { data } => out.report(&commands::estimate(&data.to_args())?)?,
-        Command::Inspect { bundle } if commands::infer::is_infer_bundle(&bundle) => {
-            out.report(&commands::infer::inspect_infer(&bundle)?)?
-        }
-        Command::Inspect { bundle } => out.report(&commands::inspect(&bundle)?)?,
+        Command::Inspect { bundle } => out.report(&commands::verify::inspect_bundle(&bundle)?)?,
         Command::Evaluate { model, data, split } => {
             out.report(&commands::evaluate(&model, &data, split)?)?
         }

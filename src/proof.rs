@@ -325,6 +325,10 @@ pub struct Verified {
 /// derived afresh first, so a stale cache never rejects an honest bundle.
 pub struct Verifier {
     held: Option<(KeyFile, Option<String>)>,
+    /// The held key was read from the cache: like a cached key found for a
+    /// bundle, it is not trusted to reject a statement of another digest
+    /// (the next bundle of the batch derives the key afresh instead).
+    held_cached: bool,
     /// A key the user gave: the only one this verifier uses.
     given: Option<GivenKey>,
     /// Where keys are looked up and, once a bundle verified with a key
@@ -344,22 +348,27 @@ impl Verifier {
     pub fn with_cache(cache: Option<params::Cache>) -> Self {
         Verifier {
             held: None,
+            held_cached: false,
             given: None,
             cache,
         }
     }
 
     /// A verifier that uses only the key file at `path`, refused unless its
-    /// sha256 is `pinned` when a pin is given.
+    /// sha256 is `pinned`. SOUNDNESS 20: a key file's own label (its recipe)
+    /// proves nothing, since whoever hands over a key and a bundle can
+    /// relabel both; only a hash the user holds ties the file to a key they
+    /// trust, so there is no unpinned way in.
     ///
     /// The file is read, its hash checked and its container opened now; the
     /// key itself (seconds to decode) only once a bundle of its recipe
     /// comes, so a bundle of another recipe is refused at once.
-    pub fn with_key_file(path: &std::path::Path, pinned: Option<&str>) -> Result<Self> {
+    pub fn with_key_file(path: &std::path::Path, pinned: &str) -> Result<Self> {
         let (bytes, sha) = KeyFile::read_checked(path, pinned)?;
         let (recipe, _) = KeyFile::peek(&bytes).map_err(|why| KeyFile::refused(path, why))?;
         Ok(Verifier {
             held: None,
+            held_cached: false,
             given: Some(GivenKey {
                 path: path.to_path_buf(),
                 bytes,
@@ -375,6 +384,7 @@ impl Verifier {
     pub fn primed(key: KeyFile) -> Self {
         Verifier {
             held: Some((key, None)),
+            held_cached: false,
             given: None,
             cache: None,
         }
@@ -391,7 +401,10 @@ impl Verifier {
         st.check_shape()?;
         let start = Instant::now();
         let mut origin = KeyOrigin::Held;
-        let held = matches!(&self.held, Some((k, _)) if k.recipe == st.recipe);
+        // Re-checked for every bundle of a batch: a held key is reused only
+        // for its own recipe, and a cached one only for its own digest.
+        let held = matches!(&self.held, Some((k, _)) if k.recipe == st.recipe
+            && (!self.held_cached || k.params_digest == st.params_digest));
         if !held {
             match &self.given {
                 Some(given) if given.recipe != st.recipe => {
@@ -409,6 +422,7 @@ impl Verifier {
                     let key = KeyFile::from_bytes(&given.bytes)
                         .map_err(|why| KeyFile::refused(&given.path, why))?;
                     self.held = Some((key, Some(given.sha.clone())));
+                    self.held_cached = false;
                 }
                 None => origin = self.find_key(st)?,
             }
@@ -457,6 +471,7 @@ impl Verifier {
             match cache.load_key(&st.recipe) {
                 Ok(Some((key, sha))) if key.params_digest == st.params_digest => {
                     self.held = Some((key, Some(sha)));
+                    self.held_cached = true;
                     return Ok(KeyOrigin::Cached);
                 }
                 // Another digest: derive the key before rejecting anything.
@@ -466,6 +481,7 @@ impl Verifier {
         }
         // Limits were checked by check_shape, so this setup is bounded.
         self.held = Some((KeyFile::derive(&st.recipe)?, None));
+        self.held_cached = false;
         Ok(KeyOrigin::Derived)
     }
 

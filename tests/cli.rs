@@ -836,3 +836,220 @@ fn help_and_version_exit_0() {
         version.stdout
     );
 }
+
+// ------------------------------------------ verify and inspect, every kind
+
+/// Real bundles of every kind, proven once for the tests below: 40 rows of
+/// 3 features committed (32 train, 8 test), trained one epoch with public
+/// and with committed weights, the public model evaluated on the test split
+/// and run on 8 other rows; plus the evaluation forged (its counts moved).
+struct Proven {
+    _dir: TempDir,
+    /// The public-weights training bundle, and a copy in another folder.
+    train_a: String,
+    train_b: String,
+    committed: String,
+    eval: String,
+    predict: String,
+    forged_eval: String,
+}
+
+fn proven() -> &'static Proven {
+    use foldtrain::commands::{self, EvalArgs, PredictArgs};
+    use foldtrain::inference::{Claim, InferBundle};
+    use foldtrain::ivc::prover::Silent;
+    use foldtrain::recipe::WeightsVisibility;
+    static P: std::sync::OnceLock<Proven> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        common::isolate_cache();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let csv = common::data::write_small_csv(&root.join("d.csv"), 40, &common::data::SCALES, 3);
+        let inputs =
+            common::data::write_small_csv(&root.join("inputs.csv"), 8, &common::data::SCALES, 11);
+        let committed_to = root.join("commit");
+        commands::commit(&common::data::data_args(&csv, 1), &committed_to, false).unwrap();
+        let prove = |weights, out: &str| {
+            let mut args = common::data::data_args(&csv, 1);
+            args.hyper.weights = weights;
+            let mut prove = common::data::prove_args(args, root.join(out));
+            prove.commitment = Some(committed_to.clone());
+            commands::prove(&prove).unwrap()
+        };
+        let public = prove(WeightsVisibility::Public, "a");
+        let committed = prove(WeightsVisibility::Committed, "committed");
+        std::fs::create_dir(root.join("b")).unwrap();
+        let train_b = root.join("b").join("proof.bundle");
+        std::fs::copy(&public.bundle_path, &train_b).unwrap();
+        let eval = commands::prove_eval(
+            &EvalArgs {
+                model: public.model_path.clone(),
+                commitment: committed_to.clone(),
+                data: csv.clone(),
+                split: foldtrain::commitment::Split::Test,
+                out: Some(root.join("eval")),
+                rows_per_step: None,
+                force: false,
+            },
+            &Silent,
+        )
+        .unwrap();
+        let predict = commands::prove_predict(
+            &PredictArgs {
+                model: public.model_path.clone(),
+                inputs,
+                out: Some(root.join("predict")),
+                rows_per_step: Some(8),
+                force: false,
+            },
+            &Silent,
+        )
+        .unwrap();
+        // The attack of issue 29: one false negative claimed as a true
+        // positive (or one false positive as a true negative).
+        let mut forged = InferBundle::read(&eval.proof.bundle).unwrap();
+        match &mut forged.statement.claim {
+            Claim::Evaluation { counts, .. } if counts.fn_ > 0 => {
+                counts.fn_ -= 1;
+                counts.tp += 1;
+            }
+            Claim::Evaluation { counts, .. } if counts.fp > 0 => {
+                counts.fp -= 1;
+                counts.tn += 1;
+            }
+            Claim::Evaluation { counts, .. } => {
+                counts.tp -= 1;
+                counts.fn_ += 1;
+            }
+            Claim::Predictions { .. } => unreachable!("an evaluation bundle"),
+        }
+        let forged_eval = root.join("forged_eval.bundle");
+        std::fs::write(&forged_eval, forged.to_bytes().unwrap()).unwrap();
+        Proven {
+            train_a: arg(&public.bundle_path),
+            train_b: arg(&train_b),
+            committed: arg(&committed.bundle_path),
+            eval: arg(&eval.proof.bundle),
+            predict: arg(&predict.proof.bundle),
+            forged_eval: arg(&forged_eval),
+            _dir: dir,
+        }
+    })
+}
+
+/// The counts of a batch's JSON report: accepted, rejected, not checked.
+fn batch_counts(v: &Value) -> (u64, u64, u64) {
+    let errors = v["errors"].as_array().map_or(0, Vec::len) as u64;
+    (
+        v["accepted"].as_u64().unwrap(),
+        v["rejected"].as_u64().unwrap(),
+        errors,
+    )
+}
+
+/// Issue 29, row 3: `verify forged_eval.bundle a/proof.bundle
+/// b/proof.bundle` printed REJECTED for the first, then "2 of 2 bundles
+/// accepted", and exited 0. The exit status of a batch is now its worst
+/// bundle's, for every mix of kinds, and its summary counts every bundle.
+#[test]
+fn a_batch_exits_with_its_worst_verdict_over_every_kind() {
+    let p = proven();
+    let t = Scratch::new();
+    let missing = arg(&t.path("missing.bundle"));
+    // Alone, the forgery is rejected.
+    assert_eq!(t.run(&["verify", &p.forged_eval]).code, 1);
+
+    // A rejected evaluation bundle first, accepted training bundles after.
+    let run = t.run(&["verify", &p.forged_eval, &p.train_a, &p.train_b]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("2 of 3 bundles accepted, 1 rejected, 0 not checked"),
+        "{run}"
+    );
+    let run = t.run(&["--json", "verify", &p.forged_eval, &p.train_a, &p.train_b]);
+    assert_eq!(run.code, 1, "{run}");
+    let v = run.json();
+    assert_eq!(batch_counts(&v), (2, 1, 0), "{v}");
+    assert_eq!(
+        (v["total"].clone(), v["verdict"].clone()),
+        (3.into(), "rejected".into())
+    );
+    assert_eq!(
+        v["bundles"][0]["bundle"],
+        p.forged_eval.as_str(),
+        "in the order given"
+    );
+    assert_eq!(v["bundles"][0]["accepted"], false);
+
+    // A rejected training bundle among accepted inference bundles.
+    let mut tampered = std::fs::read(&p.train_a).unwrap();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    std::fs::write(t.path("tampered.bundle"), tampered).unwrap();
+    let tampered = arg(&t.path("tampered.bundle"));
+    let run = t.run(&["--json", "verify", &p.eval, &tampered, &p.predict]);
+    assert_eq!(run.code, 1, "{run}");
+    assert_eq!(batch_counts(&run.json()), (2, 1, 0));
+
+    // An unreadable bundle among accepted ones: exit 2, and the others are
+    // still checked.
+    let run = t.run(&["verify", &p.train_a, &missing, &p.eval]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(
+        run.stdout
+            .contains("2 of 3 bundles accepted, 0 rejected, 1 not checked"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("missing.bundle: not checked"), "{run}");
+    // Unreadable and rejected together: the worst, 2.
+    let run = t.run(&["--json", "verify", &p.forged_eval, &missing, &p.train_a]);
+    assert_eq!(run.code, 2, "{run}");
+    let v = run.json();
+    assert_eq!(batch_counts(&v), (1, 1, 1), "{v}");
+    assert_eq!(v["verdict"], "not_checked");
+
+    // Every kind, all accepted: exit 0, one JSON document for the batch.
+    let run = t.run(&[
+        "--json",
+        "verify",
+        &p.train_a,
+        &p.committed,
+        &p.eval,
+        &p.predict,
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    let v = run.json();
+    assert_eq!(batch_counts(&v), (4, 0, 0), "{v}");
+    assert_eq!(v["verdict"], "accepted");
+    let run = t.run(&["verify", &p.eval, &p.predict, &p.train_b]).ok();
+    assert!(
+        run.stdout
+            .contains("3 of 3 bundles accepted, 0 rejected, 0 not checked"),
+        "{run}"
+    );
+}
+
+/// Issue 29, row 6: `inspect` of a forged evaluation bundle printed
+/// "accuracy 75.00%" without saying it was not verified. Every kind now
+/// says so, in text and in JSON (`"verified": false`).
+#[test]
+fn inspect_says_the_figures_of_every_kind_are_not_verified() {
+    let p = proven();
+    let t = Scratch::new();
+    for (kind, bundle, figure) in [
+        ("training", &p.train_a, "weights"),
+        ("committed training", &p.committed, "committed"),
+        ("evaluation", &p.eval, "accuracy"),
+        ("forged evaluation", &p.forged_eval, "accuracy"),
+        ("predictions", &p.predict, "predictions"),
+    ] {
+        // Said first, before any figure.
+        let run = t.run(&["inspect", bundle]).ok();
+        let (first, figures) = run.stdout.split_once('\n').unwrap();
+        assert!(first.contains("NOT verified"), "{kind}: {run}");
+        assert!(figures.contains(figure), "{kind}: no {figure}: {run}");
+        let v = t.run(&["--json", "inspect", bundle]).ok().json();
+        assert_eq!(v["verified"], false, "{kind}: {v}");
+    }
+}

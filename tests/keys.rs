@@ -1,14 +1,15 @@
 //! Verifier keys: `keys` derives the same bytes every time (and the same as
-//! the prover's own key), `verify --vk` accepts with the right key and
-//! refuses every wrong one, and the key cache can neither be fooled by a
-//! planted file nor, when stale, make an honest bundle fail. SOUNDNESS 17.
+//! the prover's own key), `verify --vk` takes a key file only with its pin,
+//! accepts with the right key and refuses every wrong one, and the key
+//! cache can neither be fooled by a planted file or a key of another build's
+//! circuit nor, when stale, make an honest bundle fail. SOUNDNESS 17, 20.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use common::bin::{arg, foldtrain};
+use common::bin::{arg, foldtrain, foldtrain_in};
 use common::data;
 use foldtrain::commands::{self, KeyChoice, RecipeSource};
 use foldtrain::error::{Error, Rejection};
@@ -23,7 +24,8 @@ struct Fixture {
     /// `keys BUNDLE`'s file and hash.
     key_path: PathBuf,
     key_sha: String,
-    /// A key of another recipe (a different learning rate).
+    /// A bundle and the key of another recipe (a different learning rate).
+    other_bundle_path: PathBuf,
     other_key_path: PathBuf,
     dir: tempfile::TempDir,
 }
@@ -47,13 +49,21 @@ fn fixture() -> &'static Fixture {
         .unwrap();
         let mut other = args;
         other.hyper.learning_rate = 0.3;
+        let other_report =
+            commands::prove(&data::prove_args(other, dir.path().join("other"))).unwrap();
         let other_key_path = dir.path().join("other.bin");
-        commands::keys(&RecipeSource::Data(other), &other_key_path, false).unwrap();
+        commands::keys(
+            &RecipeSource::Bundle(other_report.bundle_path.clone()),
+            &other_key_path,
+            false,
+        )
+        .unwrap();
         Fixture {
             bundle_path: report.bundle_path,
             prover_key_sha: report.verifier_key_sha256,
             key_path,
             key_sha: keys.sha256,
+            other_bundle_path: other_report.bundle_path,
             other_key_path,
             dir,
         }
@@ -64,7 +74,16 @@ fn bundle() -> ProofBundle {
     ProofBundle::read(&fixture().bundle_path).unwrap()
 }
 
-fn verify_with(key: &Path, pinned: Option<&str>) -> foldtrain::Result<commands::VerifyReport> {
+fn other_bundle() -> ProofBundle {
+    ProofBundle::read(&fixture().other_bundle_path).unwrap()
+}
+
+/// The sha256 of a file, as a user who pins it has it.
+fn sha_of(path: &Path) -> String {
+    foldtrain::artifact::sha256_hex(&std::fs::read(path).unwrap())
+}
+
+fn verify_with(key: &Path, pinned: &str) -> foldtrain::Result<commands::VerifyReport> {
     commands::verify(
         &fixture().bundle_path,
         None,
@@ -99,17 +118,27 @@ fn a_key_is_derived_to_the_same_bytes_as_the_provers_own() {
 }
 
 #[test]
-fn the_right_key_file_verifies_pinned_or_not() {
+fn the_right_key_file_verifies_pinned_and_is_refused_unpinned() {
     let f = fixture();
-    for pin in [None, Some(f.key_sha.as_str())] {
-        let r = verify_with(&f.key_path, pin).unwrap();
-        assert!(r.accepted, "{:?}", r.reason);
-        assert_eq!(r.key_origin, Some(KeyOrigin::Given));
-        assert_eq!(r.key_sha256.as_deref(), Some(f.key_sha.as_str()));
-    }
+    let r = verify_with(&f.key_path, &f.key_sha).unwrap();
+    assert!(r.accepted, "{:?}", r.reason);
+    assert_eq!(r.key_origin, Some(KeyOrigin::Given));
+    assert_eq!(r.key_sha256.as_deref(), Some(f.key_sha.as_str()));
     // Upper-case hex is the same pin.
     let upper = f.key_sha.to_ascii_uppercase();
-    assert!(verify_with(&f.key_path, Some(&upper)).unwrap().accepted);
+    assert!(verify_with(&f.key_path, &upper).unwrap().accepted);
+    // Without a pin there is no key choice to make: refused.
+    let e = KeyChoice::from_flags(Some(&f.key_path), None, &f.bundle_path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("--vk-sha256") && e.contains("foldtrain keys"),
+        "{e}"
+    );
+    let e = KeyChoice::from_flags(Some(&f.key_path), Some("beef"), &f.bundle_path)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("64 hex digits"), "{e}");
 }
 
 #[test]
@@ -120,7 +149,7 @@ fn a_key_whose_hash_is_not_the_pinned_one_is_refused_before_use() {
         let mut pin: Vec<u8> = f.key_sha.clone().into_bytes();
         pin[i] = if pin[i] == b'0' { b'1' } else { b'0' };
         let pin = String::from_utf8(pin).unwrap();
-        let reason = refused_key(verify_with(&f.key_path, Some(&pin)));
+        let reason = refused_key(verify_with(&f.key_path, &pin));
         assert!(reason.contains("not the pinned"), "{reason}");
         assert!(reason.contains(&f.key_sha), "{reason}");
     }
@@ -129,7 +158,7 @@ fn a_key_whose_hash_is_not_the_pinned_one_is_refused_before_use() {
 #[test]
 fn a_key_of_another_recipe_is_refused_and_says_so() {
     let f = fixture();
-    let reason = refused_key(verify_with(&f.other_key_path, None));
+    let reason = refused_key(verify_with(&f.other_key_path, &sha_of(&f.other_key_path)));
     assert!(reason.contains("another recipe"), "{reason}");
     assert!(reason.contains("foldtrain keys"), "{reason}");
 }
@@ -165,8 +194,9 @@ fn a_corrupt_or_truncated_key_file_is_refused() {
     extended.push(0);
     cases.push(("a trailing byte", extended));
     for (what, t) in cases {
+        // Pinned by its own hash, so that the file itself is what is refused.
         let p = write(dir.path(), "bad.bin", &t);
-        let reason = refused_key(verify_with(&p, None));
+        let reason = refused_key(verify_with(&p, &sha_of(&p)));
         assert!(reason.contains("not a verifier key"), "{what}: {reason}");
     }
 }
@@ -191,11 +221,12 @@ fn a_relabelled_key_of_another_circuit_does_not_accept_the_proof() {
         "forged.bin",
         &relabelled_key(&bundle().statement.params_digest),
     );
-    // It passes every check outside the SNARK; Nova's own digest inside the
-    // key is the other circuit's, so the proof fails against it.
-    let r = verify_with(&p, None).unwrap();
+    // Even pinned (a user who pinned the forger's hash), it passes every
+    // check outside the SNARK; Nova's own digest inside the key is the
+    // other circuit's, so the proof fails against it.
+    let r = verify_with(&p, &sha_of(&p)).unwrap();
     assert!(!r.accepted);
-    let mut v = Verifier::with_key_file(&p, None).unwrap();
+    let mut v = Verifier::with_key_file(&p, &sha_of(&p)).unwrap();
     assert!(
         matches!(
             v.verify(&bundle()),
@@ -204,7 +235,7 @@ fn a_relabelled_key_of_another_circuit_does_not_accept_the_proof() {
         "a relabelled key must fail in the SNARK check"
     );
     // And the honest key still verifies the same bundle.
-    assert!(verify_with(&f.key_path, None).unwrap().accepted);
+    assert!(verify_with(&f.key_path, &f.key_sha).unwrap().accepted);
 }
 
 #[test]
@@ -278,20 +309,28 @@ fn keys_and_verify_vk_from_the_command_line() {
     foldtrain(&["verify", &bundle, "--vk", &out, "--vk-sha256", "beef"])
         .refused(&["64 hex digits"]);
     foldtrain(&["verify", &bundle, "--vk-sha256", &sha]).refused(&["--vk"]);
-    foldtrain(&["verify", &bundle, "--vk", &arg(&f.other_key_path)])
-        .refused(&["another recipe", "foldtrain keys"]);
+    foldtrain(&[
+        "verify",
+        &bundle,
+        "--vk",
+        &arg(&f.other_key_path),
+        "--vk-sha256",
+        &sha_of(&f.other_key_path),
+    ])
+    .refused(&["another recipe", "foldtrain keys"]);
     // Several bundles, one key read once: a tampered one among them is
     // named, and the command exits 1.
     let mut tampered = std::fs::read(&f.bundle_path).unwrap();
     let last = tampered.len() - 1;
     tampered[last] ^= 0x01;
     let bad = write(dir.path(), "tampered.bundle", &tampered);
-    let batch = foldtrain(&["--json", "verify", &bundle, &bundle, "--vk", &out])
+    let pinned = ["--vk", &out, "--vk-sha256", &sha];
+    let batch = foldtrain(&[&["--json", "verify", &bundle, &bundle], &pinned[..]].concat())
         .ok()
         .json();
     assert_eq!(batch["accepted"], 2, "{batch}");
     assert_eq!(batch["bundles"][1]["key_origin"], "given");
-    let run = foldtrain(&["--json", "verify", &bundle, &arg(&bad), "--vk", &out]);
+    let run = foldtrain(&[&["--json", "verify", &bundle, &arg(&bad)], &pinned[..]].concat());
     assert_eq!(run.code, 1, "{run}");
     let batch = run.json();
     assert_eq!(
@@ -302,7 +341,7 @@ fn keys_and_verify_vk_from_the_command_line() {
     // A bundle that cannot be read, in a batch: not checked (exit 2), named,
     // and the others still are.
     let missing = dir.path().join("missing.bundle");
-    let run = foldtrain(&["--json", "verify", &arg(&missing), &bundle, "--vk", &out]);
+    let run = foldtrain(&[&["--json", "verify", &arg(&missing), &bundle], &pinned[..]].concat());
     assert_eq!(run.code, 2, "{run}");
     let batch = run.json();
     assert_eq!(batch["accepted"], 1, "{batch}");
@@ -314,4 +353,181 @@ fn keys_and_verify_vk_from_the_command_line() {
     // inspect names the key's hash now that the cache holds it.
     let inspected = foldtrain(&["--json", "inspect", &bundle]).ok().json();
     assert_eq!(inspected["verifier_key_sha256"], sha.as_str());
+}
+
+/// Issue 29, row 4: a genuine key and its bundle, both relabelled to
+/// another learning rate (the digest kept), passed `verify --vk` without a
+/// pin: it printed "learning rate 0.9" and exited 0, although nothing had
+/// checked that label. A key file is now used only with its pin.
+#[test]
+fn a_relabelled_key_and_bundle_are_refused_without_a_pin_and_with_the_honest_one() {
+    let f = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let mut relabelled = bundle();
+    relabelled.statement.recipe = relabelled
+        .statement
+        .recipe
+        .altered(|r| r.learning_rate = 0.9)
+        .unwrap();
+    let b = arg(&write(
+        dir.path(),
+        "relabelled.bundle",
+        &relabelled.to_bytes().unwrap(),
+    ));
+    let mut key = KeyFile::from_bytes(&std::fs::read(&f.key_path).unwrap()).unwrap();
+    key.recipe = relabelled.statement.recipe.clone();
+    let k = arg(&write(
+        dir.path(),
+        "relabelled.bin",
+        &KEY.seal(&key, None).unwrap(),
+    ));
+    // Without a pin: refused before anything is verified, saying how to pin.
+    let unpinned = foldtrain_in(dir.path(), &["verify", &b, "--vk", &k]);
+    unpinned.refused(&["--vk-sha256", "foldtrain keys"]);
+    // With the honest pin (the genuine key's hash, as `keys` printed it):
+    // the relabelled file is not that key.
+    foldtrain_in(
+        dir.path(),
+        &["verify", &b, "--vk", &k, "--vk-sha256", &f.key_sha],
+    )
+    .refused(&["not the pinned", &f.key_sha]);
+    // The advice runs as printed: `foldtrain keys BUNDLE --out FILE` derives
+    // the key of the recipe the bundle states (learning rate 0.9) and
+    // prints the command to verify with; that command, run as printed,
+    // rejects the relabelled bundle: its digest is not that recipe's.
+    let advice = unpinned
+        .stderr
+        .split('`')
+        .find(|s| s.starts_with("foldtrain keys "))
+        .unwrap_or_else(|| panic!("no `foldtrain keys` command: {unpinned}"));
+    let words: Vec<&str> = advice.split_whitespace().skip(1).collect();
+    let derived = foldtrain_in(dir.path(), &words).ok();
+    let command = derived
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("verify with"))
+        .unwrap_or_else(|| panic!("no command to verify with: {derived}"));
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert_eq!(words[..2], ["verify", b.as_str()], "{derived}");
+    let run = foldtrain_in(dir.path(), &words);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("parameter digest"), "{run}");
+    // And the genuine bundle with the genuine key, pinned, is accepted.
+    foldtrain(&[
+        "verify",
+        &arg(&f.bundle_path),
+        "--vk",
+        &arg(&f.key_path),
+        "--vk-sha256",
+        &f.key_sha,
+    ])
+    .ok();
+}
+
+/// A key and a bundle as an older build would have left them, when that
+/// build's circuit for this recipe was another: played by the other
+/// recipe's (learning rate 0.3) honest key and bundle relabelled as this
+/// recipe's, their digest kept.
+fn older_builds_key_and_bundle() -> (Vec<u8>, ProofBundle) {
+    let this = bundle().statement.recipe;
+    let mut key = KeyFile::from_bytes(&std::fs::read(&fixture().other_key_path).unwrap()).unwrap();
+    key.recipe = this.clone();
+    let mut b = other_bundle();
+    b.statement.recipe = this;
+    (KEY.seal(&key, None).unwrap(), b)
+}
+
+/// Issue 29, row 7: cached keys were named by the package version (0.1.0 at
+/// every commit) and the recipe's tag, so a key cached by an older build
+/// whose circuit changed without a version bump kept accepting that
+/// build's bundles, and within one batch the stale key, once held, made
+/// this build's honest bundle fail. Keys are now named and checked by the
+/// binding of the circuit (its R1CS shape digest).
+#[test]
+fn a_key_cached_for_another_circuit_never_accepts_a_bundle() {
+    let this = bundle().statement.recipe;
+    let (stale_key, stale_bundle) = older_builds_key_and_bundle();
+    let dir = tempfile::tempdir().unwrap();
+    let cache_dir = dir.path().join("cache");
+    foldtrain::artifact::ensure_private_dir(&cache_dir).unwrap();
+    // Where the older build cached its key: the version and the tag.
+    let older_name = cache_dir.join(format!(
+        "vkey-v{}-{}-{}.bin",
+        foldtrain::ivc::keys::KEY_VERSION,
+        env!("CARGO_PKG_VERSION"),
+        foldtrain::commitment::scalar_to_hex(&this.tag())
+    ));
+    let private = foldtrain::artifact::Visibility::Private;
+    foldtrain::artifact::write_atomic(&older_name, &stale_key, private).unwrap();
+    // One batch: the older build's bundle, then this build's honest one.
+    let mut v = Verifier::with_cache(Some(Cache::at(&cache_dir)));
+    match v.verify(&stale_bundle) {
+        Err(Error::Rejected(Rejection::ParamsDigest { .. })) => {}
+        other => panic!(
+            "the older build's key or bundle was used: {:?}",
+            other.map(|v| v.key_origin)
+        ),
+    }
+    let honest = v.verify(&bundle()).unwrap();
+    assert_ne!(honest.key_origin, KeyOrigin::Cached);
+    // A verifier of its own caches this build's key; the other recipe's
+    // cached key copied under this recipe's name carries that circuit's
+    // binding, and is refused before its label is read.
+    let cache = Cache::at(&cache_dir);
+    assert_eq!(
+        Verifier::with_cache(Some(Cache::at(&cache_dir)))
+            .verify(&bundle())
+            .unwrap()
+            .key_origin,
+        KeyOrigin::Derived
+    );
+    assert!(cache.load_key(&this).unwrap().is_some());
+    Verifier::with_cache(Some(Cache::at(&cache_dir)))
+        .verify(&other_bundle())
+        .unwrap();
+    let other = other_bundle().statement.recipe;
+    std::fs::copy(cache.key_path(&other), cache.key_path(&this)).unwrap();
+    let why = cache.load_key(&this).err().expect("refused");
+    assert!(why.contains("another circuit"), "{why}");
+    // So is this recipe's own key with one byte of its binding changed (a
+    // build whose circuit differs writes another binding).
+    std::fs::remove_file(cache.key_path(&this)).unwrap();
+    Verifier::with_cache(Some(Cache::at(&cache_dir)))
+        .verify(&bundle())
+        .unwrap();
+    let mut bytes = std::fs::read(cache.key_path(&this)).unwrap();
+    bytes[16 + 4] ^= 1;
+    foldtrain::artifact::write_atomic(&cache.key_path(&this), &bytes, private).unwrap();
+    let why = cache.load_key(&this).err().expect("refused");
+    assert!(why.contains("another circuit"), "{why}");
+    assert_eq!(cache.key_sha256(&this), None);
+    let v = Verifier::with_cache(Some(Cache::at(&cache_dir)))
+        .verify(&bundle())
+        .unwrap();
+    assert_eq!(v.key_origin, KeyOrigin::Derived);
+    assert_eq!(v.key_sha256.as_deref(), Some(fixture().key_sha.as_str()));
+}
+
+/// Within a batch, a key read from the cache is not trusted to reject a
+/// later bundle of another digest: that bundle is checked with a key
+/// derived afresh (as a cached key of another digest never rejects the
+/// first bundle). The cache is trusted as far as the binary, so a key
+/// planted in it under the right binding is as good as a replaced binary;
+/// what it must not do is make an honest bundle fail.
+#[test]
+fn a_held_cached_key_of_another_digest_is_derived_afresh_within_a_batch() {
+    let this = bundle().statement.recipe;
+    let (planted, stale_bundle) = older_builds_key_and_bundle();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache"));
+    cache.store_key(&this, &planted).unwrap();
+    let mut v = Verifier::with_cache(Some(Cache::at(dir.path().join("cache"))));
+    let first = v.verify(&stale_bundle).unwrap();
+    assert_eq!(first.key_origin, KeyOrigin::Cached);
+    let honest = v.verify(&bundle()).unwrap();
+    assert_eq!(honest.key_origin, KeyOrigin::Derived);
+    assert_eq!(
+        cache.key_sha256(&this).as_deref(),
+        Some(fixture().key_sha.as_str())
+    );
 }

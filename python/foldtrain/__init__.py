@@ -703,9 +703,10 @@ def verify(
     raise_on_reject: bool = True,
 ) -> Verification:
     """Verifies a training, evaluation or predictions bundle, as ``foldtrain
-    verify`` does. ``vk``: a verifier key file (``foldtrain keys``), pinned
-    by ``vk_sha256``; default: the key cache, else a key derived from the
-    bundle's recipe. ``model``: also check that this model file holds the
+    verify`` does. ``vk``: a verifier key file (``foldtrain keys``), used
+    only with ``vk_sha256``, the sha256 you trust for it (a key file's own
+    label proves nothing, so ``vk`` alone is refused with a ValueError);
+    default: the key cache, else a key derived from the bundle's recipe. ``model``: also check that this model file holds the
     statement's weights; for a fitted estimator it defaults to the model
     file the estimator predicts with, so an accepted estimator predicts with
     the proven weights (its preprocessing, the normalizer, is published but
@@ -745,7 +746,9 @@ def verify(
 
 
 def inspect_bundle(bundle: Any) -> dict:
-    """What a bundle claims, without verifying it (``foldtrain inspect``)."""
+    """What a bundle claims, without verifying it (``foldtrain inspect``):
+    none of its figures is proven here, and the dict says so with
+    ``"verified": False`` (:func:`verify` checks them)."""
     tmp: list = []
     try:
         return json.loads(_foldtrain.inspect(_bundle_path(bundle, tmp)))

@@ -424,14 +424,10 @@ fn verify(
     vk: Option<PathBuf>,
     vk_sha256: Option<String>,
 ) -> PyResult<String> {
-    // A pin without the file it pins would be ignored: refuse it, as the
-    // CLI refuses --vk-sha256 without --vk.
-    if vk_sha256.is_some() && vk.is_none() {
-        return Err(PyValueError::new_err(
-            "vk_sha256 pins the verifier key file given as vk: give vk too (a file from \
-             `foldtrain keys`), or leave vk_sha256 out",
-        ));
-    }
+    // A key file without its pin, or a pin without its file, is refused
+    // with the CLI's message (its flags in Python's terms).
+    let key = commands::KeyChoice::from_flags(vk.as_deref(), vk_sha256.as_deref(), &bundle)
+        .map_err(to_py)?;
     if commands::infer::is_infer_bundle(&bundle) {
         if model.is_some() || vk.is_some() {
             return Err(PyValueError::new_err(format!(
@@ -446,27 +442,18 @@ fn verify(
         );
     }
     let report = py
-        .detach(|| {
-            let key = match &vk {
-                Some(path) => commands::KeyChoice::File {
-                    path,
-                    pinned: vk_sha256.as_deref(),
-                },
-                None => commands::KeyChoice::Cache,
-            };
-            commands::verify(&bundle, model.as_deref(), key)
-        })
+        .detach(|| commands::verify(&bundle, model.as_deref(), key))
         .map_err(to_py)?;
     to_json(&report)
 }
 
-/// What a bundle claims, without verifying it.
+/// What a bundle claims, without verifying it (`verified` is false).
 #[pyfunction]
 fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<String> {
-    if commands::infer::is_infer_bundle(&bundle) {
-        return to_json(&commands::infer::inspect_infer(&bundle).map_err(to_py)?);
-    }
-    to_json(&py.detach(|| commands::inspect(&bundle)).map_err(to_py)?)
+    to_json(
+        &py.detach(|| commands::verify::inspect_bundle(&bundle))
+            .map_err(to_py)?,
+    )
 }
 
 /// Audits a training bundle, or with any of `eval`, `predict`,

@@ -334,6 +334,27 @@ def test_a_pin_without_a_key_file_is_refused(fitted):
         foldtrain.verify(fitted, vk_sha256="0" * 64)
 
 
+def test_a_key_file_is_used_only_with_its_pin(fitted, cli, tmp_path):
+    # Issue 29: a key file's own label proves nothing (a key and a bundle
+    # can be relabelled together), so vk without vk_sha256 is refused, as
+    # `foldtrain verify --vk` without --vk-sha256 is.
+    key = tmp_path / "vk.bin"
+    run = subprocess.run(
+        [str(cli), "--json", "keys", str(fitted.bundle_), "--out", str(key)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    sha = json.loads(run.stdout)["sha256"]
+    with pytest.raises(ValueError, match="vk_sha256") as refused:
+        foldtrain.verify(fitted, vk=key)
+    assert "foldtrain keys" in str(refused.value)
+    with pytest.raises(ValueError, match="not the pinned"):
+        foldtrain.verify(fitted, vk=key, vk_sha256="0" * 64)
+    v = foldtrain.verify(fitted, vk=key, vk_sha256=sha)
+    assert v.accepted and v.report["key_origin"] == "given"
+
+
 def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     X, y = small
     cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
@@ -353,12 +374,17 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     ev = foldtrain.prove_eval(clf, cd, split="test")
     assert ev.accuracy == pytest.approx(clf.score(cd.X_test, cd.y_test))
     assert foldtrain.verify(ev).accepted
+    # inspect_bundle says its figures are claimed, not verified, for every kind.
+    claimed = foldtrain.inspect_bundle(ev)
+    assert claimed["verified"] is False and claimed["kind"] == "evaluation"
+    assert foldtrain.inspect_bundle(clf)["verified"] is False
 
     new = X[:5] + 0.25
     pp = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "decisions")
     assert np.array_equal(pp.decisions, clf.predict(new))
     assert np.allclose(pp.logits, clf.decision_function(new))
     assert foldtrain.verify(pp).accepted
+    assert foldtrain.inspect_bundle(pp)["verified"] is False
 
     report = tmp_path / "audit.html"
     a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
@@ -395,6 +421,7 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     assert clf.predict(X).shape == (64,)
     claimed = foldtrain.inspect_bundle(clf)
     assert claimed["weights_commitment"] == v.weights_commitment and claimed["weights"] is None
+    assert claimed["verified"] is False
     # With the normalizer kept private too, the public model shows neither.
     clf2 = foldtrain.ProvenLogisticRegression(progress=False, private_weights=True, private_normalizer=True, **RECIPE)
     clf2.fit(X, y, out_dir=tmp_path / "hidden")

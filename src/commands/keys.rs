@@ -29,6 +29,8 @@ pub enum RecipeSource {
 pub struct KeysReport {
     /// The key file written.
     pub path: PathBuf,
+    /// The bundle whose recipe was used, when one was given.
+    pub bundle: Option<PathBuf>,
     /// sha256 of the key file: what to publish and pin.
     pub sha256: String,
     pub bytes: usize,
@@ -75,6 +77,10 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
     }
     Ok(KeysReport {
         path: out.to_path_buf(),
+        bundle: match source {
+            RecipeSource::Bundle(path) => Some(path.clone()),
+            RecipeSource::Data(_) => None,
+        },
         sha256: crate::artifact::sha256_hex(&bytes),
         bytes: bytes.len(),
         params_digest: key.params_digest,
@@ -100,9 +106,13 @@ impl fmt::Display for KeysReport {
             "time         {:.1} s in all, {:.1} s of it deriving the key",
             self.command_s, self.derive_s
         )?;
+        // Runnable as printed when the recipe came from a bundle.
         write!(
             f,
-            "verify with  foldtrain verify BUNDLE --vk {} --vk-sha256 {}",
+            "verify with  foldtrain verify {} --vk {} --vk-sha256 {}",
+            self.bundle
+                .as_deref()
+                .map_or_else(|| "BUNDLE".into(), |b| b.display().to_string()),
             self.path.display(),
             self.sha256
         )

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::infer::{verify_infer, InferSummary, InferVerifyReport};
 use crate::artifact;
 use crate::circuit::ModelCommitment;
 use crate::commitment::Commitment;
@@ -51,12 +52,65 @@ pub enum KeyChoice<'a> {
     /// The key cache, else a key derived from the bundle's recipe.
     #[default]
     Cache,
-    /// Only this key file, refused unless its sha256 is the pinned one
-    /// when a pin is given.
-    File {
-        path: &'a Path,
+    /// Only this key file, refused unless its sha256 is `pinned`: a key
+    /// file is trusted only through a pin the user holds (SOUNDNESS 20).
+    File { path: &'a Path, pinned: &'a str },
+}
+
+impl<'a> KeyChoice<'a> {
+    /// The key `verify`'s flags choose: `vk` (a key file) with `pinned` (its
+    /// sha256), or neither. A key file without a pin is refused: its own
+    /// label proves nothing, since whoever hands over a key and a bundle
+    /// can relabel both. The advice names `bundle` (the first to verify).
+    pub fn from_flags(
+        vk: Option<&'a Path>,
         pinned: Option<&'a str>,
-    },
+        bundle: &Path,
+    ) -> Result<Self> {
+        match (vk, pinned) {
+            (None, None) => Ok(KeyChoice::Cache),
+            (Some(path), Some(pin)) if crate::ivc::keys::is_sha256_hex(pin) => {
+                Ok(KeyChoice::File { path, pinned: pin })
+            }
+            (Some(path), Some(pin)) => Err(Error::artifact(
+                path,
+                format!(
+                    "`{pin}` is not a sha256 to pin it with: give --vk-sha256 the 64 hex \
+                     digits `foldtrain keys` printed"
+                ),
+            )),
+            (Some(path), None) => Err(Error::artifact(
+                path,
+                format!(
+                    "a key file is used only with its pin, since its own label proves \
+                     nothing: add --vk-sha256 HEX, the sha256 of a key you trust \
+                     (`foldtrain keys {} --out {}` derives this bundle's key from its \
+                     recipe and prints the hash and the command to verify with), or \
+                     leave out --vk to derive the key from the bundle's recipe",
+                    bundle.display(),
+                    unused_key_path(path).display()
+                ),
+            )),
+            (None, Some(_)) => Err(Error::Mismatch(
+                "--vk-sha256 pins the verifier key file given as --vk: give --vk too (a \
+                 file from `foldtrain keys`), or leave out --vk-sha256"
+                    .into(),
+            )),
+        }
+    }
+}
+
+/// A file name beside `vk` that does not exist yet, for a key derived
+/// afresh (so that the advice that names it runs as printed).
+fn unused_key_path(vk: &Path) -> PathBuf {
+    let dir = vk.parent().unwrap_or(Path::new(""));
+    (1..100)
+        .map(|i| match i {
+            1 => dir.join("vk-derived.bin"),
+            i => dir.join(format!("vk-derived-{i}.bin")),
+        })
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| dir.join("vk-derived.bin"))
 }
 
 /// A statement, as people read it: what an accepted proof establishes.
@@ -231,20 +285,63 @@ pub fn verify(path: &Path, model: Option<&Path>, key: KeyChoice<'_>) -> Result<V
     verify_one(&mut verifier, path, model_file, started)
 }
 
-/// `verify` of several bundles: one report each, and the totals.
+/// `verify` of several bundles, of any kinds: one report each, the totals
+/// and the verdict of the whole batch.
 #[derive(Clone, Debug, Serialize)]
 pub struct BatchReport {
-    /// One report a bundle, in the order given (each one's `command_s` is
-    /// the seconds spent on that bundle).
-    pub bundles: Vec<VerifyReport>,
+    /// One report a bundle that was checked (accepted or rejected), in the
+    /// order given (each one's `command_s` is the seconds spent on it).
+    pub bundles: Vec<BundleReport>,
     /// Bundles that could not be checked (unreadable, or of a recipe the
     /// given key is not for), each with its error: neither accepted nor
     /// rejected.
     pub errors: Vec<BundleError>,
+    /// Every bundle given: `accepted + rejected + not_checked`.
+    pub total: usize,
     pub accepted: usize,
     pub rejected: usize,
+    /// `errors.len()`.
+    pub not_checked: usize,
+    /// The worst verdict of the batch: what `verify` exits with.
+    pub verdict: Verdict,
     /// Seconds of the whole command.
     pub command_s: f64,
+}
+
+/// The report of one bundle of a batch, by kind.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum BundleReport {
+    Training(Box<VerifyReport>),
+    Inference(Box<InferVerifyReport>),
+}
+
+impl BundleReport {
+    pub fn accepted(&self) -> bool {
+        match self {
+            BundleReport::Training(r) => r.accepted,
+            BundleReport::Inference(r) => r.accepted,
+        }
+    }
+
+    pub fn bundle(&self) -> &Path {
+        match self {
+            BundleReport::Training(r) => &r.bundle,
+            BundleReport::Inference(r) => &r.bundle,
+        }
+    }
+}
+
+/// The verdict over several bundles: the worst of theirs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every bundle was accepted (exit 0).
+    Accepted,
+    /// Every bundle was checked, and at least one was rejected (exit 1).
+    Rejected,
+    /// At least one bundle could not be checked (exit 2).
+    NotChecked,
 }
 
 /// A bundle of a batch that could not be checked.
@@ -254,17 +351,35 @@ pub struct BundleError {
     pub error: String,
 }
 
-/// Verifies several bundles in one process with one verifier, so that the
-/// key of a recipe is read or derived once for all its bundles (an
-/// auditor's batch: the key costs seconds to read, each check about one).
+/// Verifies several bundles of any kinds (training, evaluation,
+/// predictions) in one process. Training bundles share one verifier, so
+/// that the key of a recipe is read or derived once for all its bundles
+/// (an auditor's batch: the key costs seconds to read, each check about
+/// one); each is re-checked against the held key's recipe and digest. A
+/// bundle that cannot be checked does not stop the others; the verdict is
+/// the worst of all.
 pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> {
     let started = Instant::now();
     let mut verifier = key.verifier()?;
     let mut bundles = Vec::with_capacity(paths.len());
     let mut errors = Vec::new();
     for path in paths {
-        // One bundle that cannot be checked does not stop the others.
-        match verify_one(&mut verifier, path, None, Instant::now()) {
+        let report = if crate::commands::infer::is_infer_bundle(path) {
+            match key {
+                KeyChoice::Cache => {
+                    verify_infer(path).map(|r| BundleReport::Inference(Box::new(r)))
+                }
+                KeyChoice::File { .. } => Err(Error::artifact(
+                    path,
+                    "is an evaluation or predictions bundle: --vk applies to training \
+                     bundles; verify it in a command without --vk",
+                )),
+            }
+        } else {
+            verify_one(&mut verifier, path, None, Instant::now())
+                .map(|r| BundleReport::Training(Box::new(r)))
+        };
+        match report {
             Ok(report) => bundles.push(report),
             Err(e) => errors.push(BundleError {
                 bundle: path.clone(),
@@ -272,10 +387,21 @@ pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> 
             }),
         }
     }
-    let accepted = bundles.iter().filter(|r| r.accepted).count();
+    let accepted = bundles.iter().filter(|r| r.accepted()).count();
+    let rejected = bundles.len() - accepted;
+    let verdict = if !errors.is_empty() {
+        Verdict::NotChecked
+    } else if rejected > 0 {
+        Verdict::Rejected
+    } else {
+        Verdict::Accepted
+    };
     Ok(BatchReport {
-        rejected: bundles.len() - accepted,
+        total: paths.len(),
+        not_checked: errors.len(),
+        rejected,
         accepted,
+        verdict,
         bundles,
         errors,
         command_s: started.elapsed().as_secs_f64(),
@@ -354,10 +480,14 @@ fn verify_one(
     })
 }
 
-/// `inspect`'s report: the statement, for people and scripts.
+/// `inspect`'s report of a training bundle: the statement, for people and
+/// scripts.
 #[derive(Clone, Debug, Serialize)]
 pub struct InspectReport {
     pub bundle: PathBuf,
+    /// Always false: `inspect` reads what a bundle claims and checks no
+    /// proof, so that scripts cannot take its figures for proven ones.
+    pub verified: bool,
     /// What the bundle claims (not verified).
     #[serde(flatten)]
     pub statement: StatementSummary,
@@ -386,10 +516,53 @@ pub fn inspect(path: &Path) -> Result<InspectReport> {
         .and_then(|cache| cache.key_sha256(&bundle.statement.recipe));
     Ok(InspectReport {
         bundle: path.into(),
+        verified: false,
         statement: StatementSummary::of(&bundle.statement),
         proof_bytes,
         verifier_key_sha256,
     })
+}
+
+/// `inspect`'s report of an evaluation or predictions bundle.
+#[derive(Clone, Debug, Serialize)]
+pub struct InferInspectReport {
+    pub bundle: PathBuf,
+    /// Always false, as for [`InspectReport::verified`]: the counts,
+    /// accuracy and predictions are what the bundle claims.
+    pub verified: bool,
+    /// What the bundle claims (not verified).
+    #[serde(flatten)]
+    pub statement: InferSummary,
+}
+
+/// `inspect`'s report of a bundle of any kind.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Inspected {
+    Training(Box<InspectReport>),
+    Inference(Box<InferInspectReport>),
+}
+
+/// Reads any bundle's statement, without verifying it (the kind is told by
+/// the bundle's first bytes); every figure is reported as not verified.
+pub fn inspect_bundle(path: &Path) -> Result<Inspected> {
+    if crate::commands::infer::is_infer_bundle(path) {
+        Ok(Inspected::Inference(Box::new(InferInspectReport {
+            bundle: path.into(),
+            verified: false,
+            statement: crate::commands::infer::inspect_infer(path)?,
+        })))
+    } else {
+        Ok(Inspected::Training(Box::new(inspect(path)?)))
+    }
+}
+
+/// The first line of every `inspect` in text.
+fn not_verified_line(bundle: &Path) -> String {
+    format!(
+        "{}: the statement as the bundle claims it, NOT verified (`foldtrain verify` checks it)",
+        bundle.display()
+    )
 }
 
 /// How many weights are printed in full before the rest is summarized.
@@ -487,10 +660,19 @@ impl fmt::Display for VerifyReport {
     }
 }
 
+impl fmt::Display for BundleReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BundleReport::Training(r) => write!(f, "{r}"),
+            BundleReport::Inference(r) => write!(f, "{r}"),
+        }
+    }
+}
+
 impl fmt::Display for BatchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for report in &self.bundles {
-            writeln!(f, "{}:", report.bundle.display())?;
+            writeln!(f, "{}:", report.bundle().display())?;
             writeln!(f, "{report}")?;
             writeln!(f)?;
         }
@@ -500,23 +682,24 @@ impl fmt::Display for BatchReport {
         }
         write!(
             f,
-            "{} of {} bundles accepted, {} rejected, {} not checked, in {:.2} s",
+            "{} of {} bundles accepted, {} rejected, {} not checked, in {:.2} s: {}",
             self.accepted,
-            self.bundles.len() + self.errors.len(),
+            self.total,
             self.rejected,
-            self.errors.len(),
-            self.command_s
+            self.not_checked,
+            self.command_s,
+            match self.verdict {
+                Verdict::Accepted => "ACCEPTED",
+                Verdict::Rejected => "REJECTED (exit 1)",
+                Verdict::NotChecked => "NOT ALL CHECKED (exit 2)",
+            }
         )
     }
 }
 
 impl fmt::Display for InspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{}: the statement as the bundle claims it, NOT verified (`foldtrain verify` checks it)",
-            self.bundle.display()
-        )?;
+        writeln!(f, "{}", not_verified_line(&self.bundle))?;
         writeln!(f, "{}", self.statement)?;
         write!(f, "proof        {} bytes", self.proof_bytes)?;
         match &self.verifier_key_sha256 {
@@ -529,6 +712,22 @@ impl fmt::Display for InspectReport {
                 "\nverifier key not cached here (`foldtrain keys {}` derives it)",
                 self.bundle.display()
             ),
+        }
+    }
+}
+
+impl fmt::Display for InferInspectReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", not_verified_line(&self.bundle))?;
+        write!(f, "{}", self.statement)
+    }
+}
+
+impl fmt::Display for Inspected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Inspected::Training(r) => write!(f, "{r}"),
+            Inspected::Inference(r) => write!(f, "{r}"),
         }
     }
 }

@@ -7,13 +7,18 @@
 //! publish and pin: encoding is deterministic and so is Nova's setup, so the
 //! same recipe always gives the same bytes.
 //!
-//! Trust. A key file given on the command line is trusted as far as its
-//! origin: one derived here with `foldtrain keys`, or one whose sha256 the
-//! user pinned with `--vk-sha256`. A forged key can accept forged proofs, so
-//! a key from anywhere else should be pinned. What is checked regardless: the
-//! container (magic, version, body digest, no trailing bytes), that the key
-//! is for the bundle's recipe, and that its parameter digest is the one the
-//! statement states.
+//! Trust. A key file is trusted only through its pin (SOUNDNESS 20): it is
+//! read only with the sha256 the user holds (`--vk-sha256`, the hash
+//! `foldtrain keys` prints when it derives the key), and a file of another
+//! hash is refused before it is decoded. Its own label proves nothing:
+//! whoever hands over a key and a bundle can relabel both (another learning
+//! rate, the digest kept) and the proof still verifies against the genuine
+//! key inside. So what a pinned key file is trusted for is exactly what the
+//! pin names: Nova's verifier key of the circuit of the recipe it states,
+//! as far as whoever derived the pinned key is trusted. What is checked
+//! besides: the container (magic, version, body digest, no trailing bytes),
+//! that the key is for the bundle's recipe, and that its parameter digest is
+//! the one the statement states.
 
 use std::path::Path;
 
@@ -90,9 +95,9 @@ impl KeyFile {
     }
 
     /// Reads a key file given by the user, with its sha256 (of the whole
-    /// file). With `pinned`, a file of another hash is refused before it is
+    /// file); a file whose hash is not `pinned` is refused before it is
     /// decoded.
-    pub fn read(path: &Path, pinned: Option<&str>) -> Result<(Self, String)> {
+    pub fn read(path: &Path, pinned: &str) -> Result<(Self, String)> {
         let (bytes, sha) = Self::read_checked(path, pinned)?;
         let key = Self::from_bytes(&bytes).map_err(|why| Self::refused(path, why))?;
         Ok((key, sha))
@@ -107,21 +112,19 @@ impl KeyFile {
     }
 
     /// A key file's bytes and their sha256, refused (before any decoding)
-    /// unless the hash is `pinned` when a pin is given.
-    pub fn read_checked(path: &Path, pinned: Option<&str>) -> Result<(Vec<u8>, String)> {
+    /// unless the hash is `pinned`.
+    pub fn read_checked(path: &Path, pinned: &str) -> Result<(Vec<u8>, String)> {
         let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
         let sha = artifact::sha256_hex(&bytes);
-        if let Some(pin) = pinned {
-            if !pin.trim().eq_ignore_ascii_case(&sha) {
-                return Err(Error::artifact(
-                    path,
-                    format!(
-                        "its sha256 is {sha}, not the pinned {}; use the key whose hash \
-                         you pinned, or derive one with `foldtrain keys BUNDLE`",
-                        pin.trim()
-                    ),
-                ));
-            }
+        if !pinned.trim().eq_ignore_ascii_case(&sha) {
+            return Err(Error::artifact(
+                path,
+                format!(
+                    "its sha256 is {sha}, not the pinned {}; use the key whose hash \
+                     you pinned, or derive one with `foldtrain keys BUNDLE`",
+                    pinned.trim()
+                ),
+            ));
         }
         Ok((bytes, sha))
     }

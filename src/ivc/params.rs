@@ -136,6 +136,10 @@ pub enum Origin {
 ///   trusted exactly as far as the binary is.
 /// - A verifier stores parameters only after a bundle verified, so a stream
 ///   of hostile bundles with fresh recipes cannot fill the disk.
+/// - Verifier keys are held the same way: a cached key is named by its
+///   spec's tag and the same binding, and headed by that binding, so a key
+///   that another build cached for another circuit (even at the same
+///   package version) is neither found nor, copied under this name, used.
 pub struct Cache {
     dir: std::path::PathBuf,
 }
@@ -234,35 +238,84 @@ impl Cache {
         crate::artifact::write_atomic(path, bytes, crate::artifact::Visibility::Private)
     }
 
-    /// The file that holds `recipe`'s verifier key, for this build: the
-    /// version is in the name, so another build's key is never read.
-    pub fn key_path<S: Spec>(&self, recipe: &S) -> std::path::PathBuf {
-        self.dir.join(format!(
-            "vkey-v{}-{}-{}.bin",
-            super::keys::KEY_VERSION,
-            env!("CARGO_PKG_VERSION"),
-            scalar_to_hex(&recipe.tag())
-        ))
+    /// The start of the names of `spec`'s cached key files: one file per
+    /// circuit the spec has had (see [`Cache::key_path`]).
+    fn key_prefix<S: Spec>(spec: &S) -> String {
+        format!("vkey-v{KEY_CACHE_VERSION}-{}-", scalar_to_hex(&spec.tag()))
     }
 
-    /// `recipe`'s verifier key and the sha256 of its file, if the cache
-    /// holds one that passes the owner checks, opens and is of `recipe`.
-    /// `Err` says why a file that exists was not used.
+    /// Whether the folder holds a key file named for `spec` under any
+    /// binding (names only: no circuit is synthesized). A verifier that
+    /// never accepted a bundle of `spec` pays nothing for the binding, so a
+    /// stranger's bundle of a huge recipe cannot make `inspect` synthesize it.
+    fn names_a_key_of<S: Spec>(&self, spec: &S) -> bool {
+        let prefix = Self::key_prefix(spec);
+        std::fs::read_dir(&self.dir).is_ok_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        })
+    }
+
+    /// The file that holds `spec`'s verifier key for this build's circuit,
+    /// with the binding it must carry: named by the spec's tag and its
+    /// [`binding`] (the digest of the step circuit's R1CS shape, synthesized
+    /// now), so a key cached by a build whose circuit differs, even at the
+    /// same package version, is never read.
+    fn key_file<S: Spec>(&self, spec: &S) -> Result<(std::path::PathBuf, [u8; DIGEST_LEN])> {
+        let binding = binding(spec)?;
+        let name = format!("{}{}.bin", Self::key_prefix(spec), hex::encode(binding));
+        Ok((self.dir.join(name), binding))
+    }
+
+    /// The file that holds `spec`'s verifier key for this build's circuit
+    /// (see [`Cache::key_file`]). A spec whose blank circuit does not
+    /// synthesize (never one that passed its shape checks) gets a name no
+    /// key is ever stored under.
+    pub fn key_path<S: Spec>(&self, spec: &S) -> std::path::PathBuf {
+        match self.key_file(spec) {
+            Ok((path, _)) => path,
+            Err(_) => self
+                .dir
+                .join(format!("{}unsynthesizable.bin", Self::key_prefix(spec))),
+        }
+    }
+
+    /// The key file bytes (as `foldtrain keys` writes them) of `spec`'s
+    /// cached key for this build's circuit, if the cache holds one that
+    /// passes the owner checks and carries this circuit's binding; `Err`
+    /// says why a file that exists was not used. Not decoded.
+    pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
+        if !self.names_a_key_of(spec) {
+            return Ok(None);
+        }
+        let (path, binding) = self.key_file(spec).map_err(|e| e.to_string())?;
+        let Some(bytes) = self.read_owned(&path, super::keys::MAX_KEY_BYTES + KEY_HEADER_LEN)?
+        else {
+            return Ok(None);
+        };
+        unseal_key(&bytes, &binding)
+            .map(|key| Some(key.to_vec()))
+            .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))
+    }
+
+    /// `recipe`'s verifier key and the sha256 of its key file, if the cache
+    /// holds one that passes the owner checks, carries the binding of this
+    /// build's circuit for `recipe` (re-synthesized now), opens and states
+    /// `recipe`. `Err` says why a file that exists was not used.
     ///
-    /// Unlike the parameters, a key is not bound to the re-synthesized
-    /// shape (1.3 s at the default recipe, as long as the check it guards):
-    /// it is named by this build's version and the recipe's tag, it holds
-    /// its recipe, which must be `recipe`, and a verifier that finds its
-    /// parameter digest differs from a statement's derives the key afresh
-    /// before it rejects (see [`crate::proof::Verifier`]).
+    /// The binding costs a synthesis of the step circuit (1.3 s at the
+    /// default recipe, against about 10 s to decode the key); it is what
+    /// keeps a key cached by another build, whose circuit may differ
+    /// without any version changing, from accepting that build's bundles.
     pub fn load_key(
         &self,
         recipe: &Recipe,
     ) -> std::result::Result<Option<(super::keys::KeyFile, String)>, String> {
-        let path = self.key_path(recipe);
-        let Some(bytes) = self.read_owned(&path, super::keys::MAX_KEY_BYTES)? else {
+        let Some(bytes) = self.key_bytes(recipe)? else {
             return Ok(None);
         };
+        let path = self.key_path(recipe);
         let key = super::keys::KeyFile::from_bytes(&bytes)
             .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
         if key.recipe != *recipe {
@@ -274,27 +327,85 @@ impl Cache {
         Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
     }
 
-    /// The sha256 of the file of `recipe`'s cached key, if there is one
-    /// that passes the owner checks and states `recipe` (the key itself is
-    /// not decoded: fast).
+    /// The sha256 of `recipe`'s cached key file (as `foldtrain keys` writes
+    /// it), if there is one that passes the checks of [`Cache::key_bytes`]
+    /// and states `recipe` (the key itself is not decoded). Cheap when this
+    /// cache never held a key of `recipe`: nothing is synthesized then.
     pub fn key_sha256(&self, recipe: &Recipe) -> Option<String> {
-        let bytes = self
-            .read_owned(&self.key_path(recipe), super::keys::MAX_KEY_BYTES)
-            .ok()??;
+        let bytes = self.key_bytes(recipe).ok()??;
         let (stated, _) = super::keys::KeyFile::peek(&bytes).ok()?;
         (stated == *recipe).then(|| crate::artifact::sha256_hex(&bytes))
     }
 
-    /// Writes a key file's bytes as `recipe`'s cached key.
-    pub fn store_key<S: Spec>(&self, recipe: &S, bytes: &[u8]) -> Result<()> {
-        self.write_owned(&self.key_path(recipe), bytes)
+    /// Writes a key file's bytes as `spec`'s cached key for this build's
+    /// circuit (headed by its binding), and removes the keys of `spec`
+    /// that other circuits left (best effort).
+    pub fn store_key<S: Spec>(&self, spec: &S, bytes: &[u8]) -> Result<()> {
+        let (path, binding) = self.key_file(spec)?;
+        self.write_owned(&path, &seal_key(bytes, &binding))?;
+        let prefix = Self::key_prefix(spec);
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.filter_map(|e| e.ok()) {
+                let stale = entry.file_name().to_string_lossy().starts_with(&prefix)
+                    && entry.path() != path;
+                if stale {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
     }
+}
 
-    /// The bytes of `spec`'s cached key file, if there is one that passes
-    /// the owner checks (not decoded); `Err` says why a file was not used.
-    pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
-        self.read_owned(&self.key_path(spec), super::keys::MAX_KEY_BYTES)
+/// First bytes of a cached verifier key.
+const KEY_CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vcache";
+/// Version of the cached key's layout, in its header and its file name. 2:
+/// headed by the circuit's binding and named by it (1 was named by the
+/// package version and the tag, and had no header).
+const KEY_CACHE_VERSION: u32 = 2;
+/// Bytes before the key file in a cached key: magic, version, binding.
+const KEY_HEADER_LEN: usize = MAGIC_LEN + crate::artifact::VERSION_LEN + DIGEST_LEN;
+
+/// A cached key: magic, version, the circuit's [`binding`], then the key
+/// file's bytes unchanged (so that their sha256 is the one `foldtrain keys`
+/// prints for the same key).
+fn seal_key(key_file: &[u8], binding: &[u8; DIGEST_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(KEY_HEADER_LEN + key_file.len());
+    out.extend_from_slice(KEY_CACHE_MAGIC);
+    out.extend_from_slice(&KEY_CACHE_VERSION.to_le_bytes());
+    out.extend_from_slice(binding);
+    out.extend_from_slice(key_file);
+    out
+}
+
+/// The key file inside a cached key, if its header is this layout's and
+/// carries `binding`.
+fn unseal_key<'a>(
+    bytes: &'a [u8],
+    binding: &[u8; DIGEST_LEN],
+) -> std::result::Result<&'a [u8], String> {
+    let (magic, rest) = bytes
+        .split_first_chunk::<MAGIC_LEN>()
+        .ok_or("it is shorter than its header")?;
+    if magic != KEY_CACHE_MAGIC {
+        return Err("bad magic".into());
     }
+    let (version, rest) = rest
+        .split_first_chunk::<{ crate::artifact::VERSION_LEN }>()
+        .ok_or("it is shorter than its header")?;
+    if u32::from_le_bytes(*version) != KEY_CACHE_VERSION {
+        return Err(format!(
+            "layout version {} (this build reads {KEY_CACHE_VERSION})",
+            u32::from_le_bytes(*version)
+        ));
+    }
+    let (stated, key) = rest
+        .split_first_chunk::<DIGEST_LEN>()
+        .ok_or("it is shorter than its header")?;
+    if stated != binding {
+        return Err("it was made for another circuit (its binding differs)".into());
+    }
+    Ok(key)
 }
 
 /// What ties a cache file to one recipe's circuit: sha256 of the cache
