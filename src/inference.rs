@@ -1,7 +1,7 @@
 //! What a trained model does, proven: the statements of an evaluation (the
 //! confusion counts over a committed split) and of a batch of predictions
-//! (logits and decisions on public inputs), their bundles, the prover loop
-//! and verification. The circuit is [`crate::circuit::infer`].
+//! (decisions on public inputs, and the logits with public weights), their
+//! bundles, the prover loop and verification. The circuit is [`crate::circuit::infer`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, MAGIC_LEN};
 use crate::circuit::infer::{
-    next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness, Prediction, Task,
+    next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness, Outputs, Prediction,
+    Task,
 };
 use crate::circuit::{ModelCommitment, ModelPart};
 use crate::commitment::{Commitment, Salt};
@@ -25,8 +26,9 @@ use crate::train::{BoundedWeights, Confusion, Weights};
 
 /// First bytes of an evaluation or predictions bundle.
 pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
-/// Version of the bundle's layout.
-pub const INFER_BUNDLE_VERSION: u32 = 1;
+/// Version of the bundle's layout. Version 2: a predictions statement's
+/// outputs are [`Outputs`] (decisions only with committed weights).
+pub const INFER_BUNDLE_VERSION: u32 = 2;
 /// Largest bundle read: the statement of [`crate::circuit::infer::MAX_PREDICT_ROWS`] rows
 /// of many features, and a proof of about 10 KB.
 pub const MAX_INFER_BUNDLE_BYTES: usize = 1 << 24;
@@ -46,10 +48,11 @@ pub enum Claim {
         commitment: Commitment,
         counts: Confusion,
     },
-    /// The model's logit and decision on each quantized input row.
+    /// The model's output on each quantized input row: its decision, and
+    /// with public weights its logit ([`Outputs`]).
     Predictions {
         inputs: Vec<Vec<i64>>,
-        outputs: Vec<Prediction>,
+        outputs: Outputs,
     },
 }
 
@@ -143,6 +146,12 @@ impl InferStatement {
                 }
             }
             (Claim::Predictions { inputs, outputs }, Task::Predict) => {
+                if outputs.visibility() != spec.weights {
+                    return Err(shape(
+                        "the statement's outputs are not the kind its spec states (logits and \
+                         decisions with public weights, decisions only with committed weights)",
+                    ));
+                }
                 if inputs.len() != spec.rows || outputs.len() != spec.rows {
                     return Err(shape(format!(
                         "the statement has {} inputs and {} outputs, its spec {} rows",
@@ -151,11 +160,16 @@ impl InferStatement {
                         spec.rows
                     )));
                 }
-                if let Some(i) = outputs.iter().position(|p| p.decision != (p.logit >= 0)) {
-                    return Err(shape(format!(
-                        "prediction {i}: the decision is not the sign of the logit (decision 1 \
-                         exactly when z >= 0)"
-                    )));
+                if let Outputs::Logits(predictions) = outputs {
+                    if let Some(i) = predictions
+                        .iter()
+                        .position(|p| p.decision != (p.logit >= 0))
+                    {
+                        return Err(shape(format!(
+                            "prediction {i}: the decision is not the sign of the logit \
+                             (decision 1 exactly when z >= 0)"
+                        )));
+                    }
                 }
                 if predict_chain(spec, inputs, outputs).is_none() {
                     return Err(shape(
@@ -486,9 +500,12 @@ impl InferJob<'_> {
             },
             Task::Predict => Claim::Predictions {
                 inputs: self.rows.to_vec(),
-                outputs: (self.rows.iter())
-                    .map(|r| Prediction::of(self.weights, r, &spec.format))
-                    .collect(),
+                outputs: Outputs::published(
+                    spec,
+                    &(self.rows.iter())
+                        .map(|r| Prediction::of(self.weights, r, &spec.format))
+                        .collect::<Vec<_>>(),
+                ),
             },
         };
         let bundle = InferBundle {

@@ -161,10 +161,11 @@ pub struct PredictionsView {
 pub struct PredictionRow {
     /// The input row's index.
     pub index: usize,
-    /// The logit z = w·x + b.
-    pub logit: f64,
-    /// The probability sigmoid(z).
-    pub probability: f64,
+    /// The logit z = w·x + b (`None` with committed weights: the
+    /// statement states the decision only).
+    pub logit: Option<f64>,
+    /// The probability sigmoid(z), when the logit is stated.
+    pub probability: Option<f64>,
     /// The decision: true for class 1.
     pub decision: bool,
 }
@@ -702,8 +703,9 @@ fn predictions_section(p: &PredictionsView) -> String {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 row.index,
-                number(row.logit, 4),
-                number(row.probability, 4),
+                row.logit.map_or_else(|| "private".into(), |z| number(z, 4)),
+                row.probability
+                    .map_or_else(|| "private".into(), |p| number(p, 4)),
                 u8::from(row.decision)
             )
         })
@@ -987,8 +989,8 @@ mod tests {
     fn long_prediction_lists_are_cut() {
         let row = |index| PredictionRow {
             index,
-            logit: 0.25,
-            probability: 0.56,
+            logit: Some(0.25),
+            probability: Some(0.56),
             decision: true,
         };
         let rows = (0..250).map(row).collect();

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use foldtrain::circuit::infer::Prediction;
+use foldtrain::circuit::infer::{Outputs, Prediction};
 use foldtrain::circuit::ModelCommitment;
 use foldtrain::commands::{self, ChainArgs, EvalArgs, PredictArgs};
 use foldtrain::commitment::{Commitment, Split};
@@ -79,6 +79,9 @@ fn run(weights: WeightsVisibility) -> &'static Run {
         });
         let mut prove = data::prove_args(args, out.clone());
         prove.commitment = Some(f.commit_dir.clone());
+        // The private run keeps the normalizer private too: nothing public
+        // may then pair raw inputs with quantized ones.
+        prove.private_normalizer = weights == WeightsVisibility::Committed;
         commands::prove(&prove).unwrap();
         let model = model_path(&out, weights);
         let eval = commands::prove_eval(
@@ -304,65 +307,274 @@ fn predictions_are_the_native_models_and_forgeries_are_rejected() {
         };
         assert_eq!(outputs.len(), 10);
         let weights = read_weights(w);
-        for (row, p) in inputs.iter().zip(outputs) {
-            assert_eq!(
-                train::logit(&weights, row, FixedFormat::default().feature_frac_bits),
-                p.logit
-            );
-            assert_eq!(p.decision, p.logit >= 0);
+        let native: Vec<Prediction> = (inputs.iter())
+            .map(|row| Prediction::of(&weights, row, &FixedFormat::default()))
+            .collect();
+        // Logits and decisions with public weights, decisions only with
+        // committed weights.
+        match (w, outputs) {
+            (WeightsVisibility::Public, Outputs::Logits(p)) => assert_eq!(*p, native),
+            (WeightsVisibility::Committed, Outputs::Decisions(d)) => {
+                assert_eq!(*d, native.iter().map(|p| p.decision).collect::<Vec<_>>())
+            }
+            _ => panic!("{w:?}: outputs of the other kind"),
         }
-        assert!(outputs.iter().any(|p| p.decision) && outputs.iter().any(|p| !p.decision));
-        let outputs_of = |b: &mut InferBundle| match &mut b.statement.claim {
-            Claim::Predictions { outputs, .. } => outputs.clone(),
-            Claim::Evaluation { .. } => unreachable!(),
-        };
-        type Edit<'a> = &'a dyn Fn(&mut Vec<Prediction>, &mut Vec<Vec<i64>>);
-        let set = |b: &mut InferBundle, f: Edit| {
+        let decisions = outputs.decisions();
+        assert!(decisions.contains(&true) && decisions.contains(&false));
+        type Edit<'a> = &'a dyn Fn(&mut Outputs, &mut Vec<Vec<i64>>);
+        let edited = |f: Edit| {
+            let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
             if let Claim::Predictions { outputs, inputs } = &mut b.statement.claim {
                 f(outputs, inputs);
             }
+            b
         };
-        // A flipped decision alone: refused as inconsistent with its logit.
-        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        set(&mut b, &|o, _| o[3].decision = !o[3].decision);
-        assert!(matches!(rejection(&b), Rejection::Shape(_)));
-        // A flipped decision with a logit to match: the proof's hash of the
-        // outputs differs.
-        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        set(&mut b, &|o, _| {
-            o[3].logit = -o[3].logit - 1;
-            o[3].decision = o[3].logit >= 0;
+        let flip = |o: &mut Outputs, i: usize| match o {
+            Outputs::Logits(p) => p[i].decision = !p[i].decision,
+            Outputs::Decisions(d) => d[i] = !d[i],
+        };
+        let hash = Rejection::FinalState(vec![StateField::PredictionHash]);
+        // A flipped decision alone: with a logit beside it, refused as
+        // inconsistent; alone, the proof's hash of the outputs differs.
+        let b = edited(&|o, _| flip(o, 3));
+        match w {
+            WeightsVisibility::Public => assert!(matches!(rejection(&b), Rejection::Shape(_))),
+            WeightsVisibility::Committed => assert_eq!(rejection(&b), hash),
+        }
+        // A flipped decision with a logit to match: the hash differs.
+        if w == WeightsVisibility::Public {
+            let b = edited(&|o, _| {
+                if let Outputs::Logits(p) = o {
+                    p[3].logit = -p[3].logit - 1;
+                    p[3].decision = p[3].logit >= 0;
+                }
+            });
+            assert_eq!(rejection(&b), hash);
+        }
+        // Outputs of the other kind: the logits beside committed weights
+        // (what version 1 published), decisions alone beside public ones.
+        let b = edited(&|o, _| {
+            *o = match o {
+                Outputs::Logits(p) => Outputs::Decisions(p.iter().map(|p| p.decision).collect()),
+                Outputs::Decisions(_) => Outputs::Logits(native.clone()),
+            }
         });
-        assert_eq!(
-            rejection(&b),
-            Rejection::FinalState(vec![StateField::PredictionHash])
-        );
+        assert!(matches!(rejection(&b), Rejection::Shape(_)), "{w:?}");
         // Another applicant's row, rows swapped with their outputs.
-        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        set(&mut b, &|_, i| i[0][1] += 1);
-        assert_eq!(
-            rejection(&b),
-            Rejection::FinalState(vec![StateField::PredictionHash])
-        );
-        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        let before = outputs_of(&mut b);
-        set(&mut b, &|o, i| {
-            o.swap(0, 1);
+        let b = edited(&|_, i| i[0][1] += 1);
+        assert_eq!(rejection(&b), hash);
+        let b = edited(&|o, i| {
+            match o {
+                Outputs::Logits(p) => p.swap(0, 1),
+                Outputs::Decisions(d) => d.swap(0, 1),
+            }
             i.swap(0, 1);
         });
-        if before[0] != before[1] {
-            assert_eq!(
-                rejection(&b),
-                Rejection::FinalState(vec![StateField::PredictionHash])
-            );
-        }
+        assert_eq!(rejection(&b), hash);
         // One row dropped.
-        let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        set(&mut b, &|o, i| {
-            o.pop();
+        let b = edited(&|o, i| {
+            match o {
+                Outputs::Logits(p) => drop(p.pop()),
+                Outputs::Decisions(d) => drop(d.pop()),
+            }
             i.pop();
         });
         assert!(matches!(rejection(&b), Rejection::Shape(_)));
+    }
+}
+
+/// Every per-row `logit` a JSON document holds, in order, if it holds one
+/// for each row (the attacker's reading of a published statement).
+fn logits_in(v: &serde_json::Value) -> Option<Vec<i64>> {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            let logits: Option<Vec<i64>> = items.iter().map(|x| x.get("logit")?.as_i64()).collect();
+            logits.or_else(|| items.iter().find_map(logits_in))
+        }
+        Value::Array(_) => None,
+        Value::Object(fields) => fields.values().find_map(logits_in),
+        _ => None,
+    }
+}
+
+/// The chosen rows of the attack: all features at 0 (the training means),
+/// then each feature alone at the lowest value of its range.
+fn chosen_rows(features: usize, format: &FixedFormat) -> Vec<Vec<i64>> {
+    let mut rows = vec![vec![0; features]];
+    for j in 0..features {
+        let mut row = vec![0; features];
+        row[j] = -format.feature_half_range();
+        rows.push(row);
+    }
+    rows
+}
+
+/// The weights and bias the logits of [`chosen_rows`] give back: the first
+/// is the bias, each next one `b - w_j 2^cx` exactly.
+fn recover(logits: &[i64], format: &FixedFormat) -> train::Weights {
+    let b = logits[0];
+    train::Weights {
+        w: logits[1..]
+            .iter()
+            .map(|z| -(z - b) >> format.feature_int_bits)
+            .collect(),
+        b,
+    }
+}
+
+#[test]
+fn committed_predictions_publish_decisions_not_logits() {
+    // Issue 29, row 2: with committed weights the statement published each
+    // row's exact logit, and d + 1 chosen rows gave the private weights
+    // back exactly. A statement on those rows must now carry the decisions
+    // only: no logit anywhere in it, in `inspect`'s JSON or in the public
+    // files of a prove-predict run.
+    let w = WeightsVisibility::Committed;
+    let model: foldtrain::model::Model =
+        foldtrain::artifact::read_json(&model_path(&run(w).out, w), "foldtrain-model").unwrap();
+    let format = model.recipe.format;
+    let weights = model.fixed_weights();
+    let rows = chosen_rows(model.recipe.features, &format);
+    // The attack works wherever the exact logits are known.
+    let exact: Vec<i64> = (rows.iter())
+        .map(|r| train::logit(&weights, r, format.feature_frac_bits))
+        .collect();
+    assert_eq!(recover(&exact, &format), weights, "the recovery itself");
+    let spec = foldtrain::circuit::infer::InferSpec::new(
+        foldtrain::circuit::infer::Task::Predict,
+        model.recipe.features,
+        format,
+        w,
+        rows.len(),
+        None,
+    )
+    .unwrap();
+    let job = inference::InferJob {
+        spec: std::sync::Arc::new(spec),
+        weights: &weights,
+        weights_salt: model.weights_salt,
+        rows: &rows,
+        labels: &[],
+        commitment: None,
+    };
+    let (bundle, _) = job.prove(None, &Silent).unwrap();
+    inference::verify(&bundle, None).unwrap();
+    let statement = serde_json::to_value(&bundle.statement).unwrap();
+    assert_eq!(
+        logits_in(&statement).map(|l| recover(&l, &format)),
+        None,
+        "the statement gives the weights back"
+    );
+    let text = statement.to_string();
+    assert!(!text.contains("logit"), "{text}");
+    // It still states every decision, the native model's.
+    let decisions: Vec<bool> = exact.iter().map(|&z| z >= 0).collect();
+    assert!(
+        text.contains(&serde_json::to_string(&decisions).unwrap()),
+        "{text}"
+    );
+    // What `verify` and `inspect` print of it.
+    let summary = serde_json::to_value(foldtrain::commands::infer::InferSummary::of(
+        &bundle.statement,
+    ))
+    .unwrap();
+    assert!(!summary.to_string().contains("logit"), "{summary}");
+    assert_eq!(
+        summary["decisions"],
+        serde_json::json!(decisions.iter().map(|&d| u8::from(d)).collect::<Vec<_>>())
+    );
+    let shown = foldtrain(&[
+        "--json",
+        "inspect",
+        &arg(&run(w).out.join("predict.bundle")),
+    ])
+    .ok();
+    assert!(!shown.stdout.contains("logit"), "{shown}");
+    // The bundle of the fixture's run, and its public predictions file.
+    let file = std::fs::read_to_string(run(w).out.join("predictions.json")).unwrap();
+    assert!(
+        !file.contains("logit") && !file.contains("probability"),
+        "{file}"
+    );
+}
+
+#[test]
+fn a_private_normalizer_leaves_no_raw_input_in_a_public_file() {
+    // Issue 29, row 2: predictions.json paired each raw input with its
+    // quantized value, which gives the normalizer back and defeats
+    // `--private-normalizer`. Every file at the top of the output folder is
+    // public: none may hold a raw input value (as a JSON number or as the
+    // bytes of an f64); the raw inputs belong under private/.
+    let w = WeightsVisibility::Committed;
+    let out = &run(w).out;
+    let public_model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("model.public.json")).unwrap()).unwrap();
+    assert!(
+        public_model["normalizer"].is_null(),
+        "the run keeps its normalizer private"
+    );
+    let text = std::fs::read_to_string(&fixture().inputs).unwrap();
+    let raw: Vec<f64> = (text.lines().skip(1))
+        .flat_map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells[..cells.len() - 1]
+                .iter()
+                .map(|c| c.parse::<f64>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| v.fract() != 0.0)
+        .collect();
+    assert_eq!(raw.len(), 30);
+    fn numbers(v: &serde_json::Value, found: &mut Vec<f64>) {
+        match v {
+            serde_json::Value::Number(n) => found.extend(n.as_f64()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| numbers(x, found)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| numbers(x, found)),
+            _ => {}
+        }
+    }
+    let mut files = 0;
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue;
+        }
+        files += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        let mut found = Vec::new();
+        if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            numbers(&json, &mut found);
+        }
+        for v in &raw {
+            assert!(
+                !found.contains(v),
+                "{} holds the raw input {v}",
+                path.display()
+            );
+            let le = v.to_le_bytes();
+            assert!(
+                !bytes.windows(8).any(|b| b == le),
+                "{} holds the raw input {v} as an f64",
+                path.display()
+            );
+        }
+    }
+    assert!(files >= 5, "only {files} public files");
+    // The prover keeps its full view (raw inputs, logits) privately.
+    let private = out.join("private").join("predictions.json");
+    let full: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&private).unwrap()).unwrap();
+    let mut found = Vec::new();
+    numbers(&full, &mut found);
+    assert!(raw.iter().all(|v| found.contains(v)));
+    let rows = full["rows"].as_array().unwrap();
+    assert!(rows.len() == 10 && rows.iter().all(|r| r["logit_fixed"].is_i64()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "private/predictions.json is {mode:o}");
     }
 }
 

@@ -915,15 +915,24 @@ def prove_eval(
 
 @dataclass
 class PredictProof:
-    """Proven predictions (what :func:`prove_predict` returns): one logit,
-    probability and 0/1 decision per input row, and the ``bundle`` that
-    proves them; ``predictions_path`` is the public predictions file."""
+    """Proven predictions (what :func:`prove_predict` returns): the 0/1
+    ``decisions``, one per input row, and the ``bundle`` that proves them;
+    ``predictions_path`` is the public predictions file.
+
+    With public weights the statement also states each row's logit:
+    ``logits``, and ``probabilities`` (the logistic function of the proven
+    logit, computed in floating point). With private weights it states the
+    decisions only (exact logits of chosen rows would give the weights
+    back), so ``logits`` and ``probabilities`` are None; the model holder's
+    own view (raw inputs, logits) is in ``private_predictions_path``, under
+    ``private/``, which must stay private."""
 
     bundle: Path
     predictions_path: Path
-    logits: np.ndarray
-    probabilities: np.ndarray
     decisions: np.ndarray
+    logits: Optional[np.ndarray]
+    probabilities: Optional[np.ndarray]
+    private_predictions_path: Optional[Path]
     report: dict = field(repr=False)
 
 
@@ -964,12 +973,16 @@ def prove_predict(
         )
     file = json.loads(Path(r["predictions_path"]).read_text())
     rows = file["rows"]
+    # The public file holds logits only when the statement does.
+    stated = all("logit" in x for x in rows)
+    private = r.get("private_predictions_path")
     return PredictProof(
         bundle=Path(r["bundle"]),
         predictions_path=Path(r["predictions_path"]),
-        logits=np.array([x["logit"] for x in rows], dtype=np.float64),
-        probabilities=np.array([x["probability"] for x in rows], dtype=np.float64),
         decisions=np.array([x["decision"] for x in rows], dtype=np.int64),
+        logits=np.array([x["logit"] for x in rows], dtype=np.float64) if stated else None,
+        probabilities=np.array([x["probability"] for x in rows], dtype=np.float64) if stated else None,
+        private_predictions_path=None if private is None else Path(private),
         report=r,
     )
 

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import stat
+import struct
 import subprocess
 
 import numpy as np
@@ -382,7 +383,9 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
     new = X[:5] + 0.25
     pp = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "decisions")
     assert np.array_equal(pp.decisions, clf.predict(new))
+    # Public weights: the statement states the logits too.
     assert np.allclose(pp.logits, clf.decision_function(new))
+    assert pp.private_predictions_path is None
     assert foldtrain.verify(pp).accepted
     assert foldtrain.inspect_bundle(pp)["verified"] is False
 
@@ -427,6 +430,37 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     clf2.fit(X, y, out_dir=tmp_path / "hidden")
     assert json.loads((tmp_path / "hidden" / "model.public.json").read_text())["normalizer"] is None
     assert np.array_equal(clf2.predict(X), clf.predict(X))
+    # Proven predictions of a private model state decisions only (exact
+    # logits would give the weights back), and no public file pairs the raw
+    # inputs with the quantized ones (which would give the normalizer back).
+    new = X[:5] + 0.25
+    pp = foldtrain.prove_predict(clf2, new, out_dir=tmp_path / "hidden-predictions")
+    assert np.array_equal(pp.decisions, clf2.predict(new))
+    assert pp.logits is None and pp.probabilities is None
+    assert foldtrain.verify(pp).accepted
+    assert "logits" not in foldtrain.inspect_bundle(pp)
+    raw = {float(v) for v in np.asarray(new, dtype=np.float64).ravel()}
+    public = [p for p in pp.predictions_path.parent.iterdir() if p.is_file()]
+    assert {p.name for p in public} == {"predict.bundle", "predictions.json"}
+    text = pp.predictions_path.read_text()
+    assert "logit" not in text and "probability" not in text
+    assert not raw & set(_numbers(json.loads(text))), "raw inputs in the public predictions file"
+    for path in public:
+        data = path.read_bytes()
+        assert not any(struct.pack("<d", v) in data for v in raw), f"{path.name} holds a raw input"
+    assert pp.private_predictions_path == pp.predictions_path.parent / "private" / "predictions.json"
+    held = json.loads(pp.private_predictions_path.read_text())
+    assert raw <= set(_numbers(held)), "the holder's file keeps the raw inputs"
+    assert np.allclose([r["logit"] for r in held["rows"]], clf2.decision_function(new))
+
+
+def _numbers(value):
+    """Every number in a JSON value."""
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return [float(value)] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
 
 
 def test_estimate_reports_a_plan(small):

@@ -21,9 +21,14 @@
 //!
 //! `z = [model, h, step]`. Each row's features are range-checked, its logit
 //! and decision computed as above, and every block of [`BLOCK_ROWS`] rows
-//! extends `h = H_pred(h, feature bits, outputs)` with the output `m (2 (z
-//! + 2^(k-1)) + d)` of each row. The inputs and outputs are public: the
-//! verifier recomputes `h` from them natively ([`predict_chain`]).
+//! extends `h = H_pred(h, feature bits, outputs)` with one output element a
+//! row, masked by `m`: with public weights `m (2 (z + 2^(k-1)) + d)`, the
+//! logit and the decision; with committed weights `m d`, the decision
+//! alone, because exact logits of chosen inputs give the weights back
+//! (`d + 1` rows suffice: one at zero gives `b`, one per feature at an end
+//! of its range gives `w_j`). The inputs and outputs are public
+//! ([`Outputs`]): the verifier recomputes `h` from them natively
+//! ([`predict_chain`]).
 //!
 //! # The model
 //!
@@ -52,7 +57,9 @@ use crate::recipe::{WeightsVisibility, MAX_FEATURES, MAX_ROWS};
 use crate::train::{self, Confusion, Weights};
 
 /// Version of the inference spec (bound in the circuit by its tag).
-pub const INFER_VERSION: u32 = 1;
+/// Version 2: with committed weights, a prediction's output is its decision
+/// only (version 1 hashed, and published, the exact logit).
+pub const INFER_VERSION: u32 = 2;
 /// Domain of the predictions' block hash.
 pub const PREDICT_DOMAIN: u32 = 0x7072_6431; // "prd1"
 /// Most rows one predictions proof takes (they are in its statement).
@@ -69,7 +76,8 @@ const STEP_BUDGET: usize = 40_000;
 pub enum Task {
     /// The confusion counts over a committed split.
     Evaluate(Split),
-    /// The logits and decisions on public inputs.
+    /// The decisions (and, with public weights, the logits) on public
+    /// inputs.
     Predict,
 }
 
@@ -427,7 +435,8 @@ impl InferState {
     }
 }
 
-/// One prediction as a statement states it.
+/// One prediction as the model computes it, and as a statement of public
+/// weights states it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The fixed-point logit, scaled by `2^F`.
@@ -446,14 +455,107 @@ impl Prediction {
         }
     }
 
-    /// The element a row's output contributes to the hash: `2 (z +
-    /// 2^(k-1)) + d`; `None` when the logit is outside `k` signed bits.
+    /// The element a row's output contributes to the hash with public
+    /// weights: `2 (z + 2^(k-1)) + d`; `None` when the logit is outside `k`
+    /// signed bits.
     fn element(&self, k: u32) -> Option<Scalar> {
         let offset = 1i128 << (k - 1);
         let shifted = i128::from(self.logit) + offset;
         (0..2 * offset)
             .contains(&shifted)
             .then(|| to_field(2 * shifted + i128::from(self.decision)))
+    }
+
+    /// The element this row's output contributes to `spec`'s hash: the
+    /// logit and decision with public weights, the decision alone with
+    /// committed weights.
+    fn element_in(&self, spec: &InferSpec) -> Option<Scalar> {
+        match spec.weights {
+            WeightsVisibility::Public => self.element(spec.logit_bits()),
+            WeightsVisibility::Committed => Some(decision_element(self.decision)),
+        }
+    }
+}
+
+/// The element a decision alone contributes to the hash: `d`.
+fn decision_element(decision: bool) -> Scalar {
+    Scalar::from(u64::from(decision))
+}
+
+/// What a predictions statement publishes of its rows' outputs, in row
+/// order. The kind is fixed by the weights' visibility (a statement of the
+/// other kind is refused), so a statement of committed weights has no place
+/// for a logit: with the weights private, exact logits of chosen inputs
+/// would give them back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outputs {
+    /// Public weights: each row's logit and decision (anyone can compute
+    /// them from the weights).
+    Logits(Vec<Prediction>),
+    /// Committed weights: each row's decision (`logit >= 0`) and nothing
+    /// else of the logit.
+    Decisions(Vec<bool>),
+}
+
+impl Outputs {
+    /// What a statement of `spec` publishes of the model's `predictions`.
+    pub fn published(spec: &InferSpec, predictions: &[Prediction]) -> Self {
+        match spec.weights {
+            WeightsVisibility::Public => Outputs::Logits(predictions.to_vec()),
+            WeightsVisibility::Committed => {
+                Outputs::Decisions(predictions.iter().map(|p| p.decision).collect())
+            }
+        }
+    }
+
+    /// The weights' visibility whose statements publish this kind.
+    pub fn visibility(&self) -> WeightsVisibility {
+        match self {
+            Outputs::Logits(_) => WeightsVisibility::Public,
+            Outputs::Decisions(_) => WeightsVisibility::Committed,
+        }
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Outputs::Logits(p) => p.len(),
+            Outputs::Decisions(d) => d.len(),
+        }
+    }
+
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The decisions, in row order.
+    pub fn decisions(&self) -> Vec<bool> {
+        match self {
+            Outputs::Logits(p) => p.iter().map(|p| p.decision).collect(),
+            Outputs::Decisions(d) => d.clone(),
+        }
+    }
+
+    /// The logits, with public weights.
+    pub fn logits(&self) -> Option<Vec<i64>> {
+        match self {
+            Outputs::Logits(p) => Some(p.iter().map(|p| p.logit).collect()),
+            Outputs::Decisions(_) => None,
+        }
+    }
+
+    /// Each row's hash element under `spec`; `None` when the kind is not
+    /// the spec's or a logit is outside the circuit's range.
+    fn elements(&self, spec: &InferSpec) -> Option<Vec<Scalar>> {
+        if self.visibility() != spec.weights {
+            return None;
+        }
+        match self {
+            Outputs::Logits(p) => p.iter().map(|p| p.element_in(spec)).collect(),
+            Outputs::Decisions(d) => Some(d.iter().map(|&d| decision_element(d)).collect()),
+        }
     }
 }
 
@@ -464,40 +566,28 @@ fn feature_bits(row: &[i64], format: &FixedFormat) -> Vec<bool> {
     bits
 }
 
-/// `H_pred(h, feature bits, outputs)` of one block (rows and outputs of
-/// padding: zeros, and no output).
-fn predict_block(
-    h: Scalar,
-    rows: &[Vec<i64>],
-    outputs: &[Option<Prediction>],
-    spec: &InferSpec,
-) -> Option<Scalar> {
+/// `H_pred(h, feature bits, outputs)` of one block, from each row's output
+/// element (rows of padding: zeros, and the element 0).
+fn predict_block(h: Scalar, rows: &[Vec<i64>], elements: &[Scalar], spec: &InferSpec) -> Scalar {
     let bits: Vec<bool> = rows
         .iter()
         .flat_map(|r| feature_bits(r, &spec.format))
         .collect();
     let mut inputs = vec![h];
     inputs.extend(commitment::pack_bits(&bits));
-    for out in outputs {
-        inputs.push(match out {
-            Some(p) => p.element(spec.logit_bits())?,
-            None => Scalar::ZERO,
-        });
-    }
-    Some(commitment::poseidon(PREDICT_DOMAIN, &inputs))
+    inputs.extend_from_slice(elements);
+    commitment::poseidon(PREDICT_DOMAIN, &inputs)
 }
 
-/// The predictions' final hash over `rows` and their `outputs` (native twin
-/// of the circuit's chain); `None` when the counts differ from the spec's or
-/// a row or logit is outside the circuit's ranges.
-pub fn predict_chain(
-    spec: &InferSpec,
-    rows: &[Vec<i64>],
-    outputs: &[Prediction],
-) -> Option<Scalar> {
+/// The predictions' final hash over `rows` and their published `outputs`
+/// (native twin of the circuit's chain); `None` when the counts differ from
+/// the spec's, the outputs are not of the spec's kind, or a row or logit is
+/// outside the circuit's ranges.
+pub fn predict_chain(spec: &InferSpec, rows: &[Vec<i64>], outputs: &Outputs) -> Option<Scalar> {
     if rows.len() != spec.rows || outputs.len() != spec.rows {
         return None;
     }
+    let elements = outputs.elements(spec)?;
     let half = spec.format.feature_half_range();
     if rows
         .iter()
@@ -507,34 +597,35 @@ pub fn predict_chain(
     }
     let mut h = Scalar::ZERO;
     for step in 0..spec.steps() {
-        let (step_rows, step_outputs) = step_rows(spec, step, rows, outputs);
-        for (block, (r, o)) in step_rows
+        let (step_rows, step_elements) = step_rows(spec, step, rows, &elements);
+        for (block, (r, e)) in step_rows
             .chunks(BLOCK_ROWS)
-            .zip(step_outputs.chunks(BLOCK_ROWS))
+            .zip(step_elements.chunks(BLOCK_ROWS))
             .enumerate()
         {
             if step + 1 < spec.steps() || block * BLOCK_ROWS < spec.last_step_rows() {
-                h = predict_block(h, r, o, spec)?;
+                h = predict_block(h, r, e, spec);
             }
         }
     }
     Some(h)
 }
 
-/// Step `step`'s rows and outputs, padded with zero rows and no outputs.
+/// Step `step`'s rows and output elements, padded with zero rows and
+/// zero elements.
 fn step_rows(
     spec: &InferSpec,
     step: usize,
     rows: &[Vec<i64>],
-    outputs: &[Prediction],
-) -> (Vec<Vec<i64>>, Vec<Option<Prediction>>) {
+    elements: &[Scalar],
+) -> (Vec<Vec<i64>>, Vec<Scalar>) {
     let start = step * spec.rows_per_step;
     let end = (start + spec.rows_per_step).min(rows.len());
     let mut r = rows[start..end].to_vec();
-    let mut o: Vec<Option<Prediction>> = outputs[start..end].iter().copied().map(Some).collect();
+    let mut e = elements[start..end].to_vec();
     r.resize(spec.rows_per_step, vec![0; spec.features]);
-    o.resize(spec.rows_per_step, None);
-    (r, o)
+    e.resize(spec.rows_per_step, Scalar::ZERO);
+    (r, e)
 }
 
 /// The private inputs of one inference step.
@@ -642,22 +733,25 @@ pub fn next_state(
             }
         }
         Task::Predict => {
-            let outputs: Vec<Option<Prediction>> = (0..spec.rows_per_step)
-                .map(|i| {
-                    (i < active).then(|| Prediction::of(&wit.weights, &wit.rows[i], &spec.format))
+            let elements = (0..spec.rows_per_step)
+                .map(|i| match i < active {
+                    true => Prediction::of(&wit.weights, &wit.rows[i], &spec.format)
+                        .element_in(spec)
+                        .ok_or_else(|| {
+                            Error::Mismatch("a logit is outside the circuit's range".into())
+                        }),
+                    false => Ok(Scalar::ZERO),
                 })
-                .collect();
+                .collect::<Result<Vec<_>>>()?;
             let mut h = state.hash;
-            for (block, (r, o)) in wit
+            for (block, (r, e)) in wit
                 .rows
                 .chunks(BLOCK_ROWS)
-                .zip(outputs.chunks(BLOCK_ROWS))
+                .zip(elements.chunks(BLOCK_ROWS))
                 .enumerate()
             {
                 if block * BLOCK_ROWS < active {
-                    h = predict_block(h, r, o, spec).ok_or_else(|| {
-                        Error::Mismatch("a logit is outside the circuit's range".into())
-                    })?;
+                    h = predict_block(h, r, e, spec);
                 }
             }
             next.hash = h;
@@ -680,7 +774,8 @@ struct RowOut {
     bits: Vec<AllocatedBit>,
     /// Evaluation: `[TP, FP, TN, FN]` increments.
     counts: Option<[Lin; 4]>,
-    /// Predictions: `m (2 (z + 2^(k-1)) + d)`.
+    /// Predictions: `m (2 (z + 2^(k-1)) + d)` with public weights, `m d`
+    /// with committed weights.
     output: Option<AllocatedNum<Scalar>>,
 }
 
@@ -777,9 +872,14 @@ impl InferStep {
                 })
             }
             None => {
-                // 2 (z + 2^(k-1)) + d, from the logit's bits
-                let shifted = super::gadgets::bits_lin(&logit.bits);
-                let out = shifted.scale(Scalar::from(2u64)).add(&d);
+                let out = match spec.weights {
+                    // 2 (z + 2^(k-1)) + d, from the logit's bits
+                    WeightsVisibility::Public => super::gadgets::bits_lin(&logit.bits)
+                        .scale(Scalar::from(2u64))
+                        .add(&d),
+                    // d alone: the logit stays private with the weights
+                    WeightsVisibility::Committed => d,
+                };
                 let out = match mask {
                     Some(m) => mul(cs.namespace(|| Scope::Mask.to_string()), m, &out)?,
                     None => out,

@@ -626,7 +626,10 @@ impl ChainReport {
                     (vec!["The stated model classifies the rows behind the split's commitment with exactly these counts at the decision logit z >= 0.".to_string()],
                  vec!["The rows and labels are not revealed; accuracy on any other data is not established.".to_string()])
                 } else {
-                    (vec!["For each listed (quantized) input row, the stated model's logit and decision.".to_string()],
+                    (vec![match st.map(|s| s.spec.weights) {
+                        Some(crate::recipe::WeightsVisibility::Committed) => "For each listed (quantized) input row, the stated model's decision (its logit stays private with the weights).",
+                        _ => "For each listed (quantized) input row, the stated model's logit and decision.",
+                    }.to_string()],
                  vec!["That the inputs are the applicant's true data; the raw values' normalization is applied outside the proof (the quantized inputs are public, so it can be recomputed).".to_string()])
                 };
                 StatementSection {
@@ -689,16 +692,15 @@ impl ChainReport {
             .as_ref()
             .and_then(|st| match &st.claim {
                 crate::inference::Claim::Predictions { outputs, .. } => Some(PredictionsView {
-                    rows: outputs
-                        .iter()
-                        .enumerate()
-                        .map(|(index, p)| {
-                            let logit = st.spec.format.to_f64(p.logit);
+                    rows: (outputs.decisions().into_iter().enumerate())
+                        .map(|(index, decision)| {
+                            let logit = (outputs.logits())
+                                .and_then(|l| l.get(index).map(|&z| st.spec.format.to_f64(z)));
                             PredictionRow {
                                 index,
                                 logit,
-                                probability: 1.0 / (1.0 + (-logit).exp()),
-                                decision: p.decision,
+                                probability: logit.map(|z| 1.0 / (1.0 + (-z).exp())),
+                                decision,
                             }
                         })
                         .collect(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::prove::open_commitment;
 use super::DataArgs;
 use crate::artifact::{self, Visibility};
-use crate::circuit::infer::{split_name, InferSpec, Prediction, Task};
+use crate::circuit::infer::{split_name, InferSpec, Outputs, Prediction, Task};
 use crate::circuit::ModelCommitment;
 use crate::commitment::{Commitment, Split};
 use crate::dataset::Dataset;
@@ -36,7 +36,9 @@ pub fn eval_bundle_name(split: Split) -> String {
 }
 /// The predictions bundle's file name.
 pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
-/// The predictions, as people read them.
+/// The predictions, as people read them: at the top of the output folder
+/// what the statement publishes; with committed weights also under
+/// `private/`, with the raw inputs and the logits.
 pub const PREDICTIONS_FILE: &str = "predictions.json";
 
 /// `prove-eval`'s settings.
@@ -244,7 +246,10 @@ fn write_bundle(
     })
 }
 
-/// One row of `predictions.json`.
+/// One row of the model's predictions as its holder sees them: the public
+/// `predictions.json` with public weights, `private/predictions.json` with
+/// committed weights (whose raw inputs, beside the quantized ones, give the
+/// normalizer back, and whose logits give the weights back).
 #[derive(Clone, Debug, Serialize)]
 pub struct PredictionRow {
     /// The row's index in the inputs CSV (0 = the first data row).
@@ -262,18 +267,42 @@ pub struct PredictionRow {
     pub decision: u8,
 }
 
-/// `predictions.json`: what an applicant or verifier reads.
+/// One row of the public `predictions.json` with committed weights: what
+/// the statement publishes of it, nothing more.
 #[derive(Clone, Debug, Serialize)]
-pub struct PredictionsFile {
+pub struct DecisionRow {
+    /// The row's index in the inputs CSV (0 = the first data row).
+    pub row: usize,
+    /// The quantized inputs the proof states.
+    pub inputs_fixed: Vec<i64>,
+    /// The proven decision: 1 when the logit is at least 0.
+    pub decision: u8,
+}
+
+/// `predictions.json`: what an applicant or verifier reads (rows of
+/// [`PredictionRow`] or [`DecisionRow`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct PredictionsFile<R> {
     pub kind: String,
     pub bundle: PathBuf,
     pub feature_names: Vec<String>,
     pub weights_commitment: Option<ModelCommitment>,
-    pub rows: Vec<PredictionRow>,
+    pub rows: Vec<R>,
 }
 
-impl PredictionsFile {
+impl<R> PredictionsFile<R> {
     pub const KIND: &'static str = "foldtrain-predictions";
+
+    /// The file of `rows`, proven by the bundle at `bundle`.
+    fn new(bundle: &Path, model: &Model, proof: &InferProof, rows: Vec<R>) -> Self {
+        PredictionsFile {
+            kind: Self::KIND.into(),
+            bundle: bundle.to_path_buf(),
+            feature_names: model.feature_names.clone(),
+            weights_commitment: proof.weights_commitment,
+            rows,
+        }
+    }
 }
 
 /// `prove-predict`'s report.
@@ -281,12 +310,17 @@ impl PredictionsFile {
 pub struct PredictReport {
     #[serde(flatten)]
     pub proof: InferProof,
+    /// The public predictions file.
     pub predictions_path: PathBuf,
+    /// With committed weights: the private predictions file (raw inputs,
+    /// logits, probabilities), under `private/`.
+    pub private_predictions_path: Option<PathBuf>,
     pub rows: usize,
     pub positive: usize,
 }
 
-/// Proves a model's logits and decisions on the rows of a CSV.
+/// Proves a model's decisions (and, with public weights, its logits) on the
+/// rows of a CSV.
 pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<PredictReport> {
     let started = Instant::now();
     let model = read_model(&args.model)?;
@@ -296,8 +330,13 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         .unwrap_or_else(|| model_out_dir(&args.model));
     let bundle_path = out.join(PREDICT_BUNDLE_FILE);
     let predictions_path = out.join(PREDICTIONS_FILE);
+    let private_predictions_path = (model.recipe.weights == WeightsVisibility::Committed)
+        .then(|| crate::output::private_dir(&out).join(PREDICTIONS_FILE));
     refuse_existing(&bundle_path, args.force)?;
     refuse_existing(&predictions_path, args.force)?;
+    if let Some(path) = &private_predictions_path {
+        refuse_existing(path, args.force)?;
+    }
     let (raw, fixed) = read_inputs(&model, &args.inputs)?;
     let format = model.recipe.format;
     let spec = InferSpec::new(
@@ -325,23 +364,58 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
             "a predictions bundle without outputs".into(),
         ));
     };
-    let rows: Vec<PredictionRow> = (raw.iter().zip(&fixed).zip(outputs).enumerate())
+    // The holder's view, computed natively, and what the proof states of it.
+    let native: Vec<Prediction> = (fixed.iter())
+        .map(|f| Prediction::of(&weights, f, &format))
+        .collect();
+    if *outputs != Outputs::published(&bundle.statement.spec, &native) {
+        return Err(Error::Internal(
+            "the proven outputs differ from the native predictions".into(),
+        ));
+    }
+    let rows: Vec<PredictionRow> = (raw.iter().zip(&fixed).zip(&native).enumerate())
         .map(|(i, ((r, f), p))| prediction_row(i, r, f, p, &format))
         .collect();
     let proof = write_bundle(&bundle, &bundle_path, timings, started)?;
-    let file = PredictionsFile {
-        kind: PredictionsFile::KIND.into(),
-        bundle: bundle_path.clone(),
-        feature_names: model.feature_names.clone(),
-        weights_commitment: proof.weights_commitment,
-        rows,
-    };
-    artifact::write_json(&predictions_path, &file, Visibility::Public)?;
+    match &private_predictions_path {
+        None => artifact::write_json(
+            &predictions_path,
+            &PredictionsFile::new(&bundle_path, &model, &proof, rows.clone()),
+            Visibility::Public,
+        )?,
+        Some(private) => {
+            // Everything at the top of the folder is public: there, only
+            // what the statement publishes. The raw inputs (which beside the
+            // quantized ones give a private normalizer back) and the logits
+            // (which give the weights back) stay under private/.
+            let decisions: Vec<DecisionRow> = (rows.iter())
+                .map(|r| DecisionRow {
+                    row: r.row,
+                    inputs_fixed: r.inputs_fixed.clone(),
+                    decision: r.decision,
+                })
+                .collect();
+            if let Some(dir) = private.parent() {
+                artifact::ensure_private_dir(dir)?;
+            }
+            artifact::write_json(
+                private,
+                &PredictionsFile::new(&bundle_path, &model, &proof, rows.clone()),
+                Visibility::Private,
+            )?;
+            artifact::write_json(
+                &predictions_path,
+                &PredictionsFile::new(&bundle_path, &model, &proof, decisions),
+                Visibility::Public,
+            )?;
+        }
+    }
     Ok(PredictReport {
-        rows: file.rows.len(),
-        positive: file.rows.iter().filter(|r| r.decision == 1).count(),
+        rows: rows.len(),
+        positive: rows.iter().filter(|r| r.decision == 1).count(),
         proof,
         predictions_path,
+        private_predictions_path,
     })
 }
 
@@ -422,8 +496,11 @@ pub struct InferSummary {
     pub accuracy: Option<f64>,
     pub precision: Option<f64>,
     pub recall: Option<f64>,
-    /// Predictions: the proven logits (decimal) and decisions.
+    /// Predictions with public weights: the proven logits (decimal). With
+    /// committed weights the statement has none (nor this field).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logits: Option<Vec<f64>>,
+    /// Predictions: the proven decisions.
     pub decisions: Option<Vec<u8>>,
     pub steps: usize,
     pub params_digest: String,
@@ -444,8 +521,8 @@ impl InferSummary {
             Claim::Predictions { outputs, .. } => (
                 None,
                 None,
-                Some(outputs.iter().map(|p| format.to_f64(p.logit)).collect()),
-                Some(outputs.iter().map(|p| u8::from(p.decision)).collect()),
+                (outputs.logits()).map(|l| l.iter().map(|&z| format.to_f64(z)).collect()),
+                Some(outputs.decisions().into_iter().map(u8::from).collect()),
             ),
         };
         InferSummary {
@@ -580,11 +657,20 @@ impl fmt::Display for InferSummary {
                 pct(self.recall)
             )?;
         }
-        if let (Some(l), Some(d)) = (&self.logits, &self.decisions) {
+        if let Some(d) = &self.decisions {
             let ones = d.iter().filter(|&&x| x == 1).count();
             writeln!(f, "predictions  {} rows, {ones} decided 1", d.len())?;
-            for (i, (z, y)) in l.iter().zip(d).take(10).enumerate() {
-                writeln!(f, "  row {i:>4}   logit {z:>9.4}   decision {y}")?;
+            if self.logits.is_none() {
+                writeln!(
+                    f,
+                    "  (decisions only: the logits stay private with the weights)"
+                )?;
+            }
+            for (i, y) in d.iter().take(10).enumerate() {
+                match self.logits.as_ref().and_then(|l| l.get(i)) {
+                    Some(z) => writeln!(f, "  row {i:>4}   logit {z:>9.4}   decision {y}")?,
+                    None => writeln!(f, "  row {i:>4}   decision {y}")?,
+                }
             }
             if d.len() > 10 {
                 writeln!(f, "  ... ({} more in the statement)", d.len() - 10)?;
@@ -684,6 +770,14 @@ impl fmt::Display for PredictReport {
         }
         writeln!(f, "{}", timing_line(&self.proof))?;
         writeln!(f, "bundle:      {}", self.proof.bundle.display())?;
-        write!(f, "predictions: {}", self.predictions_path.display())
+        write!(f, "predictions: {}", self.predictions_path.display())?;
+        if let Some(private) = &self.private_predictions_path {
+            write!(
+                f,
+                " (decisions only)\nprivate:     {} (raw inputs and logits: keep it private)",
+                private.display()
+            )?;
+        }
+        Ok(())
     }
 }

@@ -153,9 +153,10 @@ fn circuit_agrees_with_native_twin_over_whole_runs() {
                 assert_eq!(last.hash, Scalar::ZERO);
             }
             Task::Predict => {
-                let outputs: Vec<Prediction> = (d.rows.iter())
+                let predictions: Vec<Prediction> = (d.rows.iter())
                     .map(|r| Prediction::of(&model(), r, &spec.format))
                     .collect();
+                let outputs = Outputs::published(&spec, &predictions);
                 assert_eq!(
                     Some(last.hash),
                     predict_chain(&spec, &d.rows, &outputs),
@@ -352,6 +353,193 @@ fn no_free_witness_in_either_circuit() {
         }
     }
     assert!(scanned > 2_000, "scanned only {scanned}");
+}
+
+/// `n` rows of `features` features that reach both ends of the range
+/// (every fifth value the lowest, the next the highest) and labels of both
+/// kinds, the same on every run.
+fn data_of(n: usize, features: usize) -> FixedDataset {
+    let half = FixedFormat::default().feature_half_range();
+    let rows = (0..n as i64)
+        .map(|i| {
+            (0..features as i64)
+                .map(|j| match (i + j) % 5 {
+                    0 => -half,
+                    1 => half - 1,
+                    _ => (i * 37 + j * 11) % (2 * half) - half,
+                })
+                .collect()
+        })
+        .collect();
+    let labels = (0..n).map(|i| u8::from(i % 3 != 1)).collect();
+    FixedDataset { rows, labels }
+}
+
+/// A model of `features` weights of both signs, some near the range's ends.
+fn model_of(features: usize) -> Weights {
+    let half = FixedFormat::default().weight_half_range();
+    Weights {
+        w: (0..features as i64)
+            .map(|j| match j % 3 {
+                0 => 50_000 + j,
+                1 => -half + 1 + j,
+                _ => half - 1 - j,
+            })
+            .collect(),
+        b: -3_000,
+    }
+}
+
+#[test]
+fn committed_predictions_hash_the_decisions_only() {
+    // Issue 29, row 2: with committed weights a row's exact logit, public,
+    // gives back the weights (d + 1 chosen rows suffice). The chain the
+    // circuit computes must take each row's decision bit and nothing else
+    // of its output: recomputed here from the primitives (feature bits
+    // packed, then one element a row, the decision; 0 for padding), not
+    // from `predict_chain`.
+    let d = data(20, 0);
+    let spec = spec(Task::Predict, WeightsVisibility::Committed, 20);
+    let r = run(spec.clone(), &d, &model());
+    let mut z = r.states[0].to_z(&spec);
+    for wit in &r.witnesses {
+        let (ok, out) = satisfied(&spec, wit, &z, &[]);
+        assert!(ok);
+        z = out;
+    }
+    let circuit_hash = z[spec.layout().hash];
+    let expected = |flip: Option<usize>| {
+        let mut rows = d.rows.clone();
+        let mut decisions: Vec<u64> = (d.rows.iter())
+            .map(|r| {
+                u64::from(crate::train::logit(&model(), r, spec.format.feature_frac_bits) >= 0)
+            })
+            .collect();
+        if let Some(i) = flip {
+            decisions[i] ^= 1;
+        }
+        rows.resize(24, vec![0; 3]);
+        decisions.resize(24, 0);
+        let mut h = Scalar::ZERO;
+        for (block, outs) in rows.chunks(BLOCK_ROWS).zip(decisions.chunks(BLOCK_ROWS)) {
+            let bits: Vec<bool> = block
+                .iter()
+                .flat_map(|r| commitment::row_bits(r, 0, &spec.format).split_off(1))
+                .collect();
+            let mut inputs = vec![h];
+            inputs.extend(commitment::pack_bits(&bits));
+            inputs.extend(outs.iter().map(|&o| Scalar::from(o)));
+            h = commitment::poseidon(PREDICT_DOMAIN, &inputs);
+        }
+        h
+    };
+    assert_eq!(
+        circuit_hash,
+        expected(None),
+        "the chain takes more than the decisions"
+    );
+    assert_ne!(circuit_hash, expected(Some(3)), "a forged decision");
+    // The decision is still bound: the row's output replaced by the other
+    // bit breaks a constraint.
+    let z0 = r.states[0].to_z(&spec);
+    let honest = u64::from(Prediction::of(&model(), &d.rows[3], &spec.format).decision);
+    let (ok, _) = satisfied(
+        &spec,
+        &r.witnesses[0],
+        &z0,
+        &[("step/row 3/output/value/num", Scalar::from(1 - honest))],
+    );
+    assert!(!ok, "a forged decision satisfies the circuit");
+}
+
+/// The shapes the free-witness scan covers: 2 and 5 features; 3, 8, 11,
+/// 16, 21 and 24 rows; 8 and 16 rows a step where the spec allows it (16
+/// needs more than 8 rows); evaluation on both splits and predictions;
+/// public and committed weights. Rows that are not a multiple of the rows a
+/// step put padding rows beside real ones in a block (3, 11, 21) or a block
+/// of padding only in the last step (21 and 24 at 16 a step).
+fn scanned_shapes() -> Vec<Arc<InferSpec>> {
+    let mut specs = Vec::new();
+    for features in [2, 5] {
+        for rows in [3, 8, 11, 16, 21, 24] {
+            for rows_per_step in [8, 16] {
+                for task in [
+                    Task::Evaluate(Split::Train),
+                    Task::Evaluate(Split::Test),
+                    Task::Predict,
+                ] {
+                    for weights in [WeightsVisibility::Public, WeightsVisibility::Committed] {
+                        let spec = InferSpec::new(
+                            task,
+                            features,
+                            FixedFormat::default(),
+                            weights,
+                            rows,
+                            Some(rows_per_step),
+                        );
+                        if let Ok(spec) = spec {
+                            specs.push(Arc::new(spec));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    specs
+}
+
+#[test]
+fn no_free_witness_over_many_shapes() {
+    // SOUNDNESS 7 over the shapes of `scanned_shapes`: every variable of
+    // every step of an honest run, changed alone, breaks a constraint,
+    // except the split's salt before the last step, `is_zero` inverses
+    // where their argument is zero, and the inputs of the rows of a block
+    // of padding only (the chain skips it and the counts mask it).
+    let specs = scanned_shapes();
+    assert_eq!(specs.len(), 2 * (6 + 4) * 3 * 2, "a shape was refused");
+    let mut scanned = 0;
+    let mut padding_only_blocks = 0;
+    for spec in &specs {
+        let d = data_of(spec.rows, spec.features);
+        let w = model_of(spec.features);
+        let r = run(spec.clone(), &d, &w);
+        for (step, wit) in r.witnesses.iter().enumerate() {
+            let mut cs = RecordCs::new(Record::default());
+            let out = synth_into(&mut cs, spec, wit, &r.states[step].to_z(spec));
+            assert_eq!(
+                cs.sink.first_unsatisfied(),
+                None,
+                "{}: step {step}",
+                spec.summary()
+            );
+            assert_eq!(out, r.states[step + 1].to_z(spec), "{}", spec.summary());
+            let last = step + 1 == spec.steps();
+            // The first row of the last step's first block of padding only.
+            let padding_from = last.then(|| spec.last_step_rows().next_multiple_of(BLOCK_ROWS));
+            if padding_from.is_some_and(|p| p < spec.rows_per_step) {
+                padding_only_blocks += 1;
+            }
+            let in_padding_only_block = |p: &str| {
+                padding_from.is_some_and(|from| {
+                    (from..spec.rows_per_step).any(|i| p.starts_with(&format!("step/row {i}/")))
+                })
+            };
+            scanned += cs
+                .sink
+                .names
+                .iter()
+                .filter(|p| p.starts_with("step/"))
+                .count();
+            for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
+                let allowed = path.ends_with("/inv/num")
+                    || (path == "step/salt/num" && !last)
+                    || in_padding_only_block(&path);
+                assert!(allowed, "{}: step {step}: {path} is free", spec.summary());
+            }
+        }
+    }
+    assert!(padding_only_blocks >= 4, "no block of padding only scanned");
+    assert!(scanned > 100_000, "scanned only {scanned}");
 }
 
 #[test]
