@@ -438,9 +438,13 @@ fn committed_predictions_publish_decisions_not_logits() {
     let rows = chosen_rows(model.recipe.features, &format);
     // The attack works wherever the exact logits are known.
     let exact: Vec<i64> = (rows.iter())
-        .map(|r| train::logit(&weights, r, format.feature_frac_bits))
+        .map(|r| train::logit(weights, r, format.feature_frac_bits))
         .collect();
-    assert_eq!(recover(&exact, &format), weights, "the recovery itself");
+    assert_eq!(
+        &recover(&exact, &format),
+        weights.weights(),
+        "the recovery itself"
+    );
     let spec = foldtrain::circuit::infer::InferSpec::new(
         foldtrain::circuit::infer::Task::Predict,
         model.recipe.features,
@@ -452,8 +456,8 @@ fn committed_predictions_publish_decisions_not_logits() {
     .unwrap();
     let job = inference::InferJob {
         spec: std::sync::Arc::new(spec),
-        weights: &weights,
-        weights_salt: model.weights_salt,
+        weights,
+        weights_salt: model.weights_salt(),
         rows: &rows,
         labels: &[],
         commitment: None,
