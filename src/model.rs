@@ -257,7 +257,7 @@ impl Model {
         self.accuracy(data)?;
         let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
         Ok(crate::train::confusion_fixed(
-            &self.fixed_weights(),
+            self.fixed_weights(),
             &fixed,
             self.recipe.format.feature_frac_bits,
         ))
@@ -277,7 +277,7 @@ impl Model {
         }
         let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
         accuracy_fixed(
-            &self.fixed_weights(),
+            self.fixed_weights(),
             &fixed,
             self.recipe.format.feature_frac_bits,
         )

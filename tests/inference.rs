@@ -696,14 +696,32 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
         !r.evaluation.as_ref().unwrap().accepted,
         "the relabelled bundle itself is rejected"
     );
-    // The honest training-split evaluation verifies and links as such.
+    // Issue 29 row 5: the honest training-split evaluation verifies on its
+    // own, but it is not the chain's evaluation link (the chain passed
+    // with it and showed its accuracy as the model's): refused, by the
+    // library and by the CLI (exit 2), naming the split.
     assert_eq!(st.counts().unwrap().total(), 36);
-    let r = chain(
-        WeightsVisibility::Public,
-        Some(on_train.proof.bundle.clone()),
-        None,
-    );
-    assert!(r.passed(), "{r}");
+    let public_out = run(WeightsVisibility::Public).out.clone();
+    let err = commands::audit_chain(&ChainArgs {
+        train: public_out.join("proof.bundle"),
+        eval: Some(on_train.proof.bundle.clone()),
+        commitment: Some(f.commit_dir.join("commitment.json")),
+        model: Some(model_path(&public_out, WeightsVisibility::Public)),
+        ..ChainArgs::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("training split") && err.contains("--split test"), "{err}");
+    let cli = foldtrain(&[
+        "audit",
+        "--train",
+        &arg(&public_out.join("proof.bundle")),
+        "--eval",
+        &arg(&on_train.proof.bundle),
+    ]);
+    assert_eq!(cli.code, 2, "{cli}");
+    assert!(cli.stderr.contains("training split"), "{cli}");
+    foldtrain(&["verify", &arg(&on_train.proof.bundle)]).ok();
 }
 
 #[test]

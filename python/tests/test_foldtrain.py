@@ -425,6 +425,18 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     claimed = foldtrain.inspect_bundle(clf)
     assert claimed["weights_commitment"] == v.weights_commitment and claimed["weights"] is None
     assert claimed["verified"] is False
+    # A private model carrying between two packed weights (w0 + 2^23,
+    # w1 - 1 at the default format) packs like the honest one, so it once
+    # opened the same C_W: it is refused when read, the field named.
+    carried = json.loads(clf.model_path_.read_text())
+    carried["weights_fixed"][0] += 1 << 23
+    carried["weights_fixed"][1] -= 1
+    for i in (0, 1):
+        carried["weights"][i] = carried["weights_fixed"][i] / 2**16
+    carried_path = tmp_path / "carried.json"
+    carried_path.write_text(json.dumps(carried))
+    with pytest.raises(ValueError, match="weight 0 is .* outside the range"):
+        foldtrain.verify(clf, model=carried_path)
     # With the normalizer kept private too, the public model shows neither.
     clf2 = foldtrain.ProvenLogisticRegression(progress=False, private_weights=True, private_normalizer=True, **RECIPE)
     clf2.fit(X, y, out_dir=tmp_path / "hidden")

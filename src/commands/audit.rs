@@ -407,10 +407,18 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
         let Claim::Evaluation { commitment, .. } = &st.claim else {
             return Err(Error::artifact(p, "states no evaluation"));
         };
-        let (want, what) = match split {
-            crate::commitment::Split::Test => (train_st.test_commitment, "test"),
-            crate::commitment::Split::Train => (train_st.commitment, "training"),
-        };
+        // The chain's evaluation is the model's accuracy on rows it was not
+        // trained on: a training-split evaluation is not that link (its
+        // accuracy would be shown as if it were the test accuracy).
+        if split == crate::commitment::Split::Train {
+            return Err(Error::artifact(
+                p,
+                "is an evaluation on the training split; the chain's evaluation link is to \
+                 the test split: give the bundle of prove-eval --split test (verify this one \
+                 on its own with foldtrain verify)",
+            ));
+        }
+        let (want, what) = (train_st.test_commitment, "test");
         links.push(link(
             &format!("evaluation: on the {what} commitment published with training"),
             *commitment == want,

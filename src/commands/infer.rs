@@ -187,7 +187,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
     let weights = model.fixed_weights();
     let job = InferJob {
         spec: Arc::new(spec),
-        weights: &weights,
+        weights,
         weights_salt: model.weights_salt(),
         rows: &rows.rows,
         labels: &rows.labels,
@@ -199,7 +199,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         .statement
         .counts()
         .ok_or_else(|| Error::Internal("an evaluation bundle without counts".into()))?;
-    let native = train::confusion_fixed(&weights, rows, model.recipe.format.feature_frac_bits);
+    let native = train::confusion_fixed(weights, rows, model.recipe.format.feature_frac_bits);
     if counts != native {
         return Err(Error::Internal(format!(
             "the proven counts {counts:?} differ from the native evaluation's {native:?}"
@@ -351,7 +351,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     let weights = model.fixed_weights();
     let job = InferJob {
         spec: Arc::new(spec),
-        weights: &weights,
+        weights,
         weights_salt: model.weights_salt(),
         rows: &fixed,
         labels: &[],
@@ -366,7 +366,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     };
     // The holder's view, computed natively, and what the proof states of it.
     let native: Vec<Prediction> = (fixed.iter())
-        .map(|f| Prediction::of(&weights, f, &format))
+        .map(|f| Prediction::of(weights, f, &format))
         .collect();
     if *outputs != Outputs::published(&bundle.statement.spec, &native) {
         return Err(Error::Internal(
@@ -456,7 +456,7 @@ pub fn predict(model_path: &Path, inputs: &Path) -> Result<Vec<PredictionRow>> {
     let format = model.recipe.format;
     let weights = model.fixed_weights();
     Ok((raw.iter().zip(&fixed).enumerate())
-        .map(|(i, (r, f))| prediction_row(i, r, f, &Prediction::of(&weights, f, &format), &format))
+        .map(|(i, (r, f))| prediction_row(i, r, f, &Prediction::of(weights, f, &format), &format))
         .collect())
 }
 
