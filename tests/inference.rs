@@ -711,7 +711,10 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
     })
     .unwrap_err()
     .to_string();
-    assert!(err.contains("training split") && err.contains("--split test"), "{err}");
+    assert!(
+        err.contains("training split") && err.contains("--split test"),
+        "{err}"
+    );
     let cli = foldtrain(&[
         "audit",
         "--train",
