@@ -314,7 +314,7 @@ fn compress_and_verify(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    let key = KeyFile::new(&fx.recipe, &pp, vk);
+    let key = KeyFile::new(&*fx.recipe, &pp, vk);
     let dir = tempfile::tempdir().expect("temporary folder");
     let key_path = dir.path().join("vk.bin");
     let key_sha = key.write(&key_path).expect("key file");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::artifact::{Kind, MAGIC_LEN};
+use crate::artifact::{Kind, Refusal, MAGIC_LEN};
 use crate::circuit::infer::{
     next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness, Outputs, Prediction,
     Task,
@@ -17,11 +17,13 @@ use crate::circuit::{ModelCommitment, ModelPart};
 use crate::commitment::{Commitment, Salt};
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
+use crate::ivc::keys::KeyFile;
 use crate::ivc::params::{self, Cache};
 use crate::ivc::prover::{Observer, Phase};
-use crate::ivc::{Compressed, Recursive, VerifierKey};
+use crate::ivc::{Compressed, Recursive};
 use crate::proof::{model_differences, PublishedModel};
 use crate::recipe::WeightsVisibility;
+use crate::statement::{Bundle, Proven};
 use crate::train::{BoundedWeights, Confusion, Weights};
 
 /// First bytes of an evaluation or predictions bundle.
@@ -244,137 +246,44 @@ fn check_weights(w: &Weights, spec: &InferSpec) -> Result<()> {
         .map_err(|e| shape(format!("the statement's {e}")))
 }
 
-/// An inference statement and its zero-knowledge proof.
-#[derive(Serialize, Deserialize)]
-pub struct InferBundle {
-    pub statement: InferStatement,
-    pub snark: Compressed<InferStep>,
-}
+/// An evaluation or predictions statement and its zero-knowledge proof.
+pub type InferBundle = Bundle<InferStatement>;
 
-impl InferBundle {
-    /// Serializes: magic, version, bincode 2 of the bundle.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        Ok(INFER_BUNDLE.seal(self, None)?)
+impl Proven for InferStatement {
+    type Spec = InferSpec;
+    const MAX_BUNDLE_BYTES: usize = MAX_INFER_BUNDLE_BYTES;
+
+    fn seal(bundle: &Bundle<Self>) -> Result<Vec<u8>> {
+        Ok(INFER_BUNDLE.seal(bundle, None)?)
     }
 
-    /// Parses untrusted bytes (strict; never panics).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        INFER_BUNDLE
-            .open(bytes, None)
-            .map_err(|r| Error::Rejected(crate::proof::rejection(r)))
+    fn open(bytes: &[u8]) -> std::result::Result<Bundle<Self>, Refusal> {
+        INFER_BUNDLE.open(bytes, None)
     }
 
-    /// Reads a bundle file, refusing one above the size limit unread.
-    pub fn read(path: &std::path::Path) -> Result<Self> {
-        let bytes = crate::artifact::read_limited(path, MAX_INFER_BUNDLE_BYTES as u64)?;
-        Self::from_bytes(&bytes)
+    fn spec(&self) -> &InferSpec {
+        &self.spec
     }
-}
 
-/// What verification of an inference bundle established.
-#[derive(Clone, Debug, Serialize)]
-pub struct InferVerified {
-    /// The key was read from the cache (else derived from the parameters).
-    pub key_cached: bool,
-    pub params_digest: String,
-    pub steps: usize,
-    /// Seconds to load or build the parameters and derive the key (a
-    /// phase, not the whole command).
-    pub key_s: f64,
-    /// Seconds of the SNARK check alone (a phase).
-    pub verify_s: f64,
-}
-
-/// First bytes of a cached inference verifier key.
-const INFER_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ivkey\0";
-/// The cached key file: magic, version, sha256 of the body, bincode 2 of
-/// [`InferKey`].
-const INFER_KEY: Kind<{ crate::ivc::keys::MAX_KEY_BYTES }> = Kind {
-    magic: INFER_KEY_MAGIC,
-    version: 1,
-    body_digest: true,
-};
-
-/// An inference circuit's verifier key with what identifies it, as the
-/// key cache holds it (written only after a bundle verified with it).
-#[derive(Serialize, Deserialize)]
-struct InferKey {
-    spec: InferSpec,
-    params_digest: String,
-    vk: VerifierKey<InferStep>,
-}
-
-/// The key of `spec` from the cache if it holds one of this spec and of
-/// the stated digest (a key of another digest is not trusted to reject).
-fn cached_key(cache: Option<&Cache>, spec: &InferSpec, digest: &str) -> Option<InferKey> {
-    let bytes = match cache?.key_bytes(spec) {
-        Ok(bytes) => bytes?,
-        Err(why) => {
-            params::warn_once(&why);
-            return None;
-        }
-    };
-    let key: InferKey = INFER_KEY.open(&bytes, None).ok()?;
-    (key.spec == *spec && key.params_digest == digest).then_some(key)
-}
-
-/// Verifies an inference bundle: its shape, the parameter digest of its
-/// spec's circuit, the SNARK from `z_0` to `z_N`, and `z_N` against the
-/// statement value by value. The key comes from `cache` when it holds the
-/// spec's key of the stated digest; else the parameters are loaded (or
-/// built) and the key derived, and both are stored only once the bundle
-/// verified.
-pub fn verify(bundle: &InferBundle, cache: Option<&Cache>) -> Result<InferVerified> {
-    let st = &bundle.statement;
-    st.check_shape()?;
-    let start = Instant::now();
-    let (key, derived) = match cached_key(cache, &st.spec, &st.params_digest) {
-        Some(key) => (key, None),
-        None => {
-            let (pp, origin) = params::load_or_setup(cache, &st.spec)?;
-            let digest = params::digest_hex(&pp);
-            if digest != st.params_digest {
-                return Err(Error::Rejected(Rejection::ParamsDigest {
-                    stated: st.params_digest.clone(),
-                    rebuilt: digest,
-                }));
-            }
-            let (_, vk) = Compressed::<InferStep>::setup(&pp)?;
-            let key = InferKey {
-                spec: st.spec.clone(),
-                params_digest: digest,
-                vk,
-            };
-            (key, Some((pp, origin)))
-        }
-    };
-    let key_s = start.elapsed().as_secs_f64();
-    let z0 = st.z0()?;
-    let start = Instant::now();
-    let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bundle.snark.verify(&key.vk, st.steps, &z0)
-    }))
-    .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
-    .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
-    let verify_s = start.elapsed().as_secs_f64();
-    st.check_final_state(&zn)?;
-    if let (Some((pp, origin)), Some(cache)) = (&derived, cache) {
-        params::store_if_built(Some(cache), &st.spec, pp, *origin);
-        let stored = INFER_KEY
-            .seal(&key, None)
-            .map_err(Error::from)
-            .and_then(|bytes| cache.store_key(&st.spec, &bytes));
-        if let Err(e) = stored {
-            params::warn_once(&e.to_string());
-        }
+    fn steps(&self) -> usize {
+        self.steps
     }
-    Ok(InferVerified {
-        key_cached: derived.is_none(),
-        params_digest: key.params_digest,
-        steps: st.steps,
-        key_s,
-        verify_s,
-    })
+
+    fn params_digest(&self) -> &str {
+        &self.params_digest
+    }
+
+    fn check_shape(&self) -> Result<()> {
+        InferStatement::check_shape(self)
+    }
+
+    fn z0(&self) -> Result<Vec<Scalar>> {
+        InferStatement::z0(self)
+    }
+
+    fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        InferStatement::check_final_state(self, zn)
+    }
 }
 
 /// What an inference proof is made from.
@@ -522,12 +431,9 @@ impl InferJob<'_> {
         let t = Instant::now();
         let bytes = bundle.to_bytes()?;
         let reread = InferBundle::from_bytes(&bytes)?;
-        reread.statement.check_shape()?;
-        let zn = reread
-            .snark
-            .verify(&vk, reread.statement.steps, &reread.statement.z0()?)
+        crate::statement::Verifier::primed(KeyFile::new(spec, &pp, vk))
+            .verify(&reread)
             .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
-        reread.statement.check_final_state(&zn)?;
         timings.check_s = secs(t.elapsed());
         observer.finished();
         Ok((reread, timings))

@@ -60,6 +60,7 @@ pub mod plan;
 pub mod proof;
 pub mod recipe;
 pub mod report;
+pub mod statement;
 pub mod train;
 
 pub use error::{Error, Rejection, Result, StateField};

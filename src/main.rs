@@ -132,32 +132,25 @@ enum Command {
     },
     /// Verify proof bundles of any kind: exit 0 accepted, 1 rejected, 2 usage
     /// or I/O error. Several bundles are checked in one process, each
-    /// recipe's key read or derived once, and the exit status is the worst
+    /// statement's key read or derived once, and the exit status is the worst
     /// of theirs (2 if any could not be checked, else 1 if any is rejected).
     Verify {
-        /// proof.bundle files written by prove.
+        /// Bundles written by prove, prove-eval or prove-predict.
         #[arg(required = true, num_args = 1.., value_name = "BUNDLE")]
         bundles: Vec<PathBuf>,
         /// Also check that this model.json holds exactly the statement's
         /// weights, bias and recipe (exit 1 if not); one bundle only.
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
-        /// Verify with this verifier key file only (written by `keys`), pinned
-        /// by --vk-sha256; no parameters are built (default: the key cache,
-        /// else a key derived from the bundle's recipe).
-        #[arg(long, value_name = "FILE")]
-        vk: Option<PathBuf>,
-        /// The sha256 (64 hex digits, as `keys` prints it) the --vk file must
-        /// have: required with --vk, since a key file's own label proves
-        /// nothing.
-        #[arg(long, value_name = "HEX", requires = "vk", value_parser = parse_sha256)]
-        vk_sha256: Option<String>,
+        #[command(flatten)]
+        keys: KeyFlags,
     },
-    /// Derive a recipe's verifier key from scratch and write it (with its
-    /// sha256) for `verify --vk`: the recipe of a bundle, or of --data and
-    /// the recipe flags.
+    /// Derive a statement's verifier key from scratch and write it (with its
+    /// sha256) for `verify --vk`: the spec of a bundle of any kind, or the
+    /// training recipe of --data and the recipe flags.
     Keys {
-        /// A proof.bundle whose recipe to use (not verified).
+        /// A bundle (training, evaluation or predictions) whose statement's
+        /// spec to use (not verified).
         #[arg(conflicts_with = "recipe_of")]
         bundle: Option<PathBuf>,
         /// The same as BUNDLE.
@@ -205,6 +198,8 @@ enum Command {
         /// statement's C_W (and, with --data, the weights the replay must give).
         #[arg(long, value_name = "MODEL")]
         model: Option<PathBuf>,
+        #[command(flatten)]
+        keys: KeyFlags,
     },
     /// Prove a model's confusion counts (accuracy, precision, recall) on a
     /// committed split: the data must open the commitment.
@@ -276,6 +271,23 @@ enum Command {
         #[arg(long, value_parser = parse_split)]
         split: Option<foldtrain::commitment::Split>,
     },
+}
+
+/// Pinned verifier key files, shared by verify and audit.
+#[derive(Args, Clone, Debug, Default)]
+struct KeyFlags {
+    /// Verify with this verifier key file only (written by `keys`), pinned by
+    /// the --vk-sha256 after it; no parameters are built. Repeat for keys of
+    /// several statements (a chain: training, evaluation, predictions); each
+    /// bundle is checked with the key of its spec (default: the key cache,
+    /// else a key derived from each bundle's statement).
+    #[arg(long, value_name = "FILE")]
+    vk: Vec<PathBuf>,
+    /// The sha256 (64 hex digits, as `keys` prints it) the --vk file before
+    /// it must have: required with --vk, since a key file's own label proves
+    /// nothing.
+    #[arg(long, value_name = "HEX", requires = "vk", value_parser = parse_sha256)]
+    vk_sha256: Vec<String>,
 }
 
 /// The dataset and the recipe flags shared by train, commit and prove.
@@ -507,43 +519,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify {
             bundles,
             model,
-            vk,
-            vk_sha256,
+            keys,
         } => {
             let first = bundles.first().cloned().unwrap_or_default();
-            let key = commands::KeyChoice::from_flags(vk.as_deref(), vk_sha256.as_deref(), &first)?;
-            if let [bundle] = bundles.as_slice() {
-                if commands::infer::is_infer_bundle(bundle) {
-                    if model.is_some() || vk.is_some() {
-                        anyhow::bail!(
-                            "--model and --vk apply to training bundles; {} is an evaluation \
-                             or predictions bundle (verify it without them)",
-                            bundle.display()
-                        );
-                    }
-                    let r = commands::verify_infer(bundle)?;
-                    out.report(&r)?;
-                    return Ok(if r.accepted { exit::OK } else { exit::REJECTED });
-                }
-                let r = commands::verify(bundle, model.as_deref(), key)?;
-                out.report(&r)?;
-                return Ok(if r.accepted { exit::OK } else { exit::REJECTED });
-            }
-            if model.is_some() {
-                anyhow::bail!(
-                    "--model checks one bundle against its model; verify the bundles \
-                     one at a time to check each one's model"
-                );
-            }
-            // One report for the whole batch, whatever the kinds; the exit
-            // status is its worst verdict.
-            let r = commands::verify_all(&bundles, key)?;
+            let key = commands::KeyChoice::from_flags(&keys.vk, &keys.vk_sha256, &first)?;
+            let r = commands::verify::verify_bundles(&bundles, model.as_deref(), key)?;
             out.report(&r)?;
-            return Ok(match r.verdict {
-                commands::verify::Verdict::Accepted => exit::OK,
-                commands::verify::Verdict::Rejected => exit::REJECTED,
-                commands::verify::Verdict::NotChecked => exit::ERROR,
-            });
+            return Ok(r.verdict().exit_status());
         }
         Command::Audit {
             bundle,
@@ -555,22 +537,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             data,
             opening,
             model,
+            keys,
         } => {
             let Some(train) = bundle.or(train) else {
                 anyhow::bail!("give the training bundle (BUNDLE or --train)");
             };
-            let chain =
-                eval.is_some() || predict.is_some() || commitment.is_some() || report.is_some();
-            if !chain {
-                let r = commands::audit(
-                    &train,
-                    data.as_deref(),
-                    opening.as_deref(),
-                    model.as_deref(),
-                )?;
-                out.report(&r)?;
-                return Ok(if r.passed() { exit::OK } else { exit::REJECTED });
-            }
             let args = commands::ChainArgs {
                 train,
                 eval,
@@ -579,14 +550,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 data,
                 opening,
                 model,
+                vk: keys.vk,
+                vk_sha256: keys.vk_sha256,
+                report,
             };
-            let r = commands::audit_chain(&args)?;
-            if let Some(path) = &report {
-                r.write_html(path)?;
+            let r = commands::audit::audit_any(&args)?;
+            if let Some(path) = &r.html {
                 out.note(&format!("report written to {}", path.display()));
             }
             out.report(&r)?;
-            if !r.passed() {
+            if !r.passed {
                 return Ok(exit::REJECTED);
             }
         }

@@ -1,8 +1,6 @@
 //! The public statement, the proof bundle (statement + compressed SNARK) and
 //! verification, used by `verify`, `audit` and the tests alike.
 
-use std::time::Instant;
-
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
@@ -10,9 +8,9 @@ use crate::circuit::{ModelCommitment, ModelPart, PublicState};
 use crate::commitment::Commitment;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
-use crate::ivc::keys::KeyFile;
-use crate::ivc::{params, Compressed};
 use crate::recipe::{Recipe, WeightsVisibility};
+use crate::statement::{Bundle, Proven};
+pub use crate::statement::{KeyOrigin, Verified, Verifier};
 use crate::train::{BoundedWeights, Weights};
 
 /// First bytes of a proof bundle file.
@@ -229,289 +227,48 @@ impl Statement {
     }
 }
 
-/// A statement and its zero-knowledge proof.
-#[derive(Serialize, Deserialize)]
-pub struct ProofBundle {
-    pub statement: Statement,
-    pub snark: Compressed,
-}
+/// A training statement and its zero-knowledge proof.
+pub type ProofBundle = Bundle<Statement>;
 
-impl ProofBundle {
-    /// Serializes: magic, [`BUNDLE_VERSION`], bincode 2 of the bundle.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        Ok(BUNDLE.seal(self, None)?)
+impl Proven for Statement {
+    type Spec = Recipe;
+    const MAX_BUNDLE_BYTES: usize = MAX_BUNDLE_BYTES;
+
+    fn seal(bundle: &Bundle<Self>) -> Result<Vec<u8>> {
+        Ok(BUNDLE.seal(bundle, None)?)
     }
 
-    /// Reads a bundle file: an I/O problem is an I/O error, anything wrong
-    /// with the contents a [`Rejection`]. Files above the size limit are
-    /// refused without being read.
-    pub fn read(path: &std::path::Path) -> Result<Self> {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_dir() {
-            return Err(Error::artifact(path, "is a folder, not a proof bundle"));
-        }
-        if meta.len() > MAX_BUNDLE_BYTES as u64 {
-            return Err(Error::Rejected(Rejection::TooLarge {
-                limit: MAX_BUNDLE_BYTES,
-            }));
-        }
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::from_bytes(&bytes)
+    fn open(bytes: &[u8]) -> std::result::Result<Bundle<Self>, Refusal> {
+        BUNDLE.open(bytes, None)
     }
 
-    /// Parses untrusted bytes: strict (magic, version, size limit, no
-    /// trailing bytes); never panics.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        BUNDLE
-            .open(bytes, None)
-            .map_err(|r| Error::Rejected(rejection(r)))
+    fn spec(&self) -> &Recipe {
+        &self.recipe
     }
-}
 
-/// The rejection a bundle's container refusal is.
-pub(crate) fn rejection(refusal: Refusal) -> Rejection {
-    match refusal {
-        Refusal::TooLarge { limit } => Rejection::TooLarge { limit },
-        Refusal::BadMagic => Rejection::BadMagic,
-        Refusal::Version { found, supported } => Rejection::Version { found, supported },
-        Refusal::Malformed(why) => Rejection::Malformed(why),
-        Refusal::DecoderPanicked => Rejection::Malformed("its decoder failed".into()),
-        Refusal::TrailingBytes(n) => Rejection::TrailingBytes(n),
-        // A bundle carries neither a binding nor a digest.
-        Refusal::Binding | Refusal::Digest => Rejection::Malformed(refusal.to_string()),
+    fn steps(&self) -> usize {
+        self.steps
+    }
+
+    fn params_digest(&self) -> &str {
+        &self.params_digest
+    }
+
+    fn check_shape(&self) -> Result<()> {
+        Statement::check_shape(self)
+    }
+
+    fn z0(&self) -> Result<Vec<Scalar>> {
+        Statement::z0(self)
+    }
+
+    fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        Statement::check_final_state(self, zn)
     }
 }
 
-/// Where a verifier's key came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyOrigin {
-    /// Given by the user (`verify --vk`).
-    Given,
-    /// Read from this user's key cache.
-    Cached,
-    /// Derived now from the recipe (Nova's setup, from scratch).
-    Derived,
-    /// Held already (an earlier bundle of the same recipe, or the prover's
-    /// own key).
-    Held,
-}
-
-/// What verification established.
-#[derive(Clone, Debug, Serialize)]
-pub struct Verified {
-    pub params_digest: String,
-    pub steps: usize,
-    /// Where the verifier key came from.
-    pub key_origin: KeyOrigin,
-    /// sha256 of the key's file (see [`KeyFile`]), when it was read from
-    /// one or written to the cache.
-    pub key_sha256: Option<String>,
-    /// Seconds to read or derive the key (a phase, not the whole command).
-    pub key_s: f64,
-    /// Seconds of the SNARK check alone (a phase, not the whole command).
-    pub verify_s: f64,
-}
-
-/// Verifies bundles, keeping the verifier key of the last recipe seen so
-/// that checking many bundles of one recipe (an auditor's batch, the tamper
-/// tests) reads or derives it once.
-///
-/// The key comes, in this order, from the one the verifier holds, from the
-/// file the user gave (only that one is used then), from the key cache, or
-/// it is derived from the recipe. Prover parameters are never loaded: a key
-/// is all a verifier needs. A key read from the cache whose parameter
-/// digest differs from the statement's is not trusted to reject: the key is
-/// derived afresh first, so a stale cache never rejects an honest bundle.
-pub struct Verifier {
-    held: Option<(KeyFile, Option<String>)>,
-    /// The held key was read from the cache: like a cached key found for a
-    /// bundle, it is not trusted to reject a statement of another digest
-    /// (the next bundle of the batch derives the key afresh instead).
-    held_cached: bool,
-    /// A key the user gave: the only one this verifier uses.
-    given: Option<GivenKey>,
-    /// Where keys are looked up and, once a bundle verified with a key
-    /// derived here, stored.
-    cache: Option<params::Cache>,
-}
-
-impl Default for Verifier {
-    /// A verifier that uses the key cache at [`params::cache_dir`].
-    fn default() -> Self {
-        Verifier::with_cache(params::Cache::from_env())
-    }
-}
-
-impl Verifier {
-    /// A verifier that uses `cache` (`None`: derives every new recipe's key).
-    pub fn with_cache(cache: Option<params::Cache>) -> Self {
-        Verifier {
-            held: None,
-            held_cached: false,
-            given: None,
-            cache,
-        }
-    }
-
-    /// A verifier that uses only the key file at `path`, refused unless its
-    /// sha256 is `pinned`. SOUNDNESS 20: a key file's own label (its recipe)
-    /// proves nothing, since whoever hands over a key and a bundle can
-    /// relabel both; only a hash the user holds ties the file to a key they
-    /// trust, so there is no unpinned way in.
-    ///
-    /// The file is read, its hash checked and its container opened now; the
-    /// key itself (seconds to decode) only once a bundle of its recipe
-    /// comes, so a bundle of another recipe is refused at once.
-    pub fn with_key_file(path: &std::path::Path, pinned: &str) -> Result<Self> {
-        let (bytes, sha) = KeyFile::read_checked(path, pinned)?;
-        let (recipe, _) = KeyFile::peek(&bytes).map_err(|why| KeyFile::refused(path, why))?;
-        Ok(Verifier {
-            held: None,
-            held_cached: false,
-            given: Some(GivenKey {
-                path: path.to_path_buf(),
-                bytes,
-                sha,
-                recipe,
-            }),
-            cache: None,
-        })
-    }
-
-    /// A verifier that already holds `key` (the prover's own, built from
-    /// the same deterministic setup).
-    pub fn primed(key: KeyFile) -> Self {
-        Verifier {
-            held: Some((key, None)),
-            held_cached: false,
-            given: None,
-            cache: None,
-        }
-    }
-
-    /// Verifies a bundle: the statement's recipe is within limits, the key
-    /// is the recipe's and its parameter digest the stated one, the step
-    /// count is the recipe's, and the SNARK proves `z_0 -> z_N` with `z_0`
-    /// and `z_N` exactly the ones the statement implies. `Err(Error::Rejected)`
-    /// says why not; a key file given for another recipe is an error
-    /// (`Error::Artifact`), not a verdict on the bundle.
-    pub fn verify(&mut self, bundle: &ProofBundle) -> Result<Verified> {
-        let st = &bundle.statement;
-        st.check_shape()?;
-        let start = Instant::now();
-        let mut origin = KeyOrigin::Held;
-        // Re-checked for every bundle of a batch: a held key is reused only
-        // for its own recipe, and a cached one only for its own digest.
-        let held = matches!(&self.held, Some((k, _)) if k.recipe == st.recipe
-            && (!self.held_cached || k.params_digest == st.params_digest));
-        if !held {
-            match &self.given {
-                Some(given) if given.recipe != st.recipe => {
-                    return Err(Error::artifact(
-                        &given.path,
-                        format!(
-                            "is the verifier key of another recipe ({}); the bundle states {}. \
-                             Derive this bundle's key with `foldtrain keys BUNDLE`",
-                            given.recipe.summary(),
-                            st.recipe.summary()
-                        ),
-                    ));
-                }
-                Some(given) => {
-                    let key = KeyFile::from_bytes(&given.bytes)
-                        .map_err(|why| KeyFile::refused(&given.path, why))?;
-                    self.held = Some((key, Some(given.sha.clone())));
-                    self.held_cached = false;
-                }
-                None => origin = self.find_key(st)?,
-            }
-        }
-        if self.given.is_some() {
-            origin = KeyOrigin::Given;
-        }
-        let key_s = start.elapsed().as_secs_f64();
-        let Some((key, sha)) = &self.held else {
-            return Err(Error::Internal("the verifier's key was not kept".into()));
-        };
-        if key.params_digest != st.params_digest {
-            return Err(Error::Rejected(Rejection::ParamsDigest {
-                stated: st.params_digest.clone(),
-                rebuilt: key.params_digest.clone(),
-            }));
-        }
-        let z0 = st.z0()?;
-        let start = Instant::now();
-        let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            bundle.snark.verify(&key.vk, st.steps, &z0)
-        }))
-        .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
-        .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
-        let verify_s = start.elapsed().as_secs_f64();
-        st.check_final_state(&zn)?;
-        let params_digest = key.params_digest.clone();
-        let mut key_sha256 = sha.clone();
-        if origin == KeyOrigin::Derived {
-            key_sha256 = self.store_key();
-        }
-        Ok(Verified {
-            params_digest,
-            steps: st.steps,
-            key_origin: origin,
-            key_sha256,
-            key_s,
-            verify_s,
-        })
-    }
-
-    /// Holds the statement's recipe's key: the cached one if its digest is
-    /// the stated one, else one derived now.
-    fn find_key(&mut self, st: &Statement) -> Result<KeyOrigin> {
-        if let Some(cache) = &self.cache {
-            match cache.load_key(&st.recipe) {
-                Ok(Some((key, sha))) if key.params_digest == st.params_digest => {
-                    self.held = Some((key, Some(sha)));
-                    self.held_cached = true;
-                    return Ok(KeyOrigin::Cached);
-                }
-                // Another digest: derive the key before rejecting anything.
-                Ok(_) => {}
-                Err(why) => params::warn_once(&why),
-            }
-        }
-        // Limits were checked by check_shape, so this setup is bounded.
-        self.held = Some((KeyFile::derive(&st.recipe)?, None));
-        self.held_cached = false;
-        Ok(KeyOrigin::Derived)
-    }
-
-    /// Stores the held key, just derived and now used to accept a bundle,
-    /// in the cache; its file's sha256. Best effort: a cache that cannot be
-    /// written only costs time next time.
-    fn store_key(&mut self) -> Option<String> {
-        let (key, sha) = self.held.as_mut()?;
-        let bytes = key.to_bytes().ok()?;
-        let digest = crate::artifact::sha256_hex(&bytes);
-        if let Some(cache) = &self.cache {
-            if let Err(e) = cache.store_key(&key.recipe, &bytes) {
-                params::warn_once(&e.to_string());
-            }
-        }
-        *sha = Some(digest.clone());
-        Some(digest)
-    }
-}
-
-/// A key file the user gave, checked but not yet decoded.
-struct GivenKey {
-    path: std::path::PathBuf,
-    bytes: Vec<u8>,
-    sha: String,
-    recipe: Recipe,
-}
-
-/// Verifies one bundle (see [`Verifier::verify`]).
-pub fn verify(bundle: &ProofBundle) -> Result<Verified> {
+/// Verifies one bundle of any kind with a default [`Verifier`].
+pub fn verify<P: Proven>(bundle: &Bundle<P>) -> Result<Verified> {
     Verifier::default().verify(bundle)
 }
 

@@ -18,6 +18,7 @@ use foldtrain::inference::{self, Claim, InferBundle};
 use foldtrain::ivc::prover::Silent;
 use foldtrain::proof::PublishedModel;
 use foldtrain::recipe::WeightsVisibility;
+use foldtrain::statement::Verifier;
 use foldtrain::{train, Error, Rejection, StateField};
 
 use common::bin::{arg, foldtrain};
@@ -135,7 +136,7 @@ fn rejection(bundle: &InferBundle) -> Rejection {
         Err(Error::Rejected(r)) => return r,
         Err(e) => panic!("{e}"),
     };
-    match inference::verify(&reread, None) {
+    match Verifier::with_cache(None).verify(&reread) {
         Err(Error::Rejected(r)) => r,
         other => panic!("expected a rejection, got {:?}", other.map(|v| v.steps)),
     }
@@ -163,7 +164,7 @@ fn proven_counts_equal_the_native_evaluation_and_verify() {
         assert_eq!(b.statement.counts(), Some(native), "{w:?}");
         assert_eq!(native.total(), 9);
         assert_eq!(model.counts, Some(native));
-        inference::verify(&b, None).unwrap();
+        Verifier::with_cache(None).verify(&b).unwrap();
         // The same through the binary: exit 0 and the counts printed.
         let v = foldtrain(&[
             "--json",
@@ -291,7 +292,7 @@ fn forged_evaluation_fields_are_rejected() {
         bytes[mid] ^= 0x40;
         let refused = match InferBundle::from_bytes(&bytes) {
             Err(_) => true,
-            Ok(b) => inference::verify(&b, None).is_err(),
+            Ok(b) => Verifier::with_cache(None).verify(&b).is_err(),
         };
         assert!(refused);
     }
@@ -301,7 +302,7 @@ fn forged_evaluation_fields_are_rejected() {
 fn predictions_are_the_native_models_and_forgeries_are_rejected() {
     for w in both() {
         let b = InferBundle::from_bytes(&run(w).predict).unwrap();
-        inference::verify(&b, None).unwrap();
+        Verifier::with_cache(None).verify(&b).unwrap();
         let Claim::Predictions { inputs, outputs } = &b.statement.claim else {
             panic!("not predictions");
         };
@@ -463,7 +464,7 @@ fn committed_predictions_publish_decisions_not_logits() {
         commitment: None,
     };
     let (bundle, _) = job.prove(None, &Silent).unwrap();
-    inference::verify(&bundle, None).unwrap();
+    Verifier::with_cache(None).verify(&bundle).unwrap();
     let statement = serde_json::to_value(&bundle.statement).unwrap();
     assert_eq!(
         logits_in(&statement).map(|l| recover(&l, &format)),
@@ -596,6 +597,7 @@ fn chain(
         data: None,
         opening: None,
         model: Some(model_path(out, w)),
+        ..ChainArgs::default()
     })
     .unwrap()
 }
@@ -817,8 +819,12 @@ fn data_that_does_not_open_the_commitment_is_refused() {
 #[test]
 fn the_verifier_caches_the_key_only_after_a_bundle_verified_and_never_trusts_a_planted_one() {
     use foldtrain::ivc::params::Cache;
+    use foldtrain::statement::KeyOrigin;
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache"));
+    // A new verifier each time, as each `verify` command is: only the
+    // cache carries a key from one to the next.
+    let fresh = |c: &Cache| Verifier::with_cache(Some(Cache::at(c.dir())));
     let eval = InferBundle::from_bytes(&run(WeightsVisibility::Public).eval).unwrap();
     let predict = InferBundle::from_bytes(&run(WeightsVisibility::Public).predict).unwrap();
     // A forged bundle leaves nothing behind.
@@ -826,16 +832,20 @@ fn the_verifier_caches_the_key_only_after_a_bundle_verified_and_never_trusts_a_p
     if let Claim::Evaluation { commitment, .. } = &mut forged.statement.claim {
         *commitment = Commitment(commitment.0 + Scalar::from(1u64));
     }
-    assert!(inference::verify(&forged, Some(&cache)).is_err());
+    assert!(fresh(&cache).verify(&forged).is_err());
     assert!(!cache.key_path(&eval.statement.spec).exists());
-    let first = inference::verify(&eval, Some(&cache)).unwrap();
-    assert!(!first.key_cached);
+    let first = fresh(&cache).verify(&eval).unwrap();
+    assert_eq!(first.key_origin, KeyOrigin::Derived);
     assert!(cache.key_path(&eval.statement.spec).exists());
-    let second = inference::verify(&eval, Some(&cache)).unwrap();
-    assert!(second.key_cached, "the second verify reads the key");
+    let second = fresh(&cache).verify(&eval).unwrap();
+    assert_eq!(
+        second.key_origin,
+        KeyOrigin::Cached,
+        "the second verify reads the key"
+    );
     // The same forgery is still refused with the cached key.
     assert!(matches!(
-        inference::verify(&forged, Some(&cache)),
+        fresh(&cache).verify(&forged),
         Err(Error::Rejected(Rejection::Snark(_)))
     ));
     // The evaluation's key planted under the predictions spec's name is not
@@ -845,6 +855,174 @@ fn the_verifier_caches_the_key_only_after_a_bundle_verified_and_never_trusts_a_p
         cache.key_path(&predict.statement.spec),
     )
     .unwrap();
-    let v = inference::verify(&predict, Some(&cache)).unwrap();
-    assert!(!v.key_cached);
+    let v = fresh(&cache).verify(&predict).unwrap();
+    assert_eq!(v.key_origin, KeyOrigin::Derived);
+}
+
+/// Derives the key of the bundle at `bundle` into `dir` with `keys`; its
+/// path and pin.
+fn derive_key(bundle: &Path, dir: &Path, name: &str) -> (PathBuf, String, &'static str) {
+    let path = dir.join(name);
+    let r = commands::keys(&commands::RecipeSource::Bundle(bundle.into()), &path, false).unwrap();
+    (path, r.sha256, r.kind)
+}
+
+#[test]
+fn pinned_keys_verify_and_audit_every_kind_and_each_bundle_takes_only_its_own() {
+    use commands::verify::{verify_bundles, BundleReport, Verdict};
+    use commands::KeyChoice;
+    use foldtrain::statement::KeyOrigin;
+    let w = WeightsVisibility::Committed;
+    let out = &run(w).out;
+    let dir = tempfile::tempdir().unwrap();
+    let train = out.join("proof.bundle");
+    let eval = out.join("eval-test.bundle");
+    let predict = out.join("predict.bundle");
+    // `keys` takes a bundle of every kind.
+    let kt = derive_key(&train, dir.path(), "train.vk");
+    let ke = derive_key(&eval, dir.path(), "eval.vk");
+    let kp = derive_key(&predict, dir.path(), "predict.vk");
+    assert_eq!(
+        (kt.2, ke.2, kp.2),
+        ("training", "evaluation", "predictions")
+    );
+    let all = [&kt, &ke, &kp];
+    let files: Vec<(&Path, &str)> = all.iter().map(|k| (k.0.as_path(), k.1.as_str())).collect();
+
+    // One batch, three kinds, three pinned keys: each bundle is checked
+    // with its own key, and says so.
+    let bundles = [train.clone(), eval.clone(), predict.clone()];
+    let r = verify_bundles(&bundles, None, KeyChoice::Files(files.clone())).unwrap();
+    assert_eq!(r.verdict(), Verdict::Accepted, "{r}");
+    let commands::verify::Verification::Batch(batch) = &r else {
+        panic!("a batch report for three bundles")
+    };
+    for report in &batch.bundles {
+        let (origin, sha) = match report {
+            BundleReport::Training(t) => (t.key_origin, t.key_sha256.clone()),
+            BundleReport::Inference(i) => (i.key_origin, i.key_sha256.clone()),
+        };
+        assert_eq!(origin, Some(KeyOrigin::Given), "{report}");
+        assert!(all.iter().any(|k| Some(&k.1) == sha.as_ref()), "{report}");
+    }
+
+    // The evaluation with only the predictions key: not checked (an error,
+    // exit 2), and the message says what each given key is for.
+    let only_predict = KeyChoice::file(&kp.0, &kp.1);
+    let e = verify_bundles(std::slice::from_ref(&eval), None, only_predict)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no verifier key given")
+            && e.contains("predictions")
+            && e.contains("evaluation"),
+        "{e}"
+    );
+    // In a batch the same is one bundle not checked: the verdict is 2.
+    let r = verify_bundles(
+        &[predict.clone(), eval.clone()],
+        None,
+        KeyChoice::file(&kp.0, &kp.1),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::NotChecked, "{r}");
+    // A key pinned by another key's hash is refused before anything else.
+    let e = verify_bundles(
+        std::slice::from_ref(&eval),
+        None,
+        KeyChoice::file(&ke.0, &kp.1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("not the pinned"), "{e}");
+    // The evaluation's key file relabelled as the predictions key (its spec
+    // swapped, the digest kept) is not the pinned one: refused.
+    let mut relabelled =
+        foldtrain::ivc::keys::KeyFile::<foldtrain::circuit::infer::InferSpec>::from_bytes(
+            &std::fs::read(&ke.0).unwrap(),
+        )
+        .unwrap();
+    relabelled.spec = InferBundle::read(&predict).unwrap().statement.spec;
+    let relabelled_path = dir.path().join("relabelled.vk");
+    relabelled.write(&relabelled_path).unwrap();
+    let e = verify_bundles(
+        std::slice::from_ref(&predict),
+        None,
+        KeyChoice::file(&relabelled_path, &kp.1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("not the pinned"), "{e}");
+
+    // A forged evaluation with its genuine pinned key: rejected (exit 1).
+    let mut forged = InferBundle::read(&eval).unwrap();
+    if let Claim::Evaluation { counts, .. } = &mut forged.statement.claim {
+        counts.tp += 1;
+    }
+    let forged_path = dir.path().join("forged-eval.bundle");
+    std::fs::write(&forged_path, forged.to_bytes().unwrap()).unwrap();
+    let r = verify_bundles(
+        std::slice::from_ref(&forged_path),
+        None,
+        KeyChoice::file(&ke.0, &ke.1),
+    )
+    .unwrap();
+    assert_eq!(r.verdict(), Verdict::Rejected, "{r}");
+
+    // The chain audit with the three pinned keys passes; without the
+    // predictions key it is an error, not a pass.
+    let chain_args = |keys: &[&(PathBuf, String, &str)]| ChainArgs {
+        train: train.clone(),
+        eval: Some(eval.clone()),
+        predict: Some(predict.clone()),
+        commitment: Some(fixture().commit_dir.join("commitment.json")),
+        model: Some(model_path(out, w)),
+        vk: keys.iter().map(|k| k.0.clone()).collect(),
+        vk_sha256: keys.iter().map(|k| k.1.clone()).collect(),
+        ..ChainArgs::default()
+    };
+    let audited = commands::audit::audit_any(&chain_args(&all)).unwrap();
+    assert!(audited.passed, "{audited}");
+    let commands::audit::AuditOf::Chain(chain) = &audited.report else {
+        panic!("a chain report")
+    };
+    assert_eq!(chain.training.verified, true);
+    assert_eq!(
+        chain.evaluation.as_ref().and_then(|e| e.key_origin),
+        Some(KeyOrigin::Given)
+    );
+    let e = commands::audit::audit_any(&chain_args(&[&kt, &ke]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no verifier key given"), "{e}");
+
+    // From the command line: keys of an evaluation bundle, then verify it
+    // with that key, pinned (exit 0); the same key for the predictions
+    // bundle is not checked (exit 2).
+    let cli_key = dir.path().join("cli-eval.vk");
+    let keys_run = foldtrain(&["keys", &arg(&eval), "--out", &arg(&cli_key)]);
+    assert_eq!(keys_run.code, 0, "{}{}", keys_run.stdout, keys_run.stderr);
+    assert!(
+        keys_run.stdout.contains(&ke.1),
+        "the same key: {}",
+        keys_run.stdout
+    );
+    let v = foldtrain(&[
+        "verify",
+        &arg(&eval),
+        "--vk",
+        &arg(&cli_key),
+        "--vk-sha256",
+        &ke.1,
+    ]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let v = foldtrain(&[
+        "verify",
+        &arg(&predict),
+        "--vk",
+        &arg(&cli_key),
+        "--vk-sha256",
+        &ke.1,
+    ]);
+    assert_eq!(v.code, 2, "{}{}", v.stdout, v.stderr);
 }

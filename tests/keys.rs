@@ -13,7 +13,7 @@ use common::bin::{arg, foldtrain, foldtrain_in};
 use common::data;
 use foldtrain::commands::{self, KeyChoice, RecipeSource};
 use foldtrain::error::{Error, Rejection};
-use foldtrain::ivc::keys::{KeyFile, KEY};
+use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::params::Cache;
 use foldtrain::proof::{KeyOrigin, ProofBundle, Verifier};
 
@@ -84,11 +84,7 @@ fn sha_of(path: &Path) -> String {
 }
 
 fn verify_with(key: &Path, pinned: &str) -> foldtrain::Result<commands::VerifyReport> {
-    commands::verify(
-        &fixture().bundle_path,
-        None,
-        KeyChoice::File { path: key, pinned },
-    )
+    commands::verify(&fixture().bundle_path, None, KeyChoice::file(key, pinned))
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -128,16 +124,20 @@ fn the_right_key_file_verifies_pinned_and_is_refused_unpinned() {
     let upper = f.key_sha.to_ascii_uppercase();
     assert!(verify_with(&f.key_path, &upper).unwrap().accepted);
     // Without a pin there is no key choice to make: refused.
-    let e = KeyChoice::from_flags(Some(&f.key_path), None, &f.bundle_path)
+    let e = KeyChoice::from_flags(std::slice::from_ref(&f.key_path), &[], &f.bundle_path)
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("--vk-sha256") && e.contains("foldtrain keys"),
         "{e}"
     );
-    let e = KeyChoice::from_flags(Some(&f.key_path), Some("beef"), &f.bundle_path)
-        .unwrap_err()
-        .to_string();
+    let e = KeyChoice::from_flags(
+        std::slice::from_ref(&f.key_path),
+        &["beef".to_string()],
+        &f.bundle_path,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("64 hex digits"), "{e}");
 }
 
@@ -207,9 +207,9 @@ fn a_corrupt_or_truncated_key_file_is_refused() {
 fn relabelled_key(params_digest: &str) -> Vec<u8> {
     let other = std::fs::read(&fixture().other_key_path).unwrap();
     let mut key = KeyFile::from_bytes(&other).unwrap();
-    key.recipe = bundle().statement.recipe;
+    key.spec = bundle().statement.recipe;
     key.params_digest = params_digest.to_string();
-    KEY.seal(&key, None).unwrap()
+    key.to_bytes().unwrap()
 }
 
 #[test]
@@ -375,11 +375,11 @@ fn a_relabelled_key_and_bundle_are_refused_without_a_pin_and_with_the_honest_one
         &relabelled.to_bytes().unwrap(),
     ));
     let mut key = KeyFile::from_bytes(&std::fs::read(&f.key_path).unwrap()).unwrap();
-    key.recipe = relabelled.statement.recipe.clone();
+    key.spec = relabelled.statement.recipe.clone();
     let k = arg(&write(
         dir.path(),
         "relabelled.bin",
-        &KEY.seal(&key, None).unwrap(),
+        &key.to_bytes().unwrap(),
     ));
     // Without a pin: refused before anything is verified, saying how to pin.
     let unpinned = foldtrain_in(dir.path(), &["verify", &b, "--vk", &k]);
@@ -431,10 +431,10 @@ fn a_relabelled_key_and_bundle_are_refused_without_a_pin_and_with_the_honest_one
 fn older_builds_key_and_bundle() -> (Vec<u8>, ProofBundle) {
     let this = bundle().statement.recipe;
     let mut key = KeyFile::from_bytes(&std::fs::read(&fixture().other_key_path).unwrap()).unwrap();
-    key.recipe = this.clone();
+    key.spec = this.clone();
     let mut b = other_bundle();
     b.statement.recipe = this;
-    (KEY.seal(&key, None).unwrap(), b)
+    (key.to_bytes().unwrap(), b)
 }
 
 /// Issue 29, row 7: cached keys were named by the package version (0.1.0 at

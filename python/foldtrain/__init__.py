@@ -757,6 +757,15 @@ def inspect_bundle(bundle: Any) -> dict:
             d.cleanup()
 
 
+def _as_list(value: Any) -> list:
+    """None as [], one path or string as [it], a sequence as a list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return [value]
+    return list(value)
+
+
 @dataclass
 class Audit:
     """What :func:`audit` found: ``passed``, and the audit's report (as
@@ -776,13 +785,18 @@ def audit(
     opening: Optional[PathLike] = None,
     model: Optional[PathLike] = None,
     report: Optional[PathLike] = None,
+    vk: Union[None, PathLike, Sequence[PathLike]] = None,
+    vk_sha256: Union[None, str, Sequence[str]] = None,
     raise_on_reject: bool = True,
 ) -> Audit:
     """Audits a training bundle (``foldtrain audit``); with ``eval``,
     ``predict``, ``commitment`` or ``report`` (an HTML file to write), the
-    chain of statements about one model. A failed audit raises
-    :class:`ProofRejected` (its ``audit`` attribute holds the result),
-    unless ``raise_on_reject=False``."""
+    chain of statements about one model. ``vk``: verifier key files
+    (``foldtrain keys``, one per statement: training, evaluation,
+    predictions), each used only with its pin in ``vk_sha256`` (in the same
+    order); default: the key cache, else keys derived from the statements.
+    A failed audit raises :class:`ProofRejected` (its ``audit`` attribute
+    holds the result), unless ``raise_on_reject=False``."""
     tmp: list = []
     if isinstance(commitment, CommittedData):
         commitment = commitment.commitment_path
@@ -798,6 +812,8 @@ def audit(
                 opening=opt(opening),
                 model=opt(model),
                 report=opt(report),
+                vk=[os.fspath(p) for p in _as_list(vk)],
+                vk_sha256=list(_as_list(vk_sha256)),
             )
         )
     finally:

@@ -426,23 +426,12 @@ fn verify(
 ) -> PyResult<String> {
     // A key file without its pin, or a pin without its file, is refused
     // with the CLI's message (its flags in Python's terms).
-    let key = commands::KeyChoice::from_flags(vk.as_deref(), vk_sha256.as_deref(), &bundle)
-        .map_err(to_py)?;
-    if commands::infer::is_infer_bundle(&bundle) {
-        if model.is_some() || vk.is_some() {
-            return Err(PyValueError::new_err(format!(
-                "model and vk apply to training bundles; {} is an evaluation or predictions \
-                 bundle (verify it without them)",
-                bundle.display()
-            )));
-        }
-        return to_json(
-            &py.detach(|| commands::verify_infer(&bundle))
-                .map_err(to_py)?,
-        );
-    }
+    let vk: Vec<PathBuf> = vk.into_iter().collect();
+    let pins: Vec<String> = vk_sha256.into_iter().collect();
+    let key = commands::KeyChoice::from_flags(&vk, &pins, &bundle).map_err(to_py)?;
+    let bundles = [bundle];
     let report = py
-        .detach(|| commands::verify(&bundle, model.as_deref(), key))
+        .detach(|| commands::verify::verify_bundles(&bundles, model.as_deref(), key))
         .map_err(to_py)?;
     to_json(&report)
 }
@@ -461,7 +450,7 @@ fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<String> {
 /// with `passed`.
 #[pyfunction]
 #[pyo3(signature = (train, *, eval=None, predict=None, commitment=None, data=None, opening=None,
-    model=None, report=None))]
+    model=None, report=None, vk=Vec::new(), vk_sha256=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
     py: Python<'_>,
@@ -473,31 +462,9 @@ fn audit(
     opening: Option<PathBuf>,
     model: Option<PathBuf>,
     report: Option<PathBuf>,
+    vk: Vec<PathBuf>,
+    vk_sha256: Vec<String>,
 ) -> PyResult<String> {
-    if commands::infer::is_infer_bundle(&train) {
-        return Err(PyValueError::new_err(format!(
-            "{} is an evaluation or predictions bundle; audit's first argument is the training \
-             bundle (a fitted estimator or its proof.bundle): give this one as eval= or predict=",
-            train.display()
-        )));
-    }
-    let chain = eval.is_some() || predict.is_some() || commitment.is_some() || report.is_some();
-    if !chain {
-        let r = py
-            .detach(|| {
-                commands::audit(
-                    &train,
-                    data.as_deref(),
-                    opening.as_deref(),
-                    model.as_deref(),
-                )
-            })
-            .map_err(to_py)?;
-        let mut value =
-            serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-        value["passed"] = r.passed().into();
-        return to_json(&value);
-    }
     let args = commands::ChainArgs {
         train,
         eval,
@@ -506,14 +473,14 @@ fn audit(
         data,
         opening,
         model,
+        vk,
+        vk_sha256,
+        report,
     };
-    let r = py.detach(|| commands::audit_chain(&args)).map_err(to_py)?;
-    if let Some(path) = &report {
-        r.write_html(path).map_err(to_py)?;
-    }
-    let mut value = serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    value["passed"] = r.passed().into();
-    to_json(&value)
+    let r = py
+        .detach(|| commands::audit::audit_any(&args))
+        .map_err(to_py)?;
+    to_json(&r)
 }
 
 fn parse_split(split: &str) -> PyResult<Split> {

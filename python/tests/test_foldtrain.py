@@ -356,7 +356,7 @@ def test_a_key_file_is_used_only_with_its_pin(fitted, cli, tmp_path):
     assert v.accepted and v.report["key_origin"] == "given"
 
 
-def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
+def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli):
     X, y = small
     cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
     assert (cd.train_rows, cd.test_rows) == (48, 16)
@@ -391,9 +391,29 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path):
 
     report = tmp_path / "audit.html"
     a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
-    with pytest.raises(ValueError, match="give this one as eval= or predict="):
+    with pytest.raises(ValueError, match="give this one with eval or predict"):
         foldtrain.audit(ev)
     assert a.passed and report.read_text().lstrip().lower().startswith("<!doctype html")
+
+    # Issue 30: keys for every kind of statement; verify and the chain audit
+    # take them pinned, each bundle checked with its own.
+    keys, pins = [], []
+    for name, b in (("train", clf.bundle_), ("eval", ev.bundle), ("predict", pp.bundle)):
+        key = tmp_path / f"{name}.vk"
+        run = subprocess.run(
+            [str(cli), "--json", "keys", str(b), "--out", str(key)],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        keys.append(key)
+        pins.append(json.loads(run.stdout)["sha256"])
+    v = foldtrain.verify(ev, vk=keys[1], vk_sha256=pins[1])
+    assert v.accepted and v.report["key_origin"] == "given"
+    with pytest.raises(ValueError, match="no verifier key given"):
+        foldtrain.verify(pp, vk=keys[1], vk_sha256=pins[1])
+    pinned = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, vk=keys, vk_sha256=pins)
+    assert pinned.passed and pinned.report["evaluation"]["key_origin"] == "given"
 
     # An evaluation bundle flipped by one bit is rejected, and so is the
     # chain that contains it.

@@ -338,6 +338,19 @@ impl crate::ivc::Spec for InferSpec {
     fn tag(&self) -> Scalar {
         InferSpec::tag(self)
     }
+
+    const KEY_MAGIC: &'static [u8; crate::artifact::MAGIC_LEN] = crate::ivc::keys::INFER_KEY_MAGIC;
+
+    fn kind_name(&self) -> &'static str {
+        match self.task {
+            Task::Evaluate(_) => "evaluation",
+            Task::Predict => "predictions",
+        }
+    }
+
+    fn summary(&self) -> String {
+        InferSpec::summary(self)
+    }
 }
 
 /// Positions in `z` (see the module doc).

@@ -15,6 +15,7 @@ use crate::model::Model;
 use crate::output;
 use crate::proof::Statement;
 use crate::recipe::Hyper;
+use crate::statement::Verifier;
 use crate::train::{self, Weights};
 
 /// `audit`'s report: verification plus provenance.
@@ -69,6 +70,17 @@ pub fn audit(
     opening: Option<&Path>,
     model: Option<&Path>,
 ) -> Result<AuditReport> {
+    audit_with(&mut Verifier::default(), bundle_path, data, opening, model)
+}
+
+/// [`audit`] with `verifier` (and so its keys: pinned files, or the cache).
+pub fn audit_with(
+    verifier: &mut Verifier,
+    bundle_path: &Path,
+    data: Option<&Path>,
+    opening: Option<&Path>,
+    model: Option<&Path>,
+) -> Result<AuditReport> {
     let openable = match (data, opening) {
         (None, None) => None,
         (Some(d), Some(o)) => Some((d, o)),
@@ -88,7 +100,7 @@ pub fn audit(
     let bundle = read_statement_bundle(bundle_path)?;
     let st = &bundle.statement;
     // A rejection is a finding of the audit; any other failure is an error.
-    let (verified, reason, verify_s) = match crate::proof::verify(&bundle) {
+    let (verified, reason, verify_s) = match verifier.verify(&bundle) {
         Ok(v) => (true, None, Some(v.verify_s)),
         Err(Error::Rejected(r)) => (false, Some(r.to_string()), None),
         Err(e) => return Err(e),
@@ -254,6 +266,88 @@ pub struct ChainArgs {
     pub data: Option<PathBuf>,
     pub opening: Option<PathBuf>,
     pub model: Option<PathBuf>,
+    /// Pinned verifier key files (any kinds) and their sha256, in order;
+    /// empty: the key cache, else keys derived from each statement.
+    pub vk: Vec<PathBuf>,
+    pub vk_sha256: Vec<String>,
+    /// Write a self-contained HTML report of the chain here.
+    pub report: Option<PathBuf>,
+}
+
+impl ChainArgs {
+    /// Whether these are a chain's (any link beside the training bundle)
+    /// rather than one training bundle's audit.
+    pub fn is_chain(&self) -> bool {
+        self.eval.is_some()
+            || self.predict.is_some()
+            || self.commitment.is_some()
+            || self.report.is_some()
+    }
+}
+
+/// `audit`'s report, of one training bundle or of a chain.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum AuditOf {
+    Training(Box<AuditReport>),
+    Chain(Box<ChainReport>),
+}
+
+/// What `audit` found: the report and whether everything checked holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Audited {
+    #[serde(flatten)]
+    pub report: AuditOf,
+    /// Everything checked holds (exit 0; else 1).
+    pub passed: bool,
+    /// The HTML report written, if one was asked for.
+    #[serde(skip)]
+    pub html: Option<PathBuf>,
+}
+
+impl fmt::Display for Audited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.report {
+            AuditOf::Training(r) => write!(f, "{r}"),
+            AuditOf::Chain(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// `audit` as the command and the Python package take it: the training
+/// bundle's audit, or with any link the chain's (and its HTML report).
+pub fn audit_any(args: &ChainArgs) -> Result<Audited> {
+    if crate::statement::BundleKind::of(&args.train) == crate::statement::BundleKind::Inference {
+        return Err(Error::artifact(
+            &args.train,
+            "is an evaluation or predictions bundle; the audit's first bundle is the training \
+             bundle (proof.bundle): give this one with --eval or --predict",
+        ));
+    }
+    if !args.is_chain() {
+        let key = super::verify::KeyChoice::from_flags(&args.vk, &args.vk_sha256, &args.train)?;
+        let r = audit_with(
+            &mut key.verifier()?,
+            &args.train,
+            args.data.as_deref(),
+            args.opening.as_deref(),
+            args.model.as_deref(),
+        )?;
+        return Ok(Audited {
+            passed: r.passed(),
+            report: AuditOf::Training(Box::new(r)),
+            html: None,
+        });
+    }
+    let r = audit_chain(args)?;
+    if let Some(path) = &args.report {
+        r.write_html(path)?;
+    }
+    Ok(Audited {
+        passed: r.passed(),
+        report: AuditOf::Chain(Box::new(r)),
+        html: args.report.clone(),
+    })
 }
 
 /// One link of the chain: a fact two statements must agree on.
@@ -357,7 +451,10 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
         Some((super::verify::ModelFile::Full(_), p)) => Some(*p),
         _ => None,
     };
-    let training = audit(
+    let mut verifier =
+        super::verify::KeyChoice::from_flags(&args.vk, &args.vk_sha256, &args.train)?.verifier()?;
+    let training = audit_with(
+        &mut verifier,
         &args.train,
         args.data.as_deref(),
         args.opening.as_deref(),
@@ -466,11 +563,11 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
             ),
         ));
     }
-    let verify =
+    let mut verify =
         |b: &Option<(InferBundle, PathBuf)>| -> Result<Option<super::infer::InferVerifyReport>> {
             match b {
                 None => Ok(None),
-                Some((_, p)) => super::infer::verify_infer(p).map(Some),
+                Some((_, p)) => super::infer::verify_infer(&mut verifier, p).map(Some),
             }
         };
     let feature_names = match &model_file {

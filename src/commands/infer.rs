@@ -16,12 +16,13 @@ use crate::circuit::ModelCommitment;
 use crate::commitment::{Commitment, Split};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::inference::{self, Claim, InferBundle, InferJob, InferStatement, InferTimings};
+use crate::inference::{Claim, InferBundle, InferJob, InferStatement, InferTimings};
 use crate::ivc::params::Cache;
 use crate::ivc::prover::Observer;
 use crate::model::Model;
 use crate::proof::PublishedModel;
 use crate::recipe::{Hyper, WeightsVisibility};
+use crate::statement::{KeyOrigin, Verifier};
 use crate::train::{self, Confusion, Weights};
 
 /// The evaluation bundle's file name (`eval-test.bundle`).
@@ -560,11 +561,12 @@ pub struct InferVerifyReport {
     pub reason: Option<String>,
     /// What was verified: present only when the proof verified.
     pub statement: Option<InferSummary>,
-    /// The verifier key was read from the key cache (else derived from the
-    /// parameters, loaded or built, and cached once the bundle verified).
-    pub key_cached: Option<bool>,
-    /// Seconds to read the key, or to load or build the parameters and
-    /// derive it (phase).
+    /// Where the verifier key came from (present when the proof was
+    /// checked), as for a training bundle.
+    pub key_origin: Option<KeyOrigin>,
+    /// sha256 of the verifier key's file, when known.
+    pub key_sha256: Option<String>,
+    /// Seconds to read or derive the verifier key (phase).
     pub key_s: Option<f64>,
     /// Seconds of the SNARK check alone (phase).
     pub verify_s: Option<f64>,
@@ -572,26 +574,18 @@ pub struct InferVerifyReport {
     pub command_s: f64,
 }
 
-/// True when the file at `path` starts as an inference bundle does.
-pub fn is_infer_bundle(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; crate::artifact::MAGIC_LEN];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok()
-        && &magic == inference::INFER_MAGIC
-}
-
-/// Verifies an inference bundle file: a rejection is a report, an
-/// unreadable file an error.
-pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
+/// Verifies an inference bundle file with `verifier` (shared with the
+/// other bundles of a batch): a rejection is a report, an unreadable file
+/// an error.
+pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyReport> {
     let started = Instant::now();
     let reject = |reason: String| InferVerifyReport {
         bundle: path.into(),
         accepted: false,
         reason: Some(reason),
         statement: None,
-        key_cached: None,
+        key_origin: None,
+        key_sha256: None,
         key_s: None,
         verify_s: None,
         command_s: started.elapsed().as_secs_f64(),
@@ -601,13 +595,14 @@ pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
         Err(Error::Rejected(r)) => return Ok(reject(r.to_string())),
         Err(e) => return Err(e),
     };
-    match inference::verify(&bundle, Cache::from_env().as_ref()) {
+    match verifier.verify(&bundle) {
         Ok(v) => Ok(InferVerifyReport {
             bundle: path.into(),
             accepted: true,
             reason: None,
             statement: Some(InferSummary::of(&bundle.statement)),
-            key_cached: Some(v.key_cached),
+            key_origin: Some(v.key_origin),
+            key_sha256: v.key_sha256,
             key_s: Some(v.key_s),
             verify_s: Some(v.verify_s),
             command_s: started.elapsed().as_secs_f64(),
@@ -619,7 +614,8 @@ pub fn verify_infer(path: &Path) -> Result<InferVerifyReport> {
 
 /// `inspect` of an inference bundle (not verified).
 pub fn inspect_infer(path: &Path) -> Result<InferSummary> {
-    Ok(InferSummary::of(&InferBundle::read(path)?.statement))
+    let bundle = InferBundle::read(path).map_err(|e| crate::statement::as_input_error(path, e))?;
+    Ok(InferSummary::of(&bundle.statement))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -688,27 +684,21 @@ impl fmt::Display for InferVerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.statement, &self.reason) {
             (Some(st), _) => {
-                writeln!(f, "ACCEPTED {}", self.bundle.display())?;
-                writeln!(f, "{st}")?;
+                writeln!(f, "accepted: the proof verifies against this statement")?;
+                write!(f, "{st}")?;
                 write!(
                     f,
-                    "verified in {:.1} s (whole command; {} {:.1} s, SNARK check {:.2} s)",
-                    self.command_s,
-                    if self.key_cached == Some(true) {
-                        "key read from the cache"
-                    } else {
-                        "parameters and key derivation"
-                    },
-                    self.key_s.unwrap_or(0.0),
-                    self.verify_s.unwrap_or(0.0)
+                    "{}",
+                    super::verify::key_and_time_lines(
+                        self.key_origin,
+                        self.key_s,
+                        self.key_sha256.as_deref(),
+                        self.verify_s,
+                        self.command_s
+                    )
                 )
             }
-            (None, reason) => write!(
-                f,
-                "REJECTED {}: {}",
-                self.bundle.display(),
-                reason.as_deref().unwrap_or("unknown")
-            ),
+            (None, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown")),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! `keys`: derive a recipe's verifier key from scratch and write it to a
+//! `keys`: derive a statement's verifier key from scratch and write it to a
 //! file, so that an auditor derives it once, pins its hash and checks any
-//! number of proofs with `verify --vk`.
+//! number of proofs with `verify --vk` (or `audit --vk`): the key of a
+//! training recipe, or of an evaluation's or a predictions batch's spec.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -8,17 +9,18 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::verify::read_statement_bundle;
 use super::DataArgs;
+use crate::circuit::infer::InferSpec;
 use crate::error::{Error, Result};
 use crate::ivc::keys::KeyFile;
-use crate::ivc::params;
+use crate::ivc::{params, Spec};
 use crate::recipe::Recipe;
+use crate::statement::AnyBundle;
 
-/// Whose recipe `keys` derives the key of.
+/// Whose spec `keys` derives the key of.
 #[derive(Clone, Debug)]
 pub enum RecipeSource {
-    /// The recipe a bundle states (the bundle is not verified).
+    /// The spec a bundle of any kind states (the bundle is not verified).
     Bundle(PathBuf),
     /// The recipe of a dataset and settings, as `prove` would build it.
     Data(DataArgs),
@@ -34,7 +36,14 @@ pub struct KeysReport {
     /// sha256 of the key file: what to publish and pin.
     pub sha256: String,
     pub bytes: usize,
-    pub recipe: Recipe,
+    /// `training`, `evaluation` or `predictions`.
+    pub kind: &'static str,
+    /// The statement's spec in one line.
+    pub summary: String,
+    /// The training recipe, for a training key.
+    pub recipe: Option<Recipe>,
+    /// The evaluation or predictions spec, for such a key.
+    pub spec: Option<InferSpec>,
     /// The parameter digest a statement of this recipe must state.
     pub params_digest: String,
     /// Seconds to build the parameters and derive the key (a phase).
@@ -48,9 +57,12 @@ pub struct KeysReport {
 /// Refuses to replace an existing file unless `force`.
 pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport> {
     let started = Instant::now();
-    let recipe = match source {
-        RecipeSource::Bundle(path) => read_statement_bundle(path)?.statement.recipe,
-        RecipeSource::Data(args) => args.load()?.recipe,
+    let (recipe, spec) = match source {
+        RecipeSource::Bundle(path) => match AnyBundle::read_as_input(path)? {
+            AnyBundle::Training(b) => (Some(b.statement.recipe), None),
+            AnyBundle::Inference(b) => (None, Some(b.statement.spec)),
+        },
+        RecipeSource::Data(args) => (Some(args.load()?.recipe), None),
     };
     if out.is_dir() {
         return Err(Error::artifact(
@@ -64,29 +76,58 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
             "exists; pass --force to replace it, or choose another --out",
         ));
     }
-    let derive = Instant::now();
-    let key = KeyFile::derive(&recipe)?;
-    let derive_s = derive.elapsed().as_secs_f64();
-    let bytes = key.to_bytes()?;
-    crate::artifact::write_atomic(out, &bytes, crate::artifact::Visibility::Public)?;
-    // Derived here from scratch: as trustworthy as this binary.
-    if let Some(cache) = params::Cache::from_env() {
-        if let Err(e) = cache.store_key(&recipe, &bytes) {
-            eprintln!("foldtrain: warning: the key was not cached: {e}");
-        }
-    }
+    let derived = match (&recipe, &spec) {
+        (Some(recipe), _) => derive_and_write(recipe, out)?,
+        (None, Some(spec)) => derive_and_write(spec, out)?,
+        (None, None) => return Err(Error::Internal("keys of no statement".into())),
+    };
     Ok(KeysReport {
         path: out.to_path_buf(),
         bundle: match source {
             RecipeSource::Bundle(path) => Some(path.clone()),
             RecipeSource::Data(_) => None,
         },
-        sha256: crate::artifact::sha256_hex(&bytes),
-        bytes: bytes.len(),
-        params_digest: key.params_digest,
+        sha256: crate::artifact::sha256_hex(&derived.bytes),
+        bytes: derived.bytes.len(),
+        kind: derived.kind,
+        summary: derived.summary,
+        params_digest: derived.params_digest,
         recipe,
-        derive_s,
+        spec,
+        derive_s: derived.derive_s,
         command_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A key derived and written by [`derive_and_write`].
+struct Derived {
+    bytes: Vec<u8>,
+    kind: &'static str,
+    summary: String,
+    params_digest: String,
+    derive_s: f64,
+}
+
+/// Derives `spec`'s key from scratch (no cache is read), writes it to
+/// `out` atomically and stores it in the key cache.
+fn derive_and_write<S: Spec>(spec: &S, out: &Path) -> Result<Derived> {
+    let derive = Instant::now();
+    let key = KeyFile::derive(spec)?;
+    let derive_s = derive.elapsed().as_secs_f64();
+    let bytes = key.to_bytes()?;
+    crate::artifact::write_atomic(out, &bytes, crate::artifact::Visibility::Public)?;
+    // Derived here from scratch: as trustworthy as this binary.
+    if let Some(cache) = params::Cache::from_env() {
+        if let Err(e) = cache.store_key(spec, &bytes) {
+            eprintln!("foldtrain: warning: the key was not cached: {e}");
+        }
+    }
+    Ok(Derived {
+        bytes,
+        kind: spec.kind_name(),
+        summary: spec.summary(),
+        params_digest: key.params_digest,
+        derive_s,
     })
 }
 
@@ -99,7 +140,7 @@ impl fmt::Display for KeysReport {
             self.bytes
         )?;
         writeln!(f, "sha256       {}", self.sha256)?;
-        writeln!(f, "recipe       {}", self.recipe.summary())?;
+        writeln!(f, "statement    {}: {}", self.kind, self.summary)?;
         writeln!(f, "parameters   {}", self.params_digest)?;
         writeln!(
             f,

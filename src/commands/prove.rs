@@ -504,7 +504,7 @@ impl Run {
         // Verify what will be published, from its bytes, as a verifier would.
         observer.phase(Phase::Check);
         let (primary, secondary) = keys.constraints();
-        let key = KeyFile::new(&recipe, &keys.pp, keys.vk);
+        let key = KeyFile::new(&*recipe, &keys.pp, keys.vk);
         let key_bytes = key.to_bytes()?;
         let mut verifier = Verifier::primed(key);
         let verified = verifier.verify(&ProofBundle::from_bytes(&bytes)?)?;

@@ -17,6 +17,7 @@ use crate::proof::{
     KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier,
 };
 use crate::recipe::Recipe;
+use crate::statement::{as_input_error, AnyBundle, BundleKind};
 
 /// `verify`'s report.
 #[derive(Clone, Debug, Serialize)]
@@ -46,56 +47,79 @@ pub struct VerifyReport {
     pub folder: output::Completeness,
 }
 
-/// Which verifier key `verify` uses.
-#[derive(Clone, Copy, Debug, Default)]
+/// Which verifier keys `verify` and `audit` use.
+#[derive(Clone, Debug, Default)]
 pub enum KeyChoice<'a> {
-    /// The key cache, else a key derived from the bundle's recipe.
+    /// The key cache, else a key derived from each bundle's spec.
     #[default]
     Cache,
-    /// Only this key file, refused unless its sha256 is `pinned`: a key
-    /// file is trusted only through a pin the user holds (SOUNDNESS 20).
-    File { path: &'a Path, pinned: &'a str },
+    /// Only these key files (of any kinds of statement: each bundle is
+    /// checked with the one of its spec), each refused unless its sha256
+    /// is the pin given with it: a key file is trusted only through a pin
+    /// the user holds (SOUNDNESS 20).
+    Files(Vec<(&'a Path, &'a str)>),
 }
 
 impl<'a> KeyChoice<'a> {
-    /// The key `verify`'s flags choose: `vk` (a key file) with `pinned` (its
-    /// sha256), or neither. A key file without a pin is refused: its own
-    /// label proves nothing, since whoever hands over a key and a bundle
-    /// can relabel both. The advice names `bundle` (the first to verify).
-    pub fn from_flags(
-        vk: Option<&'a Path>,
-        pinned: Option<&'a str>,
-        bundle: &Path,
-    ) -> Result<Self> {
-        match (vk, pinned) {
-            (None, None) => Ok(KeyChoice::Cache),
-            (Some(path), Some(pin)) if crate::ivc::keys::is_sha256_hex(pin) => {
-                Ok(KeyChoice::File { path, pinned: pin })
+    /// One key file `path`, pinned by `pinned`.
+    pub fn file(path: &'a Path, pinned: &'a str) -> Self {
+        KeyChoice::Files(vec![(path, pinned)])
+    }
+
+    /// The keys the flags choose: key files `vk` with their pins `pins`
+    /// (the n-th pin is the n-th file's), or neither. A key file without a
+    /// pin is refused: its own label proves nothing, since whoever hands
+    /// over a key and a bundle can relabel both. The advice names `bundle`
+    /// (the first to verify).
+    pub fn from_flags(vk: &'a [PathBuf], pins: &'a [String], bundle: &Path) -> Result<Self> {
+        if let Some((i, pin)) =
+            (pins.iter().enumerate()).find(|(_, p)| !crate::ivc::keys::is_sha256_hex(p))
+        {
+            let what = vk
+                .get(i)
+                .map_or_else(|| "a key file".into(), |p| p.display().to_string());
+            return Err(Error::Mismatch(format!(
+                "`{pin}` is not a sha256 to pin {what} with: give --vk-sha256 the 64 hex \
+                 digits `foldtrain keys` printed"
+            )));
+        }
+        match (vk.len(), pins.len()) {
+            (0, 0) => Ok(KeyChoice::Cache),
+            (n, m) if n == m => Ok(KeyChoice::Files(
+                vk.iter()
+                    .map(PathBuf::as_path)
+                    .zip(pins.iter().map(String::as_str))
+                    .collect(),
+            )),
+            (n, m) if m < n => {
+                let path = &vk[m];
+                Err(Error::artifact(
+                    path,
+                    format!(
+                        "a key file is used only with its pin, since its own label proves \
+                         nothing: add --vk-sha256 HEX after it, the sha256 of a key you trust \
+                         (`foldtrain keys {} --out {}` derives this bundle's key from its \
+                         statement and prints the hash and the command to verify with), or \
+                         leave out --vk to derive the key from the bundle's statement",
+                        bundle.display(),
+                        unused_key_path(path).display()
+                    ),
+                ))
             }
-            (Some(path), Some(pin)) => Err(Error::artifact(
-                path,
-                format!(
-                    "`{pin}` is not a sha256 to pin it with: give --vk-sha256 the 64 hex \
-                     digits `foldtrain keys` printed"
-                ),
-            )),
-            (Some(path), None) => Err(Error::artifact(
-                path,
-                format!(
-                    "a key file is used only with its pin, since its own label proves \
-                     nothing: add --vk-sha256 HEX, the sha256 of a key you trust \
-                     (`foldtrain keys {} --out {}` derives this bundle's key from its \
-                     recipe and prints the hash and the command to verify with), or \
-                     leave out --vk to derive the key from the bundle's recipe",
-                    bundle.display(),
-                    unused_key_path(path).display()
-                ),
-            )),
-            (None, Some(_)) => Err(Error::Mismatch(
-                "--vk-sha256 pins the verifier key file given as --vk: give --vk too (a \
-                 file from `foldtrain keys`), or leave out --vk-sha256"
+            _ => Err(Error::Mismatch(
+                "--vk-sha256 pins the verifier key file given as --vk before it: give --vk too \
+                 (one key file from `foldtrain keys` for each pin), or leave out --vk-sha256"
                     .into(),
             )),
+        }
+    }
+
+    /// The verifier this choice makes (key files are read and their pins
+    /// checked here, before any bundle).
+    pub fn verifier(&self) -> Result<Verifier> {
+        match self {
+            KeyChoice::Cache => Ok(Verifier::default()),
+            KeyChoice::Files(files) => Verifier::with_key_files(files),
         }
     }
 }
@@ -344,6 +368,78 @@ pub enum Verdict {
     NotChecked,
 }
 
+impl Verdict {
+    /// The exit status of this verdict: 0, 1 or 2.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Verdict::Accepted => 0,
+            Verdict::Rejected => 1,
+            Verdict::NotChecked => 2,
+        }
+    }
+}
+
+/// `verify`'s outcome: one bundle's report, or a batch's.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Verification {
+    One(BundleReport),
+    Batch(BatchReport),
+}
+
+impl Verification {
+    /// Accepted, rejected, or (in a batch) not all checked.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Verification::One(r) if r.accepted() => Verdict::Accepted,
+            Verification::One(_) => Verdict::Rejected,
+            Verification::Batch(b) => b.verdict,
+        }
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verification::One(r) => write!(f, "{r}"),
+            Verification::Batch(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// `verify` as the command and the Python package take it: one bundle of
+/// any kind (with `model`, a training bundle and its model file), or a
+/// batch of any kinds, with the keys `key` chooses. An unreadable single
+/// bundle, a bad model file or keys that cannot be used are errors.
+pub fn verify_bundles(
+    bundles: &[PathBuf],
+    model: Option<&Path>,
+    key: KeyChoice<'_>,
+) -> Result<Verification> {
+    match (bundles, model) {
+        ([], _) => Err(Error::Mismatch("give at least one bundle to verify".into())),
+        ([bundle], Some(model)) => {
+            if BundleKind::of(bundle) == BundleKind::Inference {
+                return Err(Error::artifact(
+                    bundle,
+                    "is an evaluation or predictions bundle; --model checks a training bundle \
+                     against its model: verify this one without --model (the chain audit, \
+                     audit --train ... --eval ... --model ..., links it to the model)",
+                ));
+            }
+            let r = verify(bundle, Some(model), key)?;
+            Ok(Verification::One(BundleReport::Training(Box::new(r))))
+        }
+        ([bundle], None) => Ok(Verification::One(verify_any(&mut key.verifier()?, bundle)?)),
+        (_, Some(_)) => Err(Error::Mismatch(
+            "--model checks one bundle against its model; verify the bundles one at a time \
+             to check each one's model"
+                .into(),
+        )),
+        (bundles, None) => Ok(Verification::Batch(verify_all(bundles, key)?)),
+    }
+}
+
 /// A bundle of a batch that could not be checked.
 #[derive(Clone, Debug, Serialize)]
 pub struct BundleError {
@@ -364,22 +460,7 @@ pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> 
     let mut bundles = Vec::with_capacity(paths.len());
     let mut errors = Vec::new();
     for path in paths {
-        let report = if crate::commands::infer::is_infer_bundle(path) {
-            match key {
-                KeyChoice::Cache => {
-                    verify_infer(path).map(|r| BundleReport::Inference(Box::new(r)))
-                }
-                KeyChoice::File { .. } => Err(Error::artifact(
-                    path,
-                    "is an evaluation or predictions bundle: --vk applies to training \
-                     bundles; verify it in a command without --vk",
-                )),
-            }
-        } else {
-            verify_one(&mut verifier, path, None, Instant::now())
-                .map(|r| BundleReport::Training(Box::new(r)))
-        };
-        match report {
+        match verify_any(&mut verifier, path) {
             Ok(report) => bundles.push(report),
             Err(e) => errors.push(BundleError {
                 bundle: path.clone(),
@@ -408,14 +489,16 @@ pub fn verify_all(paths: &[PathBuf], key: KeyChoice<'_>) -> Result<BatchReport> 
     })
 }
 
-impl KeyChoice<'_> {
-    /// The verifier this choice makes (a key file is read and its pin
-    /// checked here, before any bundle).
-    fn verifier(self) -> Result<Verifier> {
-        match self {
-            KeyChoice::Cache => Ok(Verifier::default()),
-            KeyChoice::File { path, pinned } => Verifier::with_key_file(path, pinned),
+/// Verifies a bundle of any kind with `verifier`: a rejection is a
+/// report, an unreadable file (or keys given none of which is its) an
+/// error.
+pub fn verify_any(verifier: &mut Verifier, path: &Path) -> Result<BundleReport> {
+    match BundleKind::of(path) {
+        BundleKind::Inference => {
+            verify_infer(verifier, path).map(|r| BundleReport::Inference(Box::new(r)))
         }
+        BundleKind::Training => verify_one(verifier, path, None, Instant::now())
+            .map(|r| BundleReport::Training(Box::new(r))),
     }
 }
 
@@ -500,27 +583,22 @@ pub struct InspectReport {
 /// Reads a bundle to report on it: a bundle that cannot be read is the
 /// user's input error here (exit 2), not a verdict.
 pub(super) fn read_statement_bundle(path: &Path) -> Result<ProofBundle> {
-    ProofBundle::read(path).map_err(|e| match e {
-        Error::Rejected(r) => Error::artifact(path, r.to_string()),
-        other => other,
-    })
+    ProofBundle::read(path).map_err(|e| as_input_error(path, e))
 }
 
-/// Reads a bundle's statement (without verifying it).
+/// Reads a training bundle's statement (without verifying it).
 pub fn inspect(path: &Path) -> Result<InspectReport> {
-    let bundle = read_statement_bundle(path)?;
-    let proof_bytes = bincode::serde::encode_to_vec(&bundle.snark, bincode::config::standard())
-        .map(|v| v.len())
-        .unwrap_or(0);
-    let verifier_key_sha256 = crate::ivc::params::Cache::from_env()
-        .and_then(|cache| cache.key_sha256(&bundle.statement.recipe));
-    Ok(InspectReport {
+    Ok(inspect_read(path, &read_statement_bundle(path)?))
+}
+
+fn inspect_read(path: &Path, bundle: &ProofBundle) -> InspectReport {
+    InspectReport {
         bundle: path.into(),
         verified: false,
         statement: StatementSummary::of(&bundle.statement),
-        proof_bytes,
-        verifier_key_sha256,
-    })
+        proof_bytes: bundle.proof_bytes(),
+        verifier_key_sha256: cached_key_sha256(&bundle.statement.recipe),
+    }
 }
 
 /// `inspect`'s report of an evaluation or predictions bundle.
@@ -533,6 +611,10 @@ pub struct InferInspectReport {
     /// What the bundle claims (not verified).
     #[serde(flatten)]
     pub statement: InferSummary,
+    pub proof_bytes: usize,
+    /// sha256 of the spec's verifier key file, when this user's key cache
+    /// holds it (null: unknown here; `foldtrain keys BUNDLE` derives it).
+    pub verifier_key_sha256: Option<String>,
 }
 
 /// `inspect`'s report of a bundle of any kind.
@@ -546,15 +628,21 @@ pub enum Inspected {
 /// Reads any bundle's statement, without verifying it (the kind is told by
 /// the bundle's first bytes); every figure is reported as not verified.
 pub fn inspect_bundle(path: &Path) -> Result<Inspected> {
-    if crate::commands::infer::is_infer_bundle(path) {
-        Ok(Inspected::Inference(Box::new(InferInspectReport {
+    Ok(match AnyBundle::read_as_input(path)? {
+        AnyBundle::Inference(bundle) => Inspected::Inference(Box::new(InferInspectReport {
             bundle: path.into(),
             verified: false,
-            statement: crate::commands::infer::inspect_infer(path)?,
-        })))
-    } else {
-        Ok(Inspected::Training(Box::new(inspect(path)?)))
-    }
+            statement: InferSummary::of(&bundle.statement),
+            proof_bytes: bundle.proof_bytes(),
+            verifier_key_sha256: cached_key_sha256(&bundle.statement.spec),
+        })),
+        AnyBundle::Training(bundle) => Inspected::Training(Box::new(inspect_read(path, &bundle))),
+    })
+}
+
+/// The sha256 of `spec`'s key file, when this user's key cache holds it.
+fn cached_key_sha256<S: crate::ivc::Spec>(spec: &S) -> Option<String> {
+    crate::ivc::params::Cache::from_env().and_then(|cache| cache.key_sha256(spec))
 }
 
 /// The first line of every `inspect` in text.
@@ -634,30 +722,51 @@ impl fmt::Display for VerifyReport {
                         m.display()
                     )?;
                 }
-                if let (Some(origin), Some(key_s)) = (self.key_origin, self.key_s) {
-                    let how = match origin {
-                        KeyOrigin::Given => "read from the file given",
-                        KeyOrigin::Cached => "read from the key cache",
-                        KeyOrigin::Derived => "derived from the recipe (now cached)",
-                        KeyOrigin::Held => "held",
-                    };
-                    write!(f, "\nkey          {how} in {key_s:.2} s")?;
-                    if let Some(sha) = &self.key_sha256 {
-                        write!(f, ", sha256 {sha}")?;
-                    }
-                }
-                if let Some(t) = self.verify_s {
-                    write!(
-                        f,
-                        "\ntime         {:.2} s in all, {t:.2} s of it the SNARK check",
+                write!(
+                    f,
+                    "{}",
+                    key_and_time_lines(
+                        self.key_origin,
+                        self.key_s,
+                        self.key_sha256.as_deref(),
+                        self.verify_s,
                         self.command_s
-                    )?;
-                }
+                    )
+                )?;
             }
             (_, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown"))?,
         }
         write!(f, "{}", folder_line(&self.folder))
     }
+}
+
+/// The lines on the key and the time of an accepted bundle, any kind.
+pub(super) fn key_and_time_lines(
+    origin: Option<KeyOrigin>,
+    key_s: Option<f64>,
+    sha: Option<&str>,
+    verify_s: Option<f64>,
+    command_s: f64,
+) -> String {
+    let mut out = String::new();
+    if let (Some(origin), Some(key_s)) = (origin, key_s) {
+        let how = match origin {
+            KeyOrigin::Given => "read from the file given",
+            KeyOrigin::Cached => "read from the key cache",
+            KeyOrigin::Derived => "derived from the statement's spec (now cached)",
+            KeyOrigin::Held => "held",
+        };
+        out.push_str(&format!("\nkey          {how} in {key_s:.2} s"));
+        if let Some(sha) = sha {
+            out.push_str(&format!(", sha256 {sha}"));
+        }
+    }
+    if let Some(t) = verify_s {
+        out.push_str(&format!(
+            "\ntime         {command_s:.2} s in all, {t:.2} s of it the SNARK check"
+        ));
+    }
+    out
 }
 
 impl fmt::Display for BundleReport {
@@ -701,25 +810,44 @@ impl fmt::Display for InspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", not_verified_line(&self.bundle))?;
         writeln!(f, "{}", self.statement)?;
-        write!(f, "proof        {} bytes", self.proof_bytes)?;
-        match &self.verifier_key_sha256 {
-            Some(sha) => write!(
-                f,
-                "\nverifier key sha256 {sha} (this recipe's key, cached here)"
-            ),
-            None => write!(
-                f,
-                "\nverifier key not cached here (`foldtrain keys {}` derives it)",
-                self.bundle.display()
-            ),
-        }
+        write!(
+            f,
+            "{}",
+            proof_and_key_lines(
+                &self.bundle,
+                self.proof_bytes,
+                self.verifier_key_sha256.as_deref()
+            )
+        )
     }
+}
+
+/// The proof's size and the key's hash, as `inspect` shows them for every
+/// kind of bundle.
+fn proof_and_key_lines(bundle: &Path, proof_bytes: usize, key_sha256: Option<&str>) -> String {
+    let key = match key_sha256 {
+        Some(sha) => format!("verifier key sha256 {sha} (this statement's key, cached here)"),
+        None => format!(
+            "verifier key not cached here (`foldtrain keys {}` derives it)",
+            bundle.display()
+        ),
+    };
+    format!("proof        {proof_bytes} bytes\n{key}")
 }
 
 impl fmt::Display for InferInspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", not_verified_line(&self.bundle))?;
-        write!(f, "{}", self.statement)
+        writeln!(f, "{}", self.statement)?;
+        write!(
+            f,
+            "{}",
+            proof_and_key_lines(
+                &self.bundle,
+                self.proof_bytes,
+                self.verifier_key_sha256.as_deref()
+            )
+        )
     }
 }
 

@@ -2,7 +2,8 @@
 //! and checks any number of proofs with, without Nova's prover parameters.
 //!
 //! A key file is the common container ([`crate::artifact::Kind`]) holding the
-//! recipe, the hex digest of the public parameters it was derived from and
+//! spec of the circuit (a training recipe, or an evaluation's or a batch of
+//! predictions' spec; each kind has its own magic bytes), the hex digest of the public parameters it was derived from and
 //! Nova's verifier key. Its sha256 (of the whole file) is what people
 //! publish and pin: encoding is deterministic and so is Nova's setup, so the
 //! same recipe always gives the same bytes.
@@ -24,54 +25,63 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{params, Compressed, Params, VerifierKey};
+use super::{params, Compressed, Params, Spec, VerifierKey};
 use crate::artifact::{self, Kind, Refusal, MAGIC_LEN};
+use crate::circuit::infer::InferSpec;
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
 
-/// First bytes of a verifier key file.
+/// First bytes of a training recipe's verifier key file.
 pub const KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vkey\0\0";
+/// First bytes of an evaluation's or a predictions batch's verifier key file.
+pub const INFER_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ivkey\0";
 /// Version of the key file's layout.
 pub const KEY_VERSION: u32 = 1;
 /// Largest key file read (keys are tens of MB at the largest recipes).
 pub const MAX_KEY_BYTES: usize = 1 << 31;
-/// A key file: magic, version, sha256 of the body, bincode 2 of [`KeyFile`].
-pub const KEY: Kind<MAX_KEY_BYTES> = Kind {
-    magic: KEY_MAGIC,
-    version: KEY_VERSION,
-    body_digest: true,
-};
 
-/// A recipe's verifier key with what identifies it.
+/// A key file of `S`: its magic, version, sha256 of the body, bincode 2 of
+/// [`KeyFile`].
+fn container<S: Spec>() -> Kind<MAX_KEY_BYTES> {
+    Kind {
+        magic: S::KEY_MAGIC,
+        version: KEY_VERSION,
+        body_digest: true,
+    }
+}
+
+/// A circuit's verifier key with what identifies it.
 #[derive(Serialize, Deserialize)]
-pub struct KeyFile {
-    /// The recipe whose circuit the key verifies.
-    pub recipe: Recipe,
+#[serde(bound = "")]
+pub struct KeyFile<S: Spec = Recipe> {
+    /// The spec (training recipe, or evaluation or predictions spec) whose
+    /// circuit the key verifies.
+    pub spec: S,
     /// Hex digest of the public parameters the key was derived from (what a
     /// statement's `params_digest` must be).
     pub params_digest: String,
     /// Nova's verifier key of the compressed proof.
-    pub vk: VerifierKey,
+    pub vk: VerifierKey<S::Step>,
 }
 
-impl KeyFile {
-    /// Derives `recipe`'s key from scratch: builds the public parameters (no
+impl<S: Spec> KeyFile<S> {
+    /// Derives `spec`'s key from scratch: builds the public parameters (no
     /// cache is read) and Nova's keys.
-    pub fn derive(recipe: &Recipe) -> Result<Self> {
-        let pp = params::setup(recipe)?;
-        Self::from_params(recipe, &pp)
+    pub fn derive(spec: &S) -> Result<Self> {
+        let pp = params::setup(spec)?;
+        Self::from_params(spec, &pp)
     }
 
-    /// `recipe`'s key from its public parameters `pp`.
-    pub fn from_params(recipe: &Recipe, pp: &Params) -> Result<Self> {
-        let (_, vk) = Compressed::setup(pp)?;
-        Ok(Self::new(recipe, pp, vk))
+    /// `spec`'s key from its public parameters `pp`.
+    pub fn from_params(spec: &S, pp: &Params<S::Step>) -> Result<Self> {
+        let (_, vk) = Compressed::<S::Step>::setup(pp)?;
+        Ok(Self::new(spec, pp, vk))
     }
 
     /// The file of a key already derived from `pp`.
-    pub fn new(recipe: &Recipe, pp: &Params, vk: VerifierKey) -> Self {
+    pub fn new(spec: &S, pp: &Params<S::Step>, vk: VerifierKey<S::Step>) -> Self {
         KeyFile {
-            recipe: recipe.clone(),
+            spec: spec.clone(),
             params_digest: params::digest_hex(pp),
             vk,
         }
@@ -79,54 +89,28 @@ impl KeyFile {
 
     /// The file's bytes (deterministic).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        Ok(KEY.seal(self, None)?)
+        Ok(container::<S>().seal(self, None)?)
     }
 
-    /// The recipe and parameter digest a key file states, without decoding
+    /// The spec and parameter digest a key file states, without decoding
     /// the key itself (fast: Nova's key costs a square root a generator to
     /// decode). The container is checked as by [`KeyFile::from_bytes`].
-    pub fn peek(bytes: &[u8]) -> std::result::Result<(Recipe, String), Refusal> {
-        KEY.open_prefix(bytes, None)
+    pub fn peek(bytes: &[u8]) -> std::result::Result<(S, String), Refusal> {
+        container::<S>().open_prefix(bytes, None)
     }
 
     /// Decodes untrusted bytes; never panics.
     pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Self, Refusal> {
-        KEY.open(bytes, None)
+        container::<S>().open(bytes, None)
     }
 
     /// Reads a key file given by the user, with its sha256 (of the whole
     /// file); a file whose hash is not `pinned` is refused before it is
     /// decoded.
     pub fn read(path: &Path, pinned: &str) -> Result<(Self, String)> {
-        let (bytes, sha) = Self::read_checked(path, pinned)?;
-        let key = Self::from_bytes(&bytes).map_err(|why| Self::refused(path, why))?;
+        let (bytes, sha) = read_pinned(path, pinned)?;
+        let key = Self::from_bytes(&bytes).map_err(|why| refused(path, why))?;
         Ok((key, sha))
-    }
-
-    /// The error for a file at `path` that is not a key file.
-    pub fn refused(path: &Path, why: Refusal) -> Error {
-        Error::artifact(
-            path,
-            format!("is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"),
-        )
-    }
-
-    /// A key file's bytes and their sha256, refused (before any decoding)
-    /// unless the hash is `pinned`.
-    pub fn read_checked(path: &Path, pinned: &str) -> Result<(Vec<u8>, String)> {
-        let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
-        let sha = artifact::sha256_hex(&bytes);
-        if !pinned.trim().eq_ignore_ascii_case(&sha) {
-            return Err(Error::artifact(
-                path,
-                format!(
-                    "its sha256 is {sha}, not the pinned {}; use the key whose hash \
-                     you pinned, or derive one with `foldtrain keys BUNDLE`",
-                    pinned.trim()
-                ),
-            ));
-        }
-        Ok((bytes, sha))
     }
 
     /// Writes the key to `path` atomically (public: a key holds nothing
@@ -136,6 +120,47 @@ impl KeyFile {
         artifact::write_atomic(path, &bytes, artifact::Visibility::Public)?;
         Ok(artifact::sha256_hex(&bytes))
     }
+}
+
+/// What a key file says it is for, in words ("the training recipe ...",
+/// "the evaluation ..."), read without decoding the key; the one place
+/// that knows every kind of key file. A file that is no kind of key file
+/// is refused as the training kind refuses it.
+pub fn describe(bytes: &[u8]) -> std::result::Result<String, Refusal> {
+    fn stated<S: Spec>(bytes: &[u8]) -> std::result::Result<String, Refusal> {
+        KeyFile::<S>::peek(bytes)
+            .map(|(spec, _)| format!("{} ({})", spec.kind_name(), spec.summary()))
+    }
+    match stated::<Recipe>(bytes) {
+        Err(Refusal::BadMagic) => stated::<InferSpec>(bytes),
+        other => other,
+    }
+}
+
+/// The error for a file at `path` that is not a key file.
+pub fn refused(path: &Path, why: Refusal) -> Error {
+    Error::artifact(
+        path,
+        format!("is not a verifier key file ({why}); derive one with `foldtrain keys BUNDLE`"),
+    )
+}
+
+/// A key file's bytes and their sha256, refused (before any decoding)
+/// unless the hash is `pinned`.
+pub fn read_pinned(path: &Path, pinned: &str) -> Result<(Vec<u8>, String)> {
+    let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
+    let sha = artifact::sha256_hex(&bytes);
+    if !pinned.trim().eq_ignore_ascii_case(&sha) {
+        return Err(Error::artifact(
+            path,
+            format!(
+                "its sha256 is {sha}, not the pinned {}; use the key whose hash \
+                 you pinned, or derive one with `foldtrain keys BUNDLE`",
+                pinned.trim()
+            ),
+        ));
+    }
+    Ok((bytes, sha))
 }
 
 /// Whether `pin` is a sha256 in hex (64 hex digits).

@@ -41,7 +41,7 @@ pub type ProverKey<C = TrainStep> = nova_snark::nova::ProverKey<E1, E2, C, S1, S
 /// predictions. Its constants are baked into the circuit, so the public
 /// parameters (and their cache file, named by [`Spec::tag`] and bound to
 /// the synthesized shape) are a function of the spec alone.
-pub trait Spec: Clone + PartialEq + Serialize + DeserializeOwned {
+pub trait Spec: Clone + PartialEq + Serialize + DeserializeOwned + Send + 'static {
     /// The step circuit.
     type Step: StepCircuit<Scalar>;
     /// The circuit with a blank witness: enough for its shape.
@@ -49,4 +49,12 @@ pub trait Spec: Clone + PartialEq + Serialize + DeserializeOwned {
     /// A field element that identifies the spec (hash of its encoding,
     /// domain-separated by the kind of spec).
     fn tag(&self) -> Scalar;
+    /// First bytes of this kind of spec's verifier key file: one kind of
+    /// key is never read as another.
+    const KEY_MAGIC: &'static [u8; crate::artifact::MAGIC_LEN];
+    /// What a statement of this spec is about, in a few words (`training`,
+    /// `evaluation`, `predictions`).
+    fn kind_name(&self) -> &'static str;
+    /// One line for messages.
+    fn summary(&self) -> String;
 }

@@ -60,6 +60,16 @@ impl Spec for Recipe {
     fn tag(&self) -> crate::fixed::Scalar {
         Recipe::tag(self)
     }
+
+    const KEY_MAGIC: &'static [u8; crate::artifact::MAGIC_LEN] = super::keys::KEY_MAGIC;
+
+    fn kind_name(&self) -> &'static str {
+        "training"
+    }
+
+    fn summary(&self) -> String {
+        Recipe::summary(self)
+    }
 }
 
 /// Constraints of the step circuit alone, without Nova's augmentation,
@@ -153,6 +163,11 @@ impl Cache {
     /// The cache in `dir`.
     pub fn at(dir: impl Into<std::path::PathBuf>) -> Cache {
         Cache { dir: dir.into() }
+    }
+
+    /// The cache's folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// The file that holds `recipe`'s parameters.
@@ -299,42 +314,39 @@ impl Cache {
             .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))
     }
 
-    /// `recipe`'s verifier key and the sha256 of its key file, if the cache
+    /// `spec`'s verifier key and the sha256 of its key file, if the cache
     /// holds one that passes the owner checks, carries the binding of this
-    /// build's circuit for `recipe` (re-synthesized now), opens and states
-    /// `recipe`. `Err` says why a file that exists was not used.
+    /// build's circuit for `spec` (re-synthesized now), opens and states
+    /// `spec`. `Err` says why a file that exists was not used.
     ///
     /// The binding costs a synthesis of the step circuit (1.3 s at the
     /// default recipe, against about 10 s to decode the key); it is what
     /// keeps a key cached by another build, whose circuit may differ
     /// without any version changing, from accepting that build's bundles.
-    pub fn load_key(
+    pub fn load_key<S: Spec>(
         &self,
-        recipe: &Recipe,
-    ) -> std::result::Result<Option<(super::keys::KeyFile, String)>, String> {
-        let Some(bytes) = self.key_bytes(recipe)? else {
+        spec: &S,
+    ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
+        let Some(bytes) = self.key_bytes(spec)? else {
             return Ok(None);
         };
-        let path = self.key_path(recipe);
-        let key = super::keys::KeyFile::from_bytes(&bytes)
+        let path = self.key_path(spec);
+        let key = super::keys::KeyFile::<S>::from_bytes(&bytes)
             .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
-        if key.recipe != *recipe {
-            return Err(format!(
-                "{} holds the key of another recipe",
-                path.display()
-            ));
+        if key.spec != *spec {
+            return Err(format!("{} holds the key of another spec", path.display()));
         }
         Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
     }
 
-    /// The sha256 of `recipe`'s cached key file (as `foldtrain keys` writes
+    /// The sha256 of `spec`'s cached key file (as `foldtrain keys` writes
     /// it), if there is one that passes the checks of [`Cache::key_bytes`]
-    /// and states `recipe` (the key itself is not decoded). Cheap when this
-    /// cache never held a key of `recipe`: nothing is synthesized then.
-    pub fn key_sha256(&self, recipe: &Recipe) -> Option<String> {
-        let bytes = self.key_bytes(recipe).ok()??;
-        let (stated, _) = super::keys::KeyFile::peek(&bytes).ok()?;
-        (stated == *recipe).then(|| crate::artifact::sha256_hex(&bytes))
+    /// and states `spec` (the key itself is not decoded). Cheap when this
+    /// cache never held a key of `spec`: nothing is synthesized then.
+    pub fn key_sha256<S: Spec>(&self, spec: &S) -> Option<String> {
+        let bytes = self.key_bytes(spec).ok()??;
+        let (stated, _) = super::keys::KeyFile::<S>::peek(&bytes).ok()?;
+        (stated == *spec).then(|| crate::artifact::sha256_hex(&bytes))
     }
 
     /// Writes a key file's bytes as `spec`'s cached key for this build's
