@@ -490,15 +490,25 @@ fn verify_exit_codes() {
     assert!(out.contains("holds exactly"), "{out}");
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&f.report.model_path).unwrap()).unwrap();
+    // One unit of the fixed-point format, from a nonzero weight.
+    let unit = (0..model["weights"].as_array().unwrap().len())
+        .find(|&i| model["weights_fixed"][i].as_i64().unwrap() != 0)
+        .map(|i| {
+            model["weights"][i].as_f64().unwrap() / model["weights_fixed"][i].as_f64().unwrap()
+        })
+        .unwrap();
+    // Well-formed models (decimals exactly the fixed-point values) that are
+    // not the statement's: rejected (exit 1), naming what differs.
     let mut forged_models = Vec::new();
     let mut m = model.clone();
-    m["weights_fixed"][1] = serde_json::json!(m["weights_fixed"][1].as_i64().unwrap() + 1);
+    let w1 = m["weights_fixed"][1].as_i64().unwrap() + 1;
+    m["weights_fixed"][1] = serde_json::json!(w1);
+    m["weights"][1] = serde_json::json!(w1 as f64 * unit);
     forged_models.push(("weight 1", m));
     let mut m = model.clone();
-    m["weights"][0] = serde_json::json!(m["weights"][0].as_f64().unwrap() + 0.5);
-    forged_models.push(("the decimal of weight 0", m));
-    let mut m = model.clone();
-    m["bias_fixed"] = serde_json::json!(m["bias_fixed"].as_i64().unwrap() - 1);
+    let b = m["bias_fixed"].as_i64().unwrap() - 1;
+    m["bias_fixed"] = serde_json::json!(b);
+    m["bias"] = serde_json::json!(b as f64 * unit);
     forged_models.push(("the bias", m));
     let mut m = model.clone();
     m["recipe"]["learning_rate"] = serde_json::json!(0.2);
@@ -518,6 +528,17 @@ fn verify_exit_codes() {
             "{what}: {out}"
         );
     }
+    // A model file whose decimal disagrees with its fixed-point value is
+    // malformed: refused when it is read (exit 2), naming the field.
+    let mut m = model.clone();
+    m["weights"][0] = serde_json::json!(m["weights"][0].as_f64().unwrap() + 0.5);
+    let path = dir.path().join("malformed-model.json");
+    std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+    let Run {
+        code, stderr: err, ..
+    } = foldtrain(&["verify", &good, "--model", &path.to_string_lossy()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("weight 0"), "{err}");
     let Run {
         code, stderr: err, ..
     } = foldtrain(&["verify", &good, "--model", &arg(&f.csv)]);
