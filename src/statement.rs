@@ -383,6 +383,41 @@ impl Verifier {
         })
     }
 
+    /// The error when no key given with `--vk` is `spec`'s: a refused key
+    /// file (exit 2), naming what each given key is for.
+    fn none_given_is_for<S: Spec>(&self, spec: &S) -> Error {
+        let advice = "Derive its key with `foldtrain keys BUNDLE --out FILE` and give it \
+                      with its pin, or leave out --vk";
+        let states = format!(
+            "the bundle states {} ({})",
+            spec.kind_name(),
+            spec.summary()
+        );
+        match self.given.as_slice() {
+            [one] => Error::artifact(
+                &one.path,
+                format!(
+                    "is the key of another recipe or statement: {}; {states}. {advice}",
+                    one.describes
+                ),
+            ),
+            given => {
+                let keys: Vec<String> = (given.iter())
+                    .map(|g| format!("{} is the key of {}", g.path.display(), g.describes))
+                    .collect();
+                let first = given.first().map(|g| g.path.clone()).unwrap_or_default();
+                Error::artifact(
+                    first,
+                    format!(
+                        "no key given with --vk is this bundle's (each is the key of another \
+                         recipe or statement): {}; {states}. {advice}",
+                        keys.join("; ")
+                    ),
+                )
+            }
+        }
+    }
+
     /// Holds the given key of `spec`; an error naming what each given key
     /// is for when none is `spec`'s.
     fn take_given<S: Spec>(&mut self, spec: &S) -> Result<KeyOrigin> {
@@ -391,17 +426,7 @@ impl Verifier {
             .iter()
             .find(|g| matches!(KeyFile::<S>::peek(&g.bytes), Ok((s, _)) if s == *spec));
         let Some(given) = found else {
-            let keys: Vec<String> = (self.given.iter())
-                .map(|g| format!("{} is the key of {}", g.path.display(), g.describes))
-                .collect();
-            return Err(Error::Mismatch(format!(
-                "no verifier key given (--vk) is this bundle's: {}; the bundle states {} ({}). \
-                 Derive its key with `foldtrain keys BUNDLE --out FILE` and give it with its pin, \
-                 or leave out --vk",
-                keys.join("; "),
-                spec.kind_name(),
-                spec.summary()
-            )));
+            return Err(self.none_given_is_for(spec));
         };
         let key = KeyFile::<S>::from_bytes(&given.bytes)
             .map_err(|why| keys::refused(&given.path, why))?;

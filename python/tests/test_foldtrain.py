@@ -410,7 +410,7 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
         pins.append(json.loads(run.stdout)["sha256"])
     v = foldtrain.verify(ev, vk=keys[1], vk_sha256=pins[1])
     assert v.accepted and v.report["key_origin"] == "given"
-    with pytest.raises(ValueError, match="no verifier key given"):
+    with pytest.raises(ValueError, match="key of another recipe"):
         foldtrain.verify(pp, vk=keys[1], vk_sha256=pins[1])
     pinned = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, vk=keys, vk_sha256=pins)
     assert pinned.passed and pinned.report["evaluation"]["key_origin"] == "given"

@@ -808,46 +808,40 @@ impl fmt::Display for BatchReport {
 
 impl fmt::Display for InspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", not_verified_line(&self.bundle))?;
-        writeln!(f, "{}", self.statement)?;
-        write!(
-            f,
-            "{}",
-            proof_and_key_lines(
-                &self.bundle,
-                self.proof_bytes,
-                self.verifier_key_sha256.as_deref()
-            )
-        )
+        let key = self.verifier_key_sha256.as_deref();
+        inspect_text(f, &self.bundle, &self.statement, self.proof_bytes, key)
     }
-}
-
-/// The proof's size and the key's hash, as `inspect` shows them for every
-/// kind of bundle.
-fn proof_and_key_lines(bundle: &Path, proof_bytes: usize, key_sha256: Option<&str>) -> String {
-    let key = match key_sha256 {
-        Some(sha) => format!("verifier key sha256 {sha} (this statement's key, cached here)"),
-        None => format!(
-            "verifier key not cached here (`foldtrain keys {}` derives it)",
-            bundle.display()
-        ),
-    };
-    format!("proof        {proof_bytes} bytes\n{key}")
 }
 
 impl fmt::Display for InferInspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", not_verified_line(&self.bundle))?;
-        writeln!(f, "{}", self.statement)?;
-        write!(
+        let key = self.verifier_key_sha256.as_deref();
+        inspect_text(f, &self.bundle, &self.statement, self.proof_bytes, key)
+    }
+}
+
+/// `inspect` in text, for every kind of bundle: not verified, the claimed
+/// statement, the proof's size and the key's hash.
+fn inspect_text(
+    f: &mut fmt::Formatter<'_>,
+    bundle: &Path,
+    statement: &dyn fmt::Display,
+    proof_bytes: usize,
+    key_sha256: Option<&str>,
+) -> fmt::Result {
+    writeln!(f, "{}", not_verified_line(bundle))?;
+    writeln!(f, "{statement}")?;
+    writeln!(f, "proof        {proof_bytes} bytes")?;
+    match key_sha256 {
+        Some(sha) => write!(
             f,
-            "{}",
-            proof_and_key_lines(
-                &self.bundle,
-                self.proof_bytes,
-                self.verifier_key_sha256.as_deref()
-            )
-        )
+            "verifier key sha256 {sha} (this statement's key, cached here)"
+        ),
+        None => write!(
+            f,
+            "verifier key not cached here (`foldtrain keys {}` derives it)",
+            bundle.display()
+        ),
     }
 }
 
