@@ -201,19 +201,11 @@ impl Recipe {
     /// makes the derived counts safe to compute).
     fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidRecipe(m));
-        if self.version != RECIPE_VERSION {
-            return bad(format!(
-                "recipe version {} is not supported (this build reads version {RECIPE_VERSION})",
-                self.version
-            ));
-        }
-        self.format.validate()?;
-        if !(1..=MAX_FEATURES).contains(&self.features) {
-            return bad(format!(
-                "feature count must be in 1..={MAX_FEATURES}, got {}",
-                self.features
-            ));
-        }
+        validate_head(
+            ("recipe", self.version, RECIPE_VERSION),
+            &self.format,
+            self.features,
+        )?;
         if !(1..=MAX_ROWS).contains(&self.rows) {
             return bad(format!(
                 "training rows must be in 1..={MAX_ROWS}, got {}",
@@ -357,6 +349,28 @@ impl Recipe {
     pub fn eta_last(&self) -> i64 {
         self.eta_for(self.last_batch_rows())
     }
+}
+
+/// The checks every spec (a training recipe, an inference spec) starts
+/// with: its encoding version (`(name, version, supported)`), its
+/// fixed-point format and its feature count.
+pub(crate) fn validate_head(
+    (name, version, supported): (&str, u32, u32),
+    format: &FixedFormat,
+    features: usize,
+) -> Result<()> {
+    if version != supported {
+        return Err(Error::InvalidRecipe(format!(
+            "{name} version {version} is not supported (this build reads version {supported})"
+        )));
+    }
+    format.validate()?;
+    if !(1..=MAX_FEATURES).contains(&features) {
+        return Err(Error::InvalidRecipe(format!(
+            "feature count must be in 1..={MAX_FEATURES}, got {features}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

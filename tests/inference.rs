@@ -142,6 +142,35 @@ fn rejection(bundle: &InferBundle) -> Rejection {
     }
 }
 
+#[test]
+fn the_parameter_digests_of_evaluation_and_predictions_are_pinned() {
+    // SOUNDNESS 15 for the inference circuits: the digest of each circuit
+    // the fixture proves (3 features; evaluation of the test split, 16 rows
+    // a step; predictions of 10 rows, 8 a step), with public then committed
+    // weights. A change to a circuit or its spec's encoding changes it;
+    // update it deliberately.
+    let mut digests = Vec::new();
+    for w in both() {
+        for bytes in [&run(w).eval, &run(w).predict] {
+            digests.push(
+                InferBundle::from_bytes(bytes)
+                    .unwrap()
+                    .statement
+                    .params_digest,
+            );
+        }
+    }
+    assert_eq!(digests, PINNED_INFER_DIGESTS);
+}
+
+/// Evaluation then predictions, public then committed weights.
+const PINNED_INFER_DIGESTS: [&str; 4] = [
+    "528e4ce9f25ce1b2fda7f2f2a19174533668bc4ec3c2d9a5bbba0a67ec5b3500",
+    "8a7d6970cda2b75be4d1217859e49ccde4ec467e3d65906b047ebea364993f00",
+    "504fd289e26e0039108447c1f82116311db9d7e8d7d5e442e3311911c8e48701",
+    "85a7e818f848dc42abf0fc64c19f043e244aed3afeca877a8e8c29115ee86a01",
+];
+
 fn test_rows() -> foldtrain::dataset::FixedDataset {
     data::data_args(&fixture().csv, 1)
         .load()

@@ -53,7 +53,7 @@ use super::{
 use crate::commitment::{self, Commitment, Salt, Split, BLOCK_DOMAIN, BLOCK_ROWS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
-use crate::recipe::{WeightsVisibility, MAX_FEATURES, MAX_ROWS};
+use crate::recipe::{WeightsVisibility, MAX_ROWS};
 use crate::train::{self, Confusion, Weights};
 
 /// Version of the inference spec (bound in the circuit by its tag).
@@ -188,19 +188,11 @@ impl InferSpec {
     /// Checks every field against the limits the circuit assumes.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidRecipe(m));
-        if self.version != INFER_VERSION {
-            return bad(format!(
-                "inference spec version {} is not supported (this build reads version {INFER_VERSION})",
-                self.version
-            ));
-        }
-        self.format.validate()?;
-        if !(1..=MAX_FEATURES).contains(&self.features) {
-            return bad(format!(
-                "feature count must be in 1..={MAX_FEATURES}, got {}",
-                self.features
-            ));
-        }
+        crate::recipe::validate_head(
+            ("inference spec", self.version, INFER_VERSION),
+            &self.format,
+            self.features,
+        )?;
         let max_rows = match self.task {
             Task::Evaluate(_) => MAX_ROWS,
             Task::Predict => MAX_PREDICT_ROWS,

@@ -578,3 +578,26 @@ fn spec_limits_are_refused_with_advice() {
     .unwrap();
     assert_eq!(auto.rows_per_step, 8);
 }
+
+#[test]
+fn pinned_constraint_counts() {
+    // SOUNDNESS 15 for the inference circuits: any change to a circuit
+    // changes its number. Evaluation and predictions of 3 features, 16 rows
+    // a step, with public and with committed weights.
+    let d = data(20, 0);
+    let counts: Vec<(String, usize)> = all_specs()
+        .into_iter()
+        .map(|spec| {
+            let r = run(spec.clone(), &d, &model());
+            let mut cs = TamperCs::honest();
+            synth_into(&mut cs, &spec, &r.witnesses[0], &r.states[0].to_z(&spec));
+            (spec.summary(), cs.num_constraints())
+        })
+        .collect();
+    let pinned: Vec<usize> = counts.iter().map(|c| c.1).collect();
+    assert_eq!(pinned, PINNED_INFER_CONSTRAINTS, "{counts:?}");
+}
+
+/// Constraints of one step of evaluation (test split) and predictions, with
+/// public then committed weights, in the order of `all_specs`.
+const PINNED_INFER_CONSTRAINTS: [usize; 4] = [3471, 2645, 3860, 3034];
