@@ -248,6 +248,9 @@ pub enum Refusal {
     Digest,
     #[error("malformed: {0}")]
     Malformed(String),
+    /// The file ends before its contents do (the decoder's words kept).
+    #[error("cut short: the file ends before its contents do")]
+    Truncated(String),
     #[error("malformed (its decoder failed)")]
     DecoderPanicked,
     #[error("{0} trailing bytes")]
@@ -385,7 +388,12 @@ fn decode_body<T: DeserializeOwned, const LIMIT: usize>(
         bincode::serde::decode_from_slice::<T, _>(body, body_config::<LIMIT>())
     })
     .map_err(|_| Refusal::DecoderPanicked)?;
-    decoded.map_err(|e| Refusal::Malformed(e.to_string()))
+    decoded.map_err(|e| match e {
+        bincode::error::DecodeError::UnexpectedEnd { .. } => Refusal::Truncated(e.to_string()),
+        // A check of our own (a version, a limit), or serde's words.
+        bincode::error::DecodeError::OtherString(why) => Refusal::Malformed(why),
+        other => Refusal::Malformed(other.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -550,7 +558,7 @@ mod tests {
         assert_eq!(plain(&trailing), Err(Refusal::TrailingBytes(1)));
         assert!(matches!(
             plain(&body[..body.len() - 1]),
-            Err(Refusal::Malformed(_))
+            Err(Refusal::Truncated(_))
         ));
         // A string claiming 2^40 bytes: refused by the limit, not allocated.
         let mut huge = vec![3, 253];

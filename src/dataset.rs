@@ -160,6 +160,14 @@ fn parse_table(
         path: path.into(),
         line,
         column,
+        name: None,
+        reason,
+    };
+    let named = |line: u64, column: usize, name: &str, reason: String| Error::Csv {
+        path: path.into(),
+        line,
+        column,
+        name: Some(name.to_string()),
         reason,
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -247,7 +255,7 @@ fn parse_table(
         }
         let mut row = Vec::with_capacity(features);
         for (j, field) in record.iter().take(features).enumerate() {
-            row.push(parse_number(field).map_err(|r| cell(line, j + 1, r))?);
+            row.push(parse_number(field).map_err(|r| named(line, j + 1, &header[j], r))?);
         }
         rows.push(row);
         if !has_label {
@@ -257,9 +265,10 @@ fn parse_table(
             "0" | "0.0" => 0u8,
             "1" | "1.0" => 1u8,
             other => {
-                return Err(cell(
+                return Err(named(
                     line,
                     columns,
+                    "label",
                     format!("label must be 0 or 1, found `{other}`"),
                 ))
             }

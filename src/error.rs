@@ -7,11 +7,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A CSV file that does not follow the documented format.
-    #[error("{path}: line {line}, column {column}: {reason}")]
+    #[error("{path}: line {line}, column {column}{named}: {reason}", named = column_name(name))]
     Csv {
         path: PathBuf,
         line: u64,
         column: usize,
+        /// The column's name in the header, when the header was read.
+        name: Option<String>,
         reason: String,
     },
     /// A CSV problem that belongs to the whole file rather than one cell.
@@ -101,8 +103,15 @@ pub enum Rejection {
     BadMagic,
     #[error("bundle format version {found} is not supported (this build reads {supported})")]
     Version { found: u32, supported: u32 },
-    #[error("the bundle is malformed or truncated: {0}")]
+    #[error("the bundle is malformed: {0}")]
     Malformed(String),
+    /// The file ends before the bundle does. What the decoder said is kept
+    /// for `--json` ([`Rejection::detail`]); people read what it means.
+    #[error(
+        "the file is cut short (it ends before the bundle does), or is not a foldtrain \
+         bundle: download it again, or ask its publisher for it"
+    )]
+    Truncated(String),
     #[error("the bundle has {0} trailing bytes")]
     TrailingBytes(usize),
     /// Weight counts, ranges, initial weights: the statement's own shape.
@@ -184,3 +193,20 @@ fn list(fields: &[StateField]) -> String {
 
 /// Result with the library's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// ` (`name`)` after a column number, when the column's name is known.
+fn column_name(name: &Option<String>) -> String {
+    name.as_ref()
+        .map_or_else(String::new, |n| format!(" (`{n}`)"))
+}
+
+impl Rejection {
+    /// The internal words behind a rejection whose message is written for
+    /// people (the decoder's, for a malformed bundle), for `--json`.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Rejection::Truncated(why) => Some(why.clone()),
+            _ => None,
+        }
+    }
+}

@@ -49,7 +49,8 @@ struct Cli {
 /// The flags shared by `prove` and `resume`.
 #[derive(Args, Clone, Debug)]
 struct RunFlags {
-    /// Output folder (default: the dataset's name, in the working folder).
+    /// Output folder (default for prove: the dataset's name, in the working
+    /// folder; for resume: the folder whose private/checkpoints it resumes).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Write a checkpoint every N steps (default: every two minutes; 0: no
@@ -406,60 +407,71 @@ impl Output {
     }
 }
 
-/// Draws the prover's progress on stderr: a spinner for setup and
-/// compression, a bar for folding. Hidden with --quiet, and by indicatif
-/// when stderr is not a terminal.
-struct Bars(ProgressBar);
+/// Draws the prover's progress on stderr: what begins (a note), a spinner
+/// for setup and compression, a bar for folding; one clock for the whole
+/// job. Hidden with --quiet, and by indicatif when stderr is not a
+/// terminal.
+struct Bars {
+    bar: ProgressBar,
+    out: Output,
+}
 
 impl Bars {
-    fn new(quiet: bool) -> Self {
-        let target = if quiet {
+    fn new(out: Output) -> Self {
+        let target = if out.quiet {
             ProgressDrawTarget::hidden()
         } else {
             ProgressDrawTarget::stderr()
         };
-        Bars(ProgressBar::with_draw_target(None, target))
+        Bars {
+            bar: ProgressBar::with_draw_target(None, target),
+            out,
+        }
     }
 
     fn spin(&self, message: &'static str) {
-        self.0.set_style(
+        self.bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        self.0.set_message(message);
-        self.0.reset_elapsed();
-        self.0.enable_steady_tick(Duration::from_millis(200));
+        self.bar.set_message(message);
+        self.bar.enable_steady_tick(Duration::from_millis(200));
     }
 }
 
 impl Observer for Bars {
+    fn begun(&self, what: &str) {
+        self.bar.suspend(|| self.out.note(what));
+    }
+
     fn phase(&self, phase: Phase) {
         match phase {
             Phase::Setup => self.spin("loading or building the public parameters"),
             Phase::Fold { done, total } => {
-                self.0.disable_steady_tick();
-                self.0.set_style(
+                self.bar.disable_steady_tick();
+                // Length and position first, so the bar never shows 0/0.
+                self.bar.set_length(total as u64);
+                self.bar.set_position(done as u64);
+                self.bar.reset_eta();
+                self.bar.set_message("folding");
+                self.bar.set_style(
                     ProgressStyle::with_template(
-                        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, {per_sec}, ETA {eta}",
+                        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, ETA {eta}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
-                self.0.set_message("folding");
-                self.0.set_length(total as u64);
-                self.0.reset_elapsed();
-                self.0.set_position(done as u64);
             }
-            Phase::Compress => self.spin("compressing into the zero-knowledge SNARK (minutes)"),
+            Phase::Compress => self.spin("compressing into the zero-knowledge SNARK"),
             Phase::Check => self.spin("verifying the bundle before writing it"),
         }
     }
 
     fn folded(&self, done: usize) {
-        self.0.set_position(done as u64);
+        self.bar.set_position(done as u64);
     }
 
     fn finished(&self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }
 
@@ -492,15 +504,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 checkpoint_dir,
                 run: run.into_settings(),
             };
-            // Said only of a file that is there: a missing one is the
-            // error that follows, not minutes of proving.
-            if args.data.data.is_file() {
-                out.note(&format!(
-                    "proving training on {} (this takes minutes; Ctrl-C stops with a checkpoint)",
-                    args.data.data.display()
-                ));
-            }
-            let r = commands::prove_with(&args, &Bars::new(cli.quiet))?;
+            let r = commands::prove_with(&args, &Bars::new(out))?;
             print_prove(&r, out)?;
         }
         Command::Resume {
@@ -513,7 +517,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 data,
                 run: run.into_settings(),
             };
-            let r = commands::resume_with(&args, &Bars::new(cli.quiet))?;
+            let r = commands::resume_with(&args, &Bars::new(out))?;
             print_prove(&r, out)?;
         }
         Command::Verify {
@@ -581,10 +585,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 rows_per_step,
                 force,
             };
-            out.note(
-                "proving the evaluation (setup, folding and compression take a minute or more)",
-            );
-            let r = commands::prove_eval(&args, &Bars::new(cli.quiet))?;
+            let r = commands::prove_eval(&args, &Bars::new(out))?;
             out.report(&r)?;
         }
         Command::ProvePredict {
@@ -601,10 +602,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 rows_per_step,
                 force,
             };
-            out.note(
-                "proving the predictions (setup, folding and compression take a minute or more)",
-            );
-            let r = commands::prove_predict(&args, &Bars::new(cli.quiet))?;
+            let r = commands::prove_predict(&args, &Bars::new(out))?;
             out.report(&r)?;
         }
         Command::Keys {

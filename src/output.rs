@@ -47,6 +47,51 @@ pub fn private_dir(out_dir: &Path) -> PathBuf {
     out_dir.join(PRIVATE_DIR)
 }
 
+/// The output folder whose default checkpoint folder is `checkpoint_dir`
+/// (`DIR` for `DIR/private/checkpoints`), if it is one.
+pub fn out_dir_of_checkpoints(checkpoint_dir: &Path) -> Option<PathBuf> {
+    let private = checkpoint_dir.parent()?;
+    if checkpoint_dir.file_name()? != CHECKPOINTS || private.file_name()? != PRIVATE_DIR {
+        return None;
+    }
+    let out = private.parent()?;
+    Some(if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.to_path_buf()
+    })
+}
+
+/// The command that finishes a run checkpointed into `checkpoint_dir` and
+/// writing into `out_dir`, runnable as printed: `--out` is named only when
+/// the checkpoints are not that folder's own.
+pub fn resume_command(checkpoint_dir: &Path, out_dir: &Path) -> String {
+    let mut command = format!(
+        "foldtrain resume --checkpoint-dir {}",
+        shell_word(checkpoint_dir)
+    );
+    let same = |a: &Path| {
+        let norm = |p: &Path| p.components().collect::<PathBuf>();
+        norm(a) == norm(out_dir)
+    };
+    if !out_dir_of_checkpoints(checkpoint_dir).is_some_and(|o| same(&o)) {
+        command.push_str(&format!(" --out {}", shell_word(out_dir)));
+    }
+    command
+}
+
+/// `path` as one word of a POSIX shell command: as it is when it needs no
+/// quoting, else in single quotes.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./-+=:,@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// An output folder held by this run (the lock is released on drop).
 #[derive(Debug)]
 pub struct OutputDir {
@@ -153,8 +198,8 @@ impl OutputDir {
         let checkpoints = private_dir(&self.dir).join(CHECKPOINTS);
         let resume = if checkpoints.is_dir() {
             format!(
-                "; to finish an interrupted run, use `foldtrain resume --checkpoint-dir {}`",
-                checkpoints.display()
+                "; to finish an interrupted run, use `{}`",
+                resume_command(&checkpoints, &self.dir)
             )
         } else {
             String::new()

@@ -496,7 +496,7 @@ mod tests {
         );
         assert!(matches!(
             refused(&header(BUNDLE_VERSION)),
-            Rejection::Malformed(_)
+            Rejection::Truncated(_)
         ));
     }
 

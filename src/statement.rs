@@ -173,6 +173,7 @@ pub(crate) fn rejection(refusal: Refusal) -> Rejection {
         Refusal::BadMagic => Rejection::BadMagic,
         Refusal::Version { found, supported } => Rejection::Version { found, supported },
         Refusal::Malformed(why) => Rejection::Malformed(why),
+        Refusal::Truncated(why) => Rejection::Truncated(why),
         Refusal::DecoderPanicked => Rejection::Malformed("its decoder failed".into()),
         Refusal::TrailingBytes(n) => Rejection::TrailingBytes(n),
         // A bundle carries neither a binding nor a digest.

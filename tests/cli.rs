@@ -314,6 +314,11 @@ fn refuses_everywhere(csv: &str, needles: &[&str]) {
         "no opening.json"
     );
     assert!(!commit_dir.join("commitment.json").exists());
+    // prove refuses before it says it starts minutes of work: the first
+    // line on stderr is the error.
+    let run_dir = t.path("out/run");
+    t.run(&["prove", "--data", &data, "--out", &arg(&run_dir)])
+        .refused(needles);
     assert_eq!(
         t.listing("out"),
         Vec::<String>::new(),
@@ -333,7 +338,7 @@ fn non_numeric_value_names_line_and_column() {
 fn missing_value_names_line_and_column() {
     refuses_everywhere(
         &with_line(7, "0.5,,0.1,1"),
-        &["line 7, column 2", "missing value"],
+        &["line 7, column 2 (`x2`)", "missing value"],
     );
     // A missing label is a label that is not 0 or 1.
     refuses_everywhere(&with_line(5, "0.5,1,0.1,"), &["line 5, column 4"]);
@@ -578,8 +583,11 @@ fn committing_again_into_a_folder_is_refused_and_keeps_the_opening() {
         )
     };
     let before = files();
-    t.run(&["commit", "--data", &data, "--out", &arg(&d)])
-        .refused(&["commitment.json", "exists already", "--force"]);
+    // The opening is checked first: --force could never help, so the
+    // message does not suggest it.
+    let again = t.run(&["commit", "--data", &data, "--out", &arg(&d)]);
+    again.refused(&["opening.json", "never replaced", "another --out"]);
+    assert!(!again.stderr.contains("--force"), "{again}");
     assert_eq!(files(), before);
     t.run(&["commit", "--data", &data, "--out", &arg(&d), "--force"])
         .refused(&["opening.json", "never replaced", "another --out"]);
@@ -802,12 +810,21 @@ fn bad_usage_exits_2() {
         (&["evaluate", "--model", "m.json"], &["--data"]),
         (&["frobnicate"], &["frobnicate"]),
         (&[], &[]),
+        (&["prove", "--data", d, "--epochs", "0"], &["epochs"]),
+        (&["prove", "--data", d, "--batch", "7"], &["batch"]),
+        (&["prove", "--data", "no-such.csv"], &["no-such.csv"]),
     ];
     for (args, needles) in cases {
         let run = t.run(args);
         assert_eq!(
             run.code, 2,
             "foldtrain {args:?}: expected exit 2\nstderr:\n{}",
+            run.stderr
+        );
+        // The error comes first: nothing announces work that never starts.
+        assert!(
+            run.stderr.starts_with("error:") || !args.contains(&"prove"),
+            "foldtrain {args:?}: {}",
             run.stderr
         );
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
@@ -1051,5 +1068,38 @@ fn inspect_says_the_figures_of_every_kind_are_not_verified() {
         assert!(figures.contains(figure), "{kind}: no {figure}: {run}");
         let v = t.run(&["--json", "inspect", bundle]).ok().json();
         assert_eq!(v["verified"], false, "{kind}: {v}");
+    }
+}
+
+/// A bundle cut short (a download that stopped) of each kind is rejected
+/// (exit 1) with a sentence a user understands; the decoder's own words
+/// (`UnexpectedEnd`) only in `--json`. It used to print "malformed or
+/// truncated: UnexpectedEnd { additional: 1 }".
+#[test]
+fn a_truncated_bundle_is_rejected_in_words_a_user_understands() {
+    let p = proven();
+    let t = Scratch::new();
+    for (name, bundle) in [
+        ("train", &p.train_a),
+        ("eval", &p.eval),
+        ("predict", &p.predict),
+    ] {
+        let bytes = std::fs::read(bundle).unwrap();
+        let cut = t.path(&format!("{name}-cut.bundle"));
+        std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+        let run = t.run(&["verify", &arg(&cut)]);
+        assert_eq!(run.code, 1, "{run}");
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains("cut short"), "{run}");
+        assert!(said.contains("download it again"), "{run}");
+        assert!(!said.contains("UnexpectedEnd"), "{run}");
+        let run = t.run(&["--json", "verify", &arg(&cut)]);
+        assert_eq!(run.code, 1, "{run}");
+        let v = run.json();
+        assert!(v["reason"].as_str().unwrap().contains("cut short"), "{v}");
+        assert!(
+            v["detail"].as_str().unwrap().contains("UnexpectedEnd"),
+            "{v}"
+        );
     }
 }

@@ -44,18 +44,24 @@ fn a_second_prove_on_a_folder_is_refused_and_the_opening_kept() {
             "proof.bundle"
         ]
     );
+    // Every checkpoint was removed with the last one: no empty folder is
+    // left, nor listed in the report.
+    assert_eq!(listing(&out.join("private")), ["opening.json", "run.lock"]);
+    assert!(!o.stdout.contains("checkpoints"), "{o}");
     let before = opening(&out);
     let bundle = std::fs::read(out.join("proof.bundle")).unwrap();
 
-    // Again: refused at once, naming the file and the way out.
+    // Again: refused at once, with the way that works. A new run has a
+    // fresh salt, so the opening here (never replaced) refuses it whatever
+    // --force says: the message says so first, rather than suggest --force.
     let o = foldtrain(&prove_args(&csv, &arg(&out)));
-    o.refused_after_notes(&["exists already", "--out", "--force"]);
-    // With --force: the public files could go, the opening may not.
+    o.refused(&["opening.json", "never replaced", "another --out"]);
+    assert!(!o.stderr.contains("--force"), "{o}");
     let out_s = arg(&out);
     let mut forced = prove_args(&csv, &out_s);
     forced.push("--force");
     let o = foldtrain(&forced);
-    o.refused_after_notes(&["opening.json", "never replaced", "another --out"]);
+    o.refused(&["opening.json", "never replaced", "another --out"]);
     assert_eq!(
         opening(&out),
         before,
@@ -118,9 +124,9 @@ fn two_concurrent_runs_on_one_folder_one_is_refused() {
     );
     assert!(out.join("manifest.json").exists());
     // The lock file stays; held by no one, it blocks no later run (the
-    // refusal now is the existing outputs', not the lock's).
+    // refusal now is the existing opening's, not the lock's).
     let o = foldtrain(&prove_args(&csv, &arg(&out)));
-    o.refused_after_notes(&["exists already"]);
+    o.refused(&["opening.json", "never replaced"]);
 }
 
 /// A full disk, injected for real: the file-size limit (`ulimit -f`, with
@@ -169,7 +175,7 @@ fn a_failed_write_leaves_no_complete_looking_folder() {
     let kept = opening(&out);
     assert!(!kept.is_empty());
     let o = foldtrain(&prove_args(&csv, &arg(&out)));
-    o.refused_after_notes(&["model.json", "exists already"]);
+    o.refused(&["opening.json", "never replaced"]);
     let out_s = arg(&out);
     let mut forced = prove_args(&csv, &out_s);
     forced.push("--force");

@@ -246,6 +246,11 @@ fn checkpoint_steps(dir: &Path) -> Vec<usize> {
 /// Ctrl-C during setup: prove must stop with a checkpoint and no outputs.
 /// Returns the step it stopped at.
 fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
+    interrupted_prove_saying(out, checkpoint_every).0
+}
+
+/// [`interrupted_prove`], with the message it stopped with.
+fn interrupted_prove_saying(out: &Path, checkpoint_every: Option<usize>) -> (usize, String) {
     let mut args = data::prove_args(reference().args.clone(), out.to_path_buf());
     args.run.checkpoint_every = checkpoint_every;
     args.run.interrupt = Some(Arc::new(AtomicBool::new(true)));
@@ -254,18 +259,60 @@ fn interrupted_prove(out: &Path, checkpoint_every: Option<usize>) -> usize {
     let written = checkpoint_steps(&ckpts);
     assert_eq!(written.len(), 1, "one checkpoint: {written:?}");
     let stopped = written[0];
-    match &err {
+    let message = match &err {
         Error::Interrupted(m) => {
             assert!(m.contains(&format!("step {stopped}/{STEPS}")), "{m}");
             assert!(m.contains(&checkpoint::file_name(stopped)), "{m}");
             assert!(m.contains("foldtrain resume --checkpoint-dir"), "{m}");
-            assert!(m.contains(&ckpts.display().to_string()), "{m}");
+            m.clone()
         }
         other => panic!("expected Interrupted, got {other}"),
-    }
+    };
     assert!(!out.join("proof.bundle").exists());
     assert!(!out.join("model.json").exists());
-    stopped
+    (stopped, message)
+}
+
+#[test]
+fn the_printed_resume_command_finishes_the_run_as_printed() {
+    common::isolate_cache();
+    // The hint of an interrupted prove, pasted into a shell in another
+    // working folder, resumes into the run's own folder. It used to name
+    // only the checkpoint folder while resume wrote to the dataset's name
+    // in the working folder. The folder's name has a space: the hint
+    // quotes it.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sigint run");
+    let (stopped, message) = interrupted_prove_saying(&out, None);
+    let line = common::bin::hinted_command(&message);
+    assert!(!line.contains("--out"), "{line}");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let run = common::bin::as_printed(&elsewhere, line).ok();
+    assert!(out.join("proof.bundle").is_file(), "{run}");
+    assert!(common::bin::listing(&elsewhere).is_empty(), "{run}");
+    assert!(stopped < STEPS);
+    let bundle =
+        ProofBundle::from_bytes(&std::fs::read(out.join("proof.bundle")).unwrap()).unwrap();
+    verify(&bundle).expect("the resumed run's bundle verifies");
+    assert_eq!(
+        bundle.statement.final_weights(),
+        reference().statement.final_weights()
+    );
+
+    // Checkpoints kept elsewhere: the hint names the output folder too.
+    let out2 = tmp.path().join("out2");
+    let mut args = data::prove_args(reference().args.clone(), out2.clone());
+    args.checkpoint_dir = Some(tmp.path().join("ckpts"));
+    args.run.interrupt = Some(Arc::new(AtomicBool::new(true)));
+    let message = match commands::prove(&args) {
+        Err(Error::Interrupted(m)) => m,
+        other => panic!("expected Interrupted, got {:?}", other.map(|r| r.steps)),
+    };
+    let line = common::bin::hinted_command(&message);
+    assert!(line.contains("--out"), "{line}");
+    common::bin::as_printed(&elsewhere, line).ok();
+    assert!(out2.join("proof.bundle").is_file());
 }
 
 #[test]
@@ -715,7 +762,8 @@ fn a_stop_during_compression_resumes_without_folding_again() {
     assert_eq!(report.steps_folded_now, 0, "nothing folded again");
     assert_matches_reference(&report, false);
     assert!(
-        checkpoint_steps(&dir).is_empty(),
-        "the last step's checkpoint is removed once the bundle is written"
+        !dir.exists(),
+        "the last step's checkpoint is removed once the bundle is written, with the \
+         folder it leaves empty"
     );
 }

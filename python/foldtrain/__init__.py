@@ -23,7 +23,9 @@ import io
 import json
 import numbers
 import os
+import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
@@ -288,10 +290,39 @@ class _Tqdm:
             self._bar = None
 
 
+class _Lines:
+    """Draws the prover's progress without optional packages: a line on
+    stderr as each phase begins, and while folding one at every tenth of
+    the steps, each with the seconds since the run began."""
+
+    _SAYS = {"setup": "setting up parameters and keys", "compress": "compressing the proof",
+             "check": "checking the bundle"}
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+        self._phase: Optional[str] = None
+        self._next = 0
+
+    def _say(self, text: str) -> None:
+        print(f"foldtrain: {text} [{time.monotonic() - self._start:.0f} s]", file=sys.stderr, flush=True)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "fold":
+            if self._phase != "fold":
+                self._phase = "fold"
+                self._next = done
+            if done >= self._next and total > 0:
+                self._say(f"folding: {done}/{total} steps")
+                self._next = done + max(1, total // 10)
+            return
+        self._phase = phase
+        self._say(self._SAYS.get(phase, phase))
+
+
 def _progress(progress: Progress) -> Optional[Callable[[str, int, int], Any]]:
-    """``None``: tqdm when it is installed, else nothing; ``False``: nothing;
-    a callable: ``progress(phase, done, total)`` with phase one of
-    "setup", "fold", "compress", "check"."""
+    """``None``: tqdm when it is installed, else a line per phase on
+    stderr; ``False``: nothing; a callable: ``progress(phase, done, total)``
+    with phase one of "setup", "fold", "compress", "check"."""
     if progress is False:
         return None
     if callable(progress):
@@ -299,7 +330,7 @@ def _progress(progress: Progress) -> Optional[Callable[[str, int, int], Any]]:
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return None
+        return _Lines()
     return _Tqdm(tqdm)
 
 
@@ -800,6 +831,11 @@ def audit(
     tmp: list = []
     if isinstance(commitment, CommittedData):
         commitment = commitment.commitment_path
+    if model is None and isinstance(train, ProvenLogisticRegression):
+        # The estimator's own model file: checked against the statement,
+        # and it names the features in the report.
+        train._check_fitted()
+        model = train.model_path_
     opt = lambda p: None if p is None else os.fspath(p)  # noqa: E731
     try:
         r = json.loads(

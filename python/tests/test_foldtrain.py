@@ -394,6 +394,10 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     with pytest.raises(ValueError, match="give this one with eval or predict"):
         foldtrain.audit(ev)
     assert a.passed and report.read_text().lstrip().lower().startswith("<!doctype html")
+    # Issue 31: the estimator's model file names the features in the report
+    # (the bars used to say "feature 1"...).
+    page = report.read_text()
+    assert ">x0</text>" in page and ">feature 1</text>" not in page
 
     # Issue 30: keys for every kind of statement; verify and the chain audit
     # take them pinned, each bundle checked with its own.
@@ -519,3 +523,17 @@ def test_accuracy_beside_scikit_learn_on_a_shipped_dataset(tmp_path):
     theirs = sk.score(scaler.transform(X[n:]), y[n:])
     print(f"\nbreast_cancer test accuracy: foldtrain {ours:.4f} (3 epochs, proven), scikit-learn {theirs:.4f}")
     assert ours > 0.85 and theirs > 0.85
+
+
+def test_without_tqdm_fit_says_each_phase_on_stderr(small, tmp_path, monkeypatch, capfd):
+    # Issue 31: with no optional package, fit used to print nothing for
+    # the whole run. tqdm made unimportable: a line per phase on stderr.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    X, y = small
+    foldtrain.ProvenLogisticRegression(epochs=1, batch_size=16).fit(X, y, out_dir=tmp_path / "run")
+    err = capfd.readouterr().err
+    for said in ["setting up parameters", "folding: 0/", "compressing the proof", "checking the bundle"]:
+        assert said in err, err

@@ -194,6 +194,13 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         labels: &rows.labels,
         commitment: Some((split.commitment, split.salt)),
     };
+    observer.begun(&format!(
+        "proving the evaluation of {} on the {} split, {} rows (setup, folding and \
+         compression take a minute or more)",
+        args.model.display(),
+        split_name(args.split),
+        rows.len()
+    ));
     let cache = Cache::from_env();
     let (bundle, timings) = job.prove(cache.as_ref(), observer)?;
     let counts = bundle
@@ -358,6 +365,13 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         labels: &[],
         commitment: None,
     };
+    observer.begun(&format!(
+        "proving the predictions of {} on {}, {} rows (setup, folding and compression \
+         take a minute or more)",
+        args.model.display(),
+        args.inputs.display(),
+        fixed.len()
+    ));
     let cache = Cache::from_env();
     let (bundle, timings) = job.prove(cache.as_ref(), observer)?;
     let Claim::Predictions { outputs, .. } = &bundle.statement.claim else {
@@ -559,6 +573,9 @@ pub struct InferVerifyReport {
     pub bundle: PathBuf,
     pub accepted: bool,
     pub reason: Option<String>,
+    /// The decoder's own words for a malformed bundle (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// What was verified: present only when the proof verified.
     pub statement: Option<InferSummary>,
     /// Where the verifier key came from (present when the proof was
@@ -579,10 +596,11 @@ pub struct InferVerifyReport {
 /// an error.
 pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyReport> {
     let started = Instant::now();
-    let reject = |reason: String| InferVerifyReport {
+    let reject = |r: crate::Rejection| InferVerifyReport {
         bundle: path.into(),
         accepted: false,
-        reason: Some(reason),
+        reason: Some(r.to_string()),
+        detail: r.detail(),
         statement: None,
         key_origin: None,
         key_sha256: None,
@@ -592,7 +610,7 @@ pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyR
     };
     let bundle = match InferBundle::read(path) {
         Ok(b) => b,
-        Err(Error::Rejected(r)) => return Ok(reject(r.to_string())),
+        Err(Error::Rejected(r)) => return Ok(reject(r)),
         Err(e) => return Err(e),
     };
     match verifier.verify(&bundle) {
@@ -600,6 +618,7 @@ pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyR
             bundle: path.into(),
             accepted: true,
             reason: None,
+            detail: None,
             statement: Some(InferSummary::of(&bundle.statement)),
             key_origin: Some(v.key_origin),
             key_sha256: v.key_sha256,
@@ -607,7 +626,7 @@ pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyR
             verify_s: Some(v.verify_s),
             command_s: started.elapsed().as_secs_f64(),
         }),
-        Err(Error::Rejected(r)) => Ok(reject(r.to_string())),
+        Err(Error::Rejected(r)) => Ok(reject(r)),
         Err(e) => Err(e),
     }
 }

@@ -275,9 +275,10 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
     let loaded = args.load()?;
     let opening = loaded.commit();
     let out = OutputDir::lock(out_dir)?;
-    out.refuse_existing_public(&[COMMITMENT_FILE, output::MANIFEST], force)?;
-    // A fresh salt: any opening already here is another commitment's.
+    // A fresh salt: any opening already here is another commitment's, and
+    // refused whatever --force says; so that is checked first.
     out.plan_opening(&opening.commitment())?;
+    out.refuse_existing_public(&[COMMITMENT_FILE, output::MANIFEST], force)?;
     out.begin()?;
     let opening_path = private_dir(out_dir).join(output::OPENING);
     let commitment_path = out_dir.join(COMMITMENT_FILE);

@@ -300,8 +300,10 @@ fn run_info(
     loaded: &Loaded,
     opening: &Opening,
     private_normalizer: bool,
+    out_dir: &Path,
 ) -> RunInfo {
     RunInfo {
+        out_dir: out_dir.to_path_buf(),
         recipe: loaded.recipe.clone(),
         data_digest: checkpoint::data_digest(&loaded.prepared.train_fixed),
         data_path: args.data.clone(),
@@ -367,8 +369,13 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
         weights_salt,
         private_normalizer,
     };
+    // By default the run resumes into the folder its checkpoints belong to.
+    let mut settings = args.run.clone();
+    if settings.out_dir.is_none() {
+        settings.out_dir = output::out_dir_of_checkpoints(&args.checkpoint_dir);
+    }
     let checkpoint_dir = Some(args.checkpoint_dir.clone());
-    Run::open(started, &args.run, inputs, checkpoint_dir, warnings)?.execute(Some(ckpt), observer)
+    Run::open(started, &settings, inputs, checkpoint_dir, warnings)?.execute(Some(ckpt), observer)
 }
 
 impl Run {
@@ -394,16 +401,18 @@ impl Run {
             .clone()
             .unwrap_or_else(|| default_out_dir(&data_args.data));
         let out = OutputDir::lock(&out_dir)?;
-        out.refuse_existing_public(PROVE_OUTPUTS, settings.force)?;
         // A fresh salt's opening is written; a resumed run's own opening
-        // (same salt) is kept; any other opening here is refused.
+        // (same salt) is kept; any other opening here is refused, whatever
+        // --force says: so that is checked first, and the first refusal
+        // gives the way that works.
         let opening_plan = out.plan_opening(&opening.commitment())?;
+        out.refuse_existing_public(PROVE_OUTPUTS, settings.force)?;
         refuse_other_commitment_file(&out_dir, &opening, settings.force)?;
         let checkpoints = Checkpointer::new(
             checkpoint_dir.unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
             cadence(settings.checkpoint_every),
             settings.interrupt.clone(),
-            run_info(&data_args, &loaded, &opening, private_normalizer),
+            run_info(&data_args, &loaded, &opening, private_normalizer, &out_dir),
         );
         Ok(Run {
             started,
@@ -421,6 +430,18 @@ impl Run {
 
     /// Load, set up, start or resume, fold, compress, bundle, write.
     fn execute(self, from: Option<Checkpoint>, observer: &dyn Observer) -> Result<ProveReport> {
+        let data = self.data_args.data.display();
+        observer.begun(&match &from {
+            None => format!(
+                "proving training on {data} (this takes minutes; Ctrl-C stops with a checkpoint)"
+            ),
+            Some(c) => format!(
+                "resuming the proof of training on {data} from step {} of {} into {}",
+                c.done,
+                self.loaded.recipe.total_steps(),
+                self.out.path().display()
+            ),
+        });
         let result = self.prove(from, observer);
         observer.finished();
         result
@@ -667,7 +688,9 @@ impl fmt::Display for ProveReport {
             "private      {} (keep it secret: it opens the commitment)",
             self.opening_path.display()
         )?;
-        if self.checkpoint_dir.is_dir() {
+        let holds_any =
+            std::fs::read_dir(&self.checkpoint_dir).is_ok_and(|mut d| d.next().is_some());
+        if holds_any {
             write!(
                 f,
                 "\nprivate      {} (checkpoints hold the witness; delete them when done)",

@@ -28,6 +28,9 @@ pub struct VerifyReport {
     pub accepted: bool,
     /// Why the proof (or the model file) was rejected.
     pub reason: Option<String>,
+    /// The decoder's own words for a malformed bundle (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// What was verified: present only when the proof verified.
     pub statement: Option<StatementSummary>,
     /// The model file checked against the statement, when one was given.
@@ -515,6 +518,7 @@ fn verify_one(
         bundle: path.into(),
         accepted: false,
         reason: Some(reason),
+        detail: None,
         statement: None,
         model: model.map(Into::into),
         key_origin: verified.map(|v| v.key_origin),
@@ -526,14 +530,24 @@ fn verify_one(
     };
     let bundle = match ProofBundle::read(path) {
         Ok(b) => b,
-        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
+        Err(Error::Rejected(r)) => {
+            return Ok(VerifyReport {
+                detail: r.detail(),
+                ..rejected(r.to_string(), None)
+            })
+        }
         Err(e) => return Err(e),
     };
     // Only a rejection is "not accepted" (exit 1); any other failure while
     // verifying is an error (exit 2).
     let verified = match verifier.verify(&bundle) {
         Ok(v) => v,
-        Err(Error::Rejected(r)) => return Ok(rejected(r.to_string(), None)),
+        Err(Error::Rejected(r)) => {
+            return Ok(VerifyReport {
+                detail: r.detail(),
+                ..rejected(r.to_string(), None)
+            })
+        }
         Err(e) => return Err(e),
     };
     if let Some((m, file)) = &model_file {
@@ -552,6 +566,7 @@ fn verify_one(
         bundle: path.into(),
         accepted: true,
         reason: None,
+        detail: None,
         statement: Some(StatementSummary::of(&bundle.statement)),
         model: model.map(Into::into),
         key_origin: Some(verified.key_origin),

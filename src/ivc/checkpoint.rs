@@ -248,6 +248,9 @@ pub struct RunInfo {
     pub train_fraction: TrainFraction,
     pub salts: Salts,
     pub private_normalizer: bool,
+    /// Where the run writes its results (not recorded in a checkpoint: the
+    /// resume hint names it when the checkpoints are elsewhere).
+    pub out_dir: PathBuf,
 }
 
 /// Writes a run's checkpoints: on its cadence while folding, when
@@ -334,10 +337,18 @@ impl Checkpointer {
     }
 
     /// The proof is written: removes the checkpoint of the last step (it
-    /// holds the whole witness and guards nothing any more).
+    /// holds the whole witness and guards nothing any more), and the
+    /// checkpoint folder if that leaves it empty.
     pub fn finish(self) {
         if let Some(path) = self.last_step {
             let _ = std::fs::remove_file(path);
+        }
+        // Only the output's own checkpoint folder (never one the user
+        // named); and removing fails, keeping it, when anything is left.
+        let own = crate::output::out_dir_of_checkpoints(&self.dir)
+            .is_some_and(|o| o.components().eq(self.run.out_dir.components()));
+        if own {
+            let _ = std::fs::remove_dir(&self.dir);
         }
     }
 
@@ -357,10 +368,10 @@ impl Checkpointer {
 
     fn interrupted(&self, done: usize, path: &Path) -> Error {
         Error::Interrupted(format!(
-            "checkpoint of step {done}/{} written to {}; continue with `foldtrain resume --checkpoint-dir {}`",
+            "checkpoint of step {done}/{} written to {}; continue with `{}`",
             self.run.recipe.total_steps(),
             path.display(),
-            self.dir.display()
+            crate::output::resume_command(&self.dir, &self.run.out_dir)
         ))
     }
 }

@@ -116,6 +116,10 @@ pub enum Phase {
 /// Receives the prover's progress. The binary draws progress bars from it;
 /// the library itself draws nothing, so every method defaults to silence.
 pub trait Observer {
+    /// The work begins, every input read and checked: `what` says what is
+    /// proven and how long it takes (so a bad input is refused before any
+    /// promise of minutes of work).
+    fn begun(&self, _what: &str) {}
     /// A phase begins (and the previous one, if any, is over).
     fn phase(&self, _phase: Phase) {}
     /// One more step folded: `done` in all.

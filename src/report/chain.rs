@@ -57,7 +57,7 @@ impl ChainReport {
             verified: t.passed(),
             verdict: match (&t.reason, t.verify_s) {
                 (Some(r), _) => format!("rejected: {r}"),
-                (None, Some(v)) if t.passed() => format!("verified (SNARK check {v:.2} s)"),
+                (None, Some(v)) if t.passed() => format!("verified: the proof checks (in {v:.2} s)"),
                 (None, _) => format!("verified, but: {}", t.problems.join("; ")),
             },
             fields,

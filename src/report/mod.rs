@@ -211,6 +211,7 @@ pub fn render(report: &AuditReport) -> String {
     if let Some(predictions) = &report.predictions {
         html.push_str(&predictions_section(predictions));
     }
+    html.push_str(&full_values(report));
     if !report.caveats.is_empty() {
         html.push_str(
             "<section id=\"caveats\">\n<h2>Caveats: what no proof here establishes</h2>\n",
@@ -242,6 +243,68 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// Hex runs this long or longer (hashes, commitments) are shown shortened.
+const LONG_HEX: usize = 40;
+/// Hex digits a shortened value keeps.
+const SHORT_HEX: usize = 12;
+
+/// [`escape`], with each hash or commitment (a run of at least
+/// [`LONG_HEX`] hex digits) shortened to its first [`SHORT_HEX`] digits and
+/// an ellipsis; the full value is on hover (`title`) and in the page's
+/// "Full values" appendix.
+pub fn escape_hashes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_hexdigit()) {
+        out.push_str(&escape(&rest[..start]));
+        let run = &rest[start..];
+        let len = run
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(run.len());
+        let (hex, after) = run.split_at(len);
+        if hex.len() >= LONG_HEX {
+            out.push_str(&format!(
+                "<abbr class=\"hash\" title=\"{hex}\">{}&hellip;</abbr>",
+                &hex[..SHORT_HEX]
+            ));
+        } else {
+            out.push_str(hex);
+        }
+        rest = after;
+    }
+    out.push_str(&escape(rest));
+    out
+}
+
+/// The hashes and commitments of every statement in full, for a printed
+/// page (where hovering shows nothing); empty when there is none.
+fn full_values(report: &AuditReport) -> String {
+    let rows: Vec<String> = (report.statements.iter())
+        .flat_map(|s| s.fields.iter().map(move |f| (s, f)))
+        .filter(|(_, (_, value))| {
+            value
+                .split(|c: char| !c.is_ascii_hexdigit())
+                .any(|w| w.len() >= LONG_HEX)
+        })
+        .map(|(s, (name, value))| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td class=\"mono wrap\">{}</td></tr>\n",
+                escape(&s.role),
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section id=\"full-values\">\n<h2>Full values</h2>\n<p class=\"note\">The hashes and \
+         commitments above, shortened there, in full.</p>\n{}</section>\n",
+        table("fields", &["Statement", "Field", "Value"], &rows, "")
+    )
 }
 
 /// Whether the page may say PASSED: the caller's verdict, and nothing in the
@@ -330,7 +393,7 @@ fn summary(report: &AuditReport) -> String {
                 row_class(l.ok),
                 escape(&l.name),
                 badge(l.ok, "ok", "BROKEN"),
-                escape(&l.detail)
+                escape_hashes(&l.detail)
             )
         })
         .collect();
@@ -365,13 +428,13 @@ fn statement_section(s: &StatementSection) -> String {
         escape(&s.kind),
         escape(&s.file),
         row_class(s.verified),
-        escape(&s.verdict)
+        escape_hashes(&s.verdict)
     );
     for (name, value) in &s.fields {
         html.push_str(&format!(
             "<tr><th>{}</th><td class=\"mono wrap\">{}</td></tr>\n",
             escape(name),
-            escape(value)
+            escape_hashes(value)
         ));
     }
     html.push_str("</table>\n<div class=\"cols\">\n<div><h3>What this proof establishes</h3>\n");
@@ -459,9 +522,17 @@ fn evaluation_section(e: &EvaluationView) -> String {
     for (name, value) in rows {
         html.push_str(&format!("<tr><th>{name}</th><td>{value}</td></tr>\n"));
     }
-    html.push_str("</table>\n</div>\n</section>\n");
+    html.push_str("</table>\n</div>\n");
+    html.push_str(DECISION_MEANING);
+    html.push_str("</section>\n");
     html
 }
+
+/// What a decision of 1 means, said wherever decisions are shown.
+const DECISION_MEANING: &str = "<p class=\"note\">Decision 1 is the positive class: the \
+    value 1 of the <code>label</code> column the model was trained on (what 1 stands for is \
+    the data owner's coding, such as a good credit risk); decision 0 is label 0. A decision is \
+    1 exactly when the logit is at least 0.</p>\n";
 
 /// The public weights and the bias as a horizontal bar chart around zero.
 fn weights_section(w: &WeightsView) -> String {
@@ -517,7 +588,8 @@ fn predictions_section(p: &PredictionsView) -> String {
         ),
     };
     format!(
-        "<section id=\"predictions\">\n<h2>Predictions ({total} rows)</h2>\n{}{omitted}</section>\n",
+        "<section id=\"predictions\">\n<h2>Predictions ({total} rows)</h2>\n{}{omitted}\
+         {DECISION_MEANING}</section>\n",
         table(
             "numbers",
             &["Row", "Logit z", "Probability", "Decision"],
@@ -793,5 +865,34 @@ mod tests {
         let short = shorten(&"é".repeat(40));
         assert_eq!(short.chars().count(), MAX_NAME_CHARS);
         assert!(short.ends_with('\u{2026}'));
+    }
+
+    #[test]
+    fn hashes_are_shortened_with_the_full_value_on_hover_and_in_an_appendix() {
+        let h = "ab".repeat(32);
+        assert_eq!(
+            escape_hashes(&format!("sha256 {h} <x> 1234 cafe")),
+            format!(
+                "sha256 <abbr class=\"hash\" title=\"{h}\">abababababab&hellip;</abbr> \
+                 &lt;x&gt; 1234 cafe"
+            )
+        );
+        // The page: the fields table shows the short form, the appendix
+        // the whole value, once.
+        let html = render(&report());
+        assert!(html.contains("<td class=\"mono wrap\"><abbr class=\"hash\""));
+        assert!(html.contains("<h2>Full values</h2>"));
+        assert_eq!(html.matches(&format!(">{h}</td>")).count(), 1);
+        // Without a long value, no appendix.
+        let mut plain = report();
+        plain.statements[0].fields = vec![("rows".into(), "800".into())];
+        assert!(!render(&plain).contains("Full values"));
+    }
+
+    #[test]
+    fn decisions_say_what_1_means() {
+        let mut r = report();
+        r.evaluation = matrix(5, 1, 3, 2);
+        assert!(render(&r).contains("Decision 1 is the positive class"));
     }
 }

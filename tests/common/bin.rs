@@ -25,6 +25,35 @@ pub fn foldtrain_in(cwd: &Path, args: &[&str]) -> Run {
     Run::new(args, command().args(args).current_dir(cwd).output())
 }
 
+/// Runs `line`, a command the tool printed (`foldtrain …`), through `sh`
+/// inside `cwd`, exactly as a user pasting it would: the built binary is
+/// the `foldtrain` on the PATH.
+pub fn as_printed(cwd: &Path, line: &str) -> Run {
+    super::isolate_cache();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_foldtrain"))
+        .parent()
+        .expect("the binary's folder");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .env("PATH", std::env::join_paths(dirs).expect("a PATH"))
+        .current_dir(cwd)
+        .output();
+    Run::new(&["sh", "-c", line], out)
+}
+
+/// The command between the first pair of backticks in `message` (how the
+/// tool's hints quote what to run).
+pub fn hinted_command(message: &str) -> &str {
+    message
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `command` in: {message}"))
+}
+
 /// A path as a command-line argument.
 pub fn arg(p: &Path) -> String {
     p.to_str().expect("a UTF-8 temporary path").to_string()
