@@ -1,0 +1,268 @@
+//! What fixes an inference circuit: the task, the model's shape and format,
+//! the rows, and the limits each is checked against.
+
+use super::*;
+
+/// What fixes an inference circuit: the task, the model's shape and
+/// format, and the rows. Built through [`InferSpec::new`] or read through
+/// [`InferSpec::try_from`], which checks every field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "InferSpecFields", into = "InferSpecFields")]
+pub struct InferSpec {
+    pub version: u32,
+    pub task: Task,
+    pub features: usize,
+    pub format: FixedFormat,
+    pub weights: WeightsVisibility,
+    /// Rows evaluated or predicted.
+    pub rows: usize,
+    /// Rows a folded step reads (a multiple of [`BLOCK_ROWS`]).
+    pub rows_per_step: usize,
+}
+
+/// The fields of an [`InferSpec`] as they are written and read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferSpecFields {
+    pub version: u32,
+    pub task: Task,
+    pub features: usize,
+    pub format: FixedFormat,
+    pub weights: WeightsVisibility,
+    pub rows: usize,
+    pub rows_per_step: usize,
+}
+
+impl From<InferSpec> for InferSpecFields {
+    fn from(s: InferSpec) -> Self {
+        InferSpecFields {
+            version: s.version,
+            task: s.task,
+            features: s.features,
+            format: s.format,
+            weights: s.weights,
+            rows: s.rows,
+            rows_per_step: s.rows_per_step,
+        }
+    }
+}
+
+impl TryFrom<InferSpecFields> for InferSpec {
+    type Error = Error;
+
+    fn try_from(f: InferSpecFields) -> Result<Self> {
+        let spec = InferSpec {
+            version: f.version,
+            task: f.task,
+            features: f.features,
+            format: f.format,
+            weights: f.weights,
+            rows: f.rows,
+            rows_per_step: f.rows_per_step,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+impl InferSpec {
+    /// The spec of `task` on `rows` rows of a model of `features` weights;
+    /// `rows_per_step` chosen by the constraint budget when `None`.
+    pub fn new(
+        task: Task,
+        features: usize,
+        format: FixedFormat,
+        weights: WeightsVisibility,
+        rows: usize,
+        rows_per_step: Option<usize>,
+    ) -> Result<Self> {
+        let mut spec = InferSpec {
+            version: INFER_VERSION,
+            task,
+            features,
+            format,
+            weights,
+            rows,
+            rows_per_step: BLOCK_ROWS,
+        };
+        spec.validate()?;
+        spec.rows_per_step = match rows_per_step {
+            Some(r) => r,
+            None => spec.auto_rows_per_step(),
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// A multiple of [`BLOCK_ROWS`] whose step fits the budget, no larger
+    /// than the rows rounded up to a block.
+    fn auto_rows_per_step(&self) -> usize {
+        let f = &self.format;
+        let per_row = self.features * (f.feature_bits() as usize + 1)
+            + self.logit_bits() as usize
+            + f.feature_frac_bits as usize
+            + 48;
+        let blocks = (STEP_BUDGET / (BLOCK_ROWS * per_row)).max(1);
+        let all = self.rows.div_ceil(BLOCK_ROWS);
+        blocks.min(all).min(MAX_ROWS_PER_STEP / BLOCK_ROWS) * BLOCK_ROWS
+    }
+
+    /// Checks every field against the limits the circuit assumes.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidRecipe(m));
+        crate::recipe::validate_head(
+            ("inference spec", self.version, INFER_VERSION),
+            &self.format,
+            self.features,
+        )?;
+        let max_rows = match self.task {
+            Task::Evaluate(_) => MAX_ROWS,
+            Task::Predict => MAX_PREDICT_ROWS,
+        };
+        if !(1..=max_rows).contains(&self.rows) {
+            let advice = match self.task {
+                Task::Predict if self.rows > 0 => {
+                    "; split the inputs into files of at most that many rows, one proof each"
+                }
+                _ => "",
+            };
+            return bad(format!(
+                "rows must be in 1..={max_rows}, got {}{advice}",
+                self.rows
+            ));
+        }
+        let r = self.rows_per_step;
+        if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_ROWS_PER_STEP {
+            return bad(format!(
+                "rows per step must be a multiple of {BLOCK_ROWS} in {BLOCK_ROWS}..={MAX_ROWS_PER_STEP}, got {r}"
+            ));
+        }
+        if r > self.rows.div_ceil(BLOCK_ROWS) * BLOCK_ROWS {
+            return bad(format!(
+                "rows per step ({r}) exceed the {} rows rounded up to a block; use --rows-per-step {} or less",
+                self.rows,
+                self.rows.div_ceil(BLOCK_ROWS) * BLOCK_ROWS
+            ));
+        }
+        if r * self.features > crate::recipe::MAX_BATCH_CELLS * 4 {
+            return bad(format!(
+                "a step of {r} rows of {} features is too large; use a smaller --rows-per-step",
+                self.features
+            ));
+        }
+        Ok(())
+    }
+
+    /// Folded steps: `ceil(rows / R)`.
+    pub fn steps(&self) -> usize {
+        self.rows.div_ceil(self.rows_per_step)
+    }
+
+    /// Real rows in the last step (the rest is padding).
+    pub fn last_step_rows(&self) -> usize {
+        self.rows - (self.steps() - 1) * self.rows_per_step
+    }
+
+    /// Bits of the range-checked logit.
+    pub fn logit_bits(&self) -> u32 {
+        self.format.logit_bits(self.features)
+    }
+
+    /// How public weights are packed in `z`.
+    pub fn packing(&self) -> WeightPacking {
+        WeightPacking::for_shape(self.features, &self.format)
+    }
+
+    /// Where each part of the state sits in `z`.
+    pub fn layout(&self) -> InferLayout {
+        let p = match self.weights {
+            WeightsVisibility::Public => self.packing().elements,
+            WeightsVisibility::Committed => 1,
+        };
+        match self.task {
+            Task::Evaluate(_) => InferLayout {
+                model: 0..p,
+                hash: p,
+                commitment: Some(p + 1),
+                step: p + 2,
+                counts: Some(p + 3),
+                arity: p + 7,
+            },
+            Task::Predict => InferLayout {
+                model: 0..p,
+                hash: p,
+                commitment: None,
+                step: p + 1,
+                counts: None,
+                arity: p + 2,
+            },
+        }
+    }
+
+    /// A field element naming the spec (sha256 of its encoding under a
+    /// domain of its own, so no training recipe shares it).
+    pub fn tag(&self) -> Scalar {
+        use ff::PrimeField;
+        use sha2::Digest;
+        let bytes =
+            bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default();
+        let mut h = sha2::Sha256::new();
+        h.update(b"foldtrain inference spec");
+        h.update(&bytes);
+        let digest = h.finalize();
+        let mut repr = <Scalar as PrimeField>::Repr::default();
+        repr.as_mut()[..31].copy_from_slice(&digest[..31]);
+        Option::from(Scalar::from_repr(repr)).unwrap_or_default()
+    }
+
+    /// One line for messages.
+    pub fn summary(&self) -> String {
+        let task = match self.task {
+            Task::Evaluate(split) => format!("evaluation on the {} split", split_name(split)),
+            Task::Predict => "predictions".into(),
+        };
+        format!(
+            "{task}, {} rows x {} features, {} rows a step, {} weights",
+            self.rows,
+            self.features,
+            self.rows_per_step,
+            match self.weights {
+                WeightsVisibility::Public => "public",
+                WeightsVisibility::Committed => "committed",
+            }
+        )
+    }
+}
+
+/// `train` or `test`.
+pub fn split_name(split: Split) -> &'static str {
+    match split {
+        Split::Train => "training",
+        Split::Test => "test",
+    }
+}
+
+impl crate::ivc::Spec for InferSpec {
+    type Step = InferStep;
+
+    fn blank(&self) -> InferStep {
+        InferStep::blank(Arc::new(self.clone()))
+    }
+
+    fn tag(&self) -> Scalar {
+        InferSpec::tag(self)
+    }
+
+    const KEY_MAGIC: &'static [u8; crate::artifact::MAGIC_LEN] = crate::ivc::keys::INFER_KEY_MAGIC;
+
+    fn kind_name(&self) -> &'static str {
+        match self.task {
+            Task::Evaluate(_) => "evaluation",
+            Task::Predict => "predictions",
+        }
+    }
+
+    fn summary(&self) -> String {
+        InferSpec::summary(self)
+    }
+}

@@ -1,0 +1,98 @@
+//! The inference state `z`: its layout and its values between steps.
+
+use super::*;
+
+/// Positions in `z` (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InferLayout {
+    pub model: std::ops::Range<usize>,
+    pub hash: usize,
+    /// Evaluation: the split's commitment.
+    pub commitment: Option<usize>,
+    pub step: usize,
+    /// Evaluation: TP, FP, TN, FN from here.
+    pub counts: Option<usize>,
+    pub arity: usize,
+}
+
+/// What `z` shows, as the verifier builds `z_0` and decodes `z_N`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InferState {
+    pub model: ModelPart,
+    pub hash: Scalar,
+    /// Evaluation: the split's commitment.
+    pub commitment: Option<Commitment>,
+    pub step: u64,
+    /// Evaluation: the counts so far.
+    pub counts: Option<Confusion>,
+}
+
+impl InferState {
+    /// The state before the first step.
+    pub fn initial(spec: &InferSpec, model: ModelPart, commitment: Option<Commitment>) -> Self {
+        InferState {
+            model,
+            hash: Scalar::ZERO,
+            commitment,
+            step: 0,
+            counts: matches!(spec.task, Task::Evaluate(_)).then(Confusion::default),
+        }
+    }
+
+    /// As field elements, in the order of `z`.
+    pub fn to_z(&self, spec: &InferSpec) -> Vec<Scalar> {
+        let layout = spec.layout();
+        let mut z = vec![Scalar::ZERO; layout.arity];
+        match &self.model {
+            ModelPart::Weights(w) => z[layout.model.clone()].copy_from_slice(&w.packed()),
+            ModelPart::Committed(c) => z[layout.model.start] = c.0,
+        }
+        z[layout.hash] = self.hash;
+        if let (Some(i), Some(c)) = (layout.commitment, self.commitment) {
+            z[i] = c.0;
+        }
+        z[layout.step] = Scalar::from(self.step);
+        if let (Some(i), Some(c)) = (layout.counts, self.counts) {
+            for (k, v) in c.as_array().into_iter().enumerate() {
+                z[i + k] = Scalar::from(v);
+            }
+        }
+        z
+    }
+
+    /// Reads `z` back; `None` unless it is canonical (length, weights in
+    /// range, counters and counts small).
+    pub fn from_z(z: &[Scalar], spec: &InferSpec) -> Option<Self> {
+        let layout = spec.layout();
+        if z.len() != layout.arity {
+            return None;
+        }
+        let count = |f: &Scalar| from_field(f).and_then(|v| u64::try_from(v).ok());
+        let model = match spec.weights {
+            WeightsVisibility::Public => ModelPart::Weights(spec.packing().unpack(
+                &z[layout.model.clone()],
+                spec.features,
+                &spec.format,
+            )?),
+            WeightsVisibility::Committed => {
+                ModelPart::Committed(ModelCommitment(z[layout.model.start]))
+            }
+        };
+        let counts = match layout.counts {
+            Some(i) => Some(Confusion {
+                tp: count(&z[i])?,
+                fp: count(&z[i + 1])?,
+                tn: count(&z[i + 2])?,
+                fn_: count(&z[i + 3])?,
+            }),
+            None => None,
+        };
+        Some(InferState {
+            model,
+            hash: z[layout.hash],
+            commitment: layout.commitment.map(|i| Commitment(z[i])),
+            step: count(&z[layout.step])?,
+            counts,
+        })
+    }
+}

@@ -1,0 +1,307 @@
+//! The inference step circuit: what [`super::native`] computes, as
+//! constraints.
+
+use super::*;
+
+/// The inference step circuit.
+#[derive(Clone, Debug)]
+pub struct InferStep {
+    pub spec: Arc<InferSpec>,
+    pub witness: Arc<InferWitness>,
+}
+
+/// One row inside the circuit: the bits a block hashes, and what the row
+/// contributes (counts or the output element).
+struct RowOut {
+    bits: Vec<AllocatedBit>,
+    /// Evaluation: `[TP, FP, TN, FN]` increments.
+    counts: Option<[Lin; 4]>,
+    /// Predictions: `m (2 (z + 2^(k-1)) + d)` with public weights, `m d`
+    /// with committed weights.
+    output: Option<AllocatedNum<Scalar>>,
+}
+
+impl InferStep {
+    /// A circuit with a blank witness: enough for the shape.
+    pub fn blank(spec: Arc<InferSpec>) -> Self {
+        let witness = Arc::new(InferWitness::blank(&spec));
+        InferStep { spec, witness }
+    }
+
+    /// The weights from `z`'s model part (bits tied to the packed elements,
+    /// or opening `C_W`); their values, weights then bias.
+    fn incoming_weights<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        model: &[AllocatedNum<Scalar>],
+    ) -> Result<Vec<Lin>, SynthesisError> {
+        let spec = &*self.spec;
+        let mut cs = cs.namespace(|| Scope::Unpack.to_string());
+        let (values, packed) =
+            alloc_weights(&mut cs, spec.packing(), &spec.format, &self.witness.weights)?;
+        match spec.weights {
+            WeightsVisibility::Public => {
+                for (e, (lin, element)) in packed.iter().zip(model).enumerate() {
+                    enforce_eq(
+                        cs.namespace(|| format!("element {e}")),
+                        lin,
+                        &value_lin(element),
+                    );
+                }
+            }
+            WeightsVisibility::Committed => {
+                let salt = self.witness.weights_salt.unwrap_or(Salt(Scalar::ZERO));
+                let salt = AllocatedNum::alloc(cs.namespace(|| "weights salt"), || Ok(salt.0))?;
+                let opened = commit_weights(&mut cs.namespace(|| "open"), &packed, &salt)?;
+                enforce_eq(
+                    cs.namespace(|| "opens C_W"),
+                    &value_lin(&opened),
+                    &value_lin(&model[0]),
+                );
+            }
+        }
+        Ok(values)
+    }
+
+    /// Row `i`: its inputs (label bit for evaluation, features), logit and
+    /// decision, then its counts or its output, masked by `mask` when the
+    /// row may be padding.
+    fn row<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        i: usize,
+        values: &[Lin],
+        mask: Option<&Lin>,
+    ) -> Result<RowOut, SynthesisError> {
+        let spec = &*self.spec;
+        let wit = &*self.witness;
+        let mut cs = cs.namespace(|| Scope::Row(i).to_string());
+        let evaluate = matches!(spec.task, Task::Evaluate(_));
+        let y = if evaluate {
+            let label = wit.labels[i] == 1;
+            Some(AllocatedBit::alloc(
+                cs.namespace(|| Scope::Label.to_string()),
+                Some(label),
+            )?)
+        } else {
+            None
+        };
+        let (x, feature_bits) = alloc_features(&mut cs, &spec.format, &wit.rows[i])?;
+        let native = Prediction::of(&wit.weights, &wit.rows[i], &spec.format);
+        let k = spec.logit_bits();
+        let logit = logit_gadget(
+            &mut cs,
+            LogitInputs {
+                values,
+                x: &x,
+                weights: &wit.weights,
+                row: &wit.rows[i],
+                z: native.logit,
+            },
+            k,
+            spec.format.feature_frac_bits,
+        )?;
+        let mut bits: Vec<AllocatedBit> = y.iter().cloned().collect();
+        bits.extend(feature_bits);
+        let d = decision(&logit, k);
+        match y {
+            Some(y) => {
+                let counts = self.counts(&mut cs, &d, &Lin::bit(&y), mask)?;
+                Ok(RowOut {
+                    bits,
+                    counts: Some(counts),
+                    output: None,
+                })
+            }
+            None => {
+                let out = match spec.weights {
+                    // 2 (z + 2^(k-1)) + d, from the logit's bits
+                    WeightsVisibility::Public => crate::circuit::gadgets::bits_lin(&logit.bits)
+                        .scale(Scalar::from(2u64))
+                        .add(&d),
+                    // d alone: the logit stays private with the weights
+                    WeightsVisibility::Committed => d,
+                };
+                let out = match mask {
+                    Some(m) => mul(cs.namespace(|| Scope::Mask.to_string()), m, &out)?,
+                    None => out,
+                };
+                Ok(RowOut {
+                    bits,
+                    counts: None,
+                    output: Some(alloc_lin(cs.namespace(|| "output"), &out)?),
+                })
+            }
+        }
+    }
+
+    /// `[TP, FP, TN, FN]` increments of a row with decision `d` and label
+    /// `y`, each times the mask when there is one.
+    fn counts<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        d: &Lin,
+        y: &Lin,
+        mask: Option<&Lin>,
+    ) -> Result<[Lin; 4], SynthesisError> {
+        let dy = mul(cs.namespace(|| "d y"), d, y)?;
+        let one = Lin::constant::<CS>(Scalar::ONE);
+        let (m, md, my, mdy) = match mask {
+            None => (one, d.clone(), y.clone(), dy),
+            Some(m) => (
+                m.clone(),
+                mul(cs.namespace(|| "m d"), m, d)?,
+                mul(cs.namespace(|| "m y"), m, y)?,
+                mul(cs.namespace(|| "m d y"), m, &dy)?,
+            ),
+        };
+        // TP = m d y, FP = m d (1 - y), TN = m (1 - d)(1 - y), FN = m (1 - d) y
+        Ok([
+            mdy.clone(),
+            md.sub(&mdy),
+            m.sub(&md).sub(&my).add(&mdy),
+            my.sub(&mdy),
+        ])
+    }
+
+    /// The chain over the step's blocks: the split's block hash of the rows'
+    /// bits (evaluation) or the predictions' hash of feature bits and
+    /// outputs. A block of padding only (last step) leaves the chain as it
+    /// was.
+    fn absorb_blocks<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        mut h: AllocatedNum<Scalar>,
+        rows: &[RowOut],
+        not_last: &Lin,
+    ) -> Result<AllocatedNum<Scalar>, SynthesisError> {
+        let spec = &*self.spec;
+        let last_rows = spec.last_step_rows();
+        for (blk, block) in rows.chunks(BLOCK_ROWS).enumerate() {
+            let mut cs = cs.namespace(|| Scope::Block(blk).to_string());
+            let bits: Vec<AllocatedBit> = block.iter().flat_map(|r| r.bits.clone()).collect();
+            let mut inputs = vec![h.clone()];
+            inputs.extend(hash::pack_bits(cs.namespace(|| "pack"), &bits)?);
+            let domain = match spec.task {
+                Task::Evaluate(_) => BLOCK_DOMAIN,
+                Task::Predict => {
+                    inputs.extend(block.iter().filter_map(|r| r.output.clone()));
+                    PREDICT_DOMAIN
+                }
+            };
+            let hashed = hash::poseidon(cs.namespace(|| "hash"), domain, &inputs)?;
+            h = if blk * BLOCK_ROWS >= last_rows {
+                let h_lin = value_lin(&h);
+                let step = value_lin(&hashed).sub(&h_lin);
+                let delta = mul(cs.namespace(|| "gate"), not_last, &step)?;
+                alloc_lin(cs.namespace(|| "chain"), &h_lin.add(&delta))?
+            } else {
+                hashed
+            };
+        }
+        Ok(h)
+    }
+}
+
+/// The decision `[z >= 0]`: the top bit of `z + 2^(k-1)`.
+fn decision(logit: &Signed, k: u32) -> Lin {
+    Lin::bit(&logit.bits[k as usize - 1])
+}
+
+impl StepCircuit<Scalar> for InferStep {
+    fn arity(&self) -> usize {
+        self.spec.layout().arity
+    }
+
+    fn synthesize<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        z: &[AllocatedNum<Scalar>],
+    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+        let spec = &*self.spec;
+        let layout = spec.layout();
+        let wit = &*self.witness;
+        if z.len() != layout.arity
+            || wit.rows.len() != spec.rows_per_step
+            || wit.labels.len() != spec.rows_per_step
+            || wit.weights.w.len() != spec.features
+            || wit.rows.iter().any(|r| r.len() != spec.features)
+        {
+            return Err(SynthesisError::Unsatisfiable(format!(
+                "the state or witness is not of the spec's shape ({})",
+                spec.summary()
+            )));
+        }
+        // The spec's tag as a constant: binds every field into the digest.
+        alloc_lin(
+            cs.namespace(|| "spec tag"),
+            &Lin::constant::<CS>(spec.tag()),
+        )?;
+        let step = value_lin(&z[layout.step]);
+        let values = self.incoming_weights(cs, &z[layout.model.clone()])?;
+        let is_last = is_zero(
+            cs.namespace(|| "is last step"),
+            &step.sub(&Lin::int::<CS>(spec.steps() as i128 - 1)),
+        )?;
+        let not_last = Lin::constant::<CS>(Scalar::ONE).sub(&is_last);
+        let last_rows = spec.last_step_rows();
+        let rows = (0..spec.rows_per_step)
+            .map(|i| {
+                let mask = (i >= last_rows).then_some(&not_last);
+                self.row(cs, i, &values, mask)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let h = self.absorb_blocks(cs, z[layout.hash].clone(), &rows, &not_last)?;
+
+        let mut out: Vec<AllocatedNum<Scalar>> = z[layout.model.clone()].to_vec();
+        match spec.task {
+            Task::Evaluate(split) => {
+                let (Some(ci), Some(ki)) = (layout.commitment, layout.counts) else {
+                    return Err(SynthesisError::Unsatisfiable("no commitment in z".into()));
+                };
+                let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(wit.salt.0))?;
+                let n = alloc_lin(
+                    cs.namespace(|| "row count"),
+                    &Lin::int::<CS>(spec.rows as i128),
+                )?;
+                let sealed = hash::poseidon(
+                    cs.namespace(|| "seal"),
+                    split.seal_domain(),
+                    &[salt, h.clone(), n],
+                )?;
+                // is_last * (sealed - C) = 0
+                enforce_mul(
+                    cs.namespace(|| "seal matches commitment at the end"),
+                    &is_last,
+                    &value_lin(&sealed).sub(&value_lin(&z[ci])),
+                    &Lin::int::<CS>(0),
+                );
+                let h_next = mul(cs.namespace(|| "reset hash"), &not_last, &value_lin(&h))?;
+                out.push(alloc_lin(cs.namespace(|| "hash out"), &h_next)?);
+                out.push(z[ci].clone());
+                out.push(alloc_lin(
+                    cs.namespace(|| "step out"),
+                    &step.add(&Lin::int::<CS>(1)),
+                )?);
+                for k in 0..4 {
+                    let total = rows
+                        .iter()
+                        .filter_map(|r| r.counts.as_ref())
+                        .fold(value_lin(&z[ki + k]), |acc, c| acc.add(&c[k]));
+                    out.push(alloc_lin(
+                        cs.namespace(|| format!("count {k} out")),
+                        &total,
+                    )?);
+                }
+            }
+            Task::Predict => {
+                out.push(h);
+                out.push(alloc_lin(
+                    cs.namespace(|| "step out"),
+                    &step.add(&Lin::int::<CS>(1)),
+                )?);
+            }
+        }
+        Ok(out)
+    }
+}
