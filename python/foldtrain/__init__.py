@@ -167,19 +167,8 @@ def _write_csv(path: Path, names: list[str], values: np.ndarray, labels: Optiona
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
+    """Atomically and owner-only, by the library's rule for private files."""
+    _foldtrain.write_private(str(path), text.encode("utf-8"))
 
 
 def _write_data(data: Path, names: list[str], values: np.ndarray, labels: np.ndarray, force: bool, what: str) -> None:
@@ -214,10 +203,8 @@ def _read_csv(path: Path) -> tuple[list[str], np.ndarray, Optional[np.ndarray]]:
 
 
 def _private(out_dir: Path) -> Path:
-    p = Path(_foldtrain.private_dir(str(out_dir)))
-    p.mkdir(parents=True, exist_ok=True)
-    os.chmod(p, 0o700)
-    return p
+    """The private folder of ``out_dir``, made owner-only by the library."""
+    return Path(_foldtrain.private_folder(str(out_dir)))
 
 
 def _out_dir(out_dir: Optional[PathLike]) -> Path:
@@ -599,7 +586,7 @@ class ProvenLogisticRegression:
         if pending is None:
             raise ValueError("nothing to resume: this estimator has not started a fit")
         out = pending["out"]
-        ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else _private(out) / "checkpoints"
+        ckpt = Path(checkpoint_dir) if checkpoint_dir is not None else Path(_foldtrain.checkpoint_dir(str(out)))
         report = _run(
             _foldtrain.resume,
             str(ckpt),
@@ -1008,9 +995,9 @@ def prove_predict(
         names, values, from_frame = _table(X)
         if not from_frame:
             try:
-                names = json.loads(Path(path).read_text())["feature_names"]
-            except (OSError, ValueError, KeyError, TypeError):
-                pass  # the library reports what is wrong with the file
+                names = _foldtrain.model_feature_names(str(path))
+            except (OSError, ValueError):
+                pass  # the library reports what is wrong with the file when it proves
     with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
         inputs = Path(tmp) / "inputs.csv"
         _write_csv(inputs, names, values, None)

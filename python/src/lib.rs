@@ -565,6 +565,48 @@ fn private_dir(out_dir: PathBuf) -> PathBuf {
     commands::private_dir(Path::new(&out_dir))
 }
 
+/// The private part of `out_dir`, made owner-only (0700) when missing, by
+/// the library's own rule.
+#[pyfunction]
+fn private_folder(out_dir: PathBuf) -> PyResult<PathBuf> {
+    let dir = commands::private_dir(Path::new(&out_dir));
+    foldtrain::artifact::ensure_private_dir(&dir).map_err(to_py)?;
+    Ok(dir)
+}
+
+/// Where a run into `out_dir` keeps its checkpoints unless told otherwise.
+#[pyfunction]
+fn checkpoint_dir(out_dir: PathBuf) -> PathBuf {
+    commands::private_dir(Path::new(&out_dir)).join(foldtrain::output::CHECKPOINTS)
+}
+
+/// Writes `data` to `path` as the library writes every private file:
+/// atomically (a temporary file, synced, then renamed) and owner-only
+/// (0600), in an owner-only folder made when missing.
+#[pyfunction]
+fn write_private(path: PathBuf, data: &[u8]) -> PyResult<()> {
+    use foldtrain::artifact;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        artifact::ensure_private_dir(dir).map_err(to_py)?;
+    }
+    artifact::write_atomic(&path, data, artifact::Visibility::Private).map_err(to_py)
+}
+
+/// The feature names of a model file (`model.json`, private or public, or
+/// `model.public.json`), read and checked by the library.
+#[pyfunction]
+fn model_feature_names(path: PathBuf) -> PyResult<Vec<String>> {
+    use foldtrain::artifact::read_json;
+    use foldtrain::model::{Model, PublicModel};
+    match read_json::<Model>(&path, Model::KIND) {
+        Ok(model) => Ok(model.feature_names),
+        Err(full) => match read_json::<PublicModel>(&path, PublicModel::KIND) {
+            Ok(public) => Ok(public.feature_names),
+            Err(_) => Err(to_py(full)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::python_advice;
@@ -617,5 +659,9 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prove_predict, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(private_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(private_folder, m)?)?;
+    m.add_function(wrap_pyfunction!(checkpoint_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(write_private, m)?)?;
+    m.add_function(wrap_pyfunction!(model_feature_names, m)?)?;
     Ok(())
 }

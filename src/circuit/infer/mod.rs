@@ -81,7 +81,6 @@ pub enum Task {
     Predict,
 }
 
-
 mod native;
 mod spec;
 mod state;
