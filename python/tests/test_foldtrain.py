@@ -535,5 +535,5 @@ def test_without_tqdm_fit_says_each_phase_on_stderr(small, tmp_path, monkeypatch
     X, y = small
     foldtrain.ProvenLogisticRegression(epochs=1, batch_size=16).fit(X, y, out_dir=tmp_path / "run")
     err = capfd.readouterr().err
-    for said in ["setting up parameters", "folding: 0/", "compressing the proof", "checking the bundle"]:
+    for said in ["setting up parameters", "folding: ", " steps [", "compressing the proof", "checking the bundle"]:
         assert said in err, err
