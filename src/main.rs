@@ -408,12 +408,41 @@ impl Output {
 }
 
 /// Draws the prover's progress on stderr: what begins (a note), a spinner
-/// for setup and compression, a bar for folding; one clock for the whole
-/// job. Hidden with --quiet, and by indicatif when stderr is not a
-/// terminal.
+/// for setup and compression, a bar for folding, one clock for the whole
+/// job and, when the cost model predicts the run (training), the time left
+/// in all, corrected by the measured folding rate. Hidden with --quiet, and
+/// by indicatif when stderr is not a terminal.
 struct Bars {
     bar: ProgressBar,
     out: Output,
+    eta: std::sync::Mutex<Eta>,
+}
+
+/// What the whole-job estimate is made of.
+#[derive(Default)]
+struct Eta {
+    prediction: Option<foldtrain::plan::Prediction>,
+    /// When folding began, at which step, of how many.
+    folding: Option<(std::time::Instant, usize, usize)>,
+}
+
+impl Eta {
+    /// Seconds left in all after `done` folded steps, if predicted.
+    fn left(&self, done: usize) -> Option<f64> {
+        let (p, (start, from, total)) = (self.prediction.as_ref()?, self.folding?);
+        let so_far = start.elapsed().as_secs_f64();
+        let left = foldtrain::plan::seconds_left(p, (done, total), so_far, done - from.min(done));
+        Some(left)
+    }
+}
+
+/// `s` seconds as people read a wait: "40 s", "3 min".
+fn wait(s: f64) -> String {
+    if s < 90.0 {
+        format!("{:.0} s", s.max(1.0))
+    } else {
+        format!("{:.0} min", s / 60.0)
+    }
 }
 
 impl Bars {
@@ -426,10 +455,15 @@ impl Bars {
         Bars {
             bar: ProgressBar::with_draw_target(None, target),
             out,
+            eta: Default::default(),
         }
     }
 
-    fn spin(&self, message: &'static str) {
+    fn eta(&self) -> std::sync::MutexGuard<'_, Eta> {
+        self.eta.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn spin(&self, message: String) {
         self.bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -444,30 +478,57 @@ impl Observer for Bars {
         self.bar.suspend(|| self.out.note(what));
     }
 
+    fn predicted(&self, prediction: &foldtrain::plan::Prediction) {
+        self.eta().prediction = Some(*prediction);
+    }
+
     fn phase(&self, phase: Phase) {
         match phase {
-            Phase::Setup => self.spin("loading or building the public parameters"),
+            Phase::Setup => self.spin("loading or building the public parameters".into()),
             Phase::Fold { done, total } => {
                 self.bar.disable_steady_tick();
                 // Length and position first, so the bar never shows 0/0.
                 self.bar.set_length(total as u64);
                 self.bar.set_position(done as u64);
                 self.bar.reset_eta();
+                let predicted = {
+                    let mut eta = self.eta();
+                    eta.folding = Some((std::time::Instant::now(), done, total));
+                    eta.prediction.is_some()
+                };
+                // With a prediction, the message carries the whole job's
+                // time left; without, the bar's ETA is folding's.
+                let template = if predicted {
+                    "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps"
+                } else {
+                    "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, folding ETA {eta}"
+                };
                 self.bar.set_message("folding");
                 self.bar.set_style(
-                    ProgressStyle::with_template(
-                        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, ETA {eta}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(template)
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
             }
-            Phase::Compress => self.spin("compressing into the zero-knowledge SNARK"),
-            Phase::Check => self.spin("verifying the bundle before writing it"),
+            Phase::Compress => {
+                let left = self.eta().left(self.bar.length().unwrap_or(0) as usize);
+                self.spin(match left {
+                    Some(s) => format!(
+                        "compressing into the zero-knowledge SNARK (about {} left in all)",
+                        wait(s)
+                    ),
+                    None => "compressing into the zero-knowledge SNARK".into(),
+                });
+            }
+            Phase::Check => self.spin("verifying the bundle before writing it".into()),
         }
     }
 
     fn folded(&self, done: usize) {
         self.bar.set_position(done as u64);
+        if let Some(s) = self.eta().left(done) {
+            self.bar
+                .set_message(format!("folding, about {} left in all", wait(s)));
+        }
     }
 
     fn finished(&self) {

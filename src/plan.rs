@@ -229,6 +229,34 @@ pub fn best(candidates: &[Candidate]) -> Option<&Candidate> {
         .min_by(|a, b| a.prediction.total_s.total_cmp(&b.prediction.total_s))
 }
 
+/// The fitted model's prediction for `recipe` as it is (its own `K`), if
+/// the recipe's shape can be counted.
+pub fn prediction_of(recipe: &Recipe) -> Option<Prediction> {
+    let all = candidates(recipe, &CostModel::FITTED).ok()?;
+    (all.into_iter())
+        .find(|c| c.shape.batches_per_step == recipe.batches_per_step)
+        .map(|c| c.prediction)
+}
+
+/// The seconds a proving run still needs, for a progress line: the
+/// prediction, corrected by how fast this machine folds now (a loaded or
+/// faster machine scales every phase alike).
+pub fn seconds_left(
+    p: &Prediction,
+    (done, total): (usize, usize),
+    folding_so_far_s: f64,
+    steps_so_far: usize,
+) -> f64 {
+    let predicted_step = p.folding_s / total.max(1) as f64;
+    let scale = if steps_so_far > 0 && predicted_step > 0.0 {
+        (folding_so_far_s / steps_so_far as f64) / predicted_step
+    } else {
+        1.0
+    };
+    let folding = predicted_step * total.saturating_sub(done) as f64;
+    ((folding + p.compression_s) * scale).max(0.0)
+}
+
 /// `recipe` with the planned `K` under the fitted model.
 pub fn choose(recipe: &Recipe) -> Result<Recipe> {
     let all = candidates(recipe, &CostModel::FITTED)?;
@@ -372,5 +400,27 @@ mod tests {
             .find(|s| s.batches_per_step == planned.batches_per_step)
             .unwrap();
         assert!(shape.padded <= 1 << 17, "{shape:?}");
+    }
+
+    #[test]
+    fn seconds_left_scale_by_the_measured_folding_rate() {
+        let p = Prediction {
+            setup_s: 9.0,
+            folding_s: 20.0,
+            compression_s: 30.0,
+            total_s: 59.0,
+            peak_memory_bytes: 0.0,
+        };
+        // Before any step: the prediction as it is.
+        assert_eq!(seconds_left(&p, (0, 10), 0.0, 0), 50.0);
+        // Folding at the predicted 2 s a step: the rest of it and compression.
+        assert_eq!(seconds_left(&p, (5, 10), 10.0, 5), 40.0);
+        // Twice as slow as predicted: everything left takes twice as long.
+        assert_eq!(seconds_left(&p, (5, 10), 20.0, 5), 80.0);
+        // All folded, twice as fast as predicted: compression only, halved.
+        assert_eq!(seconds_left(&p, (10, 10), 5.0, 5), 15.0);
+        let mut german = german_like();
+        german = choose(&german).unwrap();
+        assert!(prediction_of(&german).is_some_and(|p| p.total_s > 0.0));
     }
 }

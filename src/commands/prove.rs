@@ -442,6 +442,9 @@ impl Run {
                 self.out.path().display()
             ),
         });
+        if let Some(p) = crate::plan::prediction_of(&self.loaded.recipe) {
+            observer.predicted(&p);
+        }
         let result = self.prove(from, observer);
         observer.finished();
         result

@@ -120,6 +120,8 @@ pub trait Observer {
     /// proven and how long it takes (so a bad input is refused before any
     /// promise of minutes of work).
     fn begun(&self, _what: &str) {}
+    /// What the cost model predicts for this run, for a whole-job ETA.
+    fn predicted(&self, _prediction: &crate::plan::Prediction) {}
     /// A phase begins (and the previous one, if any, is over).
     fn phase(&self, _phase: Phase) {}
     /// One more step folded: `done` in all.
