@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ff::PrimeField;
 use nova_snark::frontend::shape_cs::ShapeCS;
+use nova_snark::raw_serde;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
 use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
@@ -87,9 +88,11 @@ pub fn step_size(recipe: &Recipe) -> Result<(usize, usize)> {
 
 /// First bytes of a cached parameters file.
 const CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-params";
-/// Version of the cache file's layout. 3: the common container (v2 was
-/// `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no binding).
-const CACHE_VERSION: u32 = 3;
+/// Version of the cache file's layout. 4: the parameters in the raw encoding
+/// of the patched nova-snark (see [`Cache::load`]); 3: the common container
+/// (v2 was `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no
+/// binding).
+const CACHE_VERSION: u32 = 4;
 /// Largest cached parameters file read.
 const MAX_CACHE_BYTES: usize = 1 << 32;
 /// A cached parameters file: magic, version, the recipe's [`binding`], sha256
@@ -220,7 +223,10 @@ impl Cache {
     }
 
     /// `recipe`'s parameters if the cache holds a file that passes every
-    /// check; `Err` says why a file that exists was not used.
+    /// check; `Err` says why a file that exists was not used. The file holds
+    /// them in the raw encoding of the patched nova-snark
+    /// (`third_party/nova-snark/PATCH.md`), as a key file does: decoding
+    /// checks every point and field element but costs no square root.
     pub fn load<S: Spec>(
         &self,
         recipe: &S,
@@ -230,8 +236,7 @@ impl Cache {
             return Ok(None);
         };
         let binding = binding(recipe).map_err(|e| e.to_string())?;
-        CACHE
-            .open(&bytes, Some(&binding))
+        raw_serde::with_raw(true, || CACHE.open(&bytes, Some(&binding)))
             .map(Some)
             .map_err(|why| format!("{} is not this recipe's parameters: {why}", path.display()))
     }
@@ -239,7 +244,8 @@ impl Cache {
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
     /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
     pub fn store<S: Spec>(&self, recipe: &S, pp: &Params<S::Step>) -> Result<()> {
-        let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
+        let binding = binding(recipe)?;
+        let bytes = raw_serde::with_raw(true, || CACHE.seal(pp, Some(&binding)))?;
         self.write_owned(&self.path(recipe), &bytes)
     }
 
@@ -279,8 +285,32 @@ impl Cache {
     /// same package version, is never read.
     fn key_file<S: Spec>(&self, spec: &S) -> Result<(std::path::PathBuf, [u8; DIGEST_LEN])> {
         let binding = binding(spec)?;
+        Ok((self.key_file_bound(spec, &binding), binding))
+    }
+
+    /// The file that holds `spec`'s verifier key under `binding`.
+    fn key_file_bound<S: Spec>(&self, spec: &S, binding: &[u8; DIGEST_LEN]) -> std::path::PathBuf {
         let name = format!("{}{}.bin", Self::key_prefix(spec), hex::encode(binding));
-        Ok((self.dir.join(name), binding))
+        self.dir.join(name)
+    }
+
+    /// The one file named for a key of `spec` and the binding its name
+    /// states, if there is exactly one ([`Cache::store_key`] keeps one).
+    fn sole_key_of<S: Spec>(&self, spec: &S) -> Option<(std::path::PathBuf, [u8; DIGEST_LEN])> {
+        let prefix = Self::key_prefix(spec);
+        let mut named = std::fs::read_dir(&self.dir).ok()?.filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stated = name.strip_prefix(&prefix)?.strip_suffix(".bin")?.to_owned();
+            Some((e.path(), stated))
+        });
+        let (path, stated) = named.next()?;
+        if named.next().is_some() {
+            return None;
+        }
+        let mut binding = [0; DIGEST_LEN];
+        hex::decode_to_slice(stated, &mut binding).ok()?;
+        Some((path, binding))
     }
 
     /// The file that holds `spec`'s verifier key for this build's circuit
@@ -319,24 +349,60 @@ impl Cache {
     /// build's circuit for `spec` (re-synthesized now), opens and states
     /// `spec`. `Err` says why a file that exists was not used.
     ///
-    /// The binding costs a synthesis of the step circuit (1.3 s at the
-    /// default recipe, against about 10 s to decode the key); it is what
-    /// keeps a key cached by another build, whose circuit may differ
+    /// The binding costs a synthesis of the step circuit (about 0.6 s at
+    /// the default recipe, more than reading and decoding the key); it is
+    /// what keeps a key cached by another build, whose circuit may differ
     /// without any version changing, from accepting that build's bundles.
+    /// So it is computed on a thread of its own while the one key file named
+    /// for `spec` is read and decoded under the binding its name and header
+    /// state; that key is returned only if its name is the one this build's
+    /// binding gives (else the file of that name is read, if any).
     pub fn load_key<S: Spec>(
         &self,
         spec: &S,
     ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
-        let Some(bytes) = self.key_bytes(spec)? else {
+        if !self.names_a_key_of(spec) {
+            return Ok(None);
+        }
+        let owned = spec.clone();
+        let (computed, early) = std::thread::scope(|scope| {
+            let computed = scope.spawn(move || binding(&owned));
+            let early = self
+                .sole_key_of(spec)
+                .map(|(path, stated)| (self.open_key_at(spec, &path, &stated), path));
+            let computed = computed.join().unwrap_or_else(|_| {
+                Err(Error::Internal("the circuit's synthesis panicked".into()))
+            });
+            (computed, early)
+        });
+        let computed = computed.map_err(|e| e.to_string())?;
+        let path = self.key_file_bound(spec, &computed);
+        match early {
+            Some((opened, early_path)) if early_path == path => opened,
+            _ => self.open_key_at(spec, &path, &computed),
+        }
+    }
+
+    /// The cached key at `path` if it passes the owner checks, carries
+    /// `binding`, opens and states `spec`, with its key file's sha256.
+    fn open_key_at<S: Spec>(
+        &self,
+        spec: &S,
+        path: &std::path::Path,
+        binding: &[u8; DIGEST_LEN],
+    ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
+        let Some(bytes) = self.read_owned(path, super::keys::MAX_KEY_BYTES + KEY_HEADER_LEN)?
+        else {
             return Ok(None);
         };
-        let path = self.key_path(spec);
-        let key = super::keys::KeyFile::<S>::from_bytes(&bytes)
+        let bytes = unseal_key(&bytes, binding)
+            .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))?;
+        let key = super::keys::KeyFile::<S>::from_bytes(bytes)
             .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
         if key.spec != *spec {
             return Err(format!("{} holds the key of another spec", path.display()));
         }
-        Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
+        Ok(Some((key, crate::artifact::sha256_hex(bytes))))
     }
 
     /// The sha256 of `spec`'s cached key file (as `foldtrain keys` writes
@@ -371,10 +437,11 @@ impl Cache {
 
 /// First bytes of a cached verifier key.
 const KEY_CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vcache";
-/// Version of the cached key's layout, in its header and its file name. 2:
+/// Version of the cached key's layout, in its header and its file name. 3:
+/// the key file inside is version 2 (Nova's key in the raw encoding); 2 was
 /// headed by the circuit's binding and named by it (1 was named by the
 /// package version and the tag, and had no header).
-const KEY_CACHE_VERSION: u32 = 2;
+const KEY_CACHE_VERSION: u32 = 3;
 /// Bytes before the key file in a cached key: magic, version, binding.
 const KEY_HEADER_LEN: usize = MAGIC_LEN + crate::artifact::VERSION_LEN + DIGEST_LEN;
 
