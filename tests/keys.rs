@@ -736,6 +736,23 @@ fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
             assert!(reason.contains(needle), "{what}: {reason}");
         }
     }
+    // A byte flipped anywhere in the body (the digest made right): decoded
+    // or refused by a check, never by a panic the container had to catch.
+    let step = (bytes.len() - BODY_AT) / 400 + 1;
+    let around = |at: usize| at.saturating_sub(8)..at + 8;
+    let spots = (BODY_AT..bytes.len())
+        .step_by(step)
+        .chain(around(at.ck_len_at))
+        .chain(around(at.ck_at + at.ck_len))
+        .chain(around(at.a_data_at));
+    for i in spots.filter(|&i| i < bytes.len()) {
+        let t = altered(&|t| t[i] ^= 0x5a);
+        let decoded = KeyFile::<Recipe>::from_bytes(&t);
+        assert!(
+            !matches!(decoded, Err(foldtrain::artifact::Refusal::DecoderPanicked)),
+            "byte {i}: the decoder panicked"
+        );
+    }
     // From the command line: exit 2, the words, no panic.
     let off = altered(&|t| t.copy_within(x.clone(), y.start));
     let p = write(dir.path(), "off.bin", &off);
