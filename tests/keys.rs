@@ -603,7 +603,11 @@ fn layout(file: &[u8]) -> Layout {
     let found: Vec<usize> = (0..file.len() - POINT)
         .filter(|&i| &file[i..i + POINT] == first)
         .collect();
-    assert_eq!(found.len(), 1, "the first generator, raw, once in the key file");
+    assert_eq!(
+        found.len(),
+        1,
+        "the first generator, raw, once in the key file"
+    );
     let ck_at = found[0];
     // Its byte string's length: a u16 (251) or u32 (252) varint before it.
     let (ck_len_at, ck_len_width) = [(ck_at - 3, 3), (ck_at - 5, 5)]
@@ -624,7 +628,10 @@ fn layout(file: &[u8]) -> Layout {
         varint(file, &mut at);
     }
     let a_len = varint(file, &mut at) as usize;
-    assert!(a_len > 0 && a_len % 32 == 0, "A's coefficients: {a_len} bytes");
+    assert!(
+        a_len > 0 && a_len % 32 == 0,
+        "A's coefficients: {a_len} bytes"
+    );
     Layout {
         ck_len_at,
         ck_len_width,
@@ -729,7 +736,10 @@ fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
         ),
     ];
     for (what, t, why) in cases {
-        assert!(KeyFile::<Recipe>::from_bytes(&t).is_err(), "{what}: decoded");
+        assert!(
+            KeyFile::<Recipe>::from_bytes(&t).is_err(),
+            "{what}: decoded"
+        );
         let p = write(dir.path(), "bad.bin", &t);
         let reason = refused_key(verify_with(&p, &sha_of(&p)));
         for needle in ["not a verifier key", why, "foldtrain keys"] {
@@ -764,7 +774,11 @@ fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
         "--vk-sha256",
         &sha_of(&p),
     ])
-    .refused(&["not a verifier key", "point 0 is not valid", "foldtrain keys"]);
+    .refused(&[
+        "not a verifier key",
+        "point 0 is not valid",
+        "foldtrain keys",
+    ]);
     // The identity is a point of the group (halo2curves writes it (0, 0),
     // and the compressed encoding has it too): it decodes, and a key with it
     // for a generator is another key, which does not accept the proof.
@@ -772,7 +786,10 @@ fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
     assert!(KeyFile::<Recipe>::from_bytes(&identity).is_ok());
     let p = write(dir.path(), "identity.bin", &identity);
     let r = verify_with(&p, &sha_of(&p)).unwrap();
-    assert!(!r.accepted, "a key with another generator accepted the proof");
+    assert!(
+        !r.accepted,
+        "a key with another generator accepted the proof"
+    );
 }
 
 #[test]

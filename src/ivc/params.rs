@@ -285,32 +285,8 @@ impl Cache {
     /// same package version, is never read.
     fn key_file<S: Spec>(&self, spec: &S) -> Result<(std::path::PathBuf, [u8; DIGEST_LEN])> {
         let binding = binding(spec)?;
-        Ok((self.key_file_bound(spec, &binding), binding))
-    }
-
-    /// The file that holds `spec`'s verifier key under `binding`.
-    fn key_file_bound<S: Spec>(&self, spec: &S, binding: &[u8; DIGEST_LEN]) -> std::path::PathBuf {
         let name = format!("{}{}.bin", Self::key_prefix(spec), hex::encode(binding));
-        self.dir.join(name)
-    }
-
-    /// The one file named for a key of `spec` and the binding its name
-    /// states, if there is exactly one ([`Cache::store_key`] keeps one).
-    fn sole_key_of<S: Spec>(&self, spec: &S) -> Option<(std::path::PathBuf, [u8; DIGEST_LEN])> {
-        let prefix = Self::key_prefix(spec);
-        let mut named = std::fs::read_dir(&self.dir).ok()?.filter_map(|e| {
-            let e = e.ok()?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stated = name.strip_prefix(&prefix)?.strip_suffix(".bin")?.to_owned();
-            Some((e.path(), stated))
-        });
-        let (path, stated) = named.next()?;
-        if named.next().is_some() {
-            return None;
-        }
-        let mut binding = [0; DIGEST_LEN];
-        hex::decode_to_slice(stated, &mut binding).ok()?;
-        Some((path, binding))
+        Ok((self.dir.join(name), binding))
     }
 
     /// The file that holds `spec`'s verifier key for this build's circuit
@@ -331,6 +307,14 @@ impl Cache {
     /// passes the owner checks and carries this circuit's binding; `Err`
     /// says why a file that exists was not used. Not decoded.
     pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
+        Ok(self.key_file_bytes(spec)?.map(|(_, bytes)| bytes))
+    }
+
+    /// [`Cache::key_bytes`] with the path of the file they are in.
+    fn key_file_bytes<S: Spec>(
+        &self,
+        spec: &S,
+    ) -> std::result::Result<Option<(std::path::PathBuf, Vec<u8>)>, String> {
         if !self.names_a_key_of(spec) {
             return Ok(None);
         }
@@ -339,9 +323,13 @@ impl Cache {
         else {
             return Ok(None);
         };
-        unseal_key(&bytes, &binding)
-            .map(|key| Some(key.to_vec()))
-            .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))
+        match unseal_key(&bytes, &binding) {
+            Ok(key) => Ok(Some((path, key.to_vec()))),
+            Err(why) => Err(format!(
+                "{} is not this circuit's key: {why}",
+                path.display()
+            )),
+        }
     }
 
     /// `spec`'s verifier key and the sha256 of its key file, if the cache
@@ -350,59 +338,24 @@ impl Cache {
     /// `spec`. `Err` says why a file that exists was not used.
     ///
     /// The binding costs a synthesis of the step circuit (about 0.6 s at
-    /// the default recipe, more than reading and decoding the key); it is
-    /// what keeps a key cached by another build, whose circuit may differ
-    /// without any version changing, from accepting that build's bundles.
-    /// So it is computed on a thread of its own while the one key file named
-    /// for `spec` is read and decoded under the binding its name and header
-    /// state; that key is returned only if its name is the one this build's
-    /// binding gives (else the file of that name is read, if any).
+    /// the default recipe, more than reading and decoding the key; once: a
+    /// second one, for the path in messages, cost as much again until issue
+    /// 32); it is what keeps a key cached by another build, whose
+    /// circuit may differ without any version changing, from accepting that
+    /// build's bundles.
     pub fn load_key<S: Spec>(
         &self,
         spec: &S,
     ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
-        if !self.names_a_key_of(spec) {
-            return Ok(None);
-        }
-        let owned = spec.clone();
-        let (computed, early) = std::thread::scope(|scope| {
-            let computed = scope.spawn(move || binding(&owned));
-            let early = self
-                .sole_key_of(spec)
-                .map(|(path, stated)| (self.open_key_at(spec, &path, &stated), path));
-            let computed = computed.join().unwrap_or_else(|_| {
-                Err(Error::Internal("the circuit's synthesis panicked".into()))
-            });
-            (computed, early)
-        });
-        let computed = computed.map_err(|e| e.to_string())?;
-        let path = self.key_file_bound(spec, &computed);
-        match early {
-            Some((opened, early_path)) if early_path == path => opened,
-            _ => self.open_key_at(spec, &path, &computed),
-        }
-    }
-
-    /// The cached key at `path` if it passes the owner checks, carries
-    /// `binding`, opens and states `spec`, with its key file's sha256.
-    fn open_key_at<S: Spec>(
-        &self,
-        spec: &S,
-        path: &std::path::Path,
-        binding: &[u8; DIGEST_LEN],
-    ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
-        let Some(bytes) = self.read_owned(path, super::keys::MAX_KEY_BYTES + KEY_HEADER_LEN)?
-        else {
+        let Some((path, bytes)) = self.key_file_bytes(spec)? else {
             return Ok(None);
         };
-        let bytes = unseal_key(&bytes, binding)
-            .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))?;
-        let key = super::keys::KeyFile::<S>::from_bytes(bytes)
+        let key = super::keys::KeyFile::<S>::from_bytes(&bytes)
             .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
         if key.spec != *spec {
             return Err(format!("{} holds the key of another spec", path.display()));
         }
-        Ok(Some((key, crate::artifact::sha256_hex(bytes))))
+        Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
     }
 
     /// The sha256 of `spec`'s cached key file (as `foldtrain keys` writes

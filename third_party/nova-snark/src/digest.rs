@@ -76,15 +76,26 @@ impl<'a, F: PrimeField, T: Digestible> DigestComputer<'a, F, T> {
 
   /// Compute the digest of a `Digestible` instance.
   pub fn digest(&self) -> Result<F, EncodeError> {
-    struct Hasher(Sha3_256);
+    // The encoder writes field elements a byte at a time: the bytes are
+    // gathered and hashed in chunks (the same bytes, so the same digest).
+    const CHUNK: usize = 1 << 16;
+    struct Hasher(Sha3_256, Vec<u8>);
     impl Writer for Hasher {
       fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
-        self.0.update(bytes);
+        match bytes {
+          [byte] => self.1.push(*byte),
+          _ => self.1.extend_from_slice(bytes),
+        }
+        if self.1.len() >= CHUNK {
+          self.0.update(&self.1);
+          self.1.clear();
+        }
         Ok(())
       }
     }
-    let mut hasher = Hasher(Self::hasher());
+    let mut hasher = Hasher(Self::hasher(), Vec::with_capacity(2 * CHUNK));
     self.inner.write_bytes(&mut hasher)?;
+    hasher.0.update(&hasher.1);
     let bytes: [u8; 32] = hasher.0.finalize().into();
     Ok(Self::map_to_field(&bytes))
   }
