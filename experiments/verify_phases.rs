@@ -1,7 +1,8 @@
 //! Where a verifier's and a prover's setup time goes, phase by phase, at the
 //! default recipe (german_credit) or at a dataset given as the first
 //! argument: building Nova's public parameters, their digest, deriving the
-//! keys, encoding and decoding the verifier key, the parameter cache's
+//! keys, encoding and decoding the verifier key (Nova's published encoding
+//! and the key file's raw one), the parameter cache's
 //! store and load, the cache binding, and (given a bundle as the second
 //! argument) the SNARK check alone.
 //!
@@ -20,6 +21,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use foldtrain::commands::{self, DataArgs};
+use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::{params, Compressed, VerifierKey};
 use foldtrain::proof::ProofBundle;
 use foldtrain::recipe::Hyper;
@@ -75,27 +77,52 @@ fn main() -> Result<()> {
     );
     drop(pk);
 
+    // The published encoding (points compressed: a square root each to
+    // decode), for comparison with the key file's raw one.
     let t = Instant::now();
-    let vk_bytes = bincode::serde::encode_to_vec(&vk, cfg).context("encoding the key")?;
+    let published = bincode::serde::encode_to_vec(&vk, cfg).context("encoding the key")?;
     phase(
-        "verifier key encoded",
+        "verifier key encoded (published encoding)",
+        secs(t),
+        format!("{} bytes", published.len()),
+    );
+    let t = Instant::now();
+    let (_, _): (VerifierKey, usize) =
+        bincode::serde::decode_from_slice(&published, cfg).context("decoding the key")?;
+    phase(
+        "verifier key decoded (published encoding)",
+        secs(t),
+        String::new(),
+    );
+
+    // The key file as `foldtrain keys` writes it: Nova's key in the raw
+    // encoding of the patched nova-snark (third_party/nova-snark/PATCH.md).
+    let key_file = KeyFile::new(&recipe, &pp, vk);
+    let t = Instant::now();
+    let vk_bytes = key_file.to_bytes()?;
+    phase(
+        "key file encoded (raw)",
         secs(t),
         format!("{} bytes", vk_bytes.len()),
     );
 
     let t = Instant::now();
     let sha = foldtrain::artifact::sha256_hex(&vk_bytes);
-    phase("verifier key sha256", secs(t), sha[..16].to_string());
+    phase("key file sha256", secs(t), sha[..16].to_string());
 
     let t = Instant::now();
-    let (decoded, _): (VerifierKey, usize) =
-        bincode::serde::decode_from_slice(&vk_bytes, cfg).context("decoding the key")?;
-    phase("verifier key decoded", secs(t), String::new());
+    let decoded = KeyFile::<foldtrain::recipe::Recipe>::from_bytes(&vk_bytes)
+        .map_err(|why| anyhow::anyhow!("decoding the key file: {why}"))?;
+    phase(
+        "key file decoded (raw; body digest checked)",
+        secs(t),
+        String::new(),
+    );
 
     let (_, vk_again) = Compressed::setup(&pp)?;
-    let again = bincode::serde::encode_to_vec(&vk_again, cfg)?;
+    let again = KeyFile::new(&recipe, &pp, vk_again).to_bytes()?;
     phase(
-        "verifier key derived twice: same bytes",
+        "key file derived twice: same bytes",
         0.0,
         (again == vk_bytes).to_string(),
     );
@@ -118,11 +145,20 @@ fn main() -> Result<()> {
         .context("cache miss")?;
     phase("parameters loaded from the cache", secs(t), String::new());
     let t = Instant::now();
-    let _ = params::digest_hex(&pp);
+    let loaded_digest = params::digest_hex(&pp);
     phase(
         "parameter digest of loaded parameters",
         secs(t),
-        String::new(),
+        format!("same as built: {}", loaded_digest == digest),
+    );
+
+    cache.store_key(&recipe, &vk_bytes)?;
+    let t = Instant::now();
+    let cached = cache.load_key(&recipe).map_err(anyhow::Error::msg)?;
+    phase(
+        "key loaded from the key cache (binding checked)",
+        secs(t),
+        format!("found: {}", cached.is_some()),
     );
 
     if let Some(path) = bundle {
@@ -130,7 +166,7 @@ fn main() -> Result<()> {
         let st = &b.statement;
         let t = Instant::now();
         b.snark
-            .verify(&decoded, st.steps, &st.z0().expect("z0"))
+            .verify(&decoded.vk, st.steps, &st.z0().expect("z0"))
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         phase(
             "SNARK check (decoded key)",

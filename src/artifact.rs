@@ -295,12 +295,19 @@ impl<const LIMIT: usize> Kind<LIMIT> {
         bytes: &[u8],
         binding: Option<&[u8; DIGEST_LEN]>,
     ) -> std::result::Result<T, Refusal> {
-        let body = self.checked_body(bytes, binding)?;
-        let (value, used) = decode_body::<T, LIMIT>(body)?;
-        if used != body.len() {
-            return Err(Refusal::TrailingBytes(body.len() - used));
-        }
-        Ok(value)
+        decode_whole::<T, LIMIT>(self.checked_body(bytes, binding, true)?)
+    }
+
+    /// [`Kind::open`] without recomputing the body digest, for bytes whose
+    /// digest the caller has checked already (by opening them or a prefix
+    /// of them with this layout) and kept unchanged since: a key file's is
+    /// a sha256 of tens of MB. The caller's type must guarantee it.
+    pub(crate) fn open_digest_checked<T: DeserializeOwned>(
+        &self,
+        bytes: &[u8],
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<T, Refusal> {
+        decode_whole::<T, LIMIT>(self.checked_body(bytes, binding, false)?)
     }
 
     /// The first fields of a body, as the `T` that they make up (a prefix
@@ -311,15 +318,27 @@ impl<const LIMIT: usize> Kind<LIMIT> {
         bytes: &[u8],
         binding: Option<&[u8; DIGEST_LEN]>,
     ) -> std::result::Result<T, Refusal> {
-        decode_body::<T, LIMIT>(self.checked_body(bytes, binding)?).map(|(value, _)| value)
+        decode_body::<T, LIMIT>(self.checked_body(bytes, binding, true)?).map(|(value, _)| value)
+    }
+
+    /// [`Kind::open_prefix`] without recomputing the body digest (see
+    /// [`Kind::open_digest_checked`]).
+    pub(crate) fn open_prefix_digest_checked<T: DeserializeOwned>(
+        &self,
+        bytes: &[u8],
+        binding: Option<&[u8; DIGEST_LEN]>,
+    ) -> std::result::Result<T, Refusal> {
+        decode_body::<T, LIMIT>(self.checked_body(bytes, binding, false)?).map(|(value, _)| value)
     }
 
     /// The body of `bytes` after the header's checks: size limit, magic,
-    /// version, binding, digest.
+    /// version, binding, and the digest unless `hash` is false (only for
+    /// bytes whose digest was checked before).
     fn checked_body<'a>(
         &self,
         bytes: &'a [u8],
         binding: Option<&[u8; DIGEST_LEN]>,
+        hash: bool,
     ) -> std::result::Result<&'a [u8], Refusal> {
         if bytes.len() > LIMIT {
             return Err(Refusal::TooLarge { limit: LIMIT });
@@ -336,7 +355,7 @@ impl<const LIMIT: usize> Kind<LIMIT> {
         if header.binding != binding {
             return Err(Refusal::Binding);
         }
-        if header.digest.is_some_and(|d| *d != sha256(header.body)) {
+        if hash && header.digest.is_some_and(|d| *d != sha256(header.body)) {
             return Err(Refusal::Digest);
         }
         Ok(header.body)
@@ -377,6 +396,17 @@ fn digest_if(bytes: &[u8], present: bool) -> Option<(Option<&[u8; DIGEST_LEN]>, 
     }
     let (digest, rest) = bytes.split_first_chunk::<DIGEST_LEN>()?;
     Some((Some(digest), rest))
+}
+
+/// bincode 2 of one `T` that must be the whole of `body`.
+fn decode_whole<T: DeserializeOwned, const LIMIT: usize>(
+    body: &[u8],
+) -> std::result::Result<T, Refusal> {
+    let (value, used) = decode_body::<T, LIMIT>(body)?;
+    if used != body.len() {
+        return Err(Refusal::TrailingBytes(body.len() - used));
+    }
+    Ok(value)
 }
 
 /// bincode 2 of one `T` at the start of `body`, within `LIMIT`, under

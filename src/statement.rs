@@ -246,10 +246,8 @@ struct Held<S: Spec> {
 /// A key file the user gave, pinned and checked but not yet decoded.
 struct GivenKey {
     path: PathBuf,
-    bytes: Vec<u8>,
-    sha: String,
-    /// What the file says it is for, for messages.
-    describes: String,
+    /// The file's bytes, whose sha256 is the pin given with it.
+    pinned: keys::PinnedKey,
 }
 
 impl Default for Verifier {
@@ -283,18 +281,15 @@ impl Verifier {
     /// to a key they trust, so there is no unpinned way in.
     ///
     /// Each file is read, its hash checked and its container opened now;
-    /// the key itself (seconds to decode) only once a bundle of its spec
+    /// the key itself (a fraction of a second to decode, tens of MB held)
+    /// only once a bundle of its spec
     /// comes, so a bundle of another spec is refused at once.
     pub fn with_key_files(keys: &[(&Path, &str)]) -> Result<Self> {
         let mut given = Vec::with_capacity(keys.len());
         for (path, pinned) in keys {
-            let (bytes, sha) = keys::read_pinned(path, pinned)?;
-            let describes = keys::describe(&bytes).map_err(|why| keys::refused(path, why))?;
             given.push(GivenKey {
                 path: path.to_path_buf(),
-                bytes,
-                sha,
-                describes,
+                pinned: keys::read_pinned(path, pinned)?,
             });
         }
         Ok(Verifier {
@@ -399,12 +394,18 @@ impl Verifier {
                 &one.path,
                 format!(
                     "is the key of another recipe or statement: {}; {states}. {advice}",
-                    one.describes
+                    one.pinned.describes()
                 ),
             ),
             given => {
                 let keys: Vec<String> = (given.iter())
-                    .map(|g| format!("{} is the key of {}", g.path.display(), g.describes))
+                    .map(|g| {
+                        format!(
+                            "{} is the key of {}",
+                            g.path.display(),
+                            g.pinned.describes()
+                        )
+                    })
                     .collect();
                 let first = given.first().map(|g| g.path.clone()).unwrap_or_default();
                 Error::artifact(
@@ -425,13 +426,12 @@ impl Verifier {
         let found = self
             .given
             .iter()
-            .find(|g| matches!(KeyFile::<S>::peek(&g.bytes), Ok((s, _)) if s == *spec));
+            .find(|g| matches!(g.pinned.peek::<S>(), Ok((s, _)) if s == *spec));
         let Some(given) = found else {
             return Err(self.none_given_is_for(spec));
         };
-        let key = KeyFile::<S>::from_bytes(&given.bytes)
-            .map_err(|why| keys::refused(&given.path, why))?;
-        let sha = Some(given.sha.clone());
+        let key = (given.pinned.open::<S>()).map_err(|why| keys::refused(&given.path, why))?;
+        let sha = Some(given.pinned.sha256().to_string());
         self.hold(Held {
             key,
             sha,

@@ -16,6 +16,7 @@ use foldtrain::error::{Error, Rejection};
 use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::params::Cache;
 use foldtrain::proof::{KeyOrigin, ProofBundle, Verifier};
+use foldtrain::recipe::Recipe;
 
 struct Fixture {
     bundle_path: PathBuf,
@@ -530,4 +531,287 @@ fn a_held_cached_key_of_another_digest_is_derived_afresh_within_a_batch() {
         cache.key_sha256(&this).as_deref(),
         Some(fixture().key_sha.as_str())
     );
+}
+
+// Issue 32: the key file holds Nova's key in the raw encoding of the patched
+// nova-snark (third_party/nova-snark/PATCH.md): generators uncompressed,
+// R1CS coefficients as one byte string. It must decode to the same key,
+// byte for byte, and refuse every malformed point or scalar as the
+// compressed encoding did.
+
+/// Where a key file's body starts: magic, version, body digest.
+const BODY_AT: usize = foldtrain::artifact::MAGIC_LEN
+    + foldtrain::artifact::VERSION_LEN
+    + foldtrain::artifact::DIGEST_LEN;
+
+/// `bytes` (a key file, perhaps altered) with its body digest made right
+/// again, so that what refuses it is the decoder, not the digest.
+fn resealed(mut bytes: Vec<u8>) -> Vec<u8> {
+    let digest = hex::decode(foldtrain::artifact::sha256_hex(&bytes[BODY_AT..])).unwrap();
+    bytes[BODY_AT - foldtrain::artifact::DIGEST_LEN..BODY_AT].copy_from_slice(&digest);
+    bytes
+}
+
+/// One bincode 2 varint (the standard configuration's integers and
+/// lengths) at `*at`, which it moves past.
+fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let (width, first) = match bytes[*at] {
+        b @ 0..=250 => (0, u64::from(b)),
+        251 => (2, 0),
+        252 => (4, 0),
+        253 => (8, 0),
+        b => panic!("not a bincode varint: {b}"),
+    };
+    *at += 1;
+    if width == 0 {
+        return first;
+    }
+    let mut le = [0u8; 8];
+    le[..width].copy_from_slice(&bytes[*at..*at + width]);
+    *at += width;
+    u64::from_le_bytes(le)
+}
+
+/// Bytes of one raw point (two coordinates of 32 bytes).
+const POINT: usize = 64;
+
+/// Where the parts of the primary verifier key's raw encoding lie in a key
+/// file, found from a point known independently: the first generator of
+/// Nova's Pallas commitment key (label `ck`; the generators are a stream,
+/// so a key of one generator starts as every larger key does).
+struct Layout {
+    /// The length prefix of the generators' byte string, and its width.
+    ck_len_at: usize,
+    ck_len_width: usize,
+    /// The generators' byte string (the first point at its start).
+    ck_at: usize,
+    ck_len: usize,
+    /// The byte string of matrix A's coefficients.
+    a_data_at: usize,
+}
+
+fn layout(file: &[u8]) -> Layout {
+    use foldtrain::ivc::E1;
+    use nova_snark::traits::{commitment::CommitmentEngineTrait, Engine};
+    let one = <<E1 as Engine>::CE as CommitmentEngineTrait<E1>>::setup(b"ck", 1).unwrap();
+    let raw = nova_snark::raw_serde::with_raw(true, || {
+        bincode::serde::encode_to_vec(&one, bincode::config::standard()).unwrap()
+    });
+    // A key of one generator: [64] g0 [64] h.
+    assert_eq!((raw.len(), raw[0], raw[1 + POINT]), (2 + 2 * POINT, 64, 64));
+    let first = &raw[1..1 + POINT];
+    let found: Vec<usize> = (0..file.len() - POINT)
+        .filter(|&i| &file[i..i + POINT] == first)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "the first generator, raw, once in the key file"
+    );
+    let ck_at = found[0];
+    // Its byte string's length: a u16 (251) or u32 (252) varint before it.
+    let (ck_len_at, ck_len_width) = [(ck_at - 3, 3), (ck_at - 5, 5)]
+        .into_iter()
+        .find(|&(at, w)| file[at] == if w == 3 { 251 } else { 252 })
+        .expect("a length prefix before the generators");
+    let mut at = ck_len_at;
+    let ck_len = varint(file, &mut at) as usize;
+    assert_eq!((at, ck_len % POINT), (ck_at, 0));
+    at = ck_at + ck_len;
+    // h, then the IPA key (one generator and its h): each a point of its own.
+    for _ in 0..3 {
+        assert_eq!(varint(file, &mut at), POINT as u64, "a one-point string");
+        at += POINT;
+    }
+    // The shape: constraints, variables, inputs, then A's coefficients.
+    for _ in 0..3 {
+        varint(file, &mut at);
+    }
+    let a_len = varint(file, &mut at) as usize;
+    assert!(
+        a_len > 0 && a_len % 32 == 0,
+        "A's coefficients: {a_len} bytes"
+    );
+    Layout {
+        ck_len_at,
+        ck_len_width,
+        ck_at,
+        ck_len,
+        a_data_at: at,
+    }
+}
+
+/// The little-endian bytes of a modulus given in hex (big-endian).
+fn modulus_le(hex_be: &str) -> Vec<u8> {
+    let mut b = hex::decode(hex_be).unwrap();
+    b.reverse();
+    b
+}
+
+/// The Pallas base field's modulus (the generators' coordinates).
+const PALLAS_BASE: &str = "40000000000000000000000000000000224698fc094cf91b992d30ed00000001";
+/// The Pallas scalar field's modulus (the primary circuit's coefficients).
+const PALLAS_SCALAR: &str = "40000000000000000000000000000000224698fc0994a8dd8c46eb2100000001";
+
+#[test]
+fn a_raw_key_file_decodes_to_the_same_key_byte_for_byte() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.key_path).unwrap();
+    let key: KeyFile = KeyFile::from_bytes(&bytes).unwrap();
+    assert_eq!(key.to_bytes().unwrap(), bytes, "encode(decode(bytes))");
+    // The published (compressed) encoding of the same key decodes to a key
+    // whose raw file is the same bytes: the two encodings hold one key.
+    let cfg = bincode::config::standard();
+    let published = bincode::serde::encode_to_vec(&key.vk, cfg).unwrap();
+    let raw = nova_snark::raw_serde::with_raw(true, || {
+        bincode::serde::encode_to_vec(&key.vk, cfg).unwrap()
+    });
+    assert_ne!(published, raw, "raw mode changes the encoding");
+    let (vk, used) = bincode::serde::decode_from_slice(&published, cfg).unwrap();
+    assert_eq!(used, published.len());
+    let again = KeyFile { vk, ..key };
+    assert_eq!(again.to_bytes().unwrap(), bytes);
+    // And the decoded key verifies the bundle.
+    let r = verify_with(&f.key_path, &f.key_sha).unwrap();
+    assert!(r.accepted, "{:?}", r.reason);
+    // The raw flag is this thread's, and restored even after a panic.
+    assert!(!nova_snark::raw_serde::is_raw());
+    let panicked = std::panic::catch_unwind(|| {
+        nova_snark::raw_serde::with_raw(true, || panic!("inside raw mode"))
+    });
+    assert!(panicked.is_err());
+    assert!(!nova_snark::raw_serde::is_raw(), "raw mode left on");
+}
+
+#[test]
+fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
+    let f = fixture();
+    let bytes = std::fs::read(&f.key_path).unwrap();
+    let at = layout(&bytes);
+    let dir = tempfile::tempdir().unwrap();
+    let altered = |edit: &dyn Fn(&mut Vec<u8>)| {
+        let mut t = bytes.clone();
+        edit(&mut t);
+        resealed(t)
+    };
+    let x = at.ck_at..at.ck_at + 32;
+    let y = at.ck_at + 32..at.ck_at + POINT;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            // Canonical coordinates, (x, x) off the curve.
+            "a point off the curve",
+            altered(&|t| t.copy_within(x.clone(), y.start)),
+            "point 0 is not valid",
+        ),
+        (
+            "a coordinate equal to the modulus",
+            altered(&|t| t[x.clone()].copy_from_slice(&modulus_le(PALLAS_BASE))),
+            "point 0 is not valid",
+        ),
+        (
+            "a coordinate of all ones",
+            altered(&|t| t[y.clone()].fill(0xff)),
+            "point 0 is not valid",
+        ),
+        (
+            "a coefficient equal to the modulus",
+            altered(&|t| {
+                t[at.a_data_at..at.a_data_at + 32].copy_from_slice(&modulus_le(PALLAS_SCALAR))
+            }),
+            "field element 0 is not valid",
+        ),
+        (
+            "a blob one byte short of whole points",
+            altered(&|t| {
+                let mut len = (at.ck_len as u64 - 1).to_le_bytes().to_vec();
+                len.truncate(at.ck_len_width - 1);
+                t[at.ck_len_at + 1..at.ck_len_at + at.ck_len_width].copy_from_slice(&len);
+            }),
+            "not a whole number",
+        ),
+        (
+            "a file that ends inside the generators",
+            resealed(bytes[..at.ck_at + at.ck_len / 2].to_vec()),
+            "cut short",
+        ),
+    ];
+    for (what, t, why) in cases {
+        assert!(
+            KeyFile::<Recipe>::from_bytes(&t).is_err(),
+            "{what}: decoded"
+        );
+        let p = write(dir.path(), "bad.bin", &t);
+        let reason = refused_key(verify_with(&p, &sha_of(&p)));
+        for needle in ["not a verifier key", why, "foldtrain keys"] {
+            assert!(reason.contains(needle), "{what}: {reason}");
+        }
+    }
+    // A byte flipped anywhere in the body (the digest made right): decoded
+    // or refused by a check, never by a panic the container had to catch.
+    let step = (bytes.len() - BODY_AT) / 400 + 1;
+    let around = |at: usize| at.saturating_sub(8)..at + 8;
+    let spots = (BODY_AT..bytes.len())
+        .step_by(step)
+        .chain(around(at.ck_len_at))
+        .chain(around(at.ck_at + at.ck_len))
+        .chain(around(at.a_data_at));
+    for i in spots.filter(|&i| i < bytes.len()) {
+        let t = altered(&|t| t[i] ^= 0x5a);
+        let decoded = KeyFile::<Recipe>::from_bytes(&t);
+        assert!(
+            !matches!(decoded, Err(foldtrain::artifact::Refusal::DecoderPanicked)),
+            "byte {i}: the decoder panicked"
+        );
+    }
+    // From the command line: exit 2, the words, no panic.
+    let off = altered(&|t| t.copy_within(x.clone(), y.start));
+    let p = write(dir.path(), "off.bin", &off);
+    foldtrain(&[
+        "verify",
+        &arg(&f.bundle_path),
+        "--vk",
+        &arg(&p),
+        "--vk-sha256",
+        &sha_of(&p),
+    ])
+    .refused(&[
+        "not a verifier key",
+        "point 0 is not valid",
+        "foldtrain keys",
+    ]);
+    // The identity is a point of the group (halo2curves writes it (0, 0),
+    // and the compressed encoding has it too): it decodes, and a key with it
+    // for a generator is another key, which does not accept the proof.
+    let identity = altered(&|t| t[x.start..y.end].fill(0));
+    assert!(KeyFile::<Recipe>::from_bytes(&identity).is_ok());
+    let p = write(dir.path(), "identity.bin", &identity);
+    let r = verify_with(&p, &sha_of(&p)).unwrap();
+    assert!(
+        !r.accepted,
+        "a key with another generator accepted the proof"
+    );
+}
+
+#[test]
+fn a_key_file_of_the_compressed_layout_is_refused_with_what_to_do() {
+    let f = fixture();
+    let mut old = std::fs::read(&f.key_path).unwrap();
+    // Version 1 held the generators compressed.
+    let v = foldtrain::artifact::MAGIC_LEN;
+    old[v..v + 4].copy_from_slice(&1u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "v1.bin", &old);
+    foldtrain(&[
+        "verify",
+        &arg(&f.bundle_path),
+        "--vk",
+        &arg(&p),
+        "--vk-sha256",
+        &sha_of(&p),
+    ])
+    .refused(&[
+        "not a verifier key",
+        "format version 1; this build reads 2",
+        "foldtrain keys",
+    ]);
 }

@@ -23,6 +23,7 @@
 
 use std::path::Path;
 
+use nova_snark::raw_serde;
 use serde::{Deserialize, Serialize};
 
 use super::{params, Compressed, Params, Spec, VerifierKey};
@@ -35,8 +36,9 @@ use crate::recipe::Recipe;
 pub const KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vkey\0\0";
 /// First bytes of an evaluation's or a predictions batch's verifier key file.
 pub const INFER_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ivkey\0";
-/// Version of the key file's layout.
-pub const KEY_VERSION: u32 = 1;
+/// Version of the key file's layout. 2: Nova's key in the raw encoding
+/// (see [`KeyFile::to_bytes`]); 1 had its generators compressed.
+pub const KEY_VERSION: u32 = 2;
 /// Largest key file read (keys are tens of MB at the largest recipes).
 pub const MAX_KEY_BYTES: usize = 1 << 31;
 
@@ -87,30 +89,40 @@ impl<S: Spec> KeyFile<S> {
         }
     }
 
-    /// The file's bytes (deterministic).
+    /// The file's bytes (deterministic). Nova's key is written in the raw
+    /// encoding of the patched nova-snark (`third_party/nova-snark/PATCH.md`):
+    /// its commitment generators as uncompressed points and its R1CS
+    /// coefficients as one byte string, so that decoding costs no square
+    /// root and no call per byte. Digests are unaffected: they never see the
+    /// raw encoding.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        Ok(container::<S>().seal(self, None)?)
+        Ok(raw_serde::with_raw(true, || {
+            container::<S>().seal(self, None)
+        })?)
     }
 
     /// The spec and parameter digest a key file states, without decoding
-    /// the key itself (fast: Nova's key costs a square root a generator to
-    /// decode). The container is checked as by [`KeyFile::from_bytes`].
+    /// the key itself. The container is checked as by
+    /// [`KeyFile::from_bytes`].
     pub fn peek(bytes: &[u8]) -> std::result::Result<(S, String), Refusal> {
         container::<S>().open_prefix(bytes, None)
     }
 
-    /// Decodes untrusted bytes; never panics.
+    /// Decodes untrusted bytes; never panics. Every point is checked to be
+    /// on its curve (in its group: the Pasta curves have cofactor 1) and
+    /// every coordinate and field element to be canonical, as the compressed
+    /// encoding was.
     pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Self, Refusal> {
-        container::<S>().open(bytes, None)
+        raw_serde::with_raw(true, || container::<S>().open(bytes, None))
     }
 
     /// Reads a key file given by the user, with its sha256 (of the whole
     /// file); a file whose hash is not `pinned` is refused before it is
     /// decoded.
     pub fn read(path: &Path, pinned: &str) -> Result<(Self, String)> {
-        let (bytes, sha) = read_pinned(path, pinned)?;
-        let key = Self::from_bytes(&bytes).map_err(|why| refused(path, why))?;
-        Ok((key, sha))
+        let pinned = read_pinned(path, pinned)?;
+        let key = pinned.open().map_err(|why| refused(path, why))?;
+        Ok((key, pinned.sha256().to_string()))
     }
 
     /// Writes the key to `path` atomically (public: a key holds nothing
@@ -145,22 +157,65 @@ pub fn refused(path: &Path, why: Refusal) -> Error {
     )
 }
 
-/// A key file's bytes and their sha256, refused (before any decoding)
-/// unless the hash is `pinned`.
-pub fn read_pinned(path: &Path, pinned: &str) -> Result<(Vec<u8>, String)> {
+/// A key file the user gave, read by [`read_pinned`]: its bytes, whose
+/// sha256 is the pin given with it and whose container (magic, version,
+/// body digest) is a key file's. Only [`read_pinned`] makes one, so decoding
+/// it later checks everything again but the body digest, a sha256 of tens
+/// of MB that the bytes, held unchanged, already passed (every kind of key
+/// file has the same layout: no binding, a body digest).
+pub struct PinnedKey {
+    bytes: Vec<u8>,
+    sha256: String,
+    describes: String,
+}
+
+impl PinnedKey {
+    /// The file's sha256 (the pin), in lower-case hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// What the file says it is for (see [`describe`]).
+    pub fn describes(&self) -> &str {
+        &self.describes
+    }
+
+    /// The spec and parameter digest the file states, if it is a key file
+    /// of `S` (see [`KeyFile::peek`]).
+    pub fn peek<S: Spec>(&self) -> std::result::Result<(S, String), Refusal> {
+        container::<S>().open_prefix_digest_checked(&self.bytes, None)
+    }
+
+    /// The key, if the file is a key file of `S` (see
+    /// [`KeyFile::from_bytes`]: every point and field element checked).
+    pub fn open<S: Spec>(&self) -> std::result::Result<KeyFile<S>, Refusal> {
+        raw_serde::with_raw(true, || {
+            container::<S>().open_digest_checked(&self.bytes, None)
+        })
+    }
+}
+
+/// A key file given by the user, refused (before any decoding) unless its
+/// sha256 is `pinned`, and then unless its container is a key file's.
+pub fn read_pinned(path: &Path, pinned: &str) -> Result<PinnedKey> {
     let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
-    let sha = artifact::sha256_hex(&bytes);
-    if !pinned.trim().eq_ignore_ascii_case(&sha) {
+    let sha256 = artifact::sha256_hex(&bytes);
+    if !pinned.trim().eq_ignore_ascii_case(&sha256) {
         return Err(Error::artifact(
             path,
             format!(
-                "its sha256 is {sha}, not the pinned {}; use the key whose hash \
+                "its sha256 is {sha256}, not the pinned {}; use the key whose hash \
                  you pinned, or derive one with `foldtrain keys BUNDLE`",
                 pinned.trim()
             ),
         ));
     }
-    Ok((bytes, sha))
+    let describes = describe(&bytes).map_err(|why| refused(path, why))?;
+    Ok(PinnedKey {
+        bytes,
+        sha256,
+        describes,
+    })
 }
 
 /// Whether `pin` is a sha256 in hex (64 hex digits).

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use ff::PrimeField;
 use nova_snark::frontend::shape_cs::ShapeCS;
+use nova_snark::raw_serde;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
 use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
@@ -87,9 +88,11 @@ pub fn step_size(recipe: &Recipe) -> Result<(usize, usize)> {
 
 /// First bytes of a cached parameters file.
 const CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-params";
-/// Version of the cache file's layout. 3: the common container (v2 was
-/// `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no binding).
-const CACHE_VERSION: u32 = 3;
+/// Version of the cache file's layout. 4: the parameters in the raw encoding
+/// of the patched nova-snark (see [`Cache::load`]); 3: the common container
+/// (v2 was `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no
+/// binding).
+const CACHE_VERSION: u32 = 4;
 /// Largest cached parameters file read.
 const MAX_CACHE_BYTES: usize = 1 << 32;
 /// A cached parameters file: magic, version, the recipe's [`binding`], sha256
@@ -220,7 +223,10 @@ impl Cache {
     }
 
     /// `recipe`'s parameters if the cache holds a file that passes every
-    /// check; `Err` says why a file that exists was not used.
+    /// check; `Err` says why a file that exists was not used. The file holds
+    /// them in the raw encoding of the patched nova-snark
+    /// (`third_party/nova-snark/PATCH.md`), as a key file does: decoding
+    /// checks every point and field element but costs no square root.
     pub fn load<S: Spec>(
         &self,
         recipe: &S,
@@ -230,8 +236,7 @@ impl Cache {
             return Ok(None);
         };
         let binding = binding(recipe).map_err(|e| e.to_string())?;
-        CACHE
-            .open(&bytes, Some(&binding))
+        raw_serde::with_raw(true, || CACHE.open(&bytes, Some(&binding)))
             .map(Some)
             .map_err(|why| format!("{} is not this recipe's parameters: {why}", path.display()))
     }
@@ -239,7 +244,8 @@ impl Cache {
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
     /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
     pub fn store<S: Spec>(&self, recipe: &S, pp: &Params<S::Step>) -> Result<()> {
-        let bytes = CACHE.seal(pp, Some(&binding(recipe)?))?;
+        let binding = binding(recipe)?;
+        let bytes = raw_serde::with_raw(true, || CACHE.seal(pp, Some(&binding)))?;
         self.write_owned(&self.path(recipe), &bytes)
     }
 
@@ -301,6 +307,14 @@ impl Cache {
     /// passes the owner checks and carries this circuit's binding; `Err`
     /// says why a file that exists was not used. Not decoded.
     pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
+        Ok(self.key_file_bytes(spec)?.map(|(_, bytes)| bytes))
+    }
+
+    /// [`Cache::key_bytes`] with the path of the file they are in.
+    fn key_file_bytes<S: Spec>(
+        &self,
+        spec: &S,
+    ) -> std::result::Result<Option<(std::path::PathBuf, Vec<u8>)>, String> {
         if !self.names_a_key_of(spec) {
             return Ok(None);
         }
@@ -309,9 +323,13 @@ impl Cache {
         else {
             return Ok(None);
         };
-        unseal_key(&bytes, &binding)
-            .map(|key| Some(key.to_vec()))
-            .map_err(|why| format!("{} is not this circuit's key: {why}", path.display()))
+        match unseal_key(&bytes, &binding) {
+            Ok(key) => Ok(Some((path, key.to_vec()))),
+            Err(why) => Err(format!(
+                "{} is not this circuit's key: {why}",
+                path.display()
+            )),
+        }
     }
 
     /// `spec`'s verifier key and the sha256 of its key file, if the cache
@@ -319,18 +337,19 @@ impl Cache {
     /// build's circuit for `spec` (re-synthesized now), opens and states
     /// `spec`. `Err` says why a file that exists was not used.
     ///
-    /// The binding costs a synthesis of the step circuit (1.3 s at the
-    /// default recipe, against about 10 s to decode the key); it is what
-    /// keeps a key cached by another build, whose circuit may differ
-    /// without any version changing, from accepting that build's bundles.
+    /// The binding costs a synthesis of the step circuit (about 0.6 s at
+    /// the default recipe, more than reading and decoding the key; once: a
+    /// second one, for the path in messages, cost as much again until issue
+    /// 32); it is what keeps a key cached by another build, whose
+    /// circuit may differ without any version changing, from accepting that
+    /// build's bundles.
     pub fn load_key<S: Spec>(
         &self,
         spec: &S,
     ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
-        let Some(bytes) = self.key_bytes(spec)? else {
+        let Some((path, bytes)) = self.key_file_bytes(spec)? else {
             return Ok(None);
         };
-        let path = self.key_path(spec);
         let key = super::keys::KeyFile::<S>::from_bytes(&bytes)
             .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
         if key.spec != *spec {
@@ -371,10 +390,11 @@ impl Cache {
 
 /// First bytes of a cached verifier key.
 const KEY_CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vcache";
-/// Version of the cached key's layout, in its header and its file name. 2:
+/// Version of the cached key's layout, in its header and its file name. 3:
+/// the key file inside is version 2 (Nova's key in the raw encoding); 2 was
 /// headed by the circuit's binding and named by it (1 was named by the
 /// package version and the tag, and had no header).
-const KEY_CACHE_VERSION: u32 = 2;
+const KEY_CACHE_VERSION: u32 = 3;
 /// Bytes before the key file in a cached key: magic, version, binding.
 const KEY_HEADER_LEN: usize = MAGIC_LEN + crate::artifact::VERSION_LEN + DIGEST_LEN;
 
