@@ -629,7 +629,7 @@ fn layout(file: &[u8]) -> Layout {
     }
     let a_len = varint(file, &mut at) as usize;
     assert!(
-        a_len > 0 && a_len % 32 == 0,
+        a_len > 0 && a_len.is_multiple_of(32),
         "A's coefficients: {a_len} bytes"
     );
     Layout {
