@@ -48,9 +48,9 @@ fn main() -> Result<()> {
     let cfg = bincode::config::standard();
 
     let t = Instant::now();
-    let binding = params::binding(&recipe)?;
+    let binding = params::binding(&recipe);
     phase(
-        "cache binding (step shape synthesized)",
+        "cache binding (tag and source identity hashed)",
         secs(t),
         hex(&binding[..4]),
     );

@@ -275,6 +275,28 @@ fn the_key_cache_ignores_planted_files_and_heals_a_stale_one() {
         cache.key_sha256(&recipe).as_deref(),
         Some(f.key_sha.as_str())
     );
+
+    // A cached key corrupted on disk: a byte of the key file (which the
+    // sha256 in its header no longer matches) or of that sha256 itself.
+    // Neither is used (nor its hash reported); the key is derived afresh,
+    // and the healed file is used next time.
+    let header = 16 + 4 + 32 + 32;
+    for at in [header + 100, header - 1] {
+        let path = cache.key_path(&recipe);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[at] ^= 0x01;
+        let private = foldtrain::artifact::Visibility::Private;
+        foldtrain::artifact::write_atomic(&path, &bytes, private).unwrap();
+        let why = cache.load_key(&recipe).err().expect("a corrupt key is refused");
+        assert!(why.contains("corrupt"), "byte {at}: {why}");
+        assert_eq!(cache.key_sha256(&recipe), None);
+        let v = verifier().verify(&bundle()).unwrap();
+        assert_eq!(v.key_origin, KeyOrigin::Derived);
+        assert_eq!(
+            verifier().verify(&bundle()).unwrap().key_origin,
+            KeyOrigin::Cached
+        );
+    }
 }
 
 #[test]

@@ -157,12 +157,13 @@ pub fn refused(path: &Path, why: Refusal) -> Error {
     )
 }
 
-/// A key file the user gave, read by [`read_pinned`]: its bytes, whose
-/// sha256 is the pin given with it and whose container (magic, version,
-/// body digest) is a key file's. Only [`read_pinned`] makes one, so decoding
-/// it later checks everything again but the body digest, a sha256 of tens
-/// of MB that the bytes, held unchanged, already passed (every kind of key
-/// file has the same layout: no binding, a body digest).
+/// A key file whose bytes, as a whole, hash to the sha256 the reader holds
+/// (the pin given with it, or the one a cached key's header states) and
+/// whose container (magic, version, body digest) is a key file's. Only
+/// [`PinnedKey::check`] makes one, so decoding it later checks everything
+/// again but the body digest, a sha256 of tens of MB that the bytes, held
+/// unchanged, already passed (every kind of key file has the same layout:
+/// no binding, a body digest).
 pub struct PinnedKey {
     bytes: Vec<u8>,
     sha256: String,
@@ -195,26 +196,50 @@ impl PinnedKey {
     }
 }
 
-/// A key file given by the user, refused (before any decoding) unless its
-/// sha256 is `pinned`, and then unless its container is a key file's.
+/// Why [`PinnedKey::check`] refused bytes.
+pub(crate) enum Unpinned {
+    /// Their sha256 (this one) is not the one expected.
+    Sha256(String),
+    /// Their container is not a key file's.
+    Refused(Refusal),
+}
+
+impl PinnedKey {
+    /// `bytes` if their sha256 is `expected` and their container is a key
+    /// file's. The two passes over them (the whole file's sha256 and the
+    /// body digest) run on two threads, so checking both costs one.
+    pub(crate) fn check(bytes: Vec<u8>, expected: &str) -> std::result::Result<Self, Unpinned> {
+        let (sha256, describes) = std::thread::scope(|s| {
+            let whole = s.spawn(|| artifact::sha256_hex(&bytes));
+            let describes = describe(&bytes);
+            // A thread that cannot be joined gives no hash, which no pin is.
+            (whole.join().unwrap_or_default(), describes)
+        });
+        if !expected.trim().eq_ignore_ascii_case(&sha256) {
+            return Err(Unpinned::Sha256(sha256));
+        }
+        Ok(PinnedKey {
+            describes: describes.map_err(Unpinned::Refused)?,
+            bytes,
+            sha256,
+        })
+    }
+}
+
+/// A key file given by the user, refused unless its sha256 is `pinned`
+/// (whatever it holds), and then unless its container is a key file's.
 pub fn read_pinned(path: &Path, pinned: &str) -> Result<PinnedKey> {
     let bytes = artifact::read_limited(path, MAX_KEY_BYTES as u64)?;
-    let sha256 = artifact::sha256_hex(&bytes);
-    if !pinned.trim().eq_ignore_ascii_case(&sha256) {
-        return Err(Error::artifact(
+    PinnedKey::check(bytes, pinned).map_err(|why| match why {
+        Unpinned::Sha256(sha256) => Error::artifact(
             path,
             format!(
                 "its sha256 is {sha256}, not the pinned {}; use the key whose hash \
                  you pinned, or derive one with `foldtrain keys BUNDLE`",
                 pinned.trim()
             ),
-        ));
-    }
-    let describes = describe(&bytes).map_err(|why| refused(path, why))?;
-    Ok(PinnedKey {
-        bytes,
-        sha256,
-        describes,
+        ),
+        Unpinned::Refused(why) => refused(path, why),
     })
 }
 

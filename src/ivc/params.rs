@@ -9,7 +9,6 @@ use nova_snark::frontend::shape_cs::ShapeCS;
 use nova_snark::raw_serde;
 use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
-use nova_snark::frontend::{num::AllocatedNum, ConstraintSystem};
 use nova_snark::traits::circuit::StepCircuit;
 
 use super::{Params, Spec, E1, S1, S2};
@@ -31,24 +30,6 @@ pub fn setup<S: Spec>(spec: &S) -> Result<Params<S::Step>> {
 /// Hex of the parameters' digest (it binds the circuit, hence the recipe).
 pub fn digest_hex<C: StepCircuit<crate::fixed::Scalar>>(pp: &Params<C>) -> String {
     scalar_to_hex(&pp.digest())
-}
-
-/// Synthesizes `spec`'s blank step circuit into `cs` with zero inputs.
-pub fn synthesize_blank_spec<S: Spec, CS: ConstraintSystem<crate::fixed::Scalar>>(
-    cs: &mut CS,
-    spec: &S,
-) -> Result<()> {
-    use ff::Field;
-    let circuit = spec.blank();
-    let z: Vec<AllocatedNum<crate::fixed::Scalar>> = (0..circuit.arity())
-        .map(|i| {
-            AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || {
-                Ok(crate::fixed::Scalar::ZERO)
-            })
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    circuit.synthesize(&mut cs.namespace(|| "step"), &z)?;
-    Ok(())
 }
 
 impl Spec for Recipe {
@@ -88,11 +69,12 @@ pub fn step_size(recipe: &Recipe) -> Result<(usize, usize)> {
 
 /// First bytes of a cached parameters file.
 const CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-params";
-/// Version of the cache file's layout. 4: the parameters in the raw encoding
+/// Version of the cache file's layout. 5: headed by the build's binding
+/// (no synthesis; see [`binding`]); 4: the parameters in the raw encoding
 /// of the patched nova-snark (see [`Cache::load`]); 3: the common container
 /// (v2 was `foldtrain-pp-v2` magic, binding, Nova's digest; v1 had no
 /// binding).
-const CACHE_VERSION: u32 = 4;
+const CACHE_VERSION: u32 = 5;
 /// Largest cached parameters file read.
 const MAX_CACHE_BYTES: usize = 1 << 32;
 /// A cached parameters file: magic, version, the recipe's [`binding`], sha256
@@ -132,9 +114,9 @@ pub enum Origin {
 /// What it is trusted for, and why that is safe:
 ///
 /// - A file is used only if its header carries the *binding* of the recipe
-///   asked for: a hash of the step circuit's R1CS shape, synthesized again
-///   from the recipe at every load (cheap: no keys), with the state arity,
-///   the recipe's tag and the cache format version. A file copied from
+///   asked for: a hash of the recipe's tag, its kind, the cache format
+///   version and the build's source identity (see [`binding`]). A file
+///   copied from
 ///   another recipe's name carries that other recipe's binding and is
 ///   refused, so it cannot make a statement verify under a recipe it was
 ///   not proven under.
@@ -235,7 +217,7 @@ impl Cache {
         let Some(bytes) = self.read_owned(&path, MAX_CACHE_BYTES)? else {
             return Ok(None);
         };
-        let binding = binding(recipe).map_err(|e| e.to_string())?;
+        let binding = binding(recipe);
         raw_serde::with_raw(true, || CACHE.open(&bytes, Some(&binding)))
             .map(Some)
             .map_err(|why| format!("{} is not this recipe's parameters: {why}", path.display()))
@@ -244,7 +226,7 @@ impl Cache {
     /// Writes `recipe`'s parameters `pp` (built by [`setup`]) atomically,
     /// 0600 in a 0700 folder; refuses a folder that fails the owner check.
     pub fn store<S: Spec>(&self, recipe: &S, pp: &Params<S::Step>) -> Result<()> {
-        let binding = binding(recipe)?;
+        let binding = binding(recipe);
         let bytes = raw_serde::with_raw(true, || CACHE.seal(pp, Some(&binding)))?;
         self.write_owned(&self.path(recipe), &bytes)
     }
@@ -265,41 +247,21 @@ impl Cache {
         format!("vkey-v{KEY_CACHE_VERSION}-{}-", scalar_to_hex(&spec.tag()))
     }
 
-    /// Whether the folder holds a key file named for `spec` under any
-    /// binding (names only: no circuit is synthesized). A verifier that
-    /// never accepted a bundle of `spec` pays nothing for the binding, so a
-    /// stranger's bundle of a huge recipe cannot make `inspect` synthesize it.
-    fn names_a_key_of<S: Spec>(&self, spec: &S) -> bool {
-        let prefix = Self::key_prefix(spec);
-        std::fs::read_dir(&self.dir).is_ok_and(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .any(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-        })
-    }
-
     /// The file that holds `spec`'s verifier key for this build's circuit,
     /// with the binding it must carry: named by the spec's tag and its
-    /// [`binding`] (the digest of the step circuit's R1CS shape, synthesized
-    /// now), so a key cached by a build whose circuit differs, even at the
-    /// same package version, is never read.
-    fn key_file<S: Spec>(&self, spec: &S) -> Result<(std::path::PathBuf, [u8; DIGEST_LEN])> {
-        let binding = binding(spec)?;
+    /// [`binding`] (which this build's sources determine), so a key cached
+    /// by a build whose circuit may differ, even at the same package
+    /// version, is never read.
+    fn key_file<S: Spec>(&self, spec: &S) -> (std::path::PathBuf, [u8; DIGEST_LEN]) {
+        let binding = binding(spec);
         let name = format!("{}{}.bin", Self::key_prefix(spec), hex::encode(binding));
-        Ok((self.dir.join(name), binding))
+        (self.dir.join(name), binding)
     }
 
     /// The file that holds `spec`'s verifier key for this build's circuit
-    /// (see [`Cache::key_file`]). A spec whose blank circuit does not
-    /// synthesize (never one that passed its shape checks) gets a name no
-    /// key is ever stored under.
+    /// (see [`Cache::key_file`]).
     pub fn key_path<S: Spec>(&self, spec: &S) -> std::path::PathBuf {
-        match self.key_file(spec) {
-            Ok((path, _)) => path,
-            Err(_) => self
-                .dir
-                .join(format!("{}unsynthesizable.bin", Self::key_prefix(spec))),
-        }
+        self.key_file(spec).0
     }
 
     /// The key file bytes (as `foldtrain keys` writes them) of `spec`'s
@@ -307,24 +269,22 @@ impl Cache {
     /// passes the owner checks and carries this circuit's binding; `Err`
     /// says why a file that exists was not used. Not decoded.
     pub fn key_bytes<S: Spec>(&self, spec: &S) -> std::result::Result<Option<Vec<u8>>, String> {
-        Ok(self.key_file_bytes(spec)?.map(|(_, bytes)| bytes))
+        Ok(self.key_file_bytes(spec)?.map(|(_, bytes, _)| bytes))
     }
 
-    /// [`Cache::key_bytes`] with the path of the file they are in.
+    /// [`Cache::key_bytes`] with the path of the file they are in and the
+    /// sha256 the header states for them (checked by [`Cache::load_key`]).
     fn key_file_bytes<S: Spec>(
         &self,
         spec: &S,
-    ) -> std::result::Result<Option<(std::path::PathBuf, Vec<u8>)>, String> {
-        if !self.names_a_key_of(spec) {
-            return Ok(None);
-        }
-        let (path, binding) = self.key_file(spec).map_err(|e| e.to_string())?;
+    ) -> std::result::Result<Option<(std::path::PathBuf, Vec<u8>, String)>, String> {
+        let (path, binding) = self.key_file(spec);
         let Some(bytes) = self.read_owned(&path, super::keys::MAX_KEY_BYTES + KEY_HEADER_LEN)?
         else {
             return Ok(None);
         };
         match unseal_key(&bytes, &binding) {
-            Ok(key) => Ok(Some((path, key.to_vec()))),
+            Ok((key, sha256)) => Ok(Some((path, key.to_vec(), sha256))),
             Err(why) => Err(format!(
                 "{} is not this circuit's key: {why}",
                 path.display()
@@ -334,45 +294,52 @@ impl Cache {
 
     /// `spec`'s verifier key and the sha256 of its key file, if the cache
     /// holds one that passes the owner checks, carries the binding of this
-    /// build's circuit for `spec` (re-synthesized now), opens and states
-    /// `spec`. `Err` says why a file that exists was not used.
+    /// build's circuit for `spec`, opens and states `spec`. `Err` says why a
+    /// file that exists was not used.
     ///
-    /// The binding costs a synthesis of the step circuit (about 0.6 s at
-    /// the default recipe, more than reading and decoding the key; once: a
-    /// second one, for the path in messages, cost as much again until issue
-    /// 32); it is what keeps a key cached by another build, whose
-    /// circuit may differ without any version changing, from accepting that
-    /// build's bundles.
+    /// The binding (computed, not synthesized: see [`binding`]) is what
+    /// keeps a key cached by another build, whose circuit may differ
+    /// without any version changing, from accepting that build's bundles.
+    /// The key file is checked as a pinned key file is: its sha256 against
+    /// the header's, its container, every point and field element.
     pub fn load_key<S: Spec>(
         &self,
         spec: &S,
     ) -> std::result::Result<Option<(super::keys::KeyFile<S>, String)>, String> {
-        let Some((path, bytes)) = self.key_file_bytes(spec)? else {
+        let Some((path, bytes, sha256)) = self.key_file_bytes(spec)? else {
             return Ok(None);
         };
-        let key = super::keys::KeyFile::<S>::from_bytes(&bytes)
-            .map_err(|why| format!("{} is not a verifier key: {why}", path.display()))?;
+        let not_a_key = |why| format!("{} is not a verifier key: {why}", path.display());
+        let pinned = super::keys::PinnedKey::check(bytes, &sha256).map_err(|why| match why {
+            super::keys::Unpinned::Sha256(_) => format!(
+                "{} is corrupt (its key file's sha256 is not the one in its header)",
+                path.display()
+            ),
+            super::keys::Unpinned::Refused(why) => not_a_key(why),
+        })?;
+        let key = pinned.open::<S>().map_err(not_a_key)?;
         if key.spec != *spec {
             return Err(format!("{} holds the key of another spec", path.display()));
         }
-        Ok(Some((key, crate::artifact::sha256_hex(&bytes))))
+        Ok(Some((key, sha256)))
     }
 
     /// The sha256 of `spec`'s cached key file (as `foldtrain keys` writes
     /// it), if there is one that passes the checks of [`Cache::key_bytes`]
-    /// and states `spec` (the key itself is not decoded). Cheap when this
-    /// cache never held a key of `spec`: nothing is synthesized then.
+    /// and of [`PinnedKey::check`](super::keys::PinnedKey::check), and
+    /// states `spec` (the key itself is not decoded).
     pub fn key_sha256<S: Spec>(&self, spec: &S) -> Option<String> {
-        let bytes = self.key_bytes(spec).ok()??;
-        let (stated, _) = super::keys::KeyFile::<S>::peek(&bytes).ok()?;
-        (stated == *spec).then(|| crate::artifact::sha256_hex(&bytes))
+        let (_, bytes, sha256) = self.key_file_bytes(spec).ok()??;
+        let pinned = super::keys::PinnedKey::check(bytes, &sha256).ok()?;
+        let (stated, _) = pinned.peek::<S>().ok()?;
+        (stated == *spec).then_some(sha256)
     }
 
     /// Writes a key file's bytes as `spec`'s cached key for this build's
     /// circuit (headed by its binding), and removes the keys of `spec`
     /// that other circuits left (best effort).
     pub fn store_key<S: Spec>(&self, spec: &S, bytes: &[u8]) -> Result<()> {
-        let (path, binding) = self.key_file(spec)?;
+        let (path, binding) = self.key_file(spec);
         self.write_owned(&path, &seal_key(bytes, &binding))?;
         let prefix = Self::key_prefix(spec);
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
@@ -390,73 +357,81 @@ impl Cache {
 
 /// First bytes of a cached verifier key.
 const KEY_CACHE_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-vcache";
-/// Version of the cached key's layout, in its header and its file name. 3:
+/// Version of the cached key's layout, in its header and its file name. 4:
+/// headed and named by the build's [`binding`] (no synthesis); 3:
 /// the key file inside is version 2 (Nova's key in the raw encoding); 2 was
 /// headed by the circuit's binding and named by it (1 was named by the
 /// package version and the tag, and had no header).
-const KEY_CACHE_VERSION: u32 = 3;
-/// Bytes before the key file in a cached key: magic, version, binding.
-const KEY_HEADER_LEN: usize = MAGIC_LEN + crate::artifact::VERSION_LEN + DIGEST_LEN;
+const KEY_CACHE_VERSION: u32 = 4;
+/// Bytes before the key file in a cached key: magic, version, binding, the
+/// key file's sha256.
+const KEY_HEADER_LEN: usize = MAGIC_LEN + crate::artifact::VERSION_LEN + 2 * DIGEST_LEN;
 
-/// A cached key: magic, version, the circuit's [`binding`], then the key
-/// file's bytes unchanged (so that their sha256 is the one `foldtrain keys`
-/// prints for the same key).
+/// A cached key: magic, version, the circuit's [`binding`], the key file's
+/// sha256, then the key file's bytes unchanged (so that their sha256 is the
+/// one `foldtrain keys` prints for the same key).
 fn seal_key(key_file: &[u8], binding: &[u8; DIGEST_LEN]) -> Vec<u8> {
+    use sha2::Digest;
     let mut out = Vec::with_capacity(KEY_HEADER_LEN + key_file.len());
     out.extend_from_slice(KEY_CACHE_MAGIC);
     out.extend_from_slice(&KEY_CACHE_VERSION.to_le_bytes());
     out.extend_from_slice(binding);
+    out.extend_from_slice(&sha2::Sha256::digest(key_file));
     out.extend_from_slice(key_file);
     out
 }
 
-/// The key file inside a cached key, if its header is this layout's and
-/// carries `binding`.
+/// The key file inside a cached key and the sha256 its header states for
+/// it, in hex, if its header is this layout's and carries `binding`.
 fn unseal_key<'a>(
     bytes: &'a [u8],
     binding: &[u8; DIGEST_LEN],
-) -> std::result::Result<&'a [u8], String> {
-    let (magic, rest) = bytes
-        .split_first_chunk::<MAGIC_LEN>()
-        .ok_or("it is shorter than its header")?;
+) -> std::result::Result<(&'a [u8], String), String> {
+    let short = "it is shorter than its header";
+    let (magic, rest) = bytes.split_first_chunk::<MAGIC_LEN>().ok_or(short)?;
     if magic != KEY_CACHE_MAGIC {
         return Err("bad magic".into());
     }
     let (version, rest) = rest
         .split_first_chunk::<{ crate::artifact::VERSION_LEN }>()
-        .ok_or("it is shorter than its header")?;
+        .ok_or(short)?;
     if u32::from_le_bytes(*version) != KEY_CACHE_VERSION {
         return Err(format!(
             "layout version {} (this build reads {KEY_CACHE_VERSION})",
             u32::from_le_bytes(*version)
         ));
     }
-    let (stated, key) = rest
-        .split_first_chunk::<DIGEST_LEN>()
-        .ok_or("it is shorter than its header")?;
+    let (stated, rest) = rest.split_first_chunk::<DIGEST_LEN>().ok_or(short)?;
     if stated != binding {
         return Err("it was made for another circuit (its binding differs)".into());
     }
-    Ok(key)
+    let (sha256, key) = rest.split_first_chunk::<DIGEST_LEN>().ok_or(short)?;
+    Ok((key, hex::encode(sha256)))
 }
 
-/// What ties a cache file to one recipe's circuit: sha256 of the cache
-/// format version, the recipe's tag, the state arity and the digest of the step
-/// circuit's R1CS shape (every constraint, constants included: the learning
-/// rate, the sigmoid table, the batch layout).
-pub fn binding<S: Spec>(recipe: &S) -> Result<[u8; DIGEST_LEN]> {
-    use nova_snark::frontend::r1cs::NovaShape;
+/// The sha256 of the sources this build's circuits are compiled from
+/// (this crate's `src/`, the patched nova-snark, `Cargo.lock`), in hex;
+/// computed by `build.rs`.
+pub const SOURCE_IDENTITY: &str = env!("FOLDTRAIN_SOURCE_SHA256");
+
+/// What ties a cache file to one spec's circuit in this build: sha256 of
+/// the cache format version, the kind of spec, the spec's tag and the
+/// build's [`SOURCE_IDENTITY`]. The circuits are pure integer functions of
+/// the spec and those sources, so the same binding means the same circuit;
+/// any change of source (a constraint, a constant, the sigmoid table, a
+/// dependency's version) changes it, and a file another build cached is
+/// then neither found nor, copied under this name, used. Until issue 32 it
+/// hashed the step's R1CS shape, synthesized at every read: 0.5–0.6 s of
+/// the 1.7 s a verify with a cached key took at the default recipe.
+pub fn binding<S: Spec>(spec: &S) -> [u8; DIGEST_LEN] {
     use sha2::Digest;
-    let mut cs = ShapeCS::<E1>::new();
-    synthesize_blank_spec(&mut cs, recipe)?;
-    let shape = cs.r1cs_shape()?;
     let mut h = sha2::Sha256::new();
-    h.update(b"foldtrain cache binding v2");
+    h.update(b"foldtrain cache binding v3");
     h.update(u64::from(CACHE_VERSION).to_le_bytes());
-    h.update(recipe.tag().to_repr().as_ref());
-    h.update((recipe.blank().arity() as u64).to_le_bytes());
-    h.update(shape.digest().to_repr().as_ref());
-    Ok(h.finalize().into())
+    h.update(S::KEY_MAGIC);
+    h.update(spec.tag().to_repr().as_ref());
+    h.update(SOURCE_IDENTITY.as_bytes());
+    h.finalize().into()
 }
 
 /// Says once a session that the cache was not used, and why.
@@ -598,7 +573,7 @@ mod tests {
         assert!(cache.load(&a).is_err());
         // Nor one of the v2 layout, with the right binding.
         let mut v2 = b"foldtrain-pp-v2\0".to_vec();
-        v2.extend_from_slice(&binding(&a).unwrap());
+        v2.extend_from_slice(&binding(&a));
         v2.extend_from_slice(&v1[16..]);
         crate::artifact::write_atomic(&cache.path(&a), &v2, crate::artifact::Visibility::Private)
             .unwrap();
