@@ -2,8 +2,8 @@
 //! whole commands a newcomer and an auditor wait for, each run as a child
 //! process with its wall clock, peak memory and the load average before it.
 //!
-//! `cargo run --release --example figures [-- --build]` runs, on the shipped
-//! default dataset and recipe, in a temporary folder:
+//! `cargo run --release --example figures [-- --build] [-- --python]` runs,
+//! on the shipped default dataset and recipe, in a temporary folder:
 //!
 //! 1. with `--build`: `cargo build --release` into an empty target folder
 //!    (what the README's first command compiles);
@@ -13,7 +13,12 @@
 //! 3. for each of the three bundles, what an auditor runs, each kind with a
 //!    verifier cache of its own that starts empty: `verify` (derives the
 //!    key, then caches it), `verify` again (key cached), `keys --out`, and
-//!    `verify --vk --vk-sha256` (no cache).
+//!    `verify --vk --vk-sha256` (no cache);
+//! 4. with `--python`: in a new virtual environment, `pip install ./python`
+//!    into an empty target folder (a newcomer's first install, which
+//!    compiles the library and the bindings), then (pytest, pandas and
+//!    scikit-learn installed, not timed) `pytest python/tests` and
+//!    `python/examples/credit_scoring.py` with an empty parameter cache.
 //!
 //! It writes `experiments/results/figures.md` (the table the README's
 //! figures are read from, with the commit, the machine and the load) and
@@ -208,7 +213,81 @@ fn main() -> Result<()> {
     f.audit_rows("evaluation", &run.join("eval-test.bundle"))?;
     f.audit_rows("predictions", &run.join("predict.bundle"))?;
     std::env::remove_var("FOLDTRAIN_CACHE_DIR");
+    if std::env::args().any(|a| a == "--python") {
+        f.python()?;
+    }
     write_results(&session, &f.rows)
+}
+
+impl Figures {
+    /// Runs `program args` (not foldtrain) and records it under `what`,
+    /// shown as `shown`.
+    fn run_other(&mut self, what: &str, shown: &str, program: &Path, args: &[&str]) -> Result<()> {
+        let load_before = common::loadavg();
+        eprintln!("{what}: {shown} (load {load_before})");
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let run = common::run_measured(program, &args)?;
+        self.rows.push(Row {
+            what: what.to_string(),
+            shown: shown.to_string(),
+            wall_s: run.wall_s,
+            max_rss_mib: common::mib(run.max_rss_kib),
+            load_before,
+            check_s: None,
+            key_s: None,
+            note: String::new(),
+        });
+        Ok(())
+    }
+
+    /// The Python package: first install, its tests, the example.
+    fn python(&mut self) -> Result<()> {
+        let venv = self.work.join("venv");
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("python3 -m venv")?;
+        if !status.success() {
+            bail!("python3 -m venv failed; install python3-venv");
+        }
+        let pip = venv.join("bin/pip");
+        let python = venv.join("bin/python");
+        let quiet = |args: &[&str]| -> Result<()> {
+            let ok = Command::new(&pip).args(args).status()?.success();
+            if !ok {
+                bail!("pip {} failed", args.join(" "));
+            }
+            Ok(())
+        };
+        quiet(&["install", "--quiet", "--upgrade", "pip"])?;
+        std::env::set_var("CARGO_TARGET_DIR", self.work.join("python-target"));
+        self.run_other(
+            "Python package, first install",
+            "pip install ./python (empty target folder)",
+            &pip,
+            &["install", "--quiet", "./python"],
+        )?;
+        std::env::remove_var("CARGO_TARGET_DIR");
+        quiet(&["install", "--quiet", "pytest", "pandas", "scikit-learn"])?;
+        self.run_other(
+            "Python tests",
+            "pytest python/tests",
+            &python,
+            &["-m", "pytest", "-q", "python/tests"],
+        )?;
+        let cache = self.work.join("example-cache").display().to_string();
+        std::env::set_var("FOLDTRAIN_CACHE_DIR", &cache);
+        let out = self.work.join("example").display().to_string();
+        self.run_other(
+            "Python example, empty parameter cache",
+            "python python/examples/credit_scoring.py $W/example",
+            &python,
+            &["python/examples/credit_scoring.py", &out],
+        )?;
+        std::env::remove_var("FOLDTRAIN_CACHE_DIR");
+        Ok(())
+    }
 }
 
 /// The header and the last `n` rows of `data`.
