@@ -88,6 +88,20 @@ fn verify_with(key: &Path, pinned: &str) -> foldtrain::Result<commands::VerifyRe
     commands::verify(&fixture().bundle_path, None, KeyChoice::file(key, pinned))
 }
 
+/// `foldtrain verify` of the fixture's bundle on the command line, with the
+/// key file `key` pinned by its own hash (so that the file itself is what
+/// is judged).
+fn cli_verify_self_pinned(key: &Path) -> common::bin::Run {
+    foldtrain(&[
+        "verify",
+        &arg(&fixture().bundle_path),
+        "--vk",
+        &arg(key),
+        "--vk-sha256",
+        &sha_of(key),
+    ])
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
@@ -287,7 +301,10 @@ fn the_key_cache_ignores_planted_files_and_heals_a_stale_one() {
         bytes[at] ^= 0x01;
         let private = foldtrain::artifact::Visibility::Private;
         foldtrain::artifact::write_atomic(&path, &bytes, private).unwrap();
-        let why = cache.load_key(&recipe).err().expect("a corrupt key is refused");
+        let why = cache
+            .load_key(&recipe)
+            .err()
+            .expect("a corrupt key is refused");
         assert!(why.contains("corrupt"), "byte {at}: {why}");
         assert_eq!(cache.key_sha256(&recipe), None);
         let v = verifier().verify(&bundle()).unwrap();
@@ -788,15 +805,7 @@ fn a_malformed_point_or_scalar_in_a_raw_key_is_refused_never_used() {
     // From the command line: exit 2, the words, no panic.
     let off = altered(&|t| t.copy_within(x.clone(), y.start));
     let p = write(dir.path(), "off.bin", &off);
-    foldtrain(&[
-        "verify",
-        &arg(&f.bundle_path),
-        "--vk",
-        &arg(&p),
-        "--vk-sha256",
-        &sha_of(&p),
-    ])
-    .refused(&[
+    cli_verify_self_pinned(&p).refused(&[
         "not a verifier key",
         "point 0 is not valid",
         "foldtrain keys",
@@ -823,15 +832,7 @@ fn a_key_file_of_the_compressed_layout_is_refused_with_what_to_do() {
     old[v..v + 4].copy_from_slice(&1u32.to_le_bytes());
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "v1.bin", &old);
-    foldtrain(&[
-        "verify",
-        &arg(&f.bundle_path),
-        "--vk",
-        &arg(&p),
-        "--vk-sha256",
-        &sha_of(&p),
-    ])
-    .refused(&[
+    cli_verify_self_pinned(&p).refused(&[
         "not a verifier key",
         "format version 1; this build reads 2",
         "foldtrain keys",
