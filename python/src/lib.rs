@@ -1,28 +1,35 @@
 //! `foldtrain._foldtrain`: the Rust library, called from Python.
 //!
-//! Each function is one library command. It takes paths and plain settings,
-//! releases the GIL while it works, and returns the command's report as the
-//! JSON the CLI prints with `--json`; `foldtrain/__init__.py` builds the
-//! Python API on top. Errors become Python exceptions by kind (`errors`).
+//! Each function is one library command, or one of the library's rules
+//! (where files go, how a private file is written, how a model file, a
+//! commitment file or a split is read). It takes paths and plain settings,
+//! releases the GIL while it works, and returns the library's typed result
+//! as a Python object (`reports`); `foldtrain/__init__.py` builds the
+//! Python API on top and `_foldtrain.pyi` describes it. Errors become
+//! Python exceptions by kind (`errors`).
 
 use std::path::{Path, PathBuf};
 
-use foldtrain::commands;
+use foldtrain::commands::verify::{BundleReport, Inspected, ModelFile, Verification};
+use foldtrain::commands::{self, CommitmentFile};
+use foldtrain::dataset::{Dataset, TrainFraction};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use serde::Serialize;
 
 mod errors;
 mod observer;
+mod reports;
 mod settings;
+mod values;
 
 use errors::{to_py, ProofRejected};
 use observer::PyObserver;
+use reports::{
+    AuditResult, CommitResult, Commitments, EstimateResult, EvalResult, InferInspection,
+    InferVerifyResult, Inspection, Model, ModelOf, PredictResult, Predicted, Prediction,
+    ProveResult, Table, VerifyResult,
+};
 use settings::{parse_split, RecipeArgs};
-
-fn to_json<T: Serialize>(report: &T) -> PyResult<String> {
-    serde_json::to_string(report).map_err(|e| PyRuntimeError::new_err(e.to_string()))
-}
 
 /// Commits to both splits: `commit`'s report.
 #[pyfunction]
@@ -36,14 +43,14 @@ fn commit(
     frac_bits: Option<u32>,
     feature_frac_bits: Option<u32>,
     force: bool,
-) -> PyResult<String> {
+) -> PyResult<CommitResult> {
     // The recipe's other settings do not enter the commitment.
     let args =
         RecipeArgs::for_commit(frac_bits, feature_frac_bits).data_args(data, train_fraction)?;
     let report = py
         .detach(|| commands::commit(&args, &out_dir, force))
         .map_err(to_py)?;
-    to_json(&report)
+    Ok(CommitResult(report))
 }
 
 /// Proves training: `prove`'s report.
@@ -62,7 +69,7 @@ fn prove(
     checkpoint_every: Option<usize>,
     force: bool,
     progress: Option<Py<PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<ProveResult> {
     let data = recipe.data_args(data, train_fraction)?;
     let observer = PyObserver::new(progress);
     let args = commands::ProveArgs {
@@ -78,7 +85,7 @@ fn prove(
         },
     };
     let result = py.detach(|| commands::prove_with(&args, &observer));
-    to_json(&observer.finish(result)?)
+    Ok(ProveResult(observer.finish(result)?))
 }
 
 /// Resumes an interrupted `prove` from its checkpoints: `resume`'s report.
@@ -93,7 +100,7 @@ fn resume(
     checkpoint_every: Option<usize>,
     force: bool,
     progress: Option<Py<PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<ProveResult> {
     let observer = PyObserver::new(progress);
     let args = commands::ResumeArgs {
         checkpoint_dir,
@@ -106,7 +113,7 @@ fn resume(
         },
     };
     let result = py.detach(|| commands::resume_with(&args, &observer));
-    to_json(&observer.finish(result)?)
+    Ok(ProveResult(observer.finish(result)?))
 }
 
 /// What a prove would cost, timed on this machine: `estimate`'s report.
@@ -117,9 +124,10 @@ fn estimate(
     data: PathBuf,
     train_fraction: f64,
     recipe: RecipeArgs,
-) -> PyResult<String> {
+) -> PyResult<EstimateResult> {
     let args = recipe.data_args(data, train_fraction)?;
-    to_json(&py.detach(|| commands::estimate(&args)).map_err(to_py)?)
+    let report = py.detach(|| commands::estimate(&args)).map_err(to_py)?;
+    Ok(EstimateResult(report))
 }
 
 /// Verifies a bundle (training, evaluation or predictions): the report of
@@ -132,7 +140,7 @@ fn verify(
     model: Option<PathBuf>,
     vk: Option<PathBuf>,
     vk_sha256: Option<String>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     // A key file without its pin, or a pin without its file, is refused
     // with the CLI's message (its flags in Python's terms).
     let vk: Vec<PathBuf> = vk.into_iter().collect();
@@ -142,16 +150,27 @@ fn verify(
     let report = py
         .detach(|| commands::verify::verify_bundles(&bundles, model.as_deref(), key))
         .map_err(to_py)?;
-    to_json(&report)
+    match report {
+        Verification::One(BundleReport::Training(r)) => {
+            Ok(Py::new(py, VerifyResult(*r))?.into_any())
+        }
+        Verification::One(BundleReport::Inference(r)) => {
+            Ok(Py::new(py, InferVerifyResult(*r))?.into_any())
+        }
+        Verification::Batch(_) => Err(PyRuntimeError::new_err("one bundle gave a batch's report")),
+    }
 }
 
 /// What a bundle claims, without verifying it (`verified` is false).
 #[pyfunction]
-fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<String> {
-    to_json(
-        &py.detach(|| commands::verify::inspect_bundle(&bundle))
-            .map_err(to_py)?,
-    )
+fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<Py<PyAny>> {
+    let report = py
+        .detach(|| commands::verify::inspect_bundle(&bundle))
+        .map_err(to_py)?;
+    Ok(match report {
+        Inspected::Training(r) => Py::new(py, Inspection(*r))?.into_any(),
+        Inspected::Inference(r) => Py::new(py, InferInspection(*r))?.into_any(),
+    })
 }
 
 /// Audits a training bundle, or with any of `eval`, `predict`,
@@ -173,7 +192,7 @@ fn audit(
     report: Option<PathBuf>,
     vk: Vec<PathBuf>,
     vk_sha256: Vec<String>,
-) -> PyResult<String> {
+) -> PyResult<AuditResult> {
     let args = commands::ChainArgs {
         train,
         eval,
@@ -189,7 +208,7 @@ fn audit(
     let r = py
         .detach(|| commands::audit::audit_any(&args))
         .map_err(to_py)?;
-    to_json(&r)
+    Ok(AuditResult(r))
 }
 
 /// Proves the model's accuracy on a committed split: `prove-eval`'s report.
@@ -207,7 +226,7 @@ fn prove_eval(
     rows_per_step: Option<usize>,
     force: bool,
     progress: Option<Py<PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<EvalResult> {
     let args = commands::EvalArgs {
         model,
         commitment,
@@ -219,7 +238,7 @@ fn prove_eval(
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_eval(&args, &observer));
-    to_json(&observer.finish(result)?)
+    Ok(EvalResult(observer.finish(result)?))
 }
 
 /// Proves the model's predictions on an inputs CSV: `prove-predict`'s
@@ -235,7 +254,7 @@ fn prove_predict(
     rows_per_step: Option<usize>,
     force: bool,
     progress: Option<Py<PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<PredictResult> {
     let args = commands::PredictArgs {
         model,
         inputs,
@@ -245,17 +264,23 @@ fn prove_predict(
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_predict(&args, &observer));
-    to_json(&observer.finish(result)?)
+    let report = observer.finish(result)?;
+    // What the bundle states, read back by the library: the proven
+    // decisions and, with public weights, logits.
+    let statement = py
+        .detach(|| commands::infer::inspect_infer(&report.proof.bundle))
+        .map_err(to_py)?;
+    Ok(PredictResult(Predicted { report, statement }))
 }
 
 /// The model's predictions on an inputs CSV, natively (no proof): the
 /// fixed-point arithmetic `prove_predict` proves.
 #[pyfunction]
-fn predict(py: Python<'_>, model: PathBuf, inputs: PathBuf) -> PyResult<String> {
-    to_json(
-        &py.detach(|| commands::predict(&model, &inputs))
-            .map_err(to_py)?,
-    )
+fn predict(py: Python<'_>, model: PathBuf, inputs: PathBuf) -> PyResult<Vec<Prediction>> {
+    let rows = py
+        .detach(|| commands::predict(&model, &inputs))
+        .map_err(to_py)?;
+    Ok(rows.into_iter().map(Prediction).collect())
 }
 
 /// The default output folder's private part, as the CLI names it.
@@ -291,25 +316,48 @@ fn write_private(path: PathBuf, data: &[u8]) -> PyResult<()> {
     artifact::write_atomic(&path, data, artifact::Visibility::Private).map_err(to_py)
 }
 
-/// The feature names of a model file (`model.json`, private or public, or
-/// `model.public.json`), read and checked by the library.
+/// A model file (`model.json`, private or public, or `model.public.json`),
+/// read and checked by the library.
 #[pyfunction]
-fn model_feature_names(path: PathBuf) -> PyResult<Vec<String>> {
-    use foldtrain::artifact::read_json;
-    use foldtrain::model::{Model, PublicModel};
-    match read_json::<Model>(&path, Model::KIND) {
-        Ok(model) => Ok(model.feature_names),
-        Err(full) => match read_json::<PublicModel>(&path, PublicModel::KIND) {
-            Ok(public) => Ok(public.feature_names),
-            Err(_) => Err(to_py(full)),
-        },
-    }
+fn read_model(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+    let model = py.detach(|| ModelFile::read(&path)).map_err(to_py)?;
+    Ok(Model(match model {
+        ModelFile::Full(m) => ModelOf::Full(m),
+        ModelFile::Public(p) => ModelOf::Public(p),
+    }))
+}
+
+/// A commitment file (`commitment.json`), read and checked by the library.
+#[pyfunction]
+fn read_commitment(path: PathBuf) -> PyResult<Commitments> {
+    let file = foldtrain::artifact::read_json(&path, CommitmentFile::KIND).map_err(to_py)?;
+    Ok(Commitments(file))
+}
+
+/// The training and test rows of a labelled CSV, split by the library's
+/// rule (the first `floor(rows * train_fraction)` rows, in file order,
+/// train).
+#[pyfunction]
+fn split(py: Python<'_>, data: PathBuf, train_fraction: f64) -> PyResult<(Table, Table)> {
+    let fraction = TrainFraction::new(train_fraction).map_err(to_py)?;
+    let (train, test) = py
+        .detach(|| Dataset::load(&data)?.split(fraction))
+        .map_err(to_py)?;
+    Ok((Table(train.into()), Table(test.into())))
+}
+
+/// Where the opening of an output folder's commitment lives (it is never
+/// replaced: the only way to open a commitment that may be published).
+#[pyfunction]
+fn opening_path(out_dir: PathBuf) -> PathBuf {
+    commands::private_dir(&out_dir).join(foldtrain::output::OPENING)
 }
 
 #[pymodule]
 fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ProofRejected", m.py().get_type::<ProofRejected>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    reports::add_classes(m)?;
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(prove, m)?)?;
     m.add_function(wrap_pyfunction!(resume, m)?)?;
@@ -324,6 +372,9 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(private_folder, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint_dir, m)?)?;
     m.add_function(wrap_pyfunction!(write_private, m)?)?;
-    m.add_function(wrap_pyfunction!(model_feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(read_model, m)?)?;
+    m.add_function(wrap_pyfunction!(read_commitment, m)?)?;
+    m.add_function(wrap_pyfunction!(split, m)?)?;
+    m.add_function(wrap_pyfunction!(opening_path, m)?)?;
     Ok(())
 }
