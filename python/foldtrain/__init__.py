@@ -171,35 +171,27 @@ def _write_private(path: Path, text: str) -> None:
     _foldtrain.write_private(str(path), text.encode("utf-8"))
 
 
-def _write_data(data: Path, names: list[str], values: np.ndarray, labels: np.ndarray, force: bool, what: str) -> None:
-    """Writes the rows a commitment will be made to as ``private/data.csv``.
-    An earlier run's rows are replaced only with ``force``, and never in a
-    folder that keeps an opening: the library never replaces an opening, so
-    the run would be refused, and the rows that opening opens must stay."""
+def _write_data(out: Path, names: list[str], values: np.ndarray, labels: np.ndarray, force: bool, what: str) -> Path:
+    """Writes the rows a commitment will be made to as ``private/data.csv``
+    of ``out``, and returns its path. An earlier run's rows are replaced
+    only with ``force``, and never in a folder that keeps an opening: the
+    library never replaces an opening, so the run would be refused, and the
+    rows that opening opens must stay."""
+    data = _private(out) / DATA_FILE
     text = _csv_text(names, values, labels)
     if data.exists():
         if not force:
             raise ValueError(f"{data} exists ({what}); pass force=True or choose another out_dir")
         if data.read_bytes() == text.encode("utf-8"):
-            return
-    opening = data.parent / "opening.json"
+            return data
+    opening = Path(_foldtrain.opening_path(str(out)))
     if opening.exists():
         raise ValueError(
             f"{opening} holds the opening of an earlier commitment, which is never replaced, and "
             f"{data} would no longer hold its rows; choose another out_dir"
         )
     _write_private(data, text)
-
-
-def _read_csv(path: Path) -> tuple[list[str], np.ndarray, Optional[np.ndarray]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    header, body = rows[0], rows[1:]
-    has_label = header[-1] == _LABEL
-    width = len(header) - int(has_label)
-    values = np.array([[float(v) for v in r[:width]] for r in body], dtype=np.float64)
-    labels = np.array([int(r[-1]) for r in body], dtype=np.int64) if has_label else None
-    return header[:width], values.reshape(len(body), width), labels
+    return data
 
 
 def _private(out_dir: Path) -> Path:
@@ -321,10 +313,10 @@ def _progress(progress: Progress) -> Optional[Callable[[str, int, int], Any]]:
     return _Tqdm(tqdm)
 
 
-def _run(fn: Callable[..., str], *args: Any, progress: Progress = None, **kwargs: Any) -> dict:
+def _run(fn: Callable[..., Any], *args: Any, progress: Progress = None, **kwargs: Any) -> Any:
     cb = _progress(progress)
     try:
-        return json.loads(fn(*args, progress=cb, **kwargs))
+        return fn(*args, progress=cb, **kwargs)
     finally:
         if isinstance(cb, _Tqdm):
             cb.close()
@@ -340,9 +332,11 @@ class CommittedData:
 
     ``commitment_path`` (``commitment.json``) is public: publish it before
     training. The data and the opening are private, under ``private/``.
-    The split is the CLI's: the first ``floor(rows * train_fraction)`` rows
-    (in order) train, the rest test; ``X_train``, ``y_train``, ``X_test``,
-    ``y_test`` are those rows.
+    The split is the library's, as the CLI splits: the first
+    ``floor(rows * train_fraction)`` rows (in order) train, the rest test;
+    ``X_train``, ``y_train``, ``X_test``, ``y_test`` are those rows, as the
+    library reads them. ``report`` is ``commit``'s report
+    (:class:`foldtrain._foldtrain.CommitResult`).
     """
 
     out_dir: Path
@@ -352,11 +346,11 @@ class CommittedData:
     test_rows: int
     feature_names: list[str]
     classes: np.ndarray
-    report: dict = field(repr=False)
+    report: _foldtrain.CommitResult = field(repr=False)
 
     @property
     def commitment_path(self) -> Path:
-        return self.out_dir / "commitment.json"
+        return Path(self.report.commitment_path)
 
     @property
     def data_path(self) -> Path:
@@ -364,12 +358,13 @@ class CommittedData:
 
     @property
     def opening_path(self) -> Path:
-        return Path(self.report["opening_path"])
+        return Path(self.report.opening_path)
 
     def _split(self, test: bool) -> tuple[np.ndarray, np.ndarray]:
-        _, values, labels = _read_csv(self.data_path)
-        part = slice(self.train_rows, None) if test else slice(0, self.train_rows)
-        return values[part], self.classes[labels[part]]
+        splits = _foldtrain.split(str(self.data_path), self.public().train_fraction)
+        part = splits[1] if test else splits[0]
+        values = np.array(part.rows, dtype=np.float64).reshape(len(part.rows), len(part.feature_names))
+        return values, self.classes[np.array(part.labels, dtype=np.int64)]
 
     @property
     def X_train(self) -> np.ndarray:
@@ -387,9 +382,11 @@ class CommittedData:
     def y_test(self) -> np.ndarray:
         return self._split(True)[1]
 
-    def public(self) -> dict:
-        """``commitment.json``: what the data owner publishes."""
-        return json.loads(self.commitment_path.read_text())
+    def public(self) -> _foldtrain.Commitments:
+        """``commitment.json`` (what the data owner publishes), as the
+        library reads it: ``train.commitment``, ``test.rows``,
+        ``train_fraction``..."""
+        return _foldtrain.read_commitment(str(self.commitment_path))
 
 
 def commit(
@@ -409,16 +406,17 @@ def commit(
     names, values, _ = _table(X, feature_names)
     classes, labels = _labels(y, values.shape[0])
     out = _out_dir(out_dir)
-    data = _private(out) / DATA_FILE
-    _write_data(data, names, values, labels, force, "an earlier commitment's data")
-    kwargs = dict(train_fraction=train_fraction, frac_bits=frac_bits, feature_frac_bits=feature_frac_bits)
-    report = json.loads(_foldtrain.commit(str(data), str(out), force=force, **kwargs))
+    data = _write_data(out, names, values, labels, force, "an earlier commitment's data")
+    report = _foldtrain.commit(
+        str(data), str(out), train_fraction=train_fraction, frac_bits=frac_bits,
+        feature_frac_bits=feature_frac_bits, force=force,
+    )
     return CommittedData(
         out_dir=out,
-        commitment=report["commitment"],
-        test_commitment=report["test_commitment"],
-        train_rows=report["rows"],
-        test_rows=report["test_rows"],
+        commitment=report.commitment,
+        test_commitment=report.test_commitment,
+        train_rows=report.rows,
+        test_rows=report.test_rows,
         feature_names=names,
         classes=classes,
         report=report,
@@ -444,7 +442,8 @@ class ProvenLogisticRegression:
     ``feature_names_in_`` (DataFrames only), ``bundle_`` (path of
     ``proof.bundle``), ``commitment_`` (the training data's commitment),
     ``proof_bytes_``, ``timings_`` (seconds), ``out_dir_``, ``model_path_``
-    and ``report_`` (the whole report, as ``foldtrain --json prove``).
+    and ``report_`` (the whole report, a :class:`foldtrain._foldtrain.ProveResult`;
+    its ``to_dict()`` is what ``foldtrain --json prove`` prints).
     """
 
     def __init__(
@@ -496,7 +495,7 @@ class ProvenLogisticRegression:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    def _recipe(self) -> dict:
+    def _recipe(self) -> _foldtrain.RecipeArgs:
         """The parameters as the library takes them, each of its type (a
         float epoch count is refused, not truncated; a string is no switch)."""
         return dict(
@@ -555,8 +554,7 @@ class ProvenLogisticRegression:
         else:
             classes, labels = _labels(y, values.shape[0])
             out = _out_dir(out_dir)
-            data = _private(out) / DATA_FILE
-            _write_data(data, names, values, labels, force, "an earlier run's data")
+            data = _write_data(out, names, values, labels, force, "an earlier run's data")
             commitment_dir = None
         self._pending = dict(out=out, names=names, classes=classes, from_frame=from_frame)
         try:
@@ -566,7 +564,7 @@ class ProvenLogisticRegression:
                 str(out),
                 # All rows given train; with a commitment, its split (the
                 # library keeps it, and would warn of any other fraction).
-                train_fraction=1.0 if commitment is None else float(commitment.public()["train_fraction"]),
+                train_fraction=1.0 if commitment is None else commitment.public().train_fraction,
                 commitment=commitment_dir,
                 private_normalizer=private_normalizer,
                 checkpoint_every=checkpoint_every,
@@ -598,13 +596,13 @@ class ProvenLogisticRegression:
         self._fitted(report)
         return self
 
-    def _fitted(self, report: dict) -> None:
+    def _fitted(self, report: _foldtrain.ProveResult) -> None:
         p = self._pending
-        model = json.loads(Path(report["model_path"]).read_text())
-        w = np.array(report["weights"], dtype=np.float64)
-        b = float(report["bias"])
-        means = np.array(model["normalizer"]["means"], dtype=np.float64)
-        stds = np.array(model["normalizer"]["stds"], dtype=np.float64)
+        model = _foldtrain.read_model(str(report.model_path))
+        w = np.array(report.weights, dtype=np.float64)
+        b = float(report.bias)
+        means = np.array(model.means, dtype=np.float64)
+        stds = np.array(model.stds, dtype=np.float64)
         scale = np.where(stds > 0, stds, 1.0)
         self.classes_ = p["classes"]
         self.n_features_in_ = len(p["names"])
@@ -616,13 +614,13 @@ class ProvenLogisticRegression:
         self.coef_ = (w / scale).reshape(1, -1)
         self.intercept_ = np.array([b - float(np.sum(w * means / scale))])
         self.out_dir_ = p["out"]
-        self.bundle_ = Path(report["bundle_path"])
-        self.model_path_ = Path(report["model_path"])
-        self.commitment_ = report["commitment"]
-        self.proof_bytes_ = int(report["proof_bytes"])
-        self.timings_ = {k: report[k] for k in ("command_s", "setup_s", "prove_s", "compress_s", "verify_s")}
+        self.bundle_ = Path(report.bundle_path)
+        self.model_path_ = Path(report.model_path)
+        self.commitment_ = report.commitment
+        self.proof_bytes_ = report.proof_bytes
+        self.timings_ = {k: getattr(report, k) for k in ("command_s", "setup_s", "prove_s", "compress_s", "verify_s")}
         self.report_ = report
-        self.warnings_ = report.get("warnings", [])
+        self.warnings_ = list(report.warnings)
 
     # Prediction ------------------------------------------------------------
 
@@ -630,13 +628,13 @@ class ProvenLogisticRegression:
         if not hasattr(self, "model_path_"):
             raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) first")
 
-    def _predictions(self, X: Any) -> list[dict]:
+    def _predictions(self, X: Any) -> list[_foldtrain.Prediction]:
         self._check_fitted()
         values = self._inputs(X)
         with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
             path = Path(tmp) / "inputs.csv"
             _write_csv(path, self._names, values, None)
-            return json.loads(_foldtrain.predict(str(self.model_path_), str(path)))
+            return _foldtrain.predict(str(self.model_path_), str(path))
 
     def _inputs(self, X: Any) -> np.ndarray:
         """``X`` as the fitted model's columns, checked."""
@@ -649,17 +647,17 @@ class ProvenLogisticRegression:
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The fixed-point logits (the arithmetic prove_predict proves)."""
-        return np.array([r["logit"] for r in self._predictions(X)], dtype=np.float64)
+        return np.array([r.logit for r in self._predictions(X)], dtype=np.float64)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """``[P(classes_[0]), P(classes_[1])]`` a row: the logistic function
         of the fixed-point logit."""
-        p = np.array([r["probability"] for r in self._predictions(X)], dtype=np.float64)
+        p = np.array([r.probability for r in self._predictions(X)], dtype=np.float64)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
         """``classes_[1]`` where the logit is at least 0, else ``classes_[0]``."""
-        d = np.array([r["decision"] for r in self._predictions(X)], dtype=np.int64)
+        d = np.array([r.decision for r in self._predictions(X)], dtype=np.int64)
         return self.classes_[d]
 
     def score(self, X: Any, y: Any) -> float:
@@ -695,20 +693,24 @@ def _bundle_path(bundle: Any, tmp: list) -> str:
 @dataclass
 class Verification:
     """What :func:`verify` found. With ``accepted``, ``statement`` holds what
-    the proof establishes (its fields also read as attributes:
-    ``v.weights``, ``v.commitment``, ``v.steps``, ``v.recipe``...);
-    otherwise ``reason`` says why it was rejected."""
+    the proof establishes (a :class:`foldtrain._foldtrain.Statement`, or an
+    ``InferStatement`` for an evaluation or predictions bundle; its fields
+    also read as attributes: ``v.weights``, ``v.commitment``, ``v.steps``,
+    ``v.recipe.epochs``...); otherwise ``reason`` says why it was rejected.
+    ``report`` is the library's report (``VerifyResult`` or
+    ``InferVerifyResult``; ``report.to_dict()`` is ``foldtrain --json
+    verify``'s)."""
 
     accepted: bool
     bundle: Optional[str]
     reason: Optional[str]
-    statement: Optional[dict]
-    report: dict = field(repr=False)
+    statement: Union[None, _foldtrain.Statement, _foldtrain.InferStatement]
+    report: Union[_foldtrain.VerifyResult, _foldtrain.InferVerifyResult] = field(repr=False)
 
     def __getattr__(self, name: str) -> Any:
-        statement = self.__dict__.get("statement") or {}
-        if name in statement:
-            return statement[name]
+        statement = self.__dict__.get("statement")
+        if statement is not None and not name.startswith("_"):
+            return getattr(statement, name)
         raise AttributeError(name)
 
 
@@ -737,23 +739,21 @@ def verify(
     tmp: list = []
     try:
         path = _bundle_path(bundle, tmp)
-        report = json.loads(
-            _foldtrain.verify(
-                path,
-                model=None if model is None else os.fspath(model),
-                vk=None if vk is None else os.fspath(vk),
-                vk_sha256=vk_sha256,
-            )
+        report = _foldtrain.verify(
+            path,
+            model=None if model is None else os.fspath(model),
+            vk=None if vk is None else os.fspath(vk),
+            vk_sha256=vk_sha256,
         )
     finally:
         for d in tmp:
             d.cleanup()
     v = Verification(
-        accepted=bool(report["accepted"]),
+        accepted=report.accepted,
         # Bytes were checked from a temporary file that is gone now.
         bundle=None if tmp else path,
-        reason=report.get("reason"),
-        statement=report.get("statement"),
+        reason=report.reason,
+        statement=report.statement,
         report=report,
     )
     if not v.accepted and raise_on_reject:
@@ -763,13 +763,15 @@ def verify(
     return v
 
 
-def inspect_bundle(bundle: Any) -> dict:
+def inspect_bundle(bundle: Any) -> Union[_foldtrain.Inspection, _foldtrain.InferInspection]:
     """What a bundle claims, without verifying it (``foldtrain inspect``):
-    none of its figures is proven here, and the dict says so with
-    ``"verified": False`` (:func:`verify` checks them)."""
+    none of its figures is proven here, and the result says so with
+    ``verified`` False (:func:`verify` checks them). The statement's fields
+    read as attributes (``kind``, ``weights``, ``counts``...);
+    ``to_dict()`` is ``foldtrain --json inspect``'s report."""
     tmp: list = []
     try:
-        return json.loads(_foldtrain.inspect(_bundle_path(bundle, tmp)))
+        return _foldtrain.inspect(_bundle_path(bundle, tmp))
     finally:
         for d in tmp:
             d.cleanup()
@@ -786,11 +788,14 @@ def _as_list(value: Any) -> list:
 
 @dataclass
 class Audit:
-    """What :func:`audit` found: ``passed``, and the audit's report (as
-    ``foldtrain --json audit`` prints it)."""
+    """What :func:`audit` found: ``passed``, and the audit's report: a
+    :class:`foldtrain._foldtrain.TrainingAudit`, or a ``ChainAudit``
+    (``report.evaluation.key_origin``, ``report.links``...) when links were
+    checked; ``report.to_dict()`` is what ``foldtrain --json audit``
+    prints (less ``passed``)."""
 
     passed: bool
-    report: dict
+    report: Union[_foldtrain.TrainingAudit, _foldtrain.ChainAudit]
 
 
 def audit(
@@ -825,26 +830,24 @@ def audit(
         model = train.model_path_
     opt = lambda p: None if p is None else os.fspath(p)  # noqa: E731
     try:
-        r = json.loads(
-            _foldtrain.audit(
-                _bundle_path(train, tmp),
-                eval=None if eval is None else _bundle_path(eval, tmp),
-                predict=None if predict is None else _bundle_path(predict, tmp),
-                commitment=opt(commitment),
-                data=opt(data),
-                opening=opt(opening),
-                model=opt(model),
-                report=opt(report),
-                vk=[os.fspath(p) for p in _as_list(vk)],
-                vk_sha256=list(_as_list(vk_sha256)),
-            )
+        r = _foldtrain.audit(
+            _bundle_path(train, tmp),
+            eval=None if eval is None else _bundle_path(eval, tmp),
+            predict=None if predict is None else _bundle_path(predict, tmp),
+            commitment=opt(commitment),
+            data=opt(data),
+            opening=opt(opening),
+            model=opt(model),
+            report=opt(report),
+            vk=[os.fspath(p) for p in _as_list(vk)],
+            vk_sha256=list(_as_list(vk_sha256)),
         )
     finally:
         for d in tmp:
             d.cleanup()
-    a = Audit(passed=bool(r["passed"]), report=r)
+    a = Audit(passed=r.passed, report=r.report)
     if not a.passed and raise_on_reject:
-        e = ProofRejected("audit failed: " + json.dumps(r, indent=2))
+        e = ProofRejected("audit failed: " + json.dumps(r.to_dict(), indent=2))
         e.audit = a
         raise e
     return a
@@ -866,10 +869,12 @@ def estimate(
     batches_per_step: Optional[int] = None,
     frac_bits: Optional[int] = None,
     feature_frac_bits: Optional[int] = None,
-) -> dict:
+) -> _foldtrain.EstimateResult:
     """What proving ``fit(X, y)`` with these settings would cost on this
     machine (time, memory, proof size), by timing a few steps
-    (``foldtrain estimate``); the report as a dict."""
+    (``foldtrain estimate``): the library's report (``e.steps``,
+    ``e.estimated_total_s``...; ``e.to_dict()`` is ``foldtrain --json
+    estimate``'s)."""
     recipe = ProvenLogisticRegression(
         epochs=epochs,
         learning_rate=learning_rate,
@@ -885,7 +890,7 @@ def estimate(
     with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
         data = Path(tmp) / DATA_FILE
         _write_csv(data, names, values, labels)
-        return json.loads(_foldtrain.estimate(str(data), train_fraction=1.0, recipe=recipe))
+        return _foldtrain.estimate(str(data), train_fraction=1.0, recipe=recipe)
 
 
 def _model_path(model: Any) -> str:
@@ -906,8 +911,8 @@ class EvalProof:
     accuracy: Optional[float]
     precision: Optional[float]
     recall: Optional[float]
-    counts: dict
-    report: dict = field(repr=False)
+    counts: _foldtrain.Confusion
+    report: _foldtrain.EvalResult = field(repr=False)
 
 
 def prove_eval(
@@ -942,12 +947,12 @@ def prove_eval(
         progress=progress,
     )
     return EvalProof(
-        bundle=Path(r["bundle"]),
-        split=r["split"],
-        accuracy=r.get("accuracy"),
-        precision=r.get("precision"),
-        recall=r.get("recall"),
-        counts=r["counts"],
+        bundle=Path(r.bundle),
+        split=r.split,
+        accuracy=r.accuracy,
+        precision=r.precision,
+        recall=r.recall,
+        counts=r.counts,
         report=r,
     )
 
@@ -972,7 +977,7 @@ class PredictProof:
     logits: Optional[np.ndarray]
     probabilities: Optional[np.ndarray]
     private_predictions_path: Optional[Path]
-    report: dict = field(repr=False)
+    report: _foldtrain.PredictResult = field(repr=False)
 
 
 def prove_predict(
@@ -995,7 +1000,7 @@ def prove_predict(
         names, values, from_frame = _table(X)
         if not from_frame:
             try:
-                names = _foldtrain.model_feature_names(str(path))
+                names = _foldtrain.read_model(str(path)).feature_names
             except (OSError, ValueError):
                 pass  # the library reports what is wrong with the file when it proves
     with tempfile.TemporaryDirectory(prefix="foldtrain-") as tmp:
@@ -1010,17 +1015,15 @@ def prove_predict(
             force=force,
             progress=progress,
         )
-    file = json.loads(Path(r["predictions_path"]).read_text())
-    rows = file["rows"]
-    # The public file holds logits only when the statement does.
-    stated = all("logit" in x for x in rows)
-    private = r.get("private_predictions_path")
+    # What the bundle states: logits only with public weights.
+    logits = None if r.statement.logits is None else np.array(r.statement.logits, dtype=np.float64)
+    private = r.private_predictions_path
     return PredictProof(
-        bundle=Path(r["bundle"]),
-        predictions_path=Path(r["predictions_path"]),
-        decisions=np.array([x["decision"] for x in rows], dtype=np.int64),
-        logits=np.array([x["logit"] for x in rows], dtype=np.float64) if stated else None,
-        probabilities=np.array([x["probability"] for x in rows], dtype=np.float64) if stated else None,
+        bundle=Path(r.bundle),
+        predictions_path=Path(r.predictions_path),
+        decisions=np.array(r.statement.decisions, dtype=np.int64),
+        logits=logits,
+        probabilities=None if logits is None else 1.0 / (1.0 + np.exp(-logits)),
         private_predictions_path=None if private is None else Path(private),
         report=r,
     )

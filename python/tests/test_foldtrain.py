@@ -32,7 +32,7 @@ def test_fit_on_an_array_proves_and_verifies(fitted, small):
     # The statement is what was proven: the fitted weights, bit for bit.
     assert v.weights == list(clf.weights_) and v.bias == clf.bias_
     assert v.commitment == clf.commitment_
-    assert v.recipe["epochs"] == RECIPE["epochs"] and v.recipe["batch"] == RECIPE["batch_size"]
+    assert v.recipe.epochs == RECIPE["epochs"] and v.recipe.batch == RECIPE["batch_size"]
     # The same file, given as a path and as bytes.
     assert foldtrain.verify(str(clf.bundle_)).weights == v.weights
     assert foldtrain.verify(clf.bundle_.read_bytes()).weights == v.weights
@@ -282,7 +282,7 @@ def test_ctrl_c_writes_a_checkpoint_and_resume_finishes(fitted, small, tmp_path)
     assert foldtrain.verify(clf).accepted
     # The resumed run folds the remaining steps only, and ends where an
     # uninterrupted run does.
-    assert clf.report_["steps_folded_now"] < clf.report_["steps"]
+    assert clf.report_.steps_folded_now < clf.report_.steps
     assert list(clf.weights_) == list(fitted.weights_) and clf.bias_ == fitted.bias_
 
 
@@ -353,7 +353,7 @@ def test_a_key_file_is_used_only_with_its_pin(fitted, cli, tmp_path):
     with pytest.raises(ValueError, match="not the pinned"):
         foldtrain.verify(fitted, vk=key, vk_sha256="0" * 64)
     v = foldtrain.verify(fitted, vk=key, vk_sha256=sha)
-    assert v.accepted and v.report["key_origin"] == "given"
+    assert v.accepted and v.report.key_origin == "given"
 
 
 def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli):
@@ -361,7 +361,8 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
     assert (cd.train_rows, cd.test_rows) == (48, 16)
     public = cd.public()
-    assert public["train"]["commitment"] == cd.commitment and public["test"]["rows"] == 16
+    assert public.train.commitment == cd.commitment and public.test.rows == 16
+    assert public.train_fraction == 0.75
     assert np.array_equal(cd.X_train, X[:48]) and np.array_equal(cd.y_test, y[48:])
 
     clf = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE)
@@ -377,8 +378,8 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     assert foldtrain.verify(ev).accepted
     # inspect_bundle says its figures are claimed, not verified, for every kind.
     claimed = foldtrain.inspect_bundle(ev)
-    assert claimed["verified"] is False and claimed["kind"] == "evaluation"
-    assert foldtrain.inspect_bundle(clf)["verified"] is False
+    assert claimed.verified is False and claimed.kind == "evaluation"
+    assert foldtrain.inspect_bundle(clf).verified is False
 
     new = X[:5] + 0.25
     pp = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "decisions")
@@ -387,7 +388,7 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     assert np.allclose(pp.logits, clf.decision_function(new))
     assert pp.private_predictions_path is None
     assert foldtrain.verify(pp).accepted
-    assert foldtrain.inspect_bundle(pp)["verified"] is False
+    assert foldtrain.inspect_bundle(pp).verified is False
 
     report = tmp_path / "audit.html"
     a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
@@ -413,11 +414,11 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
         keys.append(key)
         pins.append(json.loads(run.stdout)["sha256"])
     v = foldtrain.verify(ev, vk=keys[1], vk_sha256=pins[1])
-    assert v.accepted and v.report["key_origin"] == "given"
+    assert v.accepted and v.report.key_origin == "given"
     with pytest.raises(ValueError, match="key of another recipe"):
         foldtrain.verify(pp, vk=keys[1], vk_sha256=pins[1])
     pinned = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, vk=keys, vk_sha256=pins)
-    assert pinned.passed and pinned.report["evaluation"]["key_origin"] == "given"
+    assert pinned.passed and pinned.report.evaluation.key_origin == "given"
 
     # An evaluation bundle flipped by one bit is rejected, and so is the
     # chain that contains it.
@@ -447,8 +448,8 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     assert v.weights is None and v.weights_commitment
     assert clf.predict(X).shape == (64,)
     claimed = foldtrain.inspect_bundle(clf)
-    assert claimed["weights_commitment"] == v.weights_commitment and claimed["weights"] is None
-    assert claimed["verified"] is False
+    assert claimed.weights_commitment == v.weights_commitment and claimed.weights is None
+    assert claimed.verified is False
     # A private model carrying between two packed weights (w0 + 2^23,
     # w1 - 1 at the default format) packs like the honest one, so it once
     # opened the same C_W: it is refused when read, the field named.
@@ -474,7 +475,8 @@ def test_private_weights_hide_the_model_but_still_predict(small, tmp_path):
     assert np.array_equal(pp.decisions, clf2.predict(new))
     assert pp.logits is None and pp.probabilities is None
     assert foldtrain.verify(pp).accepted
-    assert "logits" not in foldtrain.inspect_bundle(pp)
+    claimed = foldtrain.inspect_bundle(pp)
+    assert claimed.logits is None and "logits" not in claimed.to_dict()
     raw = {float(v) for v in np.asarray(new, dtype=np.float64).ravel()}
     public = [p for p in pp.predictions_path.parent.iterdir() if p.is_file()]
     assert {p.name for p in public} == {"predict.bundle", "predictions.json"}
@@ -502,8 +504,8 @@ def _numbers(value):
 def test_estimate_reports_a_plan(small):
     X, y = small
     e = foldtrain.estimate(X, y, **RECIPE)
-    assert e["steps"] >= 1
-    assert json.dumps(e)  # a plain dict
+    assert e.steps >= 1 and e.recipe.epochs == RECIPE["epochs"]
+    assert json.dumps(e.to_dict())  # a plain dict, as `foldtrain --json estimate` prints
 
 
 def test_accuracy_beside_scikit_learn_on_a_shipped_dataset(tmp_path):
@@ -537,3 +539,43 @@ def test_without_tqdm_fit_says_each_phase_on_stderr(small, tmp_path, monkeypatch
     err = capfd.readouterr().err
     for said in ["setting up parameters", "folding: ", " steps [", "compressing the proof", "checking the bundle"]:
         assert said in err, err
+
+
+def test_typed_results_are_the_clis_reports_and_match_the_stub(fitted, cli):
+    """The bindings return the library's reports as typed objects: each
+    one's dict is what the CLI prints with --json, and `_foldtrain.pyi`
+    names every class, attribute and function the module has."""
+    import ast
+
+    from foldtrain import _foldtrain
+
+    run = subprocess.run(
+        [str(cli), "--json", "inspect", str(fitted.bundle_)], check=True, capture_output=True, text=True
+    )
+    claimed = foldtrain.inspect_bundle(fitted)
+    assert isinstance(claimed, _foldtrain.Inspection)
+    assert claimed.to_dict() == json.loads(run.stdout)
+    assert isinstance(fitted.report_, _foldtrain.ProveResult) and fitted.report_.to_dict()["steps"] == fitted.report_.steps
+    model = _foldtrain.read_model(fitted.model_path_)
+    assert model.weights == list(fitted.weights_) and model.feature_names == ["x0", "x1", "x2"]
+    assert model.to_dict() == json.loads(fitted.model_path_.read_text())
+
+    stub = ast.parse((REPO / "python" / "foldtrain" / "_foldtrain.pyi").read_text())
+    classes = {
+        c.name: {f.name for f in c.body if isinstance(f, ast.FunctionDef)}
+        for c in stub.body
+        if isinstance(c, ast.ClassDef)
+    }
+    functions = {f.name for f in stub.body if isinstance(f, ast.FunctionDef)}
+    for name in dir(_foldtrain):
+        value = getattr(_foldtrain, name)
+        if name.startswith("_"):
+            continue
+        if isinstance(value, type):
+            assert name in classes, f"{name} is not in the stub"
+            if issubclass(value, BaseException):
+                continue
+            public = {a for a in dir(value) if not a.startswith("_")}
+            assert public == classes[name] - {"__getattr__"}, name
+        elif callable(value):
+            assert name in functions, f"{name} is not in the stub"
