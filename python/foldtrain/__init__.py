@@ -41,6 +41,7 @@ __all__ = [
     "ProvenLogisticRegression",
     "CommittedData",
     "Verification",
+    "Verifier",
     "Audit",
     "EvalProof",
     "PredictProof",
@@ -736,15 +737,26 @@ def verify(
     if model is None and isinstance(bundle, ProvenLogisticRegression):
         bundle._check_fitted()
         model = bundle.model_path_
-    tmp: list = []
-    try:
-        path = _bundle_path(bundle, tmp)
-        report = _foldtrain.verify(
+    return _verified(
+        bundle,
+        lambda path: _foldtrain.verify(
             path,
             model=None if model is None else os.fspath(model),
             vk=None if vk is None else os.fspath(vk),
             vk_sha256=vk_sha256,
-        )
+        ),
+        raise_on_reject,
+    )
+
+
+def _verified(bundle: Any, check: Callable[[str], Any], raise_on_reject: bool) -> Verification:
+    """``check(path)`` of ``bundle`` (see :func:`_bundle_path`) as a
+    :class:`Verification`, raising :class:`ProofRejected` for a rejected
+    proof when ``raise_on_reject``."""
+    tmp: list = []
+    try:
+        path = _bundle_path(bundle, tmp)
+        report = check(path)
     finally:
         for d in tmp:
             d.cleanup()
@@ -761,6 +773,32 @@ def verify(
         e.verification = v
         raise e
     return v
+
+
+class Verifier:
+    """Verifies many bundles, holding each verifier key across calls, as a
+    service or a notebook checking hundreds of proofs wants: the key is read
+    or derived once, not once a bundle.
+
+    ``Verifier(vk, vk_sha256=HEX)`` checks every bundle with the key file
+    ``vk`` (from ``foldtrain keys``), read once and refused unless its
+    sha256 is ``vk_sha256``, the hash you trust (a bundle of another spec is
+    then a ``ValueError``, as with :func:`verify`). ``Verifier()`` takes
+    each spec's key from the key cache, else derives it, and keeps it for
+    the later bundles of that spec. Each bundle is still checked in full
+    against its own statement. A model file is checked by :func:`verify`
+    (``model=``), not here."""
+
+    def __init__(self, vk: Optional[PathLike] = None, *, vk_sha256: Optional[str] = None) -> None:
+        self._inner = _foldtrain.Verifier(
+            vk=None if vk is None else os.fspath(vk), vk_sha256=vk_sha256
+        )
+
+    def verify(self, bundle: Any, *, raise_on_reject: bool = True) -> Verification:
+        """Verifies ``bundle`` (a path, bytes, a fitted estimator, an
+        EvalProof or a PredictProof) as :func:`verify` does, with the held
+        keys."""
+        return _verified(bundle, self._inner.verify, raise_on_reject)
 
 
 def inspect_bundle(bundle: Any) -> Union[_foldtrain.Inspection, _foldtrain.InferInspection]:

@@ -635,6 +635,16 @@ def verify(
     """Verifies a bundle of any kind: ``foldtrain verify`` (a rejected proof
     is a report with ``accepted`` False, not an exception)."""
 
+class Verifier:
+    """A verifier that holds its keys across calls: a key file given with
+    its pin is read and checked once, when it is made; a key read from the
+    cache or derived is kept for later bundles of its spec."""
+
+    def __init__(self, vk: Optional[_Path] = None, vk_sha256: Optional[str] = None) -> None: ...
+    def verify(self, bundle: _Path) -> Union[VerifyResult, InferVerifyResult]:
+        """Verifies a bundle of any kind with the held keys (a rejected proof
+        is a report with ``accepted`` False)."""
+
 def inspect(bundle: _Path) -> Union[Inspection, InferInspection]:
     """What a bundle claims, not verified: ``foldtrain inspect``."""
 

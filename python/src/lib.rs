@@ -151,13 +151,53 @@ fn verify(
         .detach(|| commands::verify::verify_bundles(&bundles, model.as_deref(), key))
         .map_err(to_py)?;
     match report {
-        Verification::One(BundleReport::Training(r)) => {
-            Ok(Py::new(py, VerifyResult(*r))?.into_any())
-        }
-        Verification::One(BundleReport::Inference(r)) => {
-            Ok(Py::new(py, InferVerifyResult(*r))?.into_any())
-        }
+        Verification::One(report) => bundle_report(py, report),
         Verification::Batch(_) => Err(PyRuntimeError::new_err("one bundle gave a batch's report")),
+    }
+}
+
+/// The report of one bundle as the Python object of its kind.
+fn bundle_report(py: Python<'_>, report: BundleReport) -> PyResult<Py<PyAny>> {
+    Ok(match report {
+        BundleReport::Training(r) => Py::new(py, VerifyResult(*r))?.into_any(),
+        BundleReport::Inference(r) => Py::new(py, InferVerifyResult(*r))?.into_any(),
+    })
+}
+
+/// A verifier that holds its keys across calls (the library's `Verifier`):
+/// a key file given with its pin is read and checked once, when it is
+/// made; a key read from the cache or derived is kept for later bundles of
+/// its spec (each re-checked against the held key's spec and digest), so a
+/// service or a notebook verifying many bundles pays for a key once.
+#[pyclass(name = "Verifier", module = "foldtrain._foldtrain")]
+struct PyVerifier(std::sync::Mutex<foldtrain::proof::Verifier>);
+
+#[pymethods]
+impl PyVerifier {
+    #[new]
+    #[pyo3(signature = (vk=None, vk_sha256=None))]
+    fn new(py: Python<'_>, vk: Option<PathBuf>, vk_sha256: Option<String>) -> PyResult<Self> {
+        let vk: Vec<PathBuf> = vk.into_iter().collect();
+        let pins: Vec<String> = vk_sha256.into_iter().collect();
+        let key =
+            commands::KeyChoice::from_flags(&vk, &pins, Path::new("BUNDLE")).map_err(to_py)?;
+        let verifier = py.detach(|| key.verifier()).map_err(to_py)?;
+        Ok(PyVerifier(std::sync::Mutex::new(verifier)))
+    }
+
+    /// Verifies a bundle of any kind with the held keys: its report, with
+    /// `accepted` false and a `reason` for a rejected proof.
+    fn verify(&self, py: Python<'_>, bundle: PathBuf) -> PyResult<Py<PyAny>> {
+        let report = py
+            .detach(|| {
+                let mut verifier = self
+                    .0
+                    .lock()
+                    .map_err(|_| foldtrain::Error::Internal("a verify call panicked".into()))?;
+                commands::verify::verify_any(&mut verifier, &bundle)
+            })
+            .map_err(to_py)?;
+        bundle_report(py, report)
     }
 }
 
@@ -363,6 +403,7 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(resume, m)?)?;
     m.add_function(wrap_pyfunction!(estimate, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_class::<PyVerifier>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
     m.add_function(wrap_pyfunction!(prove_eval, m)?)?;
