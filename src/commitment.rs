@@ -279,6 +279,14 @@ pub enum Split {
 }
 
 impl Split {
+    /// The split's name in flags and file names: `train` or `test`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Test => "test",
+        }
+    }
+
     /// The seal's domain separator of this split.
     pub fn seal_domain(self) -> u32 {
         match self {
@@ -294,6 +302,18 @@ impl std::fmt::Display for Split {
             Split::Train => "training",
             Split::Test => "test",
         })
+    }
+}
+
+impl std::str::FromStr for Split {
+    type Err = String;
+
+    /// A split by its [`Split::name`].
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        [Split::Test, Split::Train]
+            .into_iter()
+            .find(|split| split.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a split: give test or train"))
     }
 }
 

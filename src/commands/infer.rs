@@ -27,13 +27,7 @@ use crate::train::{self, Confusion, Weights};
 
 /// The evaluation bundle's file name (`eval-test.bundle`).
 pub fn eval_bundle_name(split: Split) -> String {
-    format!(
-        "eval-{}.bundle",
-        match split {
-            Split::Train => "train",
-            Split::Test => "test",
-        }
-    )
+    format!("eval-{}.bundle", split.name())
 }
 /// The predictions bundle's file name.
 pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
@@ -42,30 +36,50 @@ pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
 /// `private/`, with the raw inputs and the logits.
 pub const PREDICTIONS_FILE: &str = "predictions.json";
 
-/// `prove-eval`'s settings.
-#[derive(Clone, Debug)]
+/// `prove-eval`'s settings: its flags, as the binary parses them.
+#[derive(Clone, Debug, clap::Args)]
 pub struct EvalArgs {
     /// model.json (public weights) or private/model.json (committed).
+    #[arg(long, value_name = "MODEL")]
     pub model: PathBuf,
-    /// The folder `commit` or `prove` wrote the commitment into.
+    /// The folder commit or prove wrote commitment.json and
+    /// private/opening.json into (or the commitment.json).
+    #[arg(long, value_name = "DIR")]
     pub commitment: PathBuf,
+    /// The CSV that was committed.
+    #[arg(long)]
     pub data: PathBuf,
+    /// Which committed split to evaluate on: test or train.
+    #[arg(long, default_value = "test")]
     pub split: Split,
-    /// Default: the model's output folder.
+    /// Output folder (default: the model's output folder).
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Rows folded per step, a multiple of 8 (default: chosen by size).
+    #[arg(long, value_name = "R")]
     pub rows_per_step: Option<usize>,
+    /// Replace an existing bundle.
+    #[arg(long)]
     pub force: bool,
 }
 
-/// `prove-predict`'s settings.
-#[derive(Clone, Debug)]
+/// `prove-predict`'s settings: its flags, as the binary parses them.
+#[derive(Clone, Debug, clap::Args)]
 pub struct PredictArgs {
+    /// model.json (public weights) or private/model.json (committed).
+    #[arg(long, value_name = "MODEL")]
     pub model: PathBuf,
-    /// A CSV of raw feature values (the model's columns; a `label` column
-    /// is allowed and ignored).
+    /// CSV with the model's feature columns (a `label` column is ignored).
+    #[arg(long, value_name = "CSV")]
     pub inputs: PathBuf,
+    /// Output folder (default: the model's output folder).
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Rows folded per step, a multiple of 8 (default: chosen by size).
+    #[arg(long, value_name = "R")]
     pub rows_per_step: Option<usize>,
+    /// Replace existing files.
+    #[arg(long)]
     pub force: bool,
 }
 

@@ -36,7 +36,7 @@ pub use prove::{
 };
 pub use verify::{
     inspect, model_differences, verify, verify_all, BatchReport, InspectReport, KeyChoice,
-    StatementSummary, VerifyReport,
+    StatementSummary, VerifyArgs, VerifyReport,
 };
 
 /// The shipped default dataset: German credit, the credit-scoring case.
