@@ -26,7 +26,7 @@ pub mod verify;
 pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS};
 pub use infer::{
-    predict, prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs,
+    predict, prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, InferArgs, PredictArgs,
     PredictReport, PredictionRow,
 };
 pub use keys::{keys, KeysReport, RecipeSource};
