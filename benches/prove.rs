@@ -45,6 +45,7 @@ use foldtrain::commitment::Opening;
 use foldtrain::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
 use foldtrain::fixed::Scalar;
 use foldtrain::ivc::keys::KeyFile;
+use foldtrain::ivc::prover::Steps;
 use foldtrain::ivc::{params, prover, Compressed, Params, E1, E2, S1, S2};
 use foldtrain::proof::{ProofBundle, Statement, Verifier};
 use foldtrain::recipe::{Hyper, Recipe};

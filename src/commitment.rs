@@ -141,6 +141,23 @@ pub fn hash_block(prev: Scalar, rows: &[Vec<i64>], labels: &[u8], format: &Fixed
     poseidon(BLOCK_DOMAIN, &inputs)
 }
 
+/// `h` extended by each block of `rows` (with their `labels`) that holds
+/// one of the first `active` rows: a folded step's share of the chain.
+/// Padding rows are zeros, as in the commitment's last block.
+pub fn hash_active_blocks(
+    mut h: Scalar,
+    rows: &[Vec<i64>],
+    labels: &[u8],
+    active: usize,
+    format: &FixedFormat,
+) -> Scalar {
+    let blocks = rows.chunks(BLOCK_ROWS).zip(labels.chunks(BLOCK_ROWS));
+    for (r, y) in blocks.take(active.div_ceil(BLOCK_ROWS)) {
+        h = hash_block(h, r, y, format);
+    }
+    h
+}
+
 /// `data`'s rows padded with zero rows to a whole number of blocks.
 pub fn padded_blocks(data: &FixedDataset) -> (Vec<Vec<i64>>, Vec<u8>) {
     let mut rows = data.rows.clone();
@@ -279,6 +296,14 @@ pub enum Split {
 }
 
 impl Split {
+    /// The split's name in flags and file names: `train` or `test`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Test => "test",
+        }
+    }
+
     /// The seal's domain separator of this split.
     pub fn seal_domain(self) -> u32 {
         match self {
@@ -294,6 +319,18 @@ impl std::fmt::Display for Split {
             Split::Train => "training",
             Split::Test => "test",
         })
+    }
+}
+
+impl std::str::FromStr for Split {
+    type Err = String;
+
+    /// A split by its [`Split::name`].
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        [Split::Test, Split::Train]
+            .into_iter()
+            .find(|split| split.name() == s)
+            .ok_or_else(|| format!("`{s}` is not a split: give test or train"))
     }
 }
 

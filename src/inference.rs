@@ -4,7 +4,7 @@
 //! bundles, the prover loop and verification. The circuit is [`crate::circuit::infer`].
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +19,7 @@ use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::keys::KeyFile;
 use crate::ivc::params::{self, Cache};
-use crate::ivc::prover::{Observer, Phase};
-use crate::ivc::{Compressed, Recursive};
+use crate::ivc::prover::{compress, secs, timed, Keys, Observer, Phase, Start, Steps};
 use crate::proof::{model_differences, PublishedModel};
 use crate::recipe::WeightsVisibility;
 use crate::statement::{Bundle, Proven};
@@ -347,65 +346,22 @@ impl InferJob<'_> {
                 self.rows.len()
             )));
         }
-        let (commitment, salt) = match self.commitment {
-            Some((c, s)) => (Some(c), s),
-            None => (None, Salt(Scalar::from(0u64))),
-        };
-        let mut timings = InferTimings::default();
+        let commitment = self.commitment.map(|(c, _)| c);
         observer.phase(Phase::Setup);
-        let t = Instant::now();
-        let pp = params::cached_setup_in(cache, spec)?;
-        let (pk, vk) = Compressed::<InferStep>::setup(&pp)?;
-        timings.setup_s = secs(t.elapsed());
-        timings.constraints_per_step = pp.num_constraints().0;
+        let keys = Keys::setup_in(cache, spec)?;
 
-        let t = Instant::now();
-        let total = spec.steps();
-        observer.phase(Phase::Fold { done: 0, total });
-        let mut state = InferState::initial(spec, model_z, commitment);
-        let z0 = state.to_z(spec);
-        let mut recursive: Option<Recursive<InferStep>> = None;
-        for step in 0..total {
-            let witness = InferWitness::of(
-                spec,
-                self.weights,
-                self.weights_salt,
-                (self.rows, self.labels),
-                step,
-                salt,
-            );
-            let next = next_state(spec, &state, &witness, spec.rows)?;
-            let circuit = InferStep {
-                spec: self.spec.clone(),
-                witness: Arc::new(witness),
-            };
-            let r = match recursive.as_mut() {
-                Some(r) => r,
-                None => recursive.insert(Recursive::new(&pp, &circuit, &z0)?),
-            };
-            r.prove_step(&pp, &circuit)?;
-            state = next;
-            observer.folded(step + 1);
-        }
-        let recursive =
-            recursive.ok_or_else(|| Error::Internal("an inference of no steps".into()))?;
-        recursive.verify(&pp, total, &z0).map_err(|e| {
-            Error::Internal(format!(
-                "the folded proof does not verify before compression: {e}"
-            ))
-        })?;
-        timings.fold_s = secs(t.elapsed());
+        let initial = InferState::initial(spec, model_z, commitment);
+        let z0 = self.z(&initial)?;
+        let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
 
         observer.phase(Phase::Compress);
-        let t = Instant::now();
-        let snark = Compressed::prove(&pp, &pk, &recursive)?;
-        timings.compress_s = secs(t.elapsed());
+        let (snark, compress) = timed(|| compress(&keys.pp, &keys.pk, &done, &z0))?;
 
         let claim = match spec.task {
             Task::Evaluate(_) => Claim::Evaluation {
                 commitment: commitment
                     .ok_or_else(|| Error::Internal("an evaluation without commitment".into()))?,
-                counts: state.counts.unwrap_or_default(),
+                counts: done.state.counts.unwrap_or_default(),
             },
             Task::Predict => Claim::Predictions {
                 inputs: self.rows.to_vec(),
@@ -422,24 +378,62 @@ impl InferJob<'_> {
                 spec: spec.clone(),
                 model,
                 claim,
-                steps: total,
-                params_digest: params::digest_hex(&pp),
+                steps: done.done,
+                params_digest: params::digest_hex(&keys.pp),
             },
             snark,
         };
+        let constraints_per_step = keys.constraints().0;
         observer.phase(Phase::Check);
         let t = Instant::now();
         let bytes = bundle.to_bytes()?;
         let reread = InferBundle::from_bytes(&bytes)?;
-        crate::statement::Verifier::primed(KeyFile::new(spec, &pp, vk))
+        crate::statement::Verifier::primed(KeyFile::new(spec, &keys.pp, keys.vk))
             .verify(&reread)
             .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
-        timings.check_s = secs(t.elapsed());
+        let timings = InferTimings {
+            setup_s: secs(keys.setup),
+            fold_s: secs(fold),
+            compress_s: secs(compress),
+            check_s: secs(t.elapsed()),
+            constraints_per_step,
+        };
         observer.finished();
         Ok((reread, timings))
     }
 }
 
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64()
+impl Steps for InferJob<'_> {
+    type Circuit = InferStep;
+    type State = InferState;
+
+    fn total(&self) -> usize {
+        self.spec.steps()
+    }
+
+    fn z(&self, state: &InferState) -> Result<Vec<Scalar>> {
+        Ok(state.to_z(&self.spec))
+    }
+
+    /// The rows of step `step` (and, evaluating, their labels and the
+    /// split's salt), and the state after them.
+    fn step(&self, state: &InferState, step: usize) -> Result<(InferStep, InferState)> {
+        let spec = &*self.spec;
+        // Predicting, no commitment is opened: the salt is unused.
+        let salt = self.commitment.map_or(Salt(Scalar::from(0u64)), |(_, s)| s);
+        let witness = InferWitness::of(
+            spec,
+            self.weights,
+            self.weights_salt,
+            (self.rows, self.labels),
+            step,
+            salt,
+        );
+        let next = next_state(spec, state, &witness, spec.rows)?;
+        let circuit = InferStep {
+            spec: self.spec.clone(),
+            witness: Arc::new(witness),
+        };
+        Ok((circuit, next))
+    }
 }

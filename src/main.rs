@@ -204,49 +204,10 @@ enum Command {
     },
     /// Prove a model's confusion counts (accuracy, precision, recall) on a
     /// committed split: the data must open the commitment.
-    ProveEval {
-        /// model.json (public weights) or private/model.json (committed).
-        #[arg(long, value_name = "MODEL")]
-        model: PathBuf,
-        /// The folder commit or prove wrote commitment.json and
-        /// private/opening.json into (or the commitment.json).
-        #[arg(long, value_name = "DIR")]
-        commitment: PathBuf,
-        /// The CSV that was committed.
-        #[arg(long)]
-        data: PathBuf,
-        /// Which committed split to evaluate on: test or train.
-        #[arg(long, default_value = "test", value_parser = parse_split)]
-        split: foldtrain::commitment::Split,
-        /// Output folder (default: the model's output folder).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Rows folded per step, a multiple of 8 (default: chosen by size).
-        #[arg(long, value_name = "R")]
-        rows_per_step: Option<usize>,
-        /// Replace an existing bundle.
-        #[arg(long)]
-        force: bool,
-    },
+    ProveEval(commands::EvalArgs),
     /// Prove a model's logit and decision on each row of a CSV of raw
     /// feature values; writes predict.bundle and predictions.json.
-    ProvePredict {
-        /// model.json (public weights) or private/model.json (committed).
-        #[arg(long, value_name = "MODEL")]
-        model: PathBuf,
-        /// CSV with the model's feature columns (a `label` column is ignored).
-        #[arg(long, value_name = "CSV")]
-        inputs: PathBuf,
-        /// Output folder (default: the model's output folder).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Rows folded per step, a multiple of 8 (default: chosen by size).
-        #[arg(long, value_name = "R")]
-        rows_per_step: Option<usize>,
-        /// Replace existing files.
-        #[arg(long)]
-        force: bool,
-    },
+    ProvePredict(commands::PredictArgs),
     /// What a proof will cost: steps, constraints, and a time estimate from
     /// a short calibration on this machine.
     Estimate {
@@ -269,7 +230,7 @@ enum Command {
         data: PathBuf,
         /// Evaluate on one split of the CSV (test or train, by the model's
         /// training fraction, as commit splits) instead of every row.
-        #[arg(long, value_parser = parse_split)]
+        #[arg(long)]
         split: Option<foldtrain::commitment::Split>,
     },
 }
@@ -328,14 +289,6 @@ struct DataFlags {
     /// weights (the model goes to private/model.json).
     #[arg(long)]
     private_weights: bool,
-}
-
-fn parse_split(s: &str) -> Result<foldtrain::commitment::Split, String> {
-    match s {
-        "test" => Ok(foldtrain::commitment::Split::Test),
-        "train" => Ok(foldtrain::commitment::Split::Train),
-        other => Err(format!("`{other}` is not a split: give test or train")),
-    }
 }
 
 fn parse_sha256(s: &str) -> Result<String, String> {
@@ -586,9 +539,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             model,
             keys,
         } => {
-            let first = bundles.first().cloned().unwrap_or_default();
-            let key = commands::KeyChoice::from_flags(&keys.vk, &keys.vk_sha256, &first)?;
-            let r = commands::verify::verify_bundles(&bundles, model.as_deref(), key)?;
+            let args = commands::VerifyArgs {
+                bundles,
+                model,
+                vk: keys.vk,
+                vk_sha256: keys.vk_sha256,
+            };
+            let r = commands::verify::verify_command(&args)?;
             out.report(&r)?;
             return Ok(r.verdict().exit_status());
         }
@@ -628,43 +585,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 return Ok(exit::REJECTED);
             }
         }
-        Command::ProveEval {
-            model,
-            commitment,
-            data,
-            split,
-            out: dir,
-            rows_per_step,
-            force,
-        } => {
-            let args = commands::EvalArgs {
-                model,
-                commitment,
-                data,
-                split,
-                out: dir,
-                rows_per_step,
-                force,
-            };
-            let r = commands::prove_eval(&args, &Bars::new(out))?;
-            out.report(&r)?;
-        }
-        Command::ProvePredict {
-            model,
-            inputs,
-            out: dir,
-            rows_per_step,
-            force,
-        } => {
-            let args = commands::PredictArgs {
-                model,
-                inputs,
-                out: dir,
-                rows_per_step,
-                force,
-            };
-            let r = commands::prove_predict(&args, &Bars::new(out))?;
-            out.report(&r)?;
+        Command::ProveEval(args) => out.report(&commands::prove_eval(&args, &Bars::new(out))?)?,
+        Command::ProvePredict(args) => {
+            out.report(&commands::prove_predict(&args, &Bars::new(out))?)?
         }
         Command::Keys {
             bundle,

@@ -872,7 +872,7 @@ struct Proven {
 }
 
 fn proven() -> &'static Proven {
-    use foldtrain::commands::{self, EvalArgs, PredictArgs};
+    use foldtrain::commands::{self, EvalArgs, InferArgs, PredictArgs};
     use foldtrain::inference::{Claim, InferBundle};
     use foldtrain::ivc::prover::Silent;
     use foldtrain::recipe::WeightsVisibility;
@@ -900,24 +900,28 @@ fn proven() -> &'static Proven {
         std::fs::copy(&public.bundle_path, &train_b).unwrap();
         let eval = commands::prove_eval(
             &EvalArgs {
-                model: public.model_path.clone(),
+                infer: InferArgs {
+                    model: public.model_path.clone(),
+                    out: Some(root.join("eval")),
+                    rows_per_step: None,
+                    force: false,
+                },
                 commitment: committed_to.clone(),
                 data: csv.clone(),
                 split: foldtrain::commitment::Split::Test,
-                out: Some(root.join("eval")),
-                rows_per_step: None,
-                force: false,
             },
             &Silent,
         )
         .unwrap();
         let predict = commands::prove_predict(
             &PredictArgs {
-                model: public.model_path.clone(),
+                infer: InferArgs {
+                    model: public.model_path.clone(),
+                    out: Some(root.join("predict")),
+                    rows_per_step: Some(8),
+                    force: false,
+                },
                 inputs,
-                out: Some(root.join("predict")),
-                rows_per_step: Some(8),
-                force: false,
             },
             &Silent,
         )

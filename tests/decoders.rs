@@ -379,7 +379,7 @@ fn the_fixture_checkpoint_decodes() {
     let f = fixture();
     let c = decode_checkpoint(&f.ckpt).unwrap();
     assert_eq!(c.done, 4);
-    assert_eq!(c.recipe, f.recipe);
+    assert_eq!(c.run.recipe, f.recipe);
     // Re-encoding gives the same bytes: the layout below is the real one.
     assert_eq!(checkpoint::encode(&c).unwrap(), f.ckpt);
 }
@@ -431,7 +431,7 @@ proptest! {
         let body = mutate_all(&fixture().ckpt[CKPT_HEAD..], &ms);
         if let Ok(c) = decode_checkpoint(&with_digest(&body)) {
             // A decoded recipe is a valid one: its fields pass the checks again.
-            prop_assert!(Recipe::try_from(RecipeFields::from(c.recipe)).is_ok());
+            prop_assert!(Recipe::try_from(RecipeFields::from(c.run.recipe)).is_ok());
         }
     }
 
@@ -459,15 +459,15 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     // (weights: w of 3, b; weights_salt; hash: 64 hex digits; the two
     // commitments, batch, epoch), recursive (starting
     // with z0: a vector).
-    let digest_at = encoded_len(&c.recipe);
-    let path_at = digest_at + encoded_len(&c.data_digest);
-    let path_len = c.data_path.to_string_lossy().len();
+    let digest_at = encoded_len(&c.run.recipe);
+    let path_at = digest_at + encoded_len(&c.run.data_digest);
+    let path_len = c.run.data_path.to_string_lossy().len();
     assert!(path_len < 251, "a one-byte length prefix");
     let weights_at = path_at
-        + encoded_len(&c.data_path)
-        + encoded_len(&c.train_fraction)
-        + encoded_len(&c.salts)
-        + encoded_len(&c.private_normalizer)
+        + encoded_len(&c.run.data_path)
+        + encoded_len(&c.run.train_fraction)
+        + encoded_len(&c.run.salts)
+        + encoded_len(&c.run.private_normalizer)
         + encoded_len(&c.done);
     let hash_at = weights_at + encoded_len(&c.state.weights) + encoded_len(&c.state.weights_salt);
     let recursive_at = weights_at + encoded_len(&c.state);

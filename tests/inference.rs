@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use foldtrain::circuit::infer::{Outputs, Prediction};
 use foldtrain::circuit::ModelCommitment;
-use foldtrain::commands::{self, ChainArgs, EvalArgs, PredictArgs};
+use foldtrain::commands::{self, ChainArgs, EvalArgs, InferArgs, PredictArgs};
 use foldtrain::commitment::{Commitment, Split};
 use foldtrain::fixed::{FixedFormat, Scalar};
 use foldtrain::inference::{self, Claim, InferBundle};
@@ -87,24 +87,28 @@ fn run(weights: WeightsVisibility) -> &'static Run {
         let model = model_path(&out, weights);
         let eval = commands::prove_eval(
             &EvalArgs {
-                model: model.clone(),
+                infer: InferArgs {
+                    model: model.clone(),
+                    out: None,
+                    rows_per_step: None,
+                    force: false,
+                },
                 commitment: f.commit_dir.clone(),
                 data: f.csv.clone(),
                 split: Split::Test,
-                out: None,
-                rows_per_step: None,
-                force: false,
             },
             &Silent,
         )
         .unwrap();
         let predict = commands::prove_predict(
             &PredictArgs {
-                model,
+                infer: InferArgs {
+                    model,
+                    out: None,
+                    rows_per_step: Some(8),
+                    force: false,
+                },
                 inputs: f.inputs.clone(),
-                out: None,
-                rows_per_step: Some(8),
-                force: false,
             },
             &Silent,
         )
@@ -700,13 +704,15 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
     let f = fixture();
     let on_train = commands::prove_eval(
         &EvalArgs {
-            model: model_path(public, WeightsVisibility::Public),
+            infer: InferArgs {
+                model: model_path(public, WeightsVisibility::Public),
+                out: Some(f.root.join("train-eval")),
+                rows_per_step: None,
+                force: false,
+            },
             commitment: f.commit_dir.clone(),
             data: f.csv.clone(),
             split: Split::Train,
-            out: Some(f.root.join("train-eval")),
-            rows_per_step: None,
-            force: false,
         },
         &Silent,
     )

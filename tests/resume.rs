@@ -184,12 +184,12 @@ fn the_reference_run_matches_the_native_trainer_and_checkpoints_privately() {
         let path = r.ckpt_dir.join(checkpoint::file_name(step));
         let c = checkpoint::read(&path).unwrap();
         assert_eq!(c.done, step);
-        assert_eq!(c.recipe, r.statement.recipe);
+        assert_eq!(c.run.recipe, r.statement.recipe);
         assert_eq!(c.commitment(), r.statement.commitment);
-        assert_eq!(c.salts, r.opening.salts());
-        assert_eq!(c.data_path, r.csv);
+        assert_eq!(c.run.salts, r.opening.salts());
+        assert_eq!(c.run.data_path, r.csv);
         assert_eq!(
-            c.data_digest,
+            c.run.data_digest,
             checkpoint::data_digest(&loaded.prepared.train_fixed)
         );
         let native_after = train::train_steps(

@@ -268,13 +268,15 @@ fn prove_eval(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<EvalResult> {
     let args = commands::EvalArgs {
-        model,
+        infer: commands::InferArgs {
+            model,
+            out: out_dir,
+            rows_per_step,
+            force,
+        },
         commitment,
         data,
         split: parse_split(split)?,
-        out: out_dir,
-        rows_per_step,
-        force,
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_eval(&args, &observer));
@@ -296,11 +298,13 @@ fn prove_predict(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PredictResult> {
     let args = commands::PredictArgs {
-        model,
+        infer: commands::InferArgs {
+            model,
+            out: out_dir,
+            rows_per_step,
+            force,
+        },
         inputs,
-        out: out_dir,
-        rows_per_step,
-        force,
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_predict(&args, &observer));

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::gadgets::pow2;
 use super::Batch;
-use crate::commitment::{self, Commitment, Salt, BLOCK_ROWS};
+use crate::commitment::{self, Commitment, Salt};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
 use crate::recipe::{Recipe, WeightsVisibility};
@@ -296,18 +296,13 @@ impl State {
                 &batch.labels[..active],
                 eta,
             )?;
-            // Every block holding an active row; padding rows are zeros, as in
-            // the commitment's last block.
-            for (block, (rows, labels)) in batch
-                .rows
-                .chunks(BLOCK_ROWS)
-                .zip(batch.labels.chunks(BLOCK_ROWS))
-                .enumerate()
-            {
-                if block * BLOCK_ROWS < active {
-                    hash = commitment::hash_block(hash, rows, labels, &recipe.format);
-                }
-            }
+            hash = commitment::hash_active_blocks(
+                hash,
+                &batch.rows,
+                &batch.labels,
+                active,
+                &recipe.format,
+            );
             weights = trace.next.clone();
             traces.push(trace);
         }

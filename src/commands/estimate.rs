@@ -10,7 +10,7 @@ use super::DataArgs;
 use crate::circuit::{cost, State};
 use crate::error::Result;
 use crate::ivc::params;
-use crate::ivc::prover::{self, Keys};
+use crate::ivc::prover::{self, Keys, Steps};
 use crate::plan::{self, Candidate, CostModel};
 use crate::recipe::Recipe;
 
@@ -73,7 +73,7 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
     let loaded = args.load()?;
     let recipe = Arc::new(loaded.recipe.clone());
     let step_constraints = params::step_constraints(&recipe)?;
-    let keys = Keys::setup(&recipe)?;
+    let keys = Keys::setup(&*recipe)?;
     let (primary, secondary) = keys.constraints();
     let data = &loaded.prepared.train_fixed;
     let opening = loaded.commit();
@@ -95,8 +95,7 @@ pub fn estimate(args: &DataArgs) -> Result<EstimateReport> {
         // weights (whose products are small): time them from the state after
         // the first epoch (an epoch boundary, so the step index restarts).
         for step in 0..recipe.steps_per_epoch() {
-            let circuit = job.circuit(&initial, step);
-            initial = initial.next(&recipe, &circuit.witness.batches, &job.salt)?;
+            initial = job.step(&initial, step)?.1;
         }
     }
     let mut progress = job.start(&keys.pp, &initial)?;

@@ -27,13 +27,7 @@ use crate::train::{self, Confusion, Weights};
 
 /// The evaluation bundle's file name (`eval-test.bundle`).
 pub fn eval_bundle_name(split: Split) -> String {
-    format!(
-        "eval-{}.bundle",
-        match split {
-            Split::Train => "train",
-            Split::Test => "test",
-        }
-    )
+    format!("eval-{}.bundle", split.name())
 }
 /// The predictions bundle's file name.
 pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
@@ -42,31 +36,59 @@ pub const PREDICT_BUNDLE_FILE: &str = "predict.bundle";
 /// `private/`, with the raw inputs and the logits.
 pub const PREDICTIONS_FILE: &str = "predictions.json";
 
-/// `prove-eval`'s settings.
-#[derive(Clone, Debug)]
-pub struct EvalArgs {
+/// What `prove-eval` and `prove-predict` share: the model proven, where
+/// its proof goes and how it is folded.
+#[derive(Clone, Debug, clap::Args)]
+pub struct InferArgs {
     /// model.json (public weights) or private/model.json (committed).
+    #[arg(long, value_name = "MODEL")]
     pub model: PathBuf,
-    /// The folder `commit` or `prove` wrote the commitment into.
-    pub commitment: PathBuf,
-    pub data: PathBuf,
-    pub split: Split,
-    /// Default: the model's output folder.
+    /// Output folder (default: the model's output folder).
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Rows folded per step, a multiple of 8 (default: chosen by size).
+    #[arg(long, value_name = "R")]
     pub rows_per_step: Option<usize>,
+    /// Replace existing files.
+    #[arg(long)]
     pub force: bool,
 }
 
-/// `prove-predict`'s settings.
-#[derive(Clone, Debug)]
+impl InferArgs {
+    /// The model (with committed weights, with the salt that opens its
+    /// `C_W`) and the output folder.
+    fn open(&self) -> Result<(Model, PathBuf)> {
+        let model = read_model(&self.model)?;
+        let out = (self.out.clone()).unwrap_or_else(|| model_out_dir(&self.model));
+        Ok((model, out))
+    }
+}
+
+/// `prove-eval`'s settings: its flags, as the binary parses them.
+#[derive(Clone, Debug, clap::Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub infer: InferArgs,
+    /// The folder commit or prove wrote commitment.json and
+    /// private/opening.json into (or the commitment.json).
+    #[arg(long, value_name = "DIR")]
+    pub commitment: PathBuf,
+    /// The CSV that was committed.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Which committed split to evaluate on: test or train.
+    #[arg(long, default_value = "test")]
+    pub split: Split,
+}
+
+/// `prove-predict`'s settings: its flags, as the binary parses them.
+#[derive(Clone, Debug, clap::Args)]
 pub struct PredictArgs {
-    pub model: PathBuf,
-    /// A CSV of raw feature values (the model's columns; a `label` column
-    /// is allowed and ignored).
+    #[command(flatten)]
+    pub infer: InferArgs,
+    /// CSV with the model's feature columns (a `label` column is ignored).
+    #[arg(long, value_name = "CSV")]
     pub inputs: PathBuf,
-    pub out: Option<PathBuf>,
-    pub rows_per_step: Option<usize>,
-    pub force: bool,
 }
 
 /// The output folder of a model file: its folder, or the one above when it
@@ -148,13 +170,9 @@ pub struct EvalReport {
 /// Proves the confusion counts of a model over a committed split.
 pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport> {
     let started = Instant::now();
-    let model = read_model(&args.model)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| model_out_dir(&args.model));
+    let (model, out) = args.infer.open()?;
     let bundle_path = out.join(eval_bundle_name(args.split));
-    refuse_existing(&bundle_path, args.force)?;
+    refuse_existing(&bundle_path, args.infer.force)?;
     let data = DataArgs {
         data: args.data.clone(),
         train_fraction: model.train_fraction,
@@ -164,7 +182,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
     if opening.format != model.recipe.format {
         return Err(Error::Mismatch(format!(
             "the commitment's rows are quantized in another fixed-point format than {}'s",
-            args.model.display()
+            args.infer.model.display()
         )));
     }
     let (rows, split) = match args.split {
@@ -183,7 +201,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         model.recipe.format,
         model.recipe.weights,
         rows.len(),
-        args.rows_per_step,
+        args.infer.rows_per_step,
     )?;
     let weights = model.fixed_weights();
     let job = InferJob {
@@ -197,7 +215,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
     observer.begun(&format!(
         "proving the evaluation of {} on the {} split, {} rows (setup, folding and \
          compression take a minute or more)",
-        args.model.display(),
+        args.infer.model.display(),
         split_name(args.split),
         rows.len()
     ));
@@ -331,19 +349,15 @@ pub struct PredictReport {
 /// rows of a CSV.
 pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<PredictReport> {
     let started = Instant::now();
-    let model = read_model(&args.model)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| model_out_dir(&args.model));
+    let (model, out) = args.infer.open()?;
     let bundle_path = out.join(PREDICT_BUNDLE_FILE);
     let predictions_path = out.join(PREDICTIONS_FILE);
     let private_predictions_path = (model.recipe.weights == WeightsVisibility::Committed)
         .then(|| crate::output::private_dir(&out).join(PREDICTIONS_FILE));
-    refuse_existing(&bundle_path, args.force)?;
-    refuse_existing(&predictions_path, args.force)?;
+    refuse_existing(&bundle_path, args.infer.force)?;
+    refuse_existing(&predictions_path, args.infer.force)?;
     if let Some(path) = &private_predictions_path {
-        refuse_existing(path, args.force)?;
+        refuse_existing(path, args.infer.force)?;
     }
     let (raw, fixed) = read_inputs(&model, &args.inputs)?;
     let format = model.recipe.format;
@@ -353,7 +367,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         format,
         model.recipe.weights,
         fixed.len(),
-        args.rows_per_step,
+        args.infer.rows_per_step,
     )
     .map_err(|e| Error::Mismatch(format!("{}: {e}", args.inputs.display())))?;
     let weights = model.fixed_weights();
@@ -368,7 +382,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     observer.begun(&format!(
         "proving the predictions of {} on {}, {} rows (setup, folding and compression \
          take a minute or more)",
-        args.model.display(),
+        args.infer.model.display(),
         args.inputs.display(),
         fixed.len()
     ));

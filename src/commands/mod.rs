@@ -26,7 +26,7 @@ pub mod verify;
 pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
 pub use estimate::{estimate, EstimateReport, CALIBRATION_STEPS};
 pub use infer::{
-    predict, prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, PredictArgs,
+    predict, prove_eval, prove_predict, verify_infer, EvalArgs, EvalReport, InferArgs, PredictArgs,
     PredictReport, PredictionRow,
 };
 pub use keys::{keys, KeysReport, RecipeSource};
@@ -36,7 +36,7 @@ pub use prove::{
 };
 pub use verify::{
     inspect, model_differences, verify, verify_all, BatchReport, InspectReport, KeyChoice,
-    StatementSummary, VerifyReport,
+    StatementSummary, VerifyArgs, VerifyReport,
 };
 
 /// The shipped default dataset: German credit, the credit-scoring case.

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::ivc::checkpoint::{self, Cadence, Checkpoint, Checkpointer, RunInfo};
 use crate::ivc::keys::KeyFile;
 use crate::ivc::params;
-use crate::ivc::prover::{self, Keys, Observer, Phase, Silent};
+use crate::ivc::prover::{self, Keys, Observer, Phase, Silent, Start, Steps};
 use crate::model::Model;
 use crate::output::{self, OutputDir};
 use crate::proof::{ProofBundle, PublishedModel, Statement, StatementKind, Verifier};
@@ -300,10 +300,8 @@ fn run_info(
     loaded: &Loaded,
     opening: &Opening,
     private_normalizer: bool,
-    out_dir: &Path,
 ) -> RunInfo {
     RunInfo {
-        out_dir: out_dir.to_path_buf(),
         recipe: loaded.recipe.clone(),
         data_digest: checkpoint::data_digest(&loaded.prepared.train_fixed),
         data_path: args.data.clone(),
@@ -324,11 +322,14 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
     let started = Instant::now();
     let (ckpt, path, warnings) = checkpoint::newest_valid(&args.checkpoint_dir)?;
     let data_args = DataArgs {
-        data: args.data.clone().unwrap_or_else(|| ckpt.data_path.clone()),
-        train_fraction: ckpt.train_fraction,
-        hyper: Hyper::of(&ckpt.recipe),
+        data: args
+            .data
+            .clone()
+            .unwrap_or_else(|| ckpt.run.data_path.clone()),
+        train_fraction: ckpt.run.train_fraction,
+        hyper: Hyper::of(&ckpt.run.recipe),
     };
-    let private_normalizer = ckpt.private_normalizer;
+    let private_normalizer = ckpt.run.private_normalizer;
     let loaded = data_args.load()?;
     let refuse = |what: String| {
         Err(crate::Error::Checkpoint(format!(
@@ -336,23 +337,23 @@ pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveRe
             path.display()
         )))
     };
-    if loaded.recipe != ckpt.recipe {
+    if loaded.recipe != ckpt.run.recipe {
         return refuse(format!(
             "another recipe ({} rows x {} features in the checkpoint, {} x {} in {})",
-            ckpt.recipe.rows,
-            ckpt.recipe.features,
+            ckpt.run.recipe.rows,
+            ckpt.run.recipe.features,
             loaded.recipe.rows,
             loaded.recipe.features,
             data_args.data.display()
         ));
     }
-    if checkpoint::data_digest(&loaded.prepared.train_fixed) != ckpt.data_digest {
+    if checkpoint::data_digest(&loaded.prepared.train_fixed) != ckpt.run.data_digest {
         return refuse(format!(
             "other data than {} (the training rows differ)",
             data_args.data.display()
         ));
     }
-    let opening = loaded.commit_with_salts(ckpt.salts);
+    let opening = loaded.commit_with_salts(ckpt.run.salts);
     if opening.commitment() != ckpt.commitment()
         || opening.test.commitment != ckpt.state.test_commitment
     {
@@ -412,7 +413,8 @@ impl Run {
             checkpoint_dir.unwrap_or_else(|| private_dir(&out_dir).join(output::CHECKPOINTS)),
             cadence(settings.checkpoint_every),
             settings.interrupt.clone(),
-            run_info(&data_args, &loaded, &opening, private_normalizer, &out_dir),
+            run_info(&data_args, &loaded, &opening, private_normalizer),
+            out_dir.clone(),
         );
         Ok(Run {
             started,
@@ -474,7 +476,7 @@ impl Run {
         )?;
 
         observer.phase(Phase::Setup);
-        let keys = Keys::setup(&recipe)?;
+        let keys = Keys::setup(&*recipe)?;
         let job = prover::Job {
             recipe: recipe.clone(),
             data,
@@ -487,18 +489,14 @@ impl Run {
             self.weights_salt,
         );
         let z0 = initial.to_z(&recipe)?;
+        let resumed_at = from.as_ref().map_or(0, |ckpt| ckpt.done);
         let (done, fold) = prover::timed(|| {
-            let (start, resumed_at) = match from {
-                Some(ckpt) => {
-                    let done = ckpt.done;
-                    (ckpt.into_progress(&keys.pp, &z0)?, done)
-                }
-                None => (job.start(&keys.pp, &initial)?, 0),
+            let from = match from {
+                Some(ckpt) => Start::Resumed(Box::new(ckpt.into_progress(&keys.pp, &z0)?)),
+                None => Start::Fresh(initial),
             };
-            let end = job.fold_all(&keys.pp, start, resumed_at, &mut self.checkpoints, observer)?;
-            Ok((end, resumed_at))
+            job.fold(&keys.pp, from, Some(&mut self.checkpoints), observer)
         })?;
-        let (done, resumed_at) = done;
         if done.state.weights != expected {
             return Err(crate::Error::Internal(
                 "the folded weights differ from the native trainer's".into(),

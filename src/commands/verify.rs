@@ -410,6 +410,26 @@ impl fmt::Display for Verification {
     }
 }
 
+/// `verify`'s settings, as the command takes them.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyArgs {
+    pub bundles: Vec<PathBuf>,
+    /// With one training bundle: the model file it must be the statement of.
+    pub model: Option<PathBuf>,
+    /// Pinned verifier key files (any kinds) and their sha256, in order;
+    /// empty: the key cache, else keys derived from each statement.
+    pub vk: Vec<PathBuf>,
+    pub vk_sha256: Vec<String>,
+}
+
+/// `verify` as the command takes it: [`verify_bundles`] with the keys the
+/// flags choose (a refusal's advice names the first bundle).
+pub fn verify_command(args: &VerifyArgs) -> Result<Verification> {
+    let first = args.bundles.first().map_or(Path::new(""), PathBuf::as_path);
+    let key = KeyChoice::from_flags(&args.vk, &args.vk_sha256, first)?;
+    verify_bundles(&args.bundles, args.model.as_deref(), key)
+}
+
 /// `verify` as the command and the Python package take it: one bundle of
 /// any kind (with `model`, a training bundle and its model file), or a
 /// batch of any kinds, with the keys `key` chooses. An unreadable single

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::prover::Progress;
+use super::prover::{Checkpoints, Progress};
 use super::{Params, Recursive};
 use crate::artifact::{self, Kind, Refusal, Visibility, MAGIC_LEN};
-use crate::circuit::State;
+use crate::circuit::{State, TrainStep};
 use crate::commitment::{Commitment, Salts};
 use crate::dataset::TrainFraction;
 use crate::error::{Error, Result};
@@ -45,9 +45,25 @@ pub const CHECKPOINT: Kind<MAX_CHECKPOINT_BYTES> = Kind {
 /// Checkpoints kept in a folder; older ones are removed.
 pub const KEEP: usize = 3;
 
-/// What a checkpoint records.
+/// What a checkpoint records: the run's identity and where folding stood.
 #[derive(Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// What every checkpoint of the run shares.
+    pub run: RunInfo,
+    /// Steps folded so far.
+    pub done: usize,
+    /// The state after `done` steps (also the folded proof's `z_done`; kept
+    /// so a resume can check the two agree without trusting either).
+    pub state: State,
+    /// The running folded proof.
+    pub recursive: Recursive,
+}
+
+/// What every checkpoint of one run shares: the run's identity. (Its fields
+/// open a checkpoint's encoding, as they did when they were the
+/// checkpoint's own: bincode gives a nested struct no framing.)
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RunInfo {
     /// The recipe being proven.
     pub recipe: Recipe,
     /// sha256 of the quantized training rows ([`data_digest`]).
@@ -57,17 +73,10 @@ pub struct Checkpoint {
     /// Share of the CSV's rows that train.
     pub train_fraction: TrainFraction,
     /// The secret salts of the two commitments (the commitments are in
-    /// `state`, as is the weights salt with committed weights).
+    /// the state, as is the weights salt with committed weights).
     pub salts: Salts,
     /// Keep the normalizer out of `model.public.json` (committed weights).
     pub private_normalizer: bool,
-    /// Steps folded so far.
-    pub done: usize,
-    /// The state after `done` steps (also the folded proof's `z_done`; kept
-    /// so a resume can check the two agree without trusting either).
-    pub state: State,
-    /// The running folded proof.
-    pub recursive: Recursive,
 }
 
 impl Checkpoint {
@@ -83,7 +92,7 @@ impl Checkpoint {
     /// in ways its digest cannot see (written by another build) or another
     /// run's, so nothing in it is taken on trust.
     pub fn into_progress(self, pp: &Params, z0: &[Scalar]) -> Result<Progress> {
-        let total = self.recipe.total_steps();
+        let total = self.run.recipe.total_steps();
         if !(1..=total).contains(&self.done) {
             return Err(Error::Checkpoint(format!(
                 "it claims {} folded steps of a run of {total}",
@@ -95,7 +104,7 @@ impl Checkpoint {
                 "its folded proof does not verify under this recipe's parameters: {e}"
             ))
         })?;
-        if self.recursive.outputs() != self.state.to_z(&self.recipe)?.as_slice() {
+        if self.recursive.outputs() != self.state.to_z(&self.run.recipe)?.as_slice() {
             return Err(Error::Checkpoint(
                 "its recorded state differs from its folded proof's".into(),
             ));
@@ -239,20 +248,6 @@ impl Default for Cadence {
     }
 }
 
-/// What every checkpoint of one run shares: the run's identity.
-#[derive(Clone)]
-pub struct RunInfo {
-    pub recipe: Recipe,
-    pub data_digest: String,
-    pub data_path: PathBuf,
-    pub train_fraction: TrainFraction,
-    pub salts: Salts,
-    pub private_normalizer: bool,
-    /// Where the run writes its results (not recorded in a checkpoint: the
-    /// resume hint names it when the checkpoints are elsewhere).
-    pub out_dir: PathBuf,
-}
-
 /// Writes a run's checkpoints: on its cadence while folding, when
 /// interrupted (then stops the run), and once after the last folded step so
 /// that a stop during the minutes of compression loses no folding. That last
@@ -262,26 +257,31 @@ pub struct Checkpointer {
     cadence: Cadence,
     interrupt: Option<Arc<AtomicBool>>,
     run: RunInfo,
+    /// Where the run writes its results (not recorded in a checkpoint: the
+    /// resume hint names it when the checkpoints are elsewhere).
+    out_dir: PathBuf,
     last_write: Instant,
     /// The checkpoint written after the last step, if any.
     last_step: Option<PathBuf>,
 }
 
 impl Checkpointer {
-    /// Checkpoints of `run` into `dir` (created 0700 when first written).
-    /// Setting `interrupt` stops folding after the current step, with a
-    /// checkpoint.
+    /// Checkpoints of `run`, writing its results into `out_dir`, into
+    /// `dir` (created 0700 when first written). Setting `interrupt` stops
+    /// folding after the current step, with a checkpoint.
     pub fn new(
         dir: PathBuf,
         cadence: Cadence,
         interrupt: Option<Arc<AtomicBool>>,
         run: RunInfo,
+        out_dir: PathBuf,
     ) -> Self {
         Checkpointer {
             dir,
             cadence,
             interrupt,
             run,
+            out_dir,
             last_write: Instant::now(),
             last_step: None,
         }
@@ -292,14 +292,52 @@ impl Checkpointer {
         &self.dir
     }
 
+    /// The proof is written: removes the checkpoint of the last step (it
+    /// holds the whole witness and guards nothing any more), and the
+    /// checkpoint folder if that leaves it empty.
+    pub fn finish(self) {
+        if let Some(path) = self.last_step {
+            let _ = std::fs::remove_file(path);
+        }
+        // Only the output's own checkpoint folder (never one the user
+        // named); and removing fails, keeping it, when anything is left.
+        let own = crate::output::out_dir_of_checkpoints(&self.dir)
+            .is_some_and(|o| o.components().eq(self.out_dir.components()));
+        if own {
+            let _ = std::fs::remove_dir(&self.dir);
+        }
+    }
+
+    fn checkpoint_of(&self, progress: &Progress) -> Checkpoint {
+        Checkpoint {
+            run: self.run.clone(),
+            done: progress.done,
+            state: progress.state.clone(),
+            recursive: progress.recursive.clone(),
+        }
+    }
+
+    /// Whether the run was asked to stop (Ctrl-C).
+    fn interrupted_now(&self) -> bool {
+        (self.interrupt.as_ref()).is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    fn interrupted(&self, done: usize, path: &Path) -> Error {
+        Error::Interrupted(format!(
+            "checkpoint of step {done}/{} written to {}; continue with `{}`",
+            self.run.recipe.total_steps(),
+            path.display(),
+            crate::output::resume_command(&self.dir, &self.out_dir)
+        ))
+    }
+}
+
+impl Checkpoints<State, TrainStep> for Checkpointer {
     /// After a folded step short of the last: writes a checkpoint when one is
     /// due, and when interrupted writes one and stops the run with
     /// [`Error::Interrupted`].
-    pub fn after_step(&mut self, progress: &Progress) -> Result<()> {
-        let stop = self
-            .interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::SeqCst));
+    fn after_step(&mut self, progress: &Progress) -> Result<()> {
+        let stop = self.interrupted_now();
         let due = match self.cadence {
             Cadence::Never => false,
             Cadence::Steps(n) => progress.done.is_multiple_of(n),
@@ -320,58 +358,15 @@ impl Checkpointer {
     /// (unless `progress` was itself resumed from one, or the cadence is
     /// [`Cadence::Never`]), without pruning the periodic ones; stops the run
     /// when interrupted.
-    pub fn before_compression(&mut self, progress: &Progress, resumed_at: usize) -> Result<()> {
+    fn before_compression(&mut self, progress: &Progress, resumed_at: usize) -> Result<()> {
         let path = self.dir.join(file_name(progress.done));
         if resumed_at != progress.done && self.cadence != Cadence::Never {
             write_unpruned(&self.dir, &self.checkpoint_of(progress))?;
         }
         self.last_step = Some(path.clone());
-        if self
-            .interrupt
-            .as_ref()
-            .is_some_and(|f| f.load(Ordering::SeqCst))
-        {
+        if self.interrupted_now() {
             return Err(self.interrupted(progress.done, &path));
         }
         Ok(())
-    }
-
-    /// The proof is written: removes the checkpoint of the last step (it
-    /// holds the whole witness and guards nothing any more), and the
-    /// checkpoint folder if that leaves it empty.
-    pub fn finish(self) {
-        if let Some(path) = self.last_step {
-            let _ = std::fs::remove_file(path);
-        }
-        // Only the output's own checkpoint folder (never one the user
-        // named); and removing fails, keeping it, when anything is left.
-        let own = crate::output::out_dir_of_checkpoints(&self.dir)
-            .is_some_and(|o| o.components().eq(self.run.out_dir.components()));
-        if own {
-            let _ = std::fs::remove_dir(&self.dir);
-        }
-    }
-
-    fn checkpoint_of(&self, progress: &Progress) -> Checkpoint {
-        Checkpoint {
-            recipe: self.run.recipe.clone(),
-            data_digest: self.run.data_digest.clone(),
-            data_path: self.run.data_path.clone(),
-            train_fraction: self.run.train_fraction,
-            salts: self.run.salts,
-            private_normalizer: self.run.private_normalizer,
-            done: progress.done,
-            state: progress.state.clone(),
-            recursive: progress.recursive.clone(),
-        }
-    }
-
-    fn interrupted(&self, done: usize, path: &Path) -> Error {
-        Error::Interrupted(format!(
-            "checkpoint of step {done}/{} written to {}; continue with `{}`",
-            self.run.recipe.total_steps(),
-            path.display(),
-            crate::output::resume_command(&self.dir, &self.run.out_dir)
-        ))
     }
 }

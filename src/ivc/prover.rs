@@ -1,50 +1,48 @@
-//! The fold loop and compression.
+//! The fold loop and compression, one for every kind of statement: a kind
+//! says what each step folds ([`Steps`]: its circuit, witness filled in, and
+//! the state it leads to); the loop ([`Steps::fold`]) folds them, reports
+//! progress and leaves checkpoints where the kind keeps any.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::checkpoint::Checkpointer;
-use super::{Compressed, Params, ProverKey, Recursive};
+use nova_snark::traits::circuit::StepCircuit;
+
+use super::{Compressed, Params, ProverKey, Recursive, Spec};
 use crate::circuit::{Batch, State, StepWitness, TrainStep};
 use crate::commitment::Salt;
 use crate::dataset::FixedDataset;
 use crate::error::{Error, Result};
+use crate::fixed::Scalar;
 use crate::recipe::Recipe;
 
-/// What a fold needs: the recipe, the committed rows and the salt.
-pub struct Job<'a> {
-    pub recipe: Arc<Recipe>,
-    pub data: &'a FixedDataset,
-    pub salt: Salt,
-}
+/// A kind of statement's side of folding (sonobe's `FCircuit` with its
+/// witness source): the circuit of each step and the state after it,
+/// computed natively. The fold loop is its provided [`Steps::fold`].
+pub trait Steps {
+    /// The step circuit.
+    type Circuit: StepCircuit<Scalar>;
+    /// The state between steps (`z`, typed).
+    type State: Clone;
 
-/// Where folding stands: the running proof and the state after `done` steps.
-pub struct Progress {
-    pub recursive: Recursive,
-    pub state: State,
-    pub done: usize,
-}
+    /// Steps in all.
+    fn total(&self) -> usize;
 
-impl Job<'_> {
-    /// The circuit of global step `step` from `state`.
-    pub fn circuit(&self, state: &State, step: usize) -> TrainStep {
-        let k = self.recipe.batches_per_step;
-        let first = (step % self.recipe.steps_per_epoch()) * k;
-        let batches = (first..first + k)
-            .map(|index| Batch::of(&self.recipe, self.data, index))
-            .collect();
-        let witness = StepWitness::new(&self.recipe, state.clone(), batches, self.salt);
-        TrainStep {
-            recipe: self.recipe.clone(),
-            witness: Arc::new(witness),
-        }
-    }
+    /// `z` of a state.
+    fn z(&self, state: &Self::State) -> Result<Vec<Scalar>>;
+
+    /// The circuit of step `step` from `state` (its witness filled in), and
+    /// the state after it.
+    fn step(&self, state: &Self::State, step: usize) -> Result<(Self::Circuit, Self::State)>;
 
     /// Proves the first step (Nova's constructor does).
-    pub fn start(&self, pp: &Params, initial: &State) -> Result<Progress> {
-        let circuit = self.circuit(initial, 0);
-        let next = initial.next(&self.recipe, &circuit.witness.batches, &self.salt)?;
-        let mut recursive = Recursive::new(pp, &circuit, &initial.to_z(&self.recipe)?)?;
+    fn start(
+        &self,
+        pp: &Params<Self::Circuit>,
+        initial: &Self::State,
+    ) -> Result<Progress<Self::State, Self::Circuit>> {
+        let (circuit, next) = self.step(initial, 0)?;
+        let mut recursive = Recursive::new(pp, &circuit, &self.z(initial)?)?;
         // The first prove_step only records that the constructor's step is done.
         recursive.prove_step(pp, &circuit)?;
         Ok(Progress {
@@ -55,48 +53,135 @@ impl Job<'_> {
     }
 
     /// Folds one more step.
-    pub fn fold_one(&self, pp: &Params, progress: &mut Progress) -> Result<()> {
-        let circuit = self.circuit(&progress.state, progress.done);
-        let next = progress
-            .state
-            .next(&self.recipe, &circuit.witness.batches, &self.salt)?;
+    fn fold_one(
+        &self,
+        pp: &Params<Self::Circuit>,
+        progress: &mut Progress<Self::State, Self::Circuit>,
+    ) -> Result<()> {
+        let (circuit, next) = self.step(&progress.state, progress.done)?;
         progress.recursive.prove_step(pp, &circuit)?;
         progress.state = next;
         progress.done += 1;
         Ok(())
     }
 
-    /// Folds every remaining step of the recipe from `progress`, with
-    /// `checkpoints` written on their cadence and once more after the last
-    /// step; `resumed_at` is the step `progress` was read from (0 for a
-    /// fresh start).
-    pub fn fold_all(
+    /// The fold loop: folds every remaining step from `from`, telling
+    /// `observer` of each, with `checkpoints` (if any) given each folded
+    /// step short of the last and once more before compression.
+    fn fold(
         &self,
-        pp: &Params,
-        mut progress: Progress,
-        resumed_at: usize,
-        checkpoints: &mut Checkpointer,
+        pp: &Params<Self::Circuit>,
+        from: Start<Self::State, Self::Circuit>,
+        mut checkpoints: Option<&mut dyn Checkpoints<Self::State, Self::Circuit>>,
         observer: &dyn Observer,
-    ) -> Result<Progress> {
-        let total = self.recipe.total_steps();
+    ) -> Result<Progress<Self::State, Self::Circuit>> {
+        let total = self.total();
+        if total == 0 {
+            return Err(Error::Internal("a fold of no steps".into()));
+        }
+        let resumed_at = match &from {
+            Start::Fresh(_) => 0,
+            Start::Resumed(progress) => progress.done,
+        };
         observer.phase(Phase::Fold {
-            done: progress.done,
+            done: resumed_at,
             total,
         });
-        if resumed_at == 0 && progress.done < total {
+        let mut progress = match from {
+            Start::Resumed(progress) => *progress,
             // The first step, folded by Nova's constructor, gets the same
             // after-step treatment as the others.
-            checkpoints.after_step(&progress)?;
-        }
+            Start::Fresh(initial) => {
+                let progress = self.start(pp, &initial)?;
+                folded(&progress, total, &mut checkpoints, observer)?;
+                progress
+            }
+        };
         while progress.done < total {
             self.fold_one(pp, &mut progress)?;
-            observer.folded(progress.done);
-            if progress.done < total {
-                checkpoints.after_step(&progress)?;
-            }
+            folded(&progress, total, &mut checkpoints, observer)?;
         }
-        checkpoints.before_compression(&progress, resumed_at)?;
+        if let Some(checkpoints) = checkpoints {
+            checkpoints.before_compression(&progress, resumed_at)?;
+        }
         Ok(progress)
+    }
+}
+
+/// After a folded step: tells the observer, and the checkpoints unless it
+/// was the last.
+fn folded<St, C: StepCircuit<Scalar>>(
+    progress: &Progress<St, C>,
+    total: usize,
+    checkpoints: &mut Option<&mut dyn Checkpoints<St, C>>,
+    observer: &dyn Observer,
+) -> Result<()> {
+    observer.folded(progress.done);
+    match checkpoints {
+        Some(checkpoints) if progress.done < total => checkpoints.after_step(progress),
+        _ => Ok(()),
+    }
+}
+
+/// Where a fold loop leaves checkpoints (training's [`super::checkpoint::Checkpointer`]).
+pub trait Checkpoints<St, C: StepCircuit<Scalar>> {
+    /// After a folded step short of the last: may write a checkpoint, or
+    /// stop the run ([`Error::Interrupted`]).
+    fn after_step(&mut self, progress: &Progress<St, C>) -> Result<()>;
+    /// After the last folded step, before compression; `resumed_at` is the
+    /// step the loop started from (0 for a fresh start).
+    fn before_compression(&mut self, progress: &Progress<St, C>, resumed_at: usize) -> Result<()>;
+}
+
+/// Where a fold loop starts.
+pub enum Start<St, C: StepCircuit<Scalar>> {
+    /// From the initial state, folding the first step too.
+    Fresh(St),
+    /// From a checkpoint's progress (checked against the parameters).
+    Resumed(Box<Progress<St, C>>),
+}
+
+/// Where folding stands: the running proof and the state after `done` steps.
+pub struct Progress<St = State, C: StepCircuit<Scalar> = TrainStep> {
+    pub recursive: Recursive<C>,
+    pub state: St,
+    pub done: usize,
+}
+
+/// What a training fold needs: the recipe, the committed rows and the salt.
+pub struct Job<'a> {
+    pub recipe: Arc<Recipe>,
+    pub data: &'a FixedDataset,
+    pub salt: Salt,
+}
+
+impl Steps for Job<'_> {
+    type Circuit = TrainStep;
+    type State = State;
+
+    fn total(&self) -> usize {
+        self.recipe.total_steps()
+    }
+
+    fn z(&self, state: &State) -> Result<Vec<Scalar>> {
+        state.to_z(&self.recipe)
+    }
+
+    /// Global step `step`'s mini-batches (the step index restarts every
+    /// epoch), and the state after training on them.
+    fn step(&self, state: &State, step: usize) -> Result<(TrainStep, State)> {
+        let k = self.recipe.batches_per_step;
+        let first = (step % self.recipe.steps_per_epoch()) * k;
+        let batches = (first..first + k)
+            .map(|index| Batch::of(&self.recipe, self.data, index))
+            .collect();
+        let witness = StepWitness::new(&self.recipe, state.clone(), batches, self.salt);
+        let next = state.next(&self.recipe, &witness.batches, &self.salt)?;
+        let circuit = TrainStep {
+            recipe: self.recipe.clone(),
+            witness: Arc::new(witness),
+        };
+        Ok((circuit, next))
     }
 }
 
@@ -135,20 +220,28 @@ pub struct Silent;
 
 impl Observer for Silent {}
 
-/// The public parameters and compression keys of a recipe, with the time
+/// The public parameters and compression keys of a spec, with the time
 /// their setup took.
-pub struct Keys {
-    pub pp: Params,
-    pub pk: ProverKey,
-    pub vk: super::VerifierKey,
+pub struct Keys<C: StepCircuit<Scalar> = TrainStep> {
+    pub pp: Params<C>,
+    pub pk: ProverKey<C>,
+    pub vk: super::VerifierKey<C>,
     pub setup: Duration,
 }
 
-impl Keys {
+impl<C: StepCircuit<Scalar>> Keys<C> {
     /// Loads (or builds and caches) the parameters and derives the keys.
-    pub fn setup(recipe: &Recipe) -> Result<Keys> {
+    pub fn setup<S: Spec<Step = C>>(spec: &S) -> Result<Self> {
+        Self::setup_in(super::params::Cache::from_env().as_ref(), spec)
+    }
+
+    /// [`Keys::setup`] with an explicit parameter cache (`None`: none).
+    pub fn setup_in<S: Spec<Step = C>>(
+        cache: Option<&super::params::Cache>,
+        spec: &S,
+    ) -> Result<Self> {
         let start = Instant::now();
-        let pp = super::params::cached_setup(recipe)?;
+        let pp = super::params::cached_setup_in(cache, spec)?;
         let (pk, vk) = Compressed::setup(&pp)?;
         Ok(Keys {
             pp,
@@ -167,12 +260,12 @@ impl Keys {
 
 /// Compresses the folded proof into the zero-knowledge SNARK, after checking
 /// the running proof (a failure here is a bug, never the verifier's problem).
-pub fn compress(
-    pp: &Params,
-    pk: &ProverKey,
-    progress: &Progress,
-    z0: &[crate::fixed::Scalar],
-) -> Result<Compressed> {
+pub fn compress<St, C: StepCircuit<Scalar>>(
+    pp: &Params<C>,
+    pk: &ProverKey<C>,
+    progress: &Progress<St, C>,
+    z0: &[Scalar],
+) -> Result<Compressed<C>> {
     progress
         .recursive
         .verify(pp, progress.done, z0)

@@ -276,17 +276,13 @@ pub fn next_state(
                     y == 1,
                 );
             }
-            let mut h = state.hash;
-            for (block, (r, y)) in wit
-                .rows
-                .chunks(BLOCK_ROWS)
-                .zip(wit.labels.chunks(BLOCK_ROWS))
-                .enumerate()
-            {
-                if block * BLOCK_ROWS < active {
-                    h = commitment::hash_block(h, r, y, &spec.format);
-                }
-            }
+            let h = commitment::hash_active_blocks(
+                state.hash,
+                &wit.rows,
+                &wit.labels,
+                active,
+                &spec.format,
+            );
             next.counts = Some(counts);
             next.hash = h;
             if last {

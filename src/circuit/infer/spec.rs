@@ -4,10 +4,12 @@
 use super::*;
 
 /// What fixes an inference circuit: the task, the model's shape and
-/// format, and the rows. Built through [`InferSpec::new`] or read through
-/// [`InferSpec::try_from`], which checks every field.
+/// format, and the rows. Built through [`InferSpec::new`]; read (from any
+/// bundle, key or JSON) through its `Deserialize`, which checks every field.
+// `remote = "Self"` makes serde's derives inherent functions, which the
+// trait impls below wrap: one field list, read and then checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "InferSpecFields", into = "InferSpecFields")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct InferSpec {
     pub version: u32,
     pub task: Task,
@@ -20,47 +22,16 @@ pub struct InferSpec {
     pub rows_per_step: usize,
 }
 
-/// The fields of an [`InferSpec`] as they are written and read.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InferSpecFields {
-    pub version: u32,
-    pub task: Task,
-    pub features: usize,
-    pub format: FixedFormat,
-    pub weights: WeightsVisibility,
-    pub rows: usize,
-    pub rows_per_step: usize,
-}
-
-impl From<InferSpec> for InferSpecFields {
-    fn from(s: InferSpec) -> Self {
-        InferSpecFields {
-            version: s.version,
-            task: s.task,
-            features: s.features,
-            format: s.format,
-            weights: s.weights,
-            rows: s.rows,
-            rows_per_step: s.rows_per_step,
-        }
+impl Serialize for InferSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        InferSpec::serialize(self, s)
     }
 }
 
-impl TryFrom<InferSpecFields> for InferSpec {
-    type Error = Error;
-
-    fn try_from(f: InferSpecFields) -> Result<Self> {
-        let spec = InferSpec {
-            version: f.version,
-            task: f.task,
-            features: f.features,
-            format: f.format,
-            weights: f.weights,
-            rows: f.rows,
-            rows_per_step: f.rows_per_step,
-        };
-        spec.validate()?;
+impl<'de> Deserialize<'de> for InferSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let spec = InferSpec::deserialize(d)?;
+        spec.validate().map_err(serde::de::Error::custom)?;
         Ok(spec)
     }
 }
