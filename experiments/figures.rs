@@ -354,28 +354,26 @@ fn write_results(session: &common::Session, rows: &[Row]) -> Result<()> {
             .check_s
             .filter(|c| *c > 0.0)
             .map_or_else(String::new, |c| format!("{:.2}", r.wall_s / c));
-        writeln!(
-            md,
-            "| {} | `{}` | {:.2} | {:.0} | {} | {} | {} | {ratio} | {} |",
-            r.what,
-            r.shown,
-            r.wall_s,
-            r.max_rss_mib,
-            r.load_before,
+        let cells = [
+            r.what.clone(),
+            r.shown.clone(),
+            format!("{:.2}", r.wall_s),
+            format!("{:.0}", r.max_rss_mib),
+            r.load_before.clone(),
             opt(r.check_s),
             opt(r.key_s),
+        ];
+        let [what, shown, rest @ ..] = &cells;
+        writeln!(
+            md,
+            "| {what} | `{shown}` | {} | {ratio} | {} |",
+            rest.join(" | "),
             r.note
         )?;
         writeln!(
             csv,
-            "{},\"{}\",{:.2},{:.0},{},{},{},\"{}\"",
-            r.what,
-            r.shown,
-            r.wall_s,
-            r.max_rss_mib,
-            r.load_before,
-            opt(r.check_s),
-            opt(r.key_s),
+            "{what},\"{shown}\",{},\"{}\"",
+            rest.join(","),
             r.note.replace('"', "'")
         )?;
     }
