@@ -144,6 +144,12 @@ impl Record {
         (0..self.constraints.len()).find(|&c| !self.holds(c, None))
     }
 
+    /// How many recorded variables' paths start with `prefix` (what a scan
+    /// of [`Record::free_variables`] under that prefix covers).
+    pub fn count_under(&self, prefix: &str) -> usize {
+        self.names.iter().filter(|p| p.starts_with(prefix)).count()
+    }
+
     /// The paths of the auxiliary variables (those for which `scanned` says
     /// yes) that can take another value alone while every constraint still
     /// holds. Each is tried at two other values, `v + 1` and `v + 2^100 + 7`;

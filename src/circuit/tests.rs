@@ -594,12 +594,7 @@ fn free_witness_scan_over_whole_runs() {
                 None,
                 "batch {batch}, step {step}"
             );
-            scanned += cs
-                .sink
-                .names
-                .iter()
-                .filter(|p| p.starts_with("step/"))
-                .count();
+            scanned += cs.sink.count_under("step/");
             // The inputs z_i are bound by Nova's augmented circuit (it
             // hashes them), not by the step: they are not scanned.
             for path in cs.sink.free_variables(|p| p.starts_with("step/")) {

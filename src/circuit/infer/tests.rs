@@ -332,12 +332,7 @@ fn no_free_witness_in_either_circuit() {
             let mut cs = RecordCs::new(Record::default());
             synth_into(&mut cs, &spec, wit, &r.states[step].to_z(&spec));
             assert_eq!(cs.sink.first_unsatisfied(), None);
-            scanned += cs
-                .sink
-                .names
-                .iter()
-                .filter(|p| p.starts_with("step/"))
-                .count();
+            scanned += cs.sink.count_under("step/");
             let last_padding_block = |p: &str| {
                 step + 1 == spec.steps()
                     && (8..16).any(|i| p.starts_with(&format!("step/row {i}/")))
@@ -524,12 +519,7 @@ fn no_free_witness_over_many_shapes() {
                     (from..spec.rows_per_step).any(|i| p.starts_with(&format!("step/row {i}/")))
                 })
             };
-            scanned += cs
-                .sink
-                .names
-                .iter()
-                .filter(|p| p.starts_with("step/"))
-                .count();
+            scanned += cs.sink.count_under("step/");
             for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
                 let allowed = path.ends_with("/inv/num")
                     || (path == "step/salt/num" && !last)
