@@ -9,6 +9,13 @@ use crate::error::{Error, Result};
 use crate::recipe::Recipe;
 use crate::train::{accuracy_fixed, BoundedWeights, Weights};
 
+/// The probability of class 1 that a logit stands for, `1 / (1 + e^-z)`:
+/// what reports and the Python package show beside a decision (a float for
+/// people; the decision itself is `logit >= 0`, proven in fixed point).
+pub fn probability(logit: f64) -> f64 {
+    1.0 / (1.0 + (-logit).exp())
+}
+
 /// A trained model as written to `model.json`.
 ///
 /// Its weights are a [`BoundedWeights`]: a model read from any file (by

@@ -1061,7 +1061,7 @@ def prove_predict(
         predictions_path=Path(r.predictions_path),
         decisions=np.array(r.statement.decisions, dtype=np.int64),
         logits=logits,
-        probabilities=None if logits is None else 1.0 / (1.0 + np.exp(-logits)),
+        probabilities=None if logits is None else np.array(_foldtrain.probabilities(logits.tolist())),
         private_predictions_path=None if private is None else Path(private),
         report=r,
     )

@@ -645,6 +645,9 @@ class Verifier:
         """Verifies a bundle of any kind with the held keys (a rejected proof
         is a report with ``accepted`` False)."""
 
+def probabilities(logits: list[float]) -> list[float]:
+    """The probability of class 1 of each logit, ``1 / (1 + e^-z)``."""
+
 def inspect(bundle: _Path) -> Union[Inspection, InferInspection]:
     """What a bundle claims, not verified: ``foldtrain inspect``."""
 

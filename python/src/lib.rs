@@ -156,6 +156,15 @@ fn verify(
     }
 }
 
+/// The probability of class 1 of each logit (the library's one formula).
+#[pyfunction]
+fn probabilities(logits: Vec<f64>) -> Vec<f64> {
+    logits
+        .into_iter()
+        .map(foldtrain::model::probability)
+        .collect()
+}
+
 /// The report of one bundle as the Python object of its kind.
 fn bundle_report(py: Python<'_>, report: BundleReport) -> PyResult<Py<PyAny>> {
     Ok(match report {
@@ -408,6 +417,7 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(estimate, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_class::<PyVerifier>()?;
+    m.add_function(wrap_pyfunction!(probabilities, m)?)?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
     m.add_function(wrap_pyfunction!(prove_eval, m)?)?;

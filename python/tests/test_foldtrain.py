@@ -407,6 +407,7 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     assert np.array_equal(pp.decisions, clf.predict(new))
     # Public weights: the statement states the logits too.
     assert np.allclose(pp.logits, clf.decision_function(new))
+    assert np.allclose(pp.probabilities, clf.predict_proba(new)[:, 1])
     assert pp.private_predictions_path is None
     assert foldtrain.verify(pp).accepted
     assert foldtrain.inspect_bundle(pp).verified is False

@@ -503,7 +503,7 @@ fn prediction_row(
         inputs_fixed: fixed.to_vec(),
         logit_fixed: p.logit,
         logit,
-        probability: 1.0 / (1.0 + (-logit).exp()),
+        probability: crate::model::probability(logit),
         decision: u8::from(p.decision),
     }
 }

@@ -165,7 +165,7 @@ impl ChainReport {
                             PredictionRow {
                                 index,
                                 logit,
-                                probability: logit.map(|z| 1.0 / (1.0 + (-z).exp())),
+                                probability: logit.map(crate::model::probability),
                                 decision,
                             }
                         })
