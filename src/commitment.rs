@@ -46,6 +46,9 @@ pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
 pub const SEAL_DOMAIN: u32 = 0x7365_616c; // "seal"
 /// Sponge domain separator of a weights commitment `C_W`.
 pub const WEIGHTS_DOMAIN: u32 = 0x7774_7331; // "wts1"
+/// Sponge domain separator of a training state's commitment at a segment
+/// boundary, `C_S = Poseidon(C_W, h, salt_S)`.
+pub const STATE_DOMAIN: u32 = 0x7374_6131; // "sta1"
 
 /// The width of the sponge: rate 24 holds the previous hash and a block's
 /// packed elements (16 at the default format and 48 features) in one

@@ -56,6 +56,7 @@ pub mod gadgets;
 pub mod hash;
 pub mod infer;
 mod paths;
+pub mod segment;
 pub mod sigmoid;
 mod state;
 #[cfg(test)]
@@ -241,10 +242,10 @@ impl TrainStep {
     }
 
     /// Refuses a state or witness of another shape than the recipe's.
-    fn check_sizes(&self, z: usize) -> Result<(), SynthesisError> {
+    fn check_sizes(&self, z: usize, arity: usize) -> Result<(), SynthesisError> {
         let recipe = &*self.recipe;
         let wit = &*self.witness;
-        let (arity, steps) = (State::arity(recipe), recipe.batches_per_step);
+        let steps = recipe.batches_per_step;
         if z != arity || wit.batches.len() != steps || wit.state.weights.w.len() != recipe.features
         {
             return Err(SynthesisError::Unsatisfiable(format!(
@@ -309,16 +310,7 @@ impl TrainStep {
         // Both counters are small non-negative integers (they start at zero
         // in z_0 and advance by constants), so their sum is zero only there.
         let first = is_zero(cs.namespace(|| "first step"), &batch_index.add(epoch))?;
-        let zero = BoundedWeights::zero(recipe.features, &recipe.format).packed();
-        for (e, (lin, z)) in packed.iter().zip(zero).enumerate() {
-            // first * (packed - packed(0)) = 0
-            enforce_mul(
-                cs.namespace(|| format!("zero start {e}")),
-                &first,
-                &lin.sub(&Lin::constant::<CS>(z)),
-                &Lin::int::<CS>(0),
-            );
-        }
+        zero_start(cs, recipe, &first, packed);
         let opened = commit_weights(&mut cs.namespace(|| "open"), packed, salt)?;
         let not_first = Lin::constant::<CS>(Scalar::ONE).sub(&first);
         enforce_mul(
@@ -328,6 +320,35 @@ impl TrainStep {
             &Lin::int::<CS>(0),
         );
         Ok(())
+    }
+
+    /// For each batch of the step, its rows, its blocks and the update,
+    /// from the incoming weights `values` and chain `h`: the chain after the
+    /// step's blocks and the bits of the final batch's new weights.
+    fn train_batches<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        mut values: Vec<Lin>,
+        mut h: AllocatedNum<Scalar>,
+        last: &LastBatch,
+    ) -> Result<(AllocatedNum<Scalar>, Vec<AllocatedBit>), SynthesisError> {
+        let recipe = &*self.recipe;
+        let wit = &*self.witness;
+        let mut new_bits: Vec<AllocatedBit> = Vec::new();
+        for k in 0..wit.batches.len() {
+            let mut cs = cs.namespace(|| Scope::Batch(k).to_string());
+            let batch = wit.batch(k);
+            let rows = (0..recipe.batch)
+                .map(|i| self.row(&mut cs, &batch, i, &values, last))
+                .collect::<Result<Vec<_>, _>>()?;
+            h = self.absorb_blocks(&mut cs, h, &rows, &batch, last)?;
+            let new = self.update_weights(&mut cs, &batch, &values, &rows, last)?;
+            values = new.iter().map(|v| v.lin.clone()).collect();
+            if batch.is_final {
+                new_bits = new.into_iter().flat_map(|v| v.bits).collect();
+            }
+        }
+        Ok((h, new_bits))
     }
 
     /// Row `i` of a batch: 1. the label bit and the feature bits (the range
@@ -685,6 +706,26 @@ pub(crate) fn logit_gadget<CS: ConstraintSystem<Scalar>>(
     Ok(logit)
 }
 
+/// Before the first step (`first` = 1, both counters zero) the incoming
+/// weights are zero, whatever the state holds: `first * (packed -
+/// packed(0)) = 0` for each element.
+fn zero_start<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    recipe: &Recipe,
+    first: &Lin,
+    packed: &[Lin],
+) {
+    let zero = BoundedWeights::zero(recipe.features, &recipe.format).packed();
+    for (e, (lin, z)) in packed.iter().zip(zero).enumerate() {
+        enforce_mul(
+            cs.namespace(|| format!("zero start {e}")),
+            first,
+            &lin.sub(&Lin::constant::<CS>(z)),
+            &Lin::int::<CS>(0),
+        );
+    }
+}
+
 /// `is_last = (batch == S - K)`: this step ends the epoch (2 constraints).
 fn last_batch<CS: ConstraintSystem<Scalar>>(
     cs: &mut CS,
@@ -776,11 +817,11 @@ impl StepCircuit<Scalar> for TrainStep {
         cs: &mut CS,
         z: &[AllocatedNum<Scalar>],
     ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
-        self.check_sizes(z.len())?;
+        self.check_sizes(z.len(), State::arity(&self.recipe))?;
         let recipe = &*self.recipe;
         let wit = &*self.witness;
         let layout = StateLayout::of(recipe);
-        let mut h = z[layout.hash].clone();
+        let h = z[layout.hash].clone();
         let batch_index = Lin::num(&z[layout.batch], Scalar::from(wit.state.batch));
         let epoch = Lin::num(&z[layout.epoch], Scalar::from(wit.state.epoch));
         // Committed weights: the salt of C_W, private advice.
@@ -794,28 +835,14 @@ impl StepCircuit<Scalar> for TrainStep {
                 )?)
             }
         };
-        let mut values = self.incoming_weights(
+        let values = self.incoming_weights(
             cs,
             &z[layout.model.clone()],
             [&batch_index, &epoch],
             weights_salt.as_ref(),
         )?;
         let last = last_batch(cs, recipe, &batch_index)?;
-
-        let mut new_bits: Vec<AllocatedBit> = Vec::new();
-        for k in 0..wit.batches.len() {
-            let mut cs = cs.namespace(|| Scope::Batch(k).to_string());
-            let batch = wit.batch(k);
-            let rows = (0..recipe.batch)
-                .map(|i| self.row(&mut cs, &batch, i, &values, &last))
-                .collect::<Result<Vec<_>, _>>()?;
-            h = self.absorb_blocks(&mut cs, h, &rows, &batch, &last)?;
-            let new = self.update_weights(&mut cs, &batch, &values, &rows, &last)?;
-            values = new.iter().map(|v| v.lin.clone()).collect();
-            if batch.is_final {
-                new_bits = new.into_iter().flat_map(|v| v.bits).collect();
-            }
-        }
+        let (h, new_bits) = self.train_batches(cs, values, h, &last)?;
 
         let mut out = self.outgoing_weights(cs, &new_bits, weights_salt.as_ref())?;
         out.extend(self.seal_and_advance(

@@ -575,46 +575,13 @@ fn free_witness_scan_over_whole_runs() {
         let states = honest_states(&recipe, &data, &salt, c);
         assert!(states.len() > 2);
         for (step, state) in states[..states.len() - 1].iter().enumerate() {
-            let mut cs = RecordCs::new(Record::default());
-            let z: Vec<AllocatedNum<Scalar>> = state
-                .to_z(&recipe)
-                .unwrap()
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap()
-                })
-                .collect();
             let step_circuit = circuit(&recipe, state, batches(&recipe, &data, step), salt);
-            step_circuit
-                .synthesize(&mut cs.namespace(|| "step"), &z)
-                .unwrap();
-            assert_eq!(
-                cs.sink.first_unsatisfied(),
-                None,
-                "batch {batch}, step {step}"
+            scanned += scan(
+                &step_circuit,
+                &state.to_z(&recipe).unwrap(),
+                &format!("batch {batch}, step {step}"),
+                &mut seen,
             );
-            scanned += cs.sink.count_under("step/");
-            // The inputs z_i are bound by Nova's augmented circuit (it
-            // hashes them), not by the step: they are not scanned.
-            for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
-                let entry = FREE_BY_DESIGN
-                    .iter()
-                    .position(|(suffix, _)| path.ends_with(suffix));
-                let Some(entry) = entry else {
-                    panic!("batch {batch}, step {step}: {path} is free");
-                };
-                let out = path.replace("/inv/num", "/out/num");
-                let out_value = (cs.sink.names.iter())
-                    .position(|p| *p == out)
-                    .map(|i| cs.sink.values[i]);
-                assert_eq!(
-                    out_value,
-                    Some(Scalar::ONE),
-                    "{path} is free while its argument is not zero"
-                );
-                seen[entry] = true;
-            }
         }
     }
     assert!(scanned > 10_000, "scanned only {scanned} variables");
@@ -625,6 +592,51 @@ fn free_witness_scan_over_whole_runs() {
         );
     }
 }
+
+/// Synthesizes `circuit` from `z` into a recording system, checks that the
+/// honest witness satisfies it and that no variable of the step is free but
+/// those of [`FREE_BY_DESIGN`] (marked in `seen`); the number of variables
+/// scanned.
+fn scan<C: StepCircuit<Scalar>>(
+    circuit: &C,
+    z: &[Scalar],
+    label: &str,
+    seen: &mut [bool; FREE_BY_DESIGN.len()],
+) -> usize {
+    let mut cs = RecordCs::new(Record::default());
+    let z: Vec<AllocatedNum<Scalar>> = z
+        .iter()
+        .enumerate()
+        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
+        .collect();
+    circuit
+        .synthesize(&mut cs.namespace(|| "step"), &z)
+        .unwrap();
+    assert_eq!(cs.sink.first_unsatisfied(), None, "{label}");
+    // The inputs z_i are bound by Nova's augmented circuit (it hashes
+    // them), not by the step: they are not scanned.
+    for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
+        let entry = FREE_BY_DESIGN
+            .iter()
+            .position(|(suffix, _)| path.ends_with(suffix));
+        let Some(entry) = entry else {
+            panic!("{label}: {path} is free");
+        };
+        let out = path.replace("/inv/num", "/out/num");
+        let out_value = (cs.sink.names.iter())
+            .position(|p| *p == out)
+            .map(|i| cs.sink.values[i]);
+        assert_eq!(
+            out_value,
+            Some(Scalar::ONE),
+            "{label}: {path} is free while its argument is not zero"
+        );
+        seen[entry] = true;
+    }
+    cs.sink.count_under("step/")
+}
+
+mod segment;
 
 // Committed weights (`--private-weights`): the state carries
 // `C_W = H(packed weights, salt_W)` instead of the weights.
