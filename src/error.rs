@@ -157,6 +157,8 @@ pub enum StateField {
     PredictionHash,
     /// An inference proof's step counter.
     Step,
+    /// The commitment `C_S` at the end of segment `i` of a segmented proof.
+    SegmentEnd(usize),
     /// An evaluation's confusion counts.
     Counts,
 }
@@ -179,6 +181,10 @@ impl std::fmt::Display for StateField {
             }
             StateField::Step => f.write_str("step counter"),
             StateField::Counts => f.write_str("confusion counts"),
+            StateField::SegmentEnd(i) => write!(
+                f,
+                "state commitment C_S at the end of segment {i} (not the next segment's start)"
+            ),
         }
     }
 }

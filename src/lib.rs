@@ -60,6 +60,7 @@ pub mod plan;
 pub mod proof;
 pub mod recipe;
 pub mod report;
+pub mod segment;
 pub mod statement;
 pub mod train;
 

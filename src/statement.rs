@@ -181,6 +181,20 @@ pub(crate) fn rejection(refusal: Refusal) -> Rejection {
     }
 }
 
+/// Checks one compressed proof of `steps` steps from `z0` with `vk`: its
+/// `z_N`, or the rejection (a verifier that panics on a malformed proof is
+/// a rejection too).
+pub(crate) fn snark_check<C: nova_snark::traits::circuit::StepCircuit<Scalar>>(
+    snark: &Compressed<C>,
+    vk: &crate::ivc::VerifierKey<C>,
+    steps: usize,
+    z0: &[Scalar],
+) -> Result<Vec<Scalar>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| snark.verify(vk, steps, z0)))
+        .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
+        .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))
+}
+
 /// Where a verifier's key came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -328,50 +342,60 @@ impl Verifier {
     pub fn verify<P: Proven>(&mut self, bundle: &Bundle<P>) -> Result<Verified> {
         let st = &bundle.statement;
         st.check_shape()?;
+        self.check_with(st.spec(), st.params_digest(), st.steps(), |vk| {
+            let z0 = st.z0()?;
+            let zn = snark_check(&bundle.snark, vk, st.steps(), &z0)?;
+            st.check_final_state(&zn)
+        })
+    }
+
+    /// Holds `spec`'s key (given, held, cached or derived), refuses a
+    /// stated digest other than the key's, and runs `check` (the SNARK
+    /// checks of a statement of `steps` steps in all) with it, timed.
+    pub(crate) fn check_with<S: Spec>(
+        &mut self,
+        spec: &S,
+        digest: &str,
+        steps: usize,
+        check: impl FnOnce(&crate::ivc::VerifierKey<S::Step>) -> Result<()>,
+    ) -> Result<Verified> {
         let start = Instant::now();
         // Re-checked for every bundle of a batch: a held key is reused only
         // for its own spec, and a cached one only for its own digest.
-        let reuse = self.held::<P::Spec>().is_some_and(|h| {
-            h.key.spec == *st.spec()
-                && (h.source != KeyOrigin::Cached || h.key.params_digest == st.params_digest())
+        let reuse = self.held::<S>().is_some_and(|h| {
+            h.key.spec == *spec && (h.source != KeyOrigin::Cached || h.key.params_digest == digest)
         });
         let origin = if reuse {
-            match self.held::<P::Spec>().map(|h| h.source) {
+            match self.held::<S>().map(|h| h.source) {
                 Some(KeyOrigin::Given) => KeyOrigin::Given,
                 _ => KeyOrigin::Held,
             }
         } else if self.given.is_empty() {
-            self.find_key(st.spec(), st.params_digest())?
+            self.find_key(spec, digest)?
         } else {
-            self.take_given(st.spec())?
+            self.take_given(spec)?
         };
         let key_s = start.elapsed().as_secs_f64();
-        let Some(held) = self.held::<P::Spec>() else {
+        let Some(held) = self.held::<S>() else {
             return Err(Error::Internal("the verifier's key was not kept".into()));
         };
-        if held.key.params_digest != st.params_digest() {
+        if held.key.params_digest != digest {
             return Err(Error::Rejected(Rejection::ParamsDigest {
-                stated: st.params_digest().to_string(),
+                stated: digest.to_string(),
                 rebuilt: held.key.params_digest.clone(),
             }));
         }
-        let z0 = st.z0()?;
         let start = Instant::now();
-        let zn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            bundle.snark.verify(&held.key.vk, st.steps(), &z0)
-        }))
-        .map_err(|_| Error::Rejected(Rejection::SnarkPanicked))?
-        .map_err(|e| Error::Rejected(Rejection::Snark(e.to_string())))?;
+        check(&held.key.vk)?;
         let verify_s = start.elapsed().as_secs_f64();
-        st.check_final_state(&zn)?;
         let params_digest = held.key.params_digest.clone();
         let mut key_sha256 = held.sha.clone();
         if origin == KeyOrigin::Derived {
-            key_sha256 = self.store_key::<P::Spec>();
+            key_sha256 = self.store_key::<S>();
         }
         Ok(Verified {
             params_digest,
-            steps: st.steps(),
+            steps,
             key_origin: origin,
             key_sha256,
             key_s,

@@ -155,6 +155,18 @@ pub struct Job<'a> {
     pub salt: Salt,
 }
 
+impl Job<'_> {
+    /// Global step `step`'s mini-batches (the step index restarts every
+    /// epoch).
+    pub fn batches(&self, step: usize) -> Vec<Batch> {
+        let k = self.recipe.batches_per_step;
+        let first = (step % self.recipe.steps_per_epoch()) * k;
+        (first..first + k)
+            .map(|index| Batch::of(&self.recipe, self.data, index))
+            .collect()
+    }
+}
+
 impl Steps for Job<'_> {
     type Circuit = TrainStep;
     type State = State;
@@ -170,11 +182,7 @@ impl Steps for Job<'_> {
     /// Global step `step`'s mini-batches (the step index restarts every
     /// epoch), and the state after training on them.
     fn step(&self, state: &State, step: usize) -> Result<(TrainStep, State)> {
-        let k = self.recipe.batches_per_step;
-        let first = (step % self.recipe.steps_per_epoch()) * k;
-        let batches = (first..first + k)
-            .map(|index| Batch::of(&self.recipe, self.data, index))
-            .collect();
+        let batches = self.batches(step);
         let witness = StepWitness::new(&self.recipe, state.clone(), batches, self.salt);
         let next = state.next(&self.recipe, &witness.batches, &self.salt)?;
         let circuit = TrainStep {
