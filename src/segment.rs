@@ -12,6 +12,7 @@
 //! `C_S = H_S(C_W, 0, salt)` with `C_W` the stated one, or (public
 //! weights) `H_W` of the stated weights under their stated salt.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::prover::{self, Job, Observer, Progress, Start, Steps};
 use crate::ivc::{Compressed, Params, Spec};
-use crate::proof::PublishedModel;
+use crate::proof::{ProofBundle, PublishedModel, Statement};
 use crate::recipe::{Recipe, WeightsVisibility};
 use crate::statement::{snark_check, Verified, Verifier};
 use crate::train::{BoundedWeights, Weights};
@@ -446,6 +447,64 @@ impl SegmentedStatement {
         match &self.model {
             PublishedModel::Weights(w) => Some(w),
             PublishedModel::Committed(_) => None,
+        }
+    }
+}
+
+impl SegmentedStatement {
+    /// The training statement this one proves: the same recipe,
+    /// commitments, model and steps, from zero weights (what `verify`
+    /// reports and `--model` compares).
+    pub fn claim(&self) -> Statement {
+        Statement {
+            recipe: self.recipe.clone(),
+            commitment: self.commitment,
+            test_commitment: self.test_commitment,
+            initial: Weights::zero(self.recipe.features),
+            model: self.model.clone(),
+            steps: self.steps(),
+            params_digest: self.params_digest.clone(),
+        }
+    }
+}
+
+/// A training bundle of either proof: one Nova proof of the whole run, or
+/// a run proven in segments. Both state the same training claim.
+pub enum TrainingBundle {
+    Whole(Box<ProofBundle>),
+    Segmented(Box<SegmentedBundle>),
+}
+
+impl TrainingBundle {
+    /// Reads a training bundle of either kind (by its first bytes); errors
+    /// as [`crate::statement::Bundle::read`].
+    pub fn read(path: &Path) -> Result<Self> {
+        if !crate::statement::starts_with(path, SEGMENTED_MAGIC) {
+            return ProofBundle::read(path).map(|b| TrainingBundle::Whole(Box::new(b)));
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() > MAX_SEGMENTED_BYTES as u64 {
+            return Err(Error::Rejected(Rejection::TooLarge {
+                limit: MAX_SEGMENTED_BYTES,
+            }));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        SegmentedBundle::from_bytes(&bytes).map(|b| TrainingBundle::Segmented(Box::new(b)))
+    }
+
+    /// The training claim.
+    pub fn statement(&self) -> Statement {
+        match self {
+            TrainingBundle::Whole(b) => b.statement.clone(),
+            TrainingBundle::Segmented(b) => b.statement.claim(),
+        }
+    }
+
+    /// Verifies the bundle with `verifier`.
+    pub fn verify_with(&self, verifier: &mut Verifier) -> Result<Verified> {
+        match self {
+            TrainingBundle::Whole(b) => verifier.verify(b),
+            TrainingBundle::Segmented(b) => b.verify_with(verifier),
         }
     }
 }

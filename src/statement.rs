@@ -158,12 +158,17 @@ pub fn as_input_error(path: &Path, e: Error) -> Error {
 /// Whether the file at `path` starts as an evaluation or predictions
 /// bundle does.
 fn is_infer(path: &Path) -> bool {
+    starts_with(path, INFER_MAGIC)
+}
+
+/// Whether the file at `path` starts with `magic`.
+pub(crate) fn starts_with(path: &Path, magic: &[u8; MAGIC_LEN]) -> bool {
     use std::io::Read;
-    let mut magic = [0u8; MAGIC_LEN];
+    let mut first = [0u8; MAGIC_LEN];
     std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
+        .and_then(|mut f| f.read_exact(&mut first))
         .is_ok()
-        && &magic == INFER_MAGIC
+        && &first == magic
 }
 
 /// The rejection a bundle's container refusal is.

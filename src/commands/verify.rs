@@ -548,7 +548,7 @@ fn verify_one(
         command_s: started.elapsed().as_secs_f64(),
         folder: output::completeness_of(path),
     };
-    let bundle = match ProofBundle::read(path) {
+    let bundle = match crate::segment::TrainingBundle::read(path) {
         Ok(b) => b,
         Err(Error::Rejected(r)) => {
             return Ok(VerifyReport {
@@ -560,7 +560,7 @@ fn verify_one(
     };
     // Only a rejection is "not accepted" (exit 1); any other failure while
     // verifying is an error (exit 2).
-    let verified = match verifier.verify(&bundle) {
+    let verified = match bundle.verify_with(verifier) {
         Ok(v) => v,
         Err(Error::Rejected(r)) => {
             return Ok(VerifyReport {
@@ -571,7 +571,7 @@ fn verify_one(
         Err(e) => return Err(e),
     };
     if let Some((m, file)) = &model_file {
-        let diffs = m.differences(&bundle.statement);
+        let diffs = m.differences(&bundle.statement());
         if !diffs.is_empty() {
             let reason = format!(
                 "the proof verifies, but {} is not its model: {} differ{}",
@@ -587,7 +587,7 @@ fn verify_one(
         accepted: true,
         reason: None,
         detail: None,
-        statement: Some(StatementSummary::of(&bundle.statement)),
+        statement: Some(StatementSummary::of(&bundle.statement())),
         model: model.map(Into::into),
         key_origin: Some(verified.key_origin),
         key_sha256: verified.key_sha256.clone(),

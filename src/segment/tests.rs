@@ -297,3 +297,40 @@ fn truncated_and_foreign_bytes_are_refused() {
         Err(Error::Rejected(Rejection::BadMagic))
     ));
 }
+
+#[test]
+fn verify_reads_a_segmented_bundle_as_a_training_bundle() {
+    use crate::commands::verify::{verify_any, BundleReport};
+    let p = proven();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("proof.bundle");
+    std::fs::write(&path, p.bundle.to_bytes().unwrap()).unwrap();
+    let report = verify_any(&mut verifier(p), &path).unwrap();
+    assert!(report.accepted(), "{report:?}");
+    let BundleReport::Training(r) = &report else {
+        panic!("not reported as training: {report:?}");
+    };
+    let statement = r.statement.as_ref().unwrap();
+    assert_eq!(statement.steps, 8);
+    // The claim is the unsegmented statement's: same recipe, commitments,
+    // weights and steps.
+    let claim = p.bundle.statement.claim();
+    assert_eq!(claim.final_weights(), Some(&p.native));
+    assert_eq!(claim.steps, claim.recipe.total_steps());
+    // A forged boundary is a rejection report (exit 1), not an error.
+    let forged = forged(|b| b.statement.segments[1].end += Scalar::ONE);
+    std::fs::write(&path, forged.to_bytes().unwrap()).unwrap();
+    let report = verify_any(&mut verifier(p), &path).unwrap();
+    assert!(!report.accepted());
+    let BundleReport::Training(r) = &report else {
+        panic!("not reported as training");
+    };
+    assert!(
+        r.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("end of segment 1"),
+        "{:?}",
+        r.reason
+    );
+}
