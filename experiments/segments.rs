@@ -26,7 +26,7 @@ use foldtrain::commands::{self, DataArgs};
 use foldtrain::ivc::prover::{self, Job, Keys, Silent, Start, Steps};
 use foldtrain::proof::Verifier;
 use foldtrain::recipe::Hyper;
-use foldtrain::segment::{self, Cuts, SegmentJob, SegmentSpec, Secrets};
+use foldtrain::segment::{self, Cuts, Secrets, SegmentJob, SegmentSpec};
 
 use common::{loadavg, Session};
 
@@ -47,9 +47,8 @@ fn main() -> Result<()> {
         "| proof | segments | steps each | setup s | fold+compress wall s | slowest segment s | \
          verify (SNARK checks) s | bundle bytes | load |\n|---|---|---|---|---|---|---|---|---|\n",
     );
-    let mut csv = String::from(
-        "proof,segments,setup_s,wall_s,slowest_s,verify_s,bundle_bytes,load\n",
-    );
+    let mut csv =
+        String::from("proof,segments,setup_s,wall_s,slowest_s,verify_s,bundle_bytes,load\n");
 
     // The whole run with the training circuit: the baseline.
     let start = Instant::now();
@@ -76,7 +75,10 @@ fn main() -> Result<()> {
         "| whole | 1 | {} | {setup:.1} | {whole:.1} | {whole:.1} | {verify:.2} | {bytes} (proof) | {load} |",
         done.done
     )?;
-    writeln!(csv, "whole,1,{setup:.2},{whole:.2},{whole:.2},{verify:.3},{bytes},{load}")?;
+    writeln!(
+        csv,
+        "whole,1,{setup:.2},{whole:.2},{whole:.2},{verify:.3},{bytes},{load}"
+    )?;
     drop(keys);
 
     let spec = SegmentSpec {
@@ -155,7 +157,10 @@ fn main() -> Result<()> {
             "segmented,{k},{setup:.2},{wall:.2},{slowest:.2},{:.3},{bytes},{load}",
             verified.verify_s
         )?;
-        assert_eq!(last.state.weights, done.state.weights, "segmented weights differ");
+        assert_eq!(
+            last.state.weights, done.state.weights,
+            "segmented weights differ"
+        );
         println!("{k} segments: {wall:.1} s, the same weights as the whole run");
     }
     let path = session.result("segments", "csv");

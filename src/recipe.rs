@@ -330,14 +330,7 @@ impl Recipe {
     /// recipe, including those (such as the exact learning rate) that reach
     /// the arithmetic only through rounded constants.
     pub fn tag(&self) -> crate::fixed::Scalar {
-        use ff::PrimeField;
-        use sha2::Digest;
-        let bytes =
-            bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default();
-        let digest = sha2::Sha256::digest(&bytes);
-        let mut repr = <crate::fixed::Scalar as PrimeField>::Repr::default();
-        repr.as_mut()[..31].copy_from_slice(&digest[..31]);
-        Option::from(crate::fixed::Scalar::from_repr(repr)).unwrap_or_default()
+        crate::ivc::domain_tag(b"", self)
     }
 
     /// Step size of a full batch.

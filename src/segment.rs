@@ -50,17 +50,7 @@ impl Spec for SegmentSpec {
     /// sha256 of the recipe's encoding under a domain of its own, so no
     /// unsegmented recipe shares it.
     fn tag(&self) -> Scalar {
-        use ff::PrimeField;
-        use sha2::Digest;
-        let bytes = bincode::serde::encode_to_vec(&self.recipe, bincode::config::standard())
-            .unwrap_or_default();
-        let mut h = sha2::Sha256::new();
-        h.update(b"foldtrain segment spec");
-        h.update(&bytes);
-        let digest = h.finalize();
-        let mut repr = <Scalar as PrimeField>::Repr::default();
-        repr.as_mut()[..31].copy_from_slice(&digest[..31]);
-        Option::from(Scalar::from_repr(repr)).unwrap_or_default()
+        crate::ivc::domain_tag(b"foldtrain segment spec", &self.recipe)
     }
 
     const KEY_MAGIC: &'static [u8; MAGIC_LEN] = SEGMENT_KEY_MAGIC;

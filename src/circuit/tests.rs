@@ -89,7 +89,7 @@ fn toy() -> (Arc<Recipe>, FixedDataset, Salt, Commitment) {
 }
 
 /// Synthesizes one step into `cs` with `z` as given; returns the outputs.
-fn synth(cs: &mut TamperCs, step: &TrainStep, z: &[Scalar]) -> Vec<Scalar> {
+fn synth<C: StepCircuit<Scalar>>(cs: &mut TamperCs, step: &C, z: &[Scalar]) -> Vec<Scalar> {
     let vars: Vec<AllocatedNum<Scalar>> = z
         .iter()
         .enumerate()

@@ -36,6 +36,22 @@ pub type VerifierKey<C = TrainStep> = nova_snark::nova::VerifierKey<E1, E2, C, S
 /// Prover key of the compressed proof.
 pub type ProverKey<C = TrainStep> = nova_snark::nova::ProverKey<E1, E2, C, S1, S2>;
 
+/// A field element that names a spec: sha256 of `domain` and then the
+/// value's canonical encoding (bincode 2), cut to 248 bits.
+pub(crate) fn domain_tag<T: Serialize>(domain: &[u8], value: &T) -> Scalar {
+    use ff::PrimeField;
+    use sha2::Digest;
+    let bytes =
+        bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap_or_default();
+    let mut h = sha2::Sha256::new();
+    h.update(domain);
+    h.update(&bytes);
+    let digest = h.finalize();
+    let mut repr = <Scalar as PrimeField>::Repr::default();
+    repr.as_mut()[..31].copy_from_slice(&digest[..31]);
+    Option::from(Scalar::from_repr(repr)).unwrap_or_default()
+}
+
 /// What fixes one step circuit: the training [`crate::recipe::Recipe`], or
 /// the [`crate::circuit::infer::InferSpec`] of an evaluation or a batch of
 /// predictions. Its constants are baked into the circuit, so the public

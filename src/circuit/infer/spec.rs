@@ -173,17 +173,7 @@ impl InferSpec {
     /// A field element naming the spec (sha256 of its encoding under a
     /// domain of its own, so no training recipe shares it).
     pub fn tag(&self) -> Scalar {
-        use ff::PrimeField;
-        use sha2::Digest;
-        let bytes =
-            bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default();
-        let mut h = sha2::Sha256::new();
-        h.update(b"foldtrain inference spec");
-        h.update(&bytes);
-        let digest = h.finalize();
-        let mut repr = <Scalar as PrimeField>::Repr::default();
-        repr.as_mut()[..31].copy_from_slice(&digest[..31]);
-        Option::from(Scalar::from_repr(repr)).unwrap_or_default()
+        crate::ivc::domain_tag(b"foldtrain inference spec", self)
     }
 
     /// One line for messages.

@@ -55,15 +55,11 @@ fn sealed_satisfied(
     z: &[Scalar],
 ) -> bool {
     let mut cs = TamperCs::honest();
-    let circuit = segment_circuit(recipe, data, salt, step, witness);
-    let vars: Vec<AllocatedNum<Scalar>> = z
-        .iter()
-        .enumerate()
-        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
-        .collect();
-    circuit
-        .synthesize(&mut cs.namespace(|| "step"), &vars)
-        .unwrap();
+    synth(
+        &mut cs,
+        &segment_circuit(recipe, data, salt, step, witness),
+        z,
+    );
     cs.is_satisfied()
 }
 
@@ -77,7 +73,7 @@ fn sealed_steps_agree_with_the_native_trainer_over_whole_runs() {
         let states = sealed_states(&recipe, &data, &salt, c);
         for (step, pair) in states.windows(2).enumerate() {
             let mut cs = TamperCs::honest();
-            let out = synth_segment(
+            let out = synth(
                 &mut cs,
                 &segment_circuit(&recipe, &data, salt, step, &pair[0]),
                 &pair[0].to_z(&recipe).unwrap(),
@@ -106,19 +102,6 @@ fn sealed_steps_agree_with_the_native_trainer_over_whole_runs() {
         );
         assert_eq!(z.len(), SealedLayout::ARITY);
     }
-}
-
-fn synth_segment(cs: &mut TamperCs, step: &SegmentStep, z: &[Scalar]) -> Vec<Scalar> {
-    let vars: Vec<AllocatedNum<Scalar>> = z
-        .iter()
-        .enumerate()
-        .map(|(i, v)| AllocatedNum::alloc(cs.namespace(|| format!("z{i}")), || Ok(*v)).unwrap())
-        .collect();
-    step.synthesize(&mut cs.namespace(|| "step"), &vars)
-        .unwrap()
-        .iter()
-        .map(|o| o.get_value().unwrap())
-        .collect()
 }
 
 #[test]
@@ -232,7 +215,7 @@ fn the_segment_circuit_has_the_blank_shape_and_its_own_arity() {
     let states = sealed_states(&recipe, &data, &salt, c);
     let real = {
         let mut cs = TamperCs::honest();
-        synth_segment(
+        synth(
             &mut cs,
             &segment_circuit(&recipe, &data, salt, 1, &states[1]),
             &states[1].to_z(&recipe).unwrap(),
@@ -241,7 +224,7 @@ fn the_segment_circuit_has_the_blank_shape_and_its_own_arity() {
     };
     let blank = {
         let mut cs = TamperCs::honest();
-        synth_segment(
+        synth(
             &mut cs,
             &SegmentStep::blank(recipe.clone()),
             &[Scalar::ZERO; SealedLayout::ARITY],
