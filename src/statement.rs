@@ -128,6 +128,12 @@ impl AnyBundle {
     /// Reads a bundle of any kind ([`BundleKind::of`]). Errors as
     /// [`Bundle::read`].
     pub fn read(path: &Path) -> Result<Self> {
+        if starts_with(path, crate::segment::SEGMENTED_MAGIC) {
+            return Err(Error::artifact(
+                path,
+                "is a training bundle proven in segments: `foldtrain verify` checks it;                  inspect, keys and the audits do not read such bundles yet",
+            ));
+        }
         match BundleKind::of(path) {
             BundleKind::Inference => {
                 InferBundle::read(path).map(|b| AnyBundle::Inference(Box::new(b)))

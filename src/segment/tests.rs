@@ -317,6 +317,9 @@ fn verify_reads_a_segmented_bundle_as_a_training_bundle() {
     let claim = p.bundle.statement.claim();
     assert_eq!(claim.final_weights(), Some(&p.native));
     assert_eq!(claim.steps, claim.recipe.total_steps());
+    // The commands that do not read it yet say so (an error, exit 2).
+    let err = crate::statement::AnyBundle::read(&path).err().unwrap();
+    assert!(err.to_string().contains("proven in segments"), "{err}");
     // A forged boundary is a rejection report (exit 1), not an error.
     let forged = forged(|b| b.statement.segments[1].end += Scalar::ONE);
     std::fs::write(&path, forged.to_bytes().unwrap()).unwrap();
