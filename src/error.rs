@@ -59,6 +59,9 @@ pub enum Error {
     /// A checkpoint that cannot be used to resume.
     #[error("checkpoint refused: {0}")]
     Checkpoint(String),
+    /// A segment's worker process failed (`prove --segments`).
+    #[error("proving in segments failed: {0}")]
+    Segment(String),
     /// The run was interrupted (Ctrl-C) after saving a checkpoint.
     #[error("interrupted: {0}")]
     Interrupted(String),

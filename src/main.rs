@@ -117,9 +117,49 @@ enum Command {
         private_normalizer: bool,
         /// Folder for checkpoints (default: OUT/private/checkpoints). Private:
         /// they hold the witness.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "segments")]
         checkpoint_dir: Option<PathBuf>,
+        /// Prove the run in K segments, as parallel processes on this
+        /// machine (plan, prove-segment for each, join); the bundle is a
+        /// segmented training bundle. No checkpoints: a failed segment is
+        /// proven again with prove-segment.
+        #[arg(long, value_name = "K")]
+        segments: Option<usize>,
+        /// With --segments, run at most N segment processes at a time
+        /// (default: all of them).
+        #[arg(long, value_name = "N", requires = "segments")]
+        jobs: Option<usize>,
     },
+    /// Plan a run in segments (proven apart, on any machines): commit (or
+    /// take --commitment), cut the run's folded steps into K balanced ranges
+    /// and write commitment.json, private/opening.json and the private plan
+    /// private/segments.json into --out. Then prove-segment each, then join.
+    Plan {
+        #[command(flatten)]
+        data: DataFlags,
+        /// How many segments.
+        #[arg(long, value_name = "K")]
+        segments: usize,
+        /// The plan folder (default: the dataset's name, in the working folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Prove against the commitment `foldtrain commit --out DIR` wrote.
+        #[arg(long, value_name = "DIR")]
+        commitment: Option<PathBuf>,
+        /// With --private-weights, keep the normalizer private too.
+        #[arg(long, requires = "private_weights")]
+        private_normalizer: bool,
+        /// Plan afresh in a folder that holds a plan (its segment proofs are
+        /// removed) or an earlier run's public files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Prove one segment of a plan (an independent process: any machine
+    /// with the plan folder and the data) into DIR/segments/.
+    ProveSegment(commands::SegmentArgs),
+    /// Gather a plan's proven segments into DIR/proof.bundle, check it, and
+    /// write the model and manifest as prove does.
+    Join(commands::JoinArgs),
     /// Continue an interrupted prove from its newest valid checkpoint.
     Resume {
         /// The checkpoint folder of the interrupted run.
@@ -476,6 +516,10 @@ impl Observer for Bars {
         }
     }
 
+    fn note(&self, line: &str) {
+        self.bar.suspend(|| self.out.note(line));
+    }
+
     fn folded(&self, done: usize) {
         self.bar.set_position(done as u64);
         if let Some(s) = self.eta().left(done) {
@@ -510,6 +554,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             commitment,
             private_normalizer,
             checkpoint_dir,
+            segments,
+            jobs,
         } => {
             let args = commands::ProveArgs {
                 data: data.to_args(),
@@ -518,9 +564,44 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 checkpoint_dir,
                 run: run.into_settings(),
             };
-            let r = commands::prove_with(&args, &Bars::new(out))?;
+            let r = match segments {
+                None => commands::prove_with(&args, &Bars::new(out))?,
+                Some(k) => {
+                    let exe = std::env::current_exe()?;
+                    commands::prove_in_segments(&args, k, jobs, &exe, &Bars::new(out))?
+                }
+            };
             print_prove(&r, out)?;
         }
+        Command::Plan {
+            data,
+            segments,
+            out: dir,
+            commitment,
+            private_normalizer,
+            force,
+        } => {
+            let args = commands::ProveArgs {
+                data: data.to_args(),
+                commitment,
+                private_normalizer,
+                checkpoint_dir: None,
+                run: commands::RunSettings {
+                    out_dir: dir,
+                    force,
+                    ..Default::default()
+                },
+            };
+            let r = commands::plan(&args, segments)?;
+            for w in &r.warnings {
+                eprintln!("warning: {w}");
+            }
+            out.report(&r)?;
+        }
+        Command::ProveSegment(args) => {
+            out.report(&commands::prove_segment_with(&args, &Bars::new(out))?)?
+        }
+        Command::Join(args) => print_prove(&commands::join_with(&args, &Bars::new(out))?, out)?,
         Command::Resume {
             checkpoint_dir,
             data,

@@ -138,6 +138,40 @@ pub struct SegmentProof {
     #[serde(with = "commitment::scalar_hex")]
     pub end: Scalar,
     pub snark: Compressed<SegmentStep>,
+    /// Seconds the prover spent folding and compressing (what the worker
+    /// reports; not part of any statement).
+    pub fold_s: f64,
+    pub compress_s: f64,
+}
+
+/// First bytes of a segment proof file (`prove-segment`'s output).
+pub const SEGMENT_PROOF_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-sproof";
+/// Largest segment proof file read (one proof of about 11 KB).
+pub const MAX_SEGMENT_PROOF_BYTES: usize = 1 << 20;
+/// The segment proof file: magic, version, the plan it belongs to (the
+/// sha256 of its plan file), the body's digest, bincode 2 of the proof.
+pub const SEGMENT_PROOF_FILE: Kind<MAX_SEGMENT_PROOF_BYTES> = Kind {
+    magic: SEGMENT_PROOF_MAGIC,
+    version: 1,
+    body_digest: true,
+};
+
+/// Bytes of a compressed segment proof.
+pub fn proof_bytes(snark: &Compressed<SegmentStep>) -> usize {
+    bincode::serde::encode_to_vec(snark, bincode::config::standard()).map_or(0, |v| v.len())
+}
+
+impl SegmentProof {
+    /// The file bytes of this proof, bound to the plan `plan_id`.
+    pub fn to_file_bytes(&self, plan_id: &[u8; 32]) -> Result<Vec<u8>> {
+        Ok(SEGMENT_PROOF_FILE.seal(self, Some(plan_id))?)
+    }
+
+    /// A proof from the untrusted bytes of a file that must belong to the
+    /// plan `plan_id` (strict; never panics). The refusal says why.
+    pub fn from_file_bytes(bytes: &[u8], plan_id: &[u8; 32]) -> std::result::Result<Self, Refusal> {
+        SEGMENT_PROOF_FILE.open(bytes, Some(plan_id))
+    }
 }
 
 impl SegmentJob<'_> {
@@ -182,9 +216,10 @@ impl SegmentJob<'_> {
         let (start, steps) = self.range()?;
         let initial = self.start_state()?;
         let z0 = initial.to_z(&self.job.recipe)?;
-        let done: Progress<SealedState, SegmentStep> =
-            self.fold(pp, Start::Fresh(initial), None, observer)?;
-        let snark = prover::compress(pp, pk, &done, &z0)?;
+        let (done, fold): (Progress<SealedState, SegmentStep>, _) =
+            prover::timed(|| self.fold(pp, Start::Fresh(initial), None, observer))?;
+        observer.phase(prover::Phase::Compress);
+        let (snark, compress) = prover::timed(|| prover::compress(pp, pk, &done, &z0))?;
         let end = done.state.commitment(&self.job.recipe)?;
         Ok((
             SegmentProof {
@@ -193,6 +228,8 @@ impl SegmentJob<'_> {
                 steps,
                 end,
                 snark,
+                fold_s: prover::secs(fold),
+                compress_s: prover::secs(compress),
             },
             done.state,
         ))
@@ -495,6 +532,22 @@ impl TrainingBundle {
         match self {
             TrainingBundle::Whole(b) => verifier.verify(b),
             TrainingBundle::Segmented(b) => b.verify_with(verifier),
+        }
+    }
+
+    /// Bytes of its proof or proofs.
+    pub fn proof_bytes(&self) -> usize {
+        match self {
+            TrainingBundle::Whole(b) => b.proof_bytes(),
+            TrainingBundle::Segmented(b) => b.snarks.iter().map(proof_bytes).sum(),
+        }
+    }
+
+    /// How many segment proofs it holds (`None`: one proof of the whole run).
+    pub fn segments(&self) -> Option<usize> {
+        match self {
+            TrainingBundle::Whole(_) => None,
+            TrainingBundle::Segmented(b) => Some(b.snarks.len()),
         }
     }
 }

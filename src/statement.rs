@@ -22,7 +22,6 @@ use crate::fixed::Scalar;
 use crate::inference::{InferBundle, INFER_MAGIC};
 use crate::ivc::keys::{self, KeyFile};
 use crate::ivc::{params, Compressed, Spec};
-use crate::proof::ProofBundle;
 
 /// A kind of public statement: what its proof is checked against.
 pub trait Proven: Serialize + DeserializeOwned + Sized {
@@ -100,7 +99,8 @@ impl<P: Proven> Bundle<P> {
 
 /// A bundle of any kind, as read from a file.
 pub enum AnyBundle {
-    Training(Box<ProofBundle>),
+    /// A training bundle, whole or proven in segments.
+    Training(Box<crate::segment::TrainingBundle>),
     Inference(Box<InferBundle>),
 }
 
@@ -128,18 +128,12 @@ impl AnyBundle {
     /// Reads a bundle of any kind ([`BundleKind::of`]). Errors as
     /// [`Bundle::read`].
     pub fn read(path: &Path) -> Result<Self> {
-        if starts_with(path, crate::segment::SEGMENTED_MAGIC) {
-            return Err(Error::artifact(
-                path,
-                "is a training bundle proven in segments: `foldtrain verify` checks it;                  inspect, keys and the audits do not read such bundles yet",
-            ));
-        }
         match BundleKind::of(path) {
             BundleKind::Inference => {
                 InferBundle::read(path).map(|b| AnyBundle::Inference(Box::new(b)))
             }
             BundleKind::Training => {
-                ProofBundle::read(path).map(|b| AnyBundle::Training(Box::new(b)))
+                crate::segment::TrainingBundle::read(path).map(|b| AnyBundle::Training(Box::new(b)))
             }
         }
     }

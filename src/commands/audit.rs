@@ -98,9 +98,9 @@ pub fn audit_with(
         }
     };
     let bundle = read_statement_bundle(bundle_path)?;
-    let st = &bundle.statement;
+    let st = &bundle.statement();
     // A rejection is a finding of the audit; any other failure is an error.
-    let (verified, reason, verify_s) = match verifier.verify(&bundle) {
+    let (verified, reason, verify_s) = match bundle.verify_with(verifier) {
         Ok(v) => (true, None, Some(v.verify_s)),
         Err(Error::Rejected(r)) => (false, Some(r.to_string()), None),
         Err(e) => return Err(e),
@@ -460,7 +460,7 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
         args.opening.as_deref(),
         full_model,
     )?;
-    let train_st = read_statement_bundle(&args.train)?.statement;
+    let train_st = read_statement_bundle(&args.train)?.statement();
     let read_infer = |p: &Option<PathBuf>| -> Result<Option<(InferBundle, PathBuf)>> {
         match p {
             None => Ok(None),

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ivc::keys::KeyFile;
 use crate::ivc::{params, Spec};
 use crate::recipe::Recipe;
+use crate::segment::{SegmentSpec, TrainingBundle};
 use crate::statement::AnyBundle;
 
 /// Whose spec `keys` derives the key of.
@@ -57,12 +58,15 @@ pub struct KeysReport {
 /// Refuses to replace an existing file unless `force`.
 pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport> {
     let started = Instant::now();
-    let (recipe, spec) = match source {
+    let which = match source {
         RecipeSource::Bundle(path) => match AnyBundle::read_as_input(path)? {
-            AnyBundle::Training(b) => (Some(b.statement.recipe), None),
-            AnyBundle::Inference(b) => (None, Some(b.statement.spec)),
+            AnyBundle::Training(b) => match *b {
+                TrainingBundle::Whole(b) => Which::Training(b.statement.recipe),
+                TrainingBundle::Segmented(b) => Which::Segmented(b.statement.spec()),
+            },
+            AnyBundle::Inference(b) => Which::Inference(b.statement.spec),
         },
-        RecipeSource::Data(args) => (Some(args.load()?.recipe), None),
+        RecipeSource::Data(args) => Which::Training(args.load()?.recipe),
     };
     if out.is_dir() {
         return Err(Error::artifact(
@@ -76,10 +80,10 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
             "exists; pass --force to replace it, or choose another --out",
         ));
     }
-    let derived = match (&recipe, &spec) {
-        (Some(recipe), _) => derive_and_write(recipe, out)?,
-        (None, Some(spec)) => derive_and_write(spec, out)?,
-        (None, None) => return Err(Error::Internal("keys of no statement".into())),
+    let (derived, recipe, spec) = match which {
+        Which::Training(r) => (derive_and_write(&r, out)?, Some(r), None),
+        Which::Segmented(s) => (derive_and_write(&s, out)?, Some(s.recipe), None),
+        Which::Inference(s) => (derive_and_write(&s, out)?, None, Some(s)),
     };
     Ok(KeysReport {
         path: out.to_path_buf(),
@@ -97,6 +101,14 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
         derive_s: derived.derive_s,
         command_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The statement whose key is derived.
+enum Which {
+    Training(Recipe),
+    /// A training run proven in segments: the segment circuit's key.
+    Segmented(SegmentSpec),
+    Inference(InferSpec),
 }
 
 /// A key derived and written by [`derive_and_write`].

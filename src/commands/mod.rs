@@ -21,6 +21,7 @@ pub mod estimate;
 pub mod infer;
 pub mod keys;
 pub mod prove;
+pub mod segments;
 pub mod verify;
 
 pub use audit::{audit, audit_chain, AuditReport, ChainArgs, ChainReport};
@@ -33,6 +34,10 @@ pub use keys::{keys, KeysReport, RecipeSource};
 pub use prove::{
     default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,
     RunSettings,
+};
+pub use segments::{
+    join, join_with, plan, prove_in_segments, prove_segment, prove_segment_with, JoinArgs,
+    PlanReport, SegmentArgs, SegmentPlan, SegmentReport, SegmentTime,
 };
 pub use verify::{
     inspect, model_differences, verify, verify_all, BatchReport, InspectReport, KeyChoice,

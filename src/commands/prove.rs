@@ -112,6 +112,10 @@ pub struct ProveReport {
     pub checkpoint_dir: PathBuf,
     /// Warnings met on the way (a skipped corrupt checkpoint, say).
     pub warnings: Vec<String>,
+    /// For a run proven in segments (`join`), each segment as its worker
+    /// measured it (then `prove_s` and `compress_s` are their sums: worker
+    /// time, not what the user waited); empty for a whole run.
+    pub segments: Vec<super::segments::SegmentTime>,
 }
 
 /// The default output folder for a dataset: its file stem.
@@ -159,24 +163,7 @@ pub fn prove(args: &ProveArgs) -> Result<ProveReport> {
 /// [`prove`], reporting progress to `observer`.
 pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveReport> {
     let started = Instant::now();
-    let mut warnings = Vec::new();
-    let (data_args, loaded, opening) = match &args.commitment {
-        None => {
-            let loaded = args.data.load()?;
-            let opening = loaded.commit();
-            (args.data.clone(), loaded, opening)
-        }
-        Some(dir) => {
-            let opened = open_commitment(dir, &args.data)?;
-            if opened.0.train_fraction != args.data.train_fraction {
-                warnings.push(format!(
-                    "the split is the commitment's: train fraction {} (not {})",
-                    opened.0.train_fraction, args.data.train_fraction
-                ));
-            }
-            opened
-        }
-    };
+    let (data_args, loaded, opening, warnings) = load_inputs(args)?;
     let weights_salt = match loaded.recipe.weights {
         WeightsVisibility::Public => None,
         WeightsVisibility::Committed => Some(Salt::random()),
@@ -196,6 +183,69 @@ pub fn prove_with(args: &ProveArgs, observer: &dyn Observer) -> Result<ProveRepo
         warnings,
     )?
     .execute(None, observer)
+}
+
+/// The data a new run proves and its commitments' opening: committed now
+/// under fresh salts, or opened from the commitment `args.commitment`
+/// names (whose split and format are then used; a different train
+/// fraction asked for is a warning).
+pub(crate) fn load_inputs(args: &ProveArgs) -> Result<(DataArgs, Loaded, Opening, Vec<String>)> {
+    let mut warnings = Vec::new();
+    let (data_args, loaded, opening) = match &args.commitment {
+        None => {
+            let loaded = args.data.load()?;
+            let opening = loaded.commit();
+            (args.data.clone(), loaded, opening)
+        }
+        Some(dir) => {
+            let opened = open_commitment(dir, &args.data)?;
+            if opened.0.train_fraction != args.data.train_fraction {
+                warnings.push(format!(
+                    "the split is the commitment's: train fraction {} (not {})",
+                    opened.0.train_fraction, args.data.train_fraction
+                ));
+            }
+            opened
+        }
+    };
+    Ok((data_args, loaded, opening, warnings))
+}
+
+/// Loads again the data of a run recorded in `run` (a checkpoint's, a
+/// segment plan's), from `data` or the recorded path, and checks it is
+/// the run's: the same recipe and the same training rows. Returns it with
+/// its opening under the run's salts (the caller compares the commitments
+/// with its own record). `refuse` words a mismatch for the caller's file.
+pub(crate) fn reload(
+    run: &RunInfo,
+    recorded_in: &str,
+    data: Option<&Path>,
+    refuse: &dyn Fn(String) -> Error,
+) -> Result<(DataArgs, Loaded, Opening)> {
+    let data_args = DataArgs {
+        data: data.map_or_else(|| run.data_path.clone(), Path::to_path_buf),
+        train_fraction: run.train_fraction,
+        hyper: Hyper::of(&run.recipe),
+    };
+    let loaded = data_args.load()?;
+    if loaded.recipe != run.recipe {
+        return Err(refuse(format!(
+            "another recipe ({} rows x {} features in {recorded_in}, {} x {} in {})",
+            run.recipe.rows,
+            run.recipe.features,
+            loaded.recipe.rows,
+            loaded.recipe.features,
+            data_args.data.display()
+        )));
+    }
+    if checkpoint::data_digest(&loaded.prepared.train_fixed) != run.data_digest {
+        return Err(refuse(format!(
+            "other data than {} (the training rows differ)",
+            data_args.data.display()
+        )));
+    }
+    let opening = loaded.commit_with_salts(run.salts);
+    Ok((data_args, loaded, opening))
 }
 
 /// The commitment folder `path` names (or whose `commitment.json` it is).
@@ -295,7 +345,7 @@ fn cadence(every_steps: Option<usize>) -> Cadence {
 }
 
 /// What identifies a run in its checkpoints.
-fn run_info(
+pub(crate) fn run_info(
     args: &DataArgs,
     loaded: &Loaded,
     opening: &Opening,
@@ -321,47 +371,25 @@ pub fn resume(args: &ResumeArgs) -> Result<ProveReport> {
 pub fn resume_with(args: &ResumeArgs, observer: &dyn Observer) -> Result<ProveReport> {
     let started = Instant::now();
     let (ckpt, path, warnings) = checkpoint::newest_valid(&args.checkpoint_dir)?;
-    let data_args = DataArgs {
-        data: args
-            .data
-            .clone()
-            .unwrap_or_else(|| ckpt.run.data_path.clone()),
-        train_fraction: ckpt.run.train_fraction,
-        hyper: Hyper::of(&ckpt.run.recipe),
-    };
     let private_normalizer = ckpt.run.private_normalizer;
-    let loaded = data_args.load()?;
     let refuse = |what: String| {
-        Err(crate::Error::Checkpoint(format!(
+        crate::Error::Checkpoint(format!(
             "{} was made with {what}; resume with the data and settings of the original run",
             path.display()
-        )))
+        ))
     };
-    if loaded.recipe != ckpt.run.recipe {
-        return refuse(format!(
-            "another recipe ({} rows x {} features in the checkpoint, {} x {} in {})",
-            ckpt.run.recipe.rows,
-            ckpt.run.recipe.features,
-            loaded.recipe.rows,
-            loaded.recipe.features,
-            data_args.data.display()
-        ));
-    }
-    if checkpoint::data_digest(&loaded.prepared.train_fixed) != ckpt.run.data_digest {
-        return refuse(format!(
-            "other data than {} (the training rows differ)",
-            data_args.data.display()
-        ));
-    }
-    let opening = loaded.commit_with_salts(ckpt.run.salts);
+    let (data_args, loaded, opening) =
+        reload(&ckpt.run, "the checkpoint", args.data.as_deref(), &refuse)?;
     if opening.commitment() != ckpt.commitment()
         || opening.test.commitment != ckpt.state.test_commitment
     {
-        return refuse("commitments its data and salts do not reproduce".into());
+        return Err(refuse(
+            "commitments its data and salts do not reproduce".into(),
+        ));
     }
     let weights_salt = ckpt.state.weights_salt;
     if weights_salt.is_some() != (loaded.recipe.weights == WeightsVisibility::Committed) {
-        return refuse("a weights salt that does not fit its recipe".into());
+        return Err(refuse("a weights salt that does not fit its recipe".into()));
     }
     let inputs = Inputs {
         data_args,
@@ -538,46 +566,10 @@ impl Run {
             }
         }
 
-        let mut model = Model::new(
-            (*recipe).clone(),
-            self.loaded.dataset.feature_names.clone(),
-            self.loaded.prepared.train_fraction,
-            self.loaded.prepared.normalizer.clone(),
-            &done.state.weights,
-        )?;
-        if let Some(salt) = self.weights_salt {
-            model = model.committed(salt);
-        }
-        // The models first, the bundle next, the manifest last: a failure
-        // at any point leaves a folder without a manifest, visibly
-        // incomplete.
-        let (model_path, public_model_path) = match model.public(!self.private_normalizer) {
-            None => {
-                let path = out_dir.join(MODEL_FILE);
-                artifact::write_json(&path, &model, Visibility::Public)?;
-                (path, None)
-            }
-            Some(public) => {
-                let path = private_dir(&out_dir).join(MODEL_FILE);
-                artifact::write_json(&path, &model, Visibility::Private)?;
-                let public_path = out_dir.join(PUBLIC_MODEL_FILE);
-                artifact::write_json(&public_path, &public, Visibility::Public)?;
-                (path, Some(public_path))
-            }
-        };
-        let bundle_path = out_dir.join(BUNDLE_FILE);
-        artifact::write_atomic(&bundle_path, &bytes, Visibility::Public)?;
-        let (public_files, private_files): (&[&str], &[&str]) = match public_model_path {
-            None => (
-                &[MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
-                &[output::OPENING],
-            ),
-            Some(_) => (
-                &[PUBLIC_MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
-                &[output::OPENING, MODEL_FILE],
-            ),
-        };
-        self.out.finish(command, public_files, private_files)?;
+        let model = trained_model(&self.loaded, &done.state.weights, self.weights_salt)?;
+        let written = write_trained(&out_dir, &model, self.private_normalizer, &bytes)?;
+        self.out
+            .finish(command, &written.public_files, &written.private_files)?;
         let checkpoint_dir = self.checkpoints.dir().to_path_buf();
         self.checkpoints.finish();
 
@@ -604,21 +596,103 @@ impl Run {
             bundle_bytes: bytes.len(),
             weights: model.decimal_weights().0,
             bias: model.decimal_weights().1,
-            bundle_path,
-            model_path,
-            public_model_path,
+            bundle_path: written.bundle_path,
+            model_path: written.model_path,
+            public_model_path: written.public_model_path,
             commitment_path,
             opening_path,
             checkpoint_dir,
             warnings: self.warnings,
+            segments: Vec::new(),
         })
     }
+}
+
+/// The trained model of `loaded`'s recipe and data with final `weights`
+/// (committed under `weights_salt`, when the recipe commits to them).
+pub(crate) fn trained_model(
+    loaded: &Loaded,
+    weights: &train::Weights,
+    weights_salt: Option<Salt>,
+) -> Result<Model> {
+    let model = Model::new(
+        loaded.recipe.clone(),
+        loaded.dataset.feature_names.clone(),
+        loaded.prepared.train_fraction,
+        loaded.prepared.normalizer.clone(),
+        weights,
+    )?;
+    Ok(match weights_salt {
+        Some(salt) => model.committed(salt),
+        None => model,
+    })
+}
+
+/// Where [`write_trained`] put a training run's results, and the files
+/// its manifest lists.
+pub(crate) struct Written {
+    pub bundle_path: PathBuf,
+    /// The model: public `model.json`, or the private one with committed
+    /// weights (whose public part is `public_model_path`).
+    pub model_path: PathBuf,
+    pub public_model_path: Option<PathBuf>,
+    pub public_files: Vec<&'static str>,
+    pub private_files: Vec<&'static str>,
+}
+
+/// Writes a training run's model and bundle (`bundle`'s bytes, checked
+/// before) into `out_dir`, as `prove` and `join` do: the models first, the
+/// bundle next, so that a failure leaves a folder without a manifest,
+/// visibly incomplete. The manifest is the caller's, last.
+pub(crate) fn write_trained(
+    out_dir: &Path,
+    model: &Model,
+    private_normalizer: bool,
+    bundle: &[u8],
+) -> Result<Written> {
+    let (model_path, public_model_path) = match model.public(!private_normalizer) {
+        None => {
+            let path = out_dir.join(MODEL_FILE);
+            artifact::write_json(&path, model, Visibility::Public)?;
+            (path, None)
+        }
+        Some(public) => {
+            let path = private_dir(out_dir).join(MODEL_FILE);
+            artifact::write_json(&path, model, Visibility::Private)?;
+            let public_path = out_dir.join(PUBLIC_MODEL_FILE);
+            artifact::write_json(&public_path, &public, Visibility::Public)?;
+            (path, Some(public_path))
+        }
+    };
+    let bundle_path = out_dir.join(BUNDLE_FILE);
+    artifact::write_atomic(&bundle_path, bundle, Visibility::Public)?;
+    let (public_files, private_files) = match public_model_path {
+        None => (
+            vec![MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
+            vec![output::OPENING],
+        ),
+        Some(_) => (
+            vec![PUBLIC_MODEL_FILE, COMMITMENT_FILE, BUNDLE_FILE],
+            vec![output::OPENING, MODEL_FILE],
+        ),
+    };
+    Ok(Written {
+        bundle_path,
+        model_path,
+        public_model_path,
+        public_files,
+        private_files,
+    })
 }
 
 /// Refuses an output folder whose `commitment.json` is of another
 /// commitment than the run's (unless `force`); one of the same commitment
 /// is rewritten identically.
-fn refuse_other_commitment_file(out_dir: &Path, opening: &Opening, force: bool) -> Result<()> {
+pub(crate) fn refuse_other_commitment_file(
+    out_dir: &Path,
+    opening: &Opening,
+    force: bool,
+) -> Result<()> {
     let path = out_dir.join(COMMITMENT_FILE);
     if force || path.symlink_metadata().is_err() {
         return Ok(());
@@ -655,12 +729,32 @@ impl fmt::Display for ProveReport {
             "circuit      {} constraints per step ({} in the step circuit), {:.1} per sample-feature-epoch",
             self.constraints_per_step, self.step_constraints, self.constraints_per_sample_feature_epoch
         )?;
-        writeln!(
-            f,
-            "time         {:.1} s in all: setup {:.1} s, folding {:.1} s, compression {:.1} s, \
-             check {:.2} s",
-            self.command_s, self.setup_s, self.prove_s, self.compress_s, self.verify_s
-        )?;
+        if self.segments.is_empty() {
+            writeln!(
+                f,
+                "time         {:.1} s in all: setup {:.1} s, folding {:.1} s, compression {:.1} \
+                 s, check {:.2} s",
+                self.command_s, self.setup_s, self.prove_s, self.compress_s, self.verify_s
+            )?;
+        } else {
+            writeln!(
+                f,
+                "time         {:.1} s in all (this command); {} segment proofs joined: setup \
+                 {:.1} s, check {:.2} s",
+                self.command_s,
+                self.segments.len(),
+                self.setup_s,
+                self.verify_s
+            )?;
+            for s in &self.segments {
+                writeln!(
+                    f,
+                    "segment {:<4} {} steps: folding {:.1} s, compression {:.1} s, {} bytes \
+                     (on its worker)",
+                    s.index, s.steps, s.fold_s, s.compress_s, s.proof_bytes
+                )?;
+            }
+        }
         writeln!(
             f,
             "verifier key sha256 {} (`foldtrain keys` derives the same)",

@@ -13,10 +13,9 @@ use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::model::{Model, PublicModel};
 use crate::output;
-use crate::proof::{
-    KeyOrigin, ProofBundle, PublishedModel, Statement, StatementKind, Verified, Verifier,
-};
+use crate::proof::{KeyOrigin, PublishedModel, Statement, StatementKind, Verified, Verifier};
 use crate::recipe::Recipe;
+use crate::segment::TrainingBundle;
 use crate::statement::{as_input_error, AnyBundle, BundleKind};
 
 /// `verify`'s report.
@@ -548,7 +547,7 @@ fn verify_one(
         command_s: started.elapsed().as_secs_f64(),
         folder: output::completeness_of(path),
     };
-    let bundle = match crate::segment::TrainingBundle::read(path) {
+    let bundle = match TrainingBundle::read(path) {
         Ok(b) => b,
         Err(Error::Rejected(r)) => {
             return Ok(VerifyReport {
@@ -609,7 +608,11 @@ pub struct InspectReport {
     /// What the bundle claims (not verified).
     #[serde(flatten)]
     pub statement: StatementSummary,
+    /// Bytes of the proof (of the segments' proofs, in all).
     pub proof_bytes: usize,
+    /// How many segment proofs a run proven in segments holds (null: one
+    /// proof of the whole run).
+    pub segments: Option<usize>,
     /// sha256 of the recipe's verifier key file, when this user's key cache
     /// holds it (null: unknown here; `foldtrain keys BUNDLE` derives it).
     pub verifier_key_sha256: Option<String>,
@@ -617,8 +620,8 @@ pub struct InspectReport {
 
 /// Reads a bundle to report on it: a bundle that cannot be read is the
 /// user's input error here (exit 2), not a verdict.
-pub(super) fn read_statement_bundle(path: &Path) -> Result<ProofBundle> {
-    ProofBundle::read(path).map_err(|e| as_input_error(path, e))
+pub(super) fn read_statement_bundle(path: &Path) -> Result<TrainingBundle> {
+    TrainingBundle::read(path).map_err(|e| as_input_error(path, e))
 }
 
 /// Reads a training bundle's statement (without verifying it).
@@ -626,13 +629,18 @@ pub fn inspect(path: &Path) -> Result<InspectReport> {
     Ok(inspect_read(path, &read_statement_bundle(path)?))
 }
 
-fn inspect_read(path: &Path, bundle: &ProofBundle) -> InspectReport {
+fn inspect_read(path: &Path, bundle: &TrainingBundle) -> InspectReport {
+    let statement = bundle.statement();
     InspectReport {
         bundle: path.into(),
         verified: false,
-        statement: StatementSummary::of(&bundle.statement),
+        statement: StatementSummary::of(&statement),
         proof_bytes: bundle.proof_bytes(),
-        verifier_key_sha256: cached_key_sha256(&bundle.statement.recipe),
+        segments: bundle.segments(),
+        verifier_key_sha256: match bundle {
+            TrainingBundle::Whole(_) => cached_key_sha256(&statement.recipe),
+            TrainingBundle::Segmented(b) => cached_key_sha256(&b.statement.spec()),
+        },
     }
 }
 
@@ -844,7 +852,11 @@ impl fmt::Display for BatchReport {
 impl fmt::Display for InspectReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let key = self.verifier_key_sha256.as_deref();
-        inspect_text(f, &self.bundle, &self.statement, self.proof_bytes, key)
+        inspect_text(f, &self.bundle, &self.statement, self.proof_bytes, key)?;
+        if let Some(k) = self.segments {
+            write!(f, "\nsegments     {k} proofs, one a segment of the run")?;
+        }
+        Ok(())
     }
 }
 

@@ -62,7 +62,7 @@ pub struct Checkpoint {
 /// What every checkpoint of one run shares: the run's identity. (Its fields
 /// open a checkpoint's encoding, as they did when they were the
 /// checkpoint's own: bincode gives a nested struct no framing.)
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// The recipe being proven.
     pub recipe: Recipe,

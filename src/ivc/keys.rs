@@ -143,10 +143,20 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, Refusal> {
         KeyFile::<S>::peek(bytes)
             .map(|(spec, _)| format!("{} ({})", spec.kind_name(), spec.summary()))
     }
-    match stated::<Recipe>(bytes) {
-        Err(Refusal::BadMagic) => stated::<InferSpec>(bytes),
-        other => other,
+    // Every kind of key file: the first whose magic the bytes carry.
+    let kinds: [fn(&[u8]) -> std::result::Result<String, Refusal>; 3] = [
+        stated::<Recipe>,
+        stated::<InferSpec>,
+        stated::<crate::segment::SegmentSpec>,
+    ];
+    let mut result = Err(Refusal::BadMagic);
+    for kind in kinds {
+        result = kind(bytes);
+        if result != Err(Refusal::BadMagic) {
+            break;
+        }
     }
+    result
 }
 
 /// The error for a file at `path` that is not a key file.

@@ -217,6 +217,8 @@ pub trait Observer {
     fn predicted(&self, _prediction: &crate::plan::Prediction) {}
     /// A phase begins (and the previous one, if any, is over).
     fn phase(&self, _phase: Phase) {}
+    /// A line worth telling the user between phases (a segment done, say).
+    fn note(&self, _line: &str) {}
     /// One more step folded: `done` in all.
     fn folded(&self, _done: usize) {}
     /// The run is over, successfully or not.
