@@ -144,7 +144,8 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, Refusal> {
             .map(|(spec, _)| format!("{} ({})", spec.kind_name(), spec.summary()))
     }
     // Every kind of key file: the first whose magic the bytes carry.
-    let kinds: [fn(&[u8]) -> std::result::Result<String, Refusal>; 3] = [
+    type Stated = fn(&[u8]) -> std::result::Result<String, Refusal>;
+    let kinds: [Stated; 3] = [
         stated::<Recipe>,
         stated::<InferSpec>,
         stated::<crate::segment::SegmentSpec>,
