@@ -520,6 +520,7 @@ class ProvenLogisticRegression:
         *,
         commitment: Optional[CommittedData] = None,
         force: bool = False,
+        segments: Optional[int] = None,
     ) -> "ProvenLogisticRegression":
         """Trains on every row of ``X``, ``y`` and proves the training.
 
@@ -528,7 +529,22 @@ class ProvenLogisticRegression:
         :func:`commit`; ``X``, ``y`` must then be its training rows
         (``commitment.X_train``, ``commitment.y_train``). Ctrl-C stops after
         the current step with a checkpoint; :meth:`resume` finishes the run.
+        ``segments``: prove the run in that many segments, each a Ray task
+        (see :mod:`foldtrain.distributed`; no checkpoints then).
         """
+        return self._fit(X, y, out_dir, commitment=commitment, force=force, segments=segments, num_cpus=1)
+
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        out_dir: Optional[PathLike],
+        *,
+        commitment: Optional[CommittedData],
+        force: bool,
+        segments: Optional[int],
+        num_cpus: float,
+    ) -> "ProvenLogisticRegression":
         # A parameter of the wrong type is refused before anything is written.
         recipe = self._recipe()
         private_normalizer = _switch("private_normalizer", self.private_normalizer)
@@ -558,14 +574,32 @@ class ProvenLogisticRegression:
             data = _write_data(out, names, values, labels, force, "an earlier run's data")
             commitment_dir = None
         self._pending = dict(out=out, names=names, classes=classes, from_frame=from_frame)
+        # All rows given train; with a commitment, its split (the library
+        # keeps it, and would warn of any other fraction).
+        train_fraction = 1.0 if commitment is None else commitment.public().train_fraction
+        if segments is not None:
+            from . import distributed
+
+            report = distributed.run(
+                str(data),
+                str(out),
+                train_fraction=train_fraction,
+                recipe=recipe,
+                segments=_integer("segments", segments),
+                commitment=commitment_dir,
+                private_normalizer=private_normalizer,
+                force=force,
+                progress=self.progress,
+                num_cpus=num_cpus,
+            )
+            self._fitted(report)
+            return self
         try:
             report = _run(
                 _foldtrain.prove,
                 str(data),
                 str(out),
-                # All rows given train; with a commitment, its split (the
-                # library keeps it, and would warn of any other fraction).
-                train_fraction=1.0 if commitment is None else commitment.public().train_fraction,
+                train_fraction=train_fraction,
                 commitment=commitment_dir,
                 private_normalizer=private_normalizer,
                 checkpoint_every=checkpoint_every,

@@ -244,6 +244,54 @@ class ProveResult:
     def checkpoint_dir(self) -> Path: ...
     @property
     def warnings(self) -> list[str]: ...
+    @property
+    def segments(self) -> list[dict[str, Any]]: ...  # A run proven in segments: each segment as its worker measured it (empty for a whole run).
+    def to_dict(self) -> dict[str, Any]: ...
+
+class PlanResult:
+    """`plan`'s report: a run cut into segments, nothing proven yet."""
+    @property
+    def out_dir(self) -> Path: ...
+    @property
+    def plan_path(self) -> Path: ...
+    @property
+    def commitment_path(self) -> Path: ...
+    @property
+    def commitment(self) -> str: ...
+    @property
+    def test_commitment(self) -> str: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def segments(self) -> list[dict[str, Any]]: ...  # Each segment's index, first step and step count.
+    @property
+    def warnings(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class SegmentResult:
+    """`prove-segment`'s report."""
+    @property
+    def index(self) -> int: ...
+    @property
+    def segments(self) -> int: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def reused(self) -> bool: ...  # The folder held this segment's proof already: nothing was proven.
+    @property
+    def command_s(self) -> float: ...
+    @property
+    def setup_s(self) -> float: ...
+    @property
+    def fold_s(self) -> float: ...
+    @property
+    def compress_s(self) -> float: ...
+    @property
+    def file_bytes(self) -> int: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 class EstimateResult:
@@ -356,6 +404,8 @@ class Inspection:
     def statement(self) -> Statement: ...
     @property
     def proof_bytes(self) -> int: ...
+    @property
+    def segments(self) -> Optional[int]: ...  # Segment proofs of a run proven in segments (None: one proof).
     @property
     def verifier_key_sha256(self) -> Optional[str]: ...
     def __getattr__(self, name: str) -> Any: ...  # the statement's fields
@@ -621,6 +671,38 @@ def resume(
     progress: _Progress = None,
 ) -> ProveResult:
     """Resumes an interrupted prove from its checkpoints: ``foldtrain resume``."""
+
+def plan(
+    data: _Path,
+    out_dir: _Path,
+    *,
+    train_fraction: float,
+    recipe: RecipeArgs,
+    segments: int,
+    commitment: Optional[_Path] = None,
+    private_normalizer: bool = False,
+    force: bool = False,
+) -> PlanResult:
+    """Plans a run in segments: ``foldtrain plan``."""
+
+def prove_segment(
+    plan_dir: _Path,
+    index: int,
+    *,
+    data: Optional[_Path] = None,
+    force: bool = False,
+    progress: _Progress = None,
+) -> SegmentResult:
+    """Proves one segment of a plan: ``foldtrain prove-segment``."""
+
+def join(
+    plan_dir: _Path,
+    *,
+    data: Optional[_Path] = None,
+    force: bool = False,
+    progress: _Progress = None,
+) -> ProveResult:
+    """Joins a plan's proven segments into its bundle: ``foldtrain join``."""
 
 def estimate(data: _Path, *, train_fraction: float, recipe: RecipeArgs) -> EstimateResult:
     """What a prove would cost, timed on this machine: ``foldtrain estimate``."""

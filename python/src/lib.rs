@@ -27,7 +27,7 @@ use observer::PyObserver;
 use reports::{
     AuditResult, CommitResult, Commitments, EstimateResult, EvalResult, InferInspection,
     InferVerifyResult, Inspection, Model, ModelOf, PredictResult, Predicted, Prediction,
-    ProveResult, Table, VerifyResult,
+    PlanResult, ProveResult, SegmentResult, Table, VerifyResult,
 };
 use settings::{parse_split, RecipeArgs};
 
@@ -113,6 +113,83 @@ fn resume(
         },
     };
     let result = py.detach(|| commands::resume_with(&args, &observer));
+    Ok(ProveResult(observer.finish(result)?))
+}
+
+/// Plans a run in segments: `plan`'s report (nothing is proven).
+#[pyfunction]
+#[pyo3(signature = (data, out_dir, *, train_fraction, recipe, segments, commitment=None,
+    private_normalizer=false, force=false))]
+#[allow(clippy::too_many_arguments)]
+fn plan(
+    py: Python<'_>,
+    data: PathBuf,
+    out_dir: PathBuf,
+    train_fraction: f64,
+    recipe: RecipeArgs,
+    segments: usize,
+    commitment: Option<PathBuf>,
+    private_normalizer: bool,
+    force: bool,
+) -> PyResult<PlanResult> {
+    let data = recipe.data_args(data, train_fraction)?;
+    let args = commands::ProveArgs {
+        data,
+        commitment,
+        private_normalizer,
+        checkpoint_dir: None,
+        run: commands::RunSettings {
+            out_dir: Some(out_dir),
+            force,
+            ..Default::default()
+        },
+    };
+    let report = py
+        .detach(|| commands::plan(&args, segments))
+        .map_err(to_py)?;
+    Ok(PlanResult(report))
+}
+
+/// Proves segment `index` of the plan in `plan_dir`: `prove-segment`'s report.
+#[pyfunction]
+#[pyo3(signature = (plan_dir, index, *, data=None, force=false, progress=None))]
+fn prove_segment(
+    py: Python<'_>,
+    plan_dir: PathBuf,
+    index: usize,
+    data: Option<PathBuf>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<SegmentResult> {
+    let observer = PyObserver::new(progress);
+    let args = commands::SegmentArgs {
+        dir: plan_dir,
+        index,
+        data,
+        force,
+    };
+    let result = py.detach(|| commands::prove_segment_with(&args, &observer));
+    Ok(SegmentResult(observer.finish(result)?))
+}
+
+/// Joins the proven segments of the plan in `plan_dir` into its
+/// `proof.bundle`: `join`'s report.
+#[pyfunction]
+#[pyo3(signature = (plan_dir, *, data=None, force=false, progress=None))]
+fn join(
+    py: Python<'_>,
+    plan_dir: PathBuf,
+    data: Option<PathBuf>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<ProveResult> {
+    let observer = PyObserver::new(progress);
+    let args = commands::JoinArgs {
+        dir: plan_dir,
+        data,
+        force,
+    };
+    let result = py.detach(|| commands::join_with(&args, &observer));
     Ok(ProveResult(observer.finish(result)?))
 }
 
@@ -414,6 +491,9 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(commit, m)?)?;
     m.add_function(wrap_pyfunction!(prove, m)?)?;
     m.add_function(wrap_pyfunction!(resume, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_segment, m)?)?;
+    m.add_function(wrap_pyfunction!(join, m)?)?;
     m.add_function(wrap_pyfunction!(estimate, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
     m.add_class::<PyVerifier>()?;

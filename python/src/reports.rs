@@ -13,7 +13,8 @@ use foldtrain::commands::infer::{
 };
 use foldtrain::commands::verify::{InferInspectReport, InspectReport, StatementSummary};
 use foldtrain::commands::{
-    CommitReport, CommitmentFile, EstimateReport, ProveReport, SplitCommitment, VerifyReport,
+    CommitReport, CommitmentFile, EstimateReport, PlanReport, ProveReport, SegmentReport,
+    SplitCommitment, VerifyReport,
 };
 use foldtrain::fixed::FixedFormat;
 use foldtrain::model::{Model as LibModel, PublicModel};
@@ -249,6 +250,42 @@ wrap! {
         opening_path: PathBuf = r.opening_path.clone();
         checkpoint_dir: PathBuf = r.checkpoint_dir.clone();
         warnings: Vec<String> = r.warnings.clone();
+        /// A run proven in segments: each segment as its worker measured
+        /// it, as dicts (empty for a whole run).
+        segments: Py<PyAny> = to_python(py, &r.segments)?;
+    }
+}
+
+wrap! {
+    /// `plan`'s report: a run cut into segments, nothing proven yet.
+    PlanResult(PlanReport), |r, py| {
+        out_dir: PathBuf = r.out_dir.clone();
+        plan_path: PathBuf = r.plan_path.clone();
+        commitment_path: PathBuf = r.commitment_path.clone();
+        commitment: String = text(&r.commitment);
+        test_commitment: String = text(&r.test_commitment);
+        steps: usize = r.steps;
+        /// Each segment's index, first step and step count, as dicts.
+        segments: Py<PyAny> = to_python(py, &r.segments)?;
+        warnings: Vec<String> = r.warnings.clone();
+    }
+}
+
+wrap! {
+    /// `prove-segment`'s report.
+    SegmentResult(SegmentReport), |r, py| {
+        index: usize = r.index;
+        segments: usize = r.segments;
+        start: usize = r.start;
+        steps: usize = r.steps;
+        path: PathBuf = r.path.clone();
+        /// The folder held this segment's proof already: nothing was proven.
+        reused: bool = r.reused;
+        command_s: f64 = r.command_s;
+        setup_s: f64 = r.setup_s;
+        fold_s: f64 = r.fold_s;
+        compress_s: f64 = r.compress_s;
+        file_bytes: usize = r.file_bytes;
     }
 }
 
@@ -329,6 +366,8 @@ wrap! {
         verified: bool = r.verified;
         statement: Statement = Statement(r.statement.clone());
         proof_bytes: usize = r.proof_bytes;
+        /// Segment proofs of a run proven in segments (None: one proof).
+        segments: Option<usize> = r.segments;
         verifier_key_sha256: Option<String> = r.verifier_key_sha256.clone();
     }
     methods {
@@ -625,6 +664,8 @@ pub fn add_classes(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InferStatement>()?;
     m.add_class::<CommitResult>()?;
     m.add_class::<ProveResult>()?;
+    m.add_class::<PlanResult>()?;
+    m.add_class::<SegmentResult>()?;
     m.add_class::<EstimateResult>()?;
     m.add_class::<VerifyResult>()?;
     m.add_class::<InferVerifyResult>()?;
