@@ -100,6 +100,7 @@ fn a_run_proven_as_separate_segment_processes_verifies_with_the_native_weights()
     let bundle = run.join("proof.bundle");
     let verified = foldtrain(&["--json", "verify", &arg(&bundle)]).ok().json();
     assert_eq!(verified["accepted"], true, "{verified}");
+    assert_eq!(verified["segments"], 3, "{verified}");
 
     // The weights are the native trainer's, bit for bit.
     let native = dir.path().join("native.json");
@@ -134,8 +135,29 @@ fn a_run_proven_as_separate_segment_processes_verifies_with_the_native_weights()
         &sha,
     ];
     foldtrain(&pinned).ok();
+    // The whole run's training key, relabelled or not, is not the segment
+    // circuit's: refused as a key for this bundle (exit 2), never accepted.
+    let whole = dir.path().join("whole.bin");
+    let mut whole_keys = vec!["--json", "keys", "--data", &csv_arg];
+    whole_keys.extend(RECIPE);
+    let whole_arg = arg(&whole);
+    whole_keys.extend(["--out", &whole_arg]);
+    let whole_sha = foldtrain(&whole_keys).ok().json()["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bundle_arg = arg(&bundle);
+    let wrong = [
+        "verify",
+        &bundle_arg,
+        "--vk",
+        &whole_arg,
+        "--vk-sha256",
+        &whole_sha,
+    ];
+    foldtrain(&wrong).refused(&["training in segments"]);
     let opening = run.join("private/opening.json");
-    let (bundle_arg, opening_arg) = (arg(&bundle), arg(&opening));
+    let opening_arg = arg(&opening);
     let audit = [
         "--json",
         "audit",

@@ -353,6 +353,8 @@ class VerifyResult:
     @property
     def statement(self) -> Optional[Statement]: ...  # What the proof establishes: present only when it verified.
     @property
+    def segments(self) -> Optional[int]: ...  # Segment proofs of an accepted run proven in segments (None: one).
+    @property
     def model(self) -> Optional[Path]: ...
     @property
     def key_origin(self) -> Optional[str]: ...  # "given", "cached", "derived" or "held".

@@ -26,8 +26,8 @@ use errors::{to_py, ProofRejected};
 use observer::PyObserver;
 use reports::{
     AuditResult, CommitResult, Commitments, EstimateResult, EvalResult, InferInspection,
-    InferVerifyResult, Inspection, Model, ModelOf, PredictResult, Predicted, Prediction,
-    PlanResult, ProveResult, SegmentResult, Table, VerifyResult,
+    InferVerifyResult, Inspection, Model, ModelOf, PlanResult, PredictResult, Predicted,
+    Prediction, ProveResult, SegmentResult, Table, VerifyResult,
 };
 use settings::{parse_split, RecipeArgs};
 

@@ -328,6 +328,8 @@ wrap! {
         detail: Option<String> = r.detail.clone();
         /// What the proof establishes: present only when it verified.
         statement: Option<Statement> = r.statement.clone().map(Statement);
+        /// Segment proofs of an accepted run proven in segments (None: one).
+        segments: Option<usize> = r.segments;
         model: Option<PathBuf> = r.model.clone();
         /// "given", "cached", "derived" or "held".
         key_origin: Option<String> = opt_text(&r.key_origin);

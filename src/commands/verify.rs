@@ -32,6 +32,9 @@ pub struct VerifyReport {
     pub detail: Option<String>,
     /// What was verified: present only when the proof verified.
     pub statement: Option<StatementSummary>,
+    /// How many segment proofs an accepted run proven in segments holds
+    /// (null: one proof of the whole run, or not accepted).
+    pub segments: Option<usize>,
     /// The model file checked against the statement, when one was given.
     pub model: Option<PathBuf>,
     /// Where the verifier key came from (present when the proof was
@@ -539,6 +542,7 @@ fn verify_one(
         reason: Some(reason),
         detail: None,
         statement: None,
+        segments: None,
         model: model.map(Into::into),
         key_origin: verified.map(|v| v.key_origin),
         key_sha256: verified.and_then(|v| v.key_sha256.clone()),
@@ -587,6 +591,7 @@ fn verify_one(
         reason: None,
         detail: None,
         statement: Some(StatementSummary::of(&bundle.statement())),
+        segments: bundle.segments(),
         model: model.map(Into::into),
         key_origin: Some(verified.key_origin),
         key_sha256: verified.key_sha256.clone(),
@@ -758,6 +763,9 @@ impl fmt::Display for VerifyReport {
             (Some(st), None) if self.accepted => {
                 writeln!(f, "accepted: the proof verifies against this statement")?;
                 write!(f, "{st}")?;
+                if let Some(k) = self.segments {
+                    write!(f, "\nproof        {k} segment proofs, checked with one key")?;
+                }
                 if let Some(m) = &self.model {
                     write!(
                         f,

@@ -341,3 +341,37 @@ fn verify_reads_a_segmented_bundle_as_a_training_bundle() {
         r.reason
     );
 }
+
+/// Across bundles: two honest runs of the same recipe on the same data
+/// (their boundaries under different salts) cannot be spliced, at any
+/// boundary, whichever run's statement carries the splice.
+#[test]
+fn segments_of_two_honest_runs_of_one_recipe_do_not_splice() {
+    let a = proven();
+    let b = prove(WeightsVisibility::Public);
+    assert!(
+        b.bundle.verify_with(&mut verifier(a)).is_ok(),
+        "b alone verifies"
+    );
+    assert_eq!(
+        a.bundle.statement.model, b.bundle.statement.model,
+        "same model"
+    );
+    for at in 0..3 {
+        let mut spliced = SegmentedBundle::from_bytes(&a.bundle.to_bytes().unwrap()).unwrap();
+        spliced.statement.segments[at] = b.bundle.statement.segments[at].clone();
+        spliced.snarks[at] = SegmentedBundle::from_bytes(&b.bundle.to_bytes().unwrap())
+            .unwrap()
+            .snarks
+            .swap_remove(at);
+        if at == 2 {
+            spliced.statement.final_salt = b.bundle.statement.final_salt;
+            spliced.statement.weights_salt = b.bundle.statement.weights_salt;
+        }
+        let refused = spliced.verify_with(&mut verifier(a));
+        assert!(
+            matches!(refused, Err(Error::Rejected(_))),
+            "segment {at} of another run was accepted"
+        );
+    }
+}
