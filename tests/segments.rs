@@ -239,3 +239,46 @@ fn prove_in_segments_with_committed_weights_opens_its_model() {
     );
     assert!(public["weights_commitment"].is_string(), "{public}");
 }
+
+#[test]
+fn an_interrupted_prove_in_segments_is_finished_by_the_commands_it_prints() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    use common::bin::{as_printed, hinted_command};
+    use foldtrain::commands;
+    use foldtrain::ivc::prover::Silent;
+    use foldtrain::Error;
+
+    common::isolate_cache();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = data::write_small_csv(&dir.path().join("small.csv"), ROWS, &SCALES, 13);
+    let run = dir.path().join("run");
+    let mut args = data::prove_args(data::data_args(&csv, 2), run.clone());
+    // As after a Ctrl-C while the first segment is proven.
+    args.run.interrupt = Some(Arc::new(AtomicBool::new(true)));
+    let exe = Path::new(env!("CARGO_BIN_EXE_foldtrain"));
+    let message = match commands::prove_in_segments(&args, 2, Some(1), exe, &Silent) {
+        Err(Error::Interrupted(m)) => m,
+        other => panic!("expected Interrupted, got {:?}", other.map(|r| r.steps)),
+    };
+    assert!(!run.join("proof.bundle").exists());
+    // The commands it prints finish the run, pasted as printed.
+    let prove_one = hinted_command(&message).to_string();
+    let join = message
+        .split('`')
+        .nth(3)
+        .expect("a join command")
+        .to_string();
+    assert!(
+        prove_one.contains("prove-segment") && join.contains("join"),
+        "{message}"
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    for i in 0..2 {
+        let line = prove_one.replace("--index I", &format!("--index {i}"));
+        as_printed(elsewhere.path(), &line).ok();
+    }
+    as_printed(elsewhere.path(), &join).ok();
+    foldtrain(&["verify", &arg(&run.join("proof.bundle"))]).ok();
+}

@@ -14,6 +14,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -607,6 +608,15 @@ pub fn prove_in_segments(
         params::cached_setup_in(Some(&cache), &plan.spec())?;
     }
     observer.finished();
+    let interrupted = || (args.run.interrupt.as_ref()).is_some_and(|f| f.load(Ordering::SeqCst));
+    let stopped = || {
+        let dir = output::shell_word(&dir);
+        Error::Interrupted(format!(
+            "the segments proven so far are kept in {dir}/segments; prove the others with \
+             `foldtrain prove-segment {dir} --index I` (a proven one returns at once), then \
+             `foldtrain join {dir}`"
+        ))
+    };
     let mut waiting: Vec<usize> = (0..count).rev().collect();
     let mut running: Vec<(usize, Child, PathBuf, Instant)> = Vec::new();
     while !waiting.is_empty() || !running.is_empty() {
@@ -630,6 +640,13 @@ pub fn prove_in_segments(
             running.push((index, child, log, Instant::now()));
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
+        if interrupted() {
+            for (_, child, _, _) in &mut running {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            return Err(stopped());
+        }
         let mut i = 0;
         while i < running.len() {
             let (index, child, log, since) = &mut running[i];
@@ -647,6 +664,10 @@ pub fn prove_in_segments(
                 ));
                 continue;
             }
+            if interrupted() {
+                // Ctrl-C reached the children too: said at the loop's top.
+                continue;
+            }
             for (_, other, _, _) in &mut running {
                 let _ = other.kill();
                 let _ = other.wait();
@@ -662,6 +683,9 @@ pub fn prove_in_segments(
                 output::shell_word(&dir)
             )));
         }
+    }
+    if interrupted() {
+        return Err(stopped());
     }
     let mut report = join_with(
         &JoinArgs {
