@@ -55,11 +55,40 @@ pub const STATE_DOMAIN: u32 = 0x7374_6131; // "sta1"
 /// permutation.
 pub type HashArity = U24;
 
-/// Poseidon constants shared by the native hash and the circuit, computed once.
+/// Constants of arity `$arity` decoded from `$bytes` (this build's own,
+/// checked by a test); computed if they do not decode, so a stale file
+/// costs time, never a wrong hash. A macro, as `sponge_hash!` is: nova
+/// keeps the arity trait private.
+macro_rules! stored_or_computed {
+    ($arity:ty, $bytes:expr) => {{
+        let config = bincode::config::standard();
+        match bincode::serde::decode_from_slice::<PoseidonConstants<Scalar, $arity>, _>(
+            $bytes, config,
+        ) {
+            Ok((c, used)) if used == $bytes.len() => c,
+            _ => Sponge::<Scalar, $arity>::api_constants(Strength::Standard),
+        }
+    }};
+}
+
+/// Poseidon constants shared by the native hash and the circuit, once a
+/// process: decoded from [`HASH_CONSTANTS`].
 pub fn poseidon_constants() -> &'static PoseidonConstants<Scalar, HashArity> {
     static CONSTANTS: OnceLock<PoseidonConstants<Scalar, HashArity>> = OnceLock::new();
-    CONSTANTS.get_or_init(|| Sponge::<Scalar, HashArity>::api_constants(Strength::Standard))
+    CONSTANTS.get_or_init(|| stored_or_computed!(HashArity, HASH_CONSTANTS))
 }
+
+/// The constants of the width-25 sponge as `api_constants(Strength::Standard)`
+/// computes them, stored in the source: computing them takes about a
+/// tenth of a second (inverting its matrices), which every `verify` of a
+/// predictions bundle paid before any check. `stored_constants_are_the_computed_ones`
+/// checks the bytes against a fresh computation (and rewrites them with
+/// `FOLDTRAIN_BLESS_CONSTANTS=1`).
+const HASH_CONSTANTS: &[u8] = include_bytes!("commitment/poseidon-u24.bin");
+/// The same for the width-9 sponge of `C_W`.
+const WEIGHTS_CONSTANTS: &[u8] = include_bytes!("commitment/poseidon-u8.bin");
+
+
 
 /// The width of the weights commitment's sponge: rate 8 holds the packed
 /// weights and bias of up to 69 features (7 elements) and the salt in one
@@ -71,7 +100,7 @@ pub type WeightsArity = U8;
 /// Poseidon constants of the weights commitment `C_W`, computed once.
 pub fn weights_constants() -> &'static PoseidonConstants<Scalar, WeightsArity> {
     static CONSTANTS: OnceLock<PoseidonConstants<Scalar, WeightsArity>> = OnceLock::new();
-    CONSTANTS.get_or_init(|| Sponge::<Scalar, WeightsArity>::api_constants(Strength::Standard))
+    CONSTANTS.get_or_init(|| stored_or_computed!(WeightsArity, WEIGHTS_CONSTANTS))
 }
 
 /// One native sponge call with the given constants: absorb `inputs` under
@@ -543,6 +572,45 @@ impl Opening {
 
 #[cfg(test)]
 mod tests {
+
+    /// The constants stored in the source are the ones nova computes:
+    /// byte for byte, and they hash alike. `FOLDTRAIN_BLESS_CONSTANTS=1`
+    /// rewrites the files from a fresh computation.
+    #[test]
+    fn stored_constants_are_the_computed_ones() {
+        let config = bincode::config::standard();
+        let hash = Sponge::<Scalar, HashArity>::api_constants(Strength::Standard);
+        let weights = Sponge::<Scalar, WeightsArity>::api_constants(Strength::Standard);
+        let fresh = [
+            ("poseidon-u24.bin", HASH_CONSTANTS, bincode::serde::encode_to_vec(&hash, config)),
+            ("poseidon-u8.bin", WEIGHTS_CONSTANTS, bincode::serde::encode_to_vec(&weights, config)),
+        ];
+        for (name, stored, computed) in fresh {
+            let computed = computed.unwrap();
+            if std::env::var_os("FOLDTRAIN_BLESS_CONSTANTS").is_some() {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("src/commitment")
+                    .join(name);
+                std::fs::write(path, &computed).unwrap();
+                continue;
+            }
+            assert!(
+                stored == computed.as_slice(),
+                "src/commitment/{name} is stale: FOLDTRAIN_BLESS_CONSTANTS=1 cargo test --release \
+                 --lib stored_constants rewrites it"
+            );
+        }
+        // Decoded, they hash as the computed ones do.
+        let inputs: Vec<Scalar> = (1..=5u64).map(Scalar::from).collect();
+        assert_eq!(
+            sponge_hash!(poseidon_constants(), 7, &inputs),
+            sponge_hash!(&hash, 7, &inputs)
+        );
+        assert_eq!(
+            sponge_hash!(weights_constants(), 7, &inputs),
+            sponge_hash!(&weights, 7, &inputs)
+        );
+    }
     use super::*;
 
     fn data() -> FixedDataset {

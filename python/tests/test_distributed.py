@@ -37,7 +37,7 @@ def test_a_run_proven_in_segments_on_ray_verifies_with_the_unsegmented_weights(l
     assert sum(s["steps"] for s in clf.report_.segments) == clf.report_.steps == 8
     assert np.array_equal(clf.weights_, fitted.weights_) and clf.bias_ == fitted.bias_
     verified = foldtrain.verify(clf.bundle_)
-    assert verified.accepted and verified.segments == 3
+    assert verified.accepted and verified.report.segments == 3
     assert foldtrain.inspect_bundle(clf.bundle_).segments == 3
     # The estimator predicts as any fitted one does.
     assert np.array_equal(clf.predict(X), fitted.predict(X))
