@@ -88,8 +88,6 @@ const HASH_CONSTANTS: &[u8] = include_bytes!("commitment/poseidon-u24.bin");
 /// The same for the width-9 sponge of `C_W`.
 const WEIGHTS_CONSTANTS: &[u8] = include_bytes!("commitment/poseidon-u8.bin");
 
-
-
 /// The width of the weights commitment's sponge: rate 8 holds the packed
 /// weights and bias of up to 69 features (7 elements) and the salt in one
 /// permutation of width 9, about half the constraints of one of width 25
@@ -582,8 +580,16 @@ mod tests {
         let hash = Sponge::<Scalar, HashArity>::api_constants(Strength::Standard);
         let weights = Sponge::<Scalar, WeightsArity>::api_constants(Strength::Standard);
         let fresh = [
-            ("poseidon-u24.bin", HASH_CONSTANTS, bincode::serde::encode_to_vec(&hash, config)),
-            ("poseidon-u8.bin", WEIGHTS_CONSTANTS, bincode::serde::encode_to_vec(&weights, config)),
+            (
+                "poseidon-u24.bin",
+                HASH_CONSTANTS,
+                bincode::serde::encode_to_vec(&hash, config),
+            ),
+            (
+                "poseidon-u8.bin",
+                WEIGHTS_CONSTANTS,
+                bincode::serde::encode_to_vec(&weights, config),
+            ),
         ];
         for (name, stored, computed) in fresh {
             let computed = computed.unwrap();
