@@ -75,10 +75,11 @@ impl Cuts {
     /// `segments` contiguous ranges of `total` steps as equal as can be
     /// (boundaries at any step, not only at epoch ends).
     pub fn balanced(total: usize, segments: usize) -> Result<Self> {
-        if segments == 0 || segments > total {
+        let most = total.min(MAX_SEGMENTS);
+        if segments == 0 || segments > most {
             return Err(Error::InvalidRecipe(format!(
                 "{segments} segments of a run of {total} folded steps: give --segments \
-                 from 1 to {total}"
+                 from 1 to {most}"
             )));
         }
         let bounds = (0..=segments).map(|i| i * total / segments).collect();

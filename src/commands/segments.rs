@@ -212,10 +212,15 @@ pub fn plan(args: &ProveArgs, segments: usize) -> Result<PlanReport> {
         std::fs::remove_dir_all(&proofs).map_err(|e| Error::io(&proofs, e))?;
     }
     artifact::ensure_dir(&proofs)?;
+    let mut run = run_info(&data_args, &loaded, &opening, args.private_normalizer);
+    // Workers start in other folders: the recorded path is absolute.
+    if let Ok(absolute) = std::fs::canonicalize(&run.data_path) {
+        run.data_path = absolute;
+    }
     let plan = SegmentPlan {
         kind: SegmentPlan::KIND.into(),
         version: SegmentPlan::VERSION,
-        run: run_info(&data_args, &loaded, &opening, args.private_normalizer),
+        run,
         commitment: opening.commitment(),
         test_commitment: opening.test.commitment,
         cuts,

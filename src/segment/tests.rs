@@ -281,6 +281,11 @@ fn cuts_tile_the_run_and_refuse_impossible_counts() {
     assert!(Cuts::balanced(8, 0).is_err());
     assert!(Cuts::balanced(8, 9).is_err());
     assert!(Cuts::balanced(8, 3).unwrap().range(3).is_none());
+    // No more segments than a bundle may hold: refused when planned, not
+    // after every segment is proven.
+    assert!(Cuts::balanced(5000, MAX_SEGMENTS).is_ok());
+    let err = Cuts::balanced(5000, MAX_SEGMENTS + 1).unwrap_err().to_string();
+    assert!(err.contains("from 1 to 1024"), "{err}");
 }
 
 #[test]
