@@ -284,7 +284,9 @@ fn cuts_tile_the_run_and_refuse_impossible_counts() {
     // No more segments than a bundle may hold: refused when planned, not
     // after every segment is proven.
     assert!(Cuts::balanced(5000, MAX_SEGMENTS).is_ok());
-    let err = Cuts::balanced(5000, MAX_SEGMENTS + 1).unwrap_err().to_string();
+    let err = Cuts::balanced(5000, MAX_SEGMENTS + 1)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("from 1 to 1024"), "{err}");
 }
 
