@@ -41,8 +41,8 @@ use nova_snark::traits::snark::RelaxedR1CSSNARKTrait;
 
 use foldtrain::circuit::State;
 use foldtrain::commands::{DataArgs, DEFAULT_TRAIN_FRACTION};
-use foldtrain::commitment::Opening;
-use foldtrain::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
+use foldtrain::commitment::{CommittedRows, Opening};
+use foldtrain::dataset::{Dataset, Prepared, TrainFraction};
 use foldtrain::fixed::Scalar;
 use foldtrain::ivc::keys::KeyFile;
 use foldtrain::ivc::prover::Steps;
@@ -96,13 +96,8 @@ impl Fixture {
         let prepared = Prepared::new(&data, all, &hyper.format).expect("prepare");
         let recipe =
             Recipe::new(&hyper, features, prepared.train_fixed.len()).expect("valid recipe");
-        let no_test_rows = FixedDataset {
-            rows: Vec::new(),
-            labels: Vec::new(),
-        };
         let opening = Opening::commit(
-            &prepared.train_fixed,
-            &no_test_rows,
+            CommittedRows::of(&prepared),
             &recipe.format,
             all,
             "synthetic".into(),

@@ -33,7 +33,7 @@ use nova_snark::frontend::gadgets::poseidon::{
 use serde::{Deserialize, Serialize};
 use typenum::{U24, U8};
 
-use crate::dataset::{FixedDataset, TrainFraction};
+use crate::dataset::{FixedDataset, Prepared, RawDataset, TrainFraction, RAW_BITS};
 use crate::error::{Error, Result};
 use crate::fixed::{FixedFormat, Scalar};
 /// The packing constants, defined with the arithmetic contract; re-exported
@@ -46,6 +46,12 @@ pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
 pub const SEAL_DOMAIN: u32 = 0x7365_616c; // "seal"
 /// Sponge domain separator of a weights commitment `C_W`.
 pub const WEIGHTS_DOMAIN: u32 = 0x7774_7331; // "wts1"
+/// Sponge domain separator of a block of raw rows.
+pub const RAW_BLOCK_DOMAIN: u32 = 0x7262_6b31; // "rbk1"
+/// Sponge domain separator of the raw training rows' seal.
+pub const RAW_SEAL_DOMAIN: u32 = 0x7273_6c31; // "rsl1"
+/// Sponge domain separator of the raw test rows' seal.
+pub const RAW_TEST_SEAL_DOMAIN: u32 = 0x7274_7331; // "rts1"
 /// Sponge domain separator of a training state's commitment at a segment
 /// boundary, `C_S = Poseidon(C_W, h, salt_S)`.
 pub const STATE_DOMAIN: u32 = 0x7374_6131; // "sta1"
@@ -123,17 +129,115 @@ macro_rules! sponge_hash {
     }};
 }
 
-/// The bits a row contributes to its block: the label, then each shifted
-/// feature, least significant bit first.
-pub fn row_bits(row: &[i64], label: u8, format: &FixedFormat) -> Vec<bool> {
-    let shift = format.feature_half_range();
-    let k = format.feature_bits();
+/// How a row's values become bits in a block: each value `v` as the
+/// `bits` bits of `v + offset` (which must lie in `[0, 2^bits)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellCode {
+    pub offset: i64,
+    pub bits: u32,
+}
+
+impl CellCode {
+    /// Quantized features: `x + 2^(Fx+cx)` in `Fx + cx + 1` bits.
+    pub fn quantized(format: &FixedFormat) -> Self {
+        CellCode {
+            offset: format.feature_half_range(),
+            bits: format.feature_bits(),
+        }
+    }
+
+    /// Raw integers: `r + 2^47` in 48 bits.
+    pub const RAW: CellCode = CellCode {
+        offset: 1 << (RAW_BITS - 1),
+        bits: RAW_BITS,
+    };
+}
+
+/// What one commitment chains: how values become bits, the block hash's
+/// domain and the seal's. Four chains exist: the quantized and the raw rows
+/// of each split, each under domains of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainKind {
+    pub code: CellCode,
+    pub block_domain: u32,
+    pub seal_domain: u32,
+}
+
+impl ChainKind {
+    /// The quantized rows of `split` (what training and evaluation read).
+    pub fn quantized(split: Split, format: &FixedFormat) -> Self {
+        ChainKind {
+            code: CellCode::quantized(format),
+            block_domain: BLOCK_DOMAIN,
+            seal_domain: split.seal_domain(),
+        }
+    }
+
+    /// The raw rows of `split` (what the preprocessing proof reads).
+    pub fn raw(split: Split) -> Self {
+        ChainKind {
+            code: CellCode::RAW,
+            block_domain: RAW_BLOCK_DOMAIN,
+            seal_domain: match split {
+                Split::Train => RAW_SEAL_DOMAIN,
+                Split::Test => RAW_TEST_SEAL_DOMAIN,
+            },
+        }
+    }
+
+    /// `h_{k+1}` from `h_k` and a block of exactly [`BLOCK_ROWS`] rows.
+    pub fn hash_block(&self, prev: Scalar, rows: &[Vec<i64>], labels: &[u8]) -> Scalar {
+        let bits: Vec<bool> = rows
+            .iter()
+            .zip(labels)
+            .flat_map(|(row, &y)| coded_row_bits(row, y, self.code))
+            .collect();
+        let mut inputs = vec![prev];
+        inputs.extend(pack_bits(&bits));
+        poseidon(self.block_domain, &inputs)
+    }
+
+    /// The chain value after each block of `rows` padded with zero rows
+    /// (`h_1 .. h_m`).
+    pub fn chain_values(&self, rows: &[Vec<i64>], labels: &[u8]) -> Vec<Scalar> {
+        let width = rows.first().map_or(0, Vec::len);
+        let mut h = Scalar::ZERO;
+        rows.chunks(BLOCK_ROWS)
+            .zip(labels.chunks(BLOCK_ROWS))
+            .map(|(r, y)| {
+                let mut r = r.to_vec();
+                let mut y = y.to_vec();
+                r.resize(BLOCK_ROWS, vec![0; width]);
+                y.resize(BLOCK_ROWS, 0);
+                h = self.hash_block(h, &r, &y);
+                h
+            })
+            .collect()
+    }
+
+    /// `C = Poseidon_seal(salt, h_m, n)` under this chain's seal domain.
+    pub fn seal(&self, salt: &Salt, chain_hash: Scalar, rows: usize) -> Commitment {
+        Commitment(poseidon(
+            self.seal_domain,
+            &[salt.0, chain_hash, Scalar::from(rows as u64)],
+        ))
+    }
+}
+
+/// The bits a row contributes to its block: the label, then each value in
+/// `code`, least significant bit first.
+pub fn coded_row_bits(row: &[i64], label: u8, code: CellCode) -> Vec<bool> {
     let mut bits = vec![label == 1];
     for &x in row {
-        let u = (x + shift) as u64;
-        bits.extend((0..k).map(|i| (u >> i) & 1 == 1));
+        let u = (x + code.offset) as u64;
+        bits.extend((0..code.bits).map(|i| (u >> i) & 1 == 1));
     }
     bits
+}
+
+/// The bits a quantized row contributes to its block.
+pub fn row_bits(row: &[i64], label: u8, format: &FixedFormat) -> Vec<bool> {
+    coded_row_bits(row, label, CellCode::quantized(format))
 }
 
 /// Cuts a bit string into field elements of [`PACK_BITS`] bits, least
@@ -159,16 +263,9 @@ pub fn poseidon_weights(domain: u32, inputs: &[Scalar]) -> Scalar {
     sponge_hash!(weights_constants(), domain, inputs)
 }
 
-/// `h_{k+1}` from `h_k` and a block of exactly [`BLOCK_ROWS`] rows.
+/// `h_{k+1}` from `h_k` and a block of exactly [`BLOCK_ROWS`] quantized rows.
 pub fn hash_block(prev: Scalar, rows: &[Vec<i64>], labels: &[u8], format: &FixedFormat) -> Scalar {
-    let bits: Vec<bool> = rows
-        .iter()
-        .zip(labels)
-        .flat_map(|(row, &y)| row_bits(row, y, format))
-        .collect();
-    let mut inputs = vec![prev];
-    inputs.extend(pack_bits(&bits));
-    poseidon(BLOCK_DOMAIN, &inputs)
+    ChainKind::quantized(Split::Train, format).hash_block(prev, rows, labels)
 }
 
 /// `h` extended by each block of `rows` (with their `labels`) that holds
@@ -374,15 +471,7 @@ pub fn seal_split(split: Split, salt: &Salt, chain_hash: Scalar, rows: usize) ->
 
 /// The chain value after each block of `data` (`h_1 .. h_m`).
 pub fn chain_values(data: &FixedDataset, format: &FixedFormat) -> Vec<Scalar> {
-    let (rows, labels) = padded_blocks(data);
-    let mut h = Scalar::ZERO;
-    rows.chunks(BLOCK_ROWS)
-        .zip(labels.chunks(BLOCK_ROWS))
-        .map(|(r, y)| {
-            h = hash_block(h, r, y, format);
-            h
-        })
-        .collect()
+    ChainKind::quantized(Split::Train, format).chain_values(&data.rows, &data.labels)
 }
 
 /// The private opening of one split's commitment.
@@ -402,12 +491,26 @@ pub struct SplitOpening {
 impl SplitOpening {
     /// Commits `data` as `split` under `salt`.
     pub fn commit(split: Split, data: &FixedDataset, format: &FixedFormat, salt: Salt) -> Self {
-        let chain = chain_values(data, format);
+        Self::commit_in(
+            ChainKind::quantized(split, format),
+            &data.rows,
+            &data.labels,
+            salt,
+        )
+    }
+
+    /// Commits the raw rows of `split` under `salt`.
+    pub fn commit_raw(split: Split, data: &RawDataset, salt: Salt) -> Self {
+        Self::commit_in(ChainKind::raw(split), data.rows(), data.labels(), salt)
+    }
+
+    fn commit_in(kind: ChainKind, rows: &[Vec<i64>], labels: &[u8], salt: Salt) -> Self {
+        let chain = kind.chain_values(rows, labels);
         let h = chain.last().copied().unwrap_or(Scalar::ZERO);
         SplitOpening {
-            commitment: seal_split(split, &salt, h, data.len()),
+            commitment: kind.seal(&salt, h, rows.len()),
             salt,
-            rows: data.len(),
+            rows: rows.len(),
             chain: chain.into_iter().map(ChainValue).collect(),
         }
     }
@@ -415,34 +518,73 @@ impl SplitOpening {
     /// Checks that `data` opens this split's commitment, naming the first
     /// block of rows that differs.
     pub fn check(&self, split: Split, data: &FixedDataset, format: &FixedFormat) -> Result<()> {
-        let refuse = |what: String| {
+        let kind = ChainKind::quantized(split, format);
+        self.check_in(kind, &format!("{split}"), &data.rows, &data.labels)
+    }
+
+    /// Checks that raw `data` opens this split's raw commitment.
+    pub fn check_raw(&self, split: Split, data: &RawDataset) -> Result<()> {
+        let kind = ChainKind::raw(split);
+        self.check_in(kind, &format!("raw {split}"), data.rows(), data.labels())
+    }
+
+    fn check_in(
+        &self,
+        kind: ChainKind,
+        what: &str,
+        rows: &[Vec<i64>],
+        labels: &[u8],
+    ) -> Result<()> {
+        let refuse = |why: String| {
             Err(Error::Mismatch(format!(
-                "the {split} rows do not open the {split} commitment: {what}"
+                "the {what} rows do not open the {what} commitment: {why}"
             )))
         };
-        if data.len() != self.rows {
+        if rows.len() != self.rows {
             return refuse(format!(
-                "the data has {} {split} rows, the commitment {}",
-                data.len(),
+                "the data has {} {what} rows, the commitment {}",
+                rows.len(),
                 self.rows
             ));
         }
-        let chain = chain_values(data, format);
+        let chain = kind.chain_values(rows, labels);
         if chain.len() != self.chain.len() {
             return refuse("the opening's chain has another length than its rows".into());
         }
         if let Some(k) = (0..chain.len()).find(|&k| chain[k] != self.chain[k].0) {
             let first = k * BLOCK_ROWS + 1;
-            let last = ((k + 1) * BLOCK_ROWS).min(data.len());
+            let last = ((k + 1) * BLOCK_ROWS).min(rows.len());
             return refuse(format!(
-                "block {k} ({split} rows {first} to {last}) differs from the committed one"
+                "block {k} ({what} rows {first} to {last}) differs from the committed one"
             ));
         }
         let h = chain.last().copied().unwrap_or(Scalar::ZERO);
-        if seal_split(split, &self.salt, h, data.len()) != self.commitment {
+        if kind.seal(&self.salt, h, rows.len()) != self.commitment {
             return refuse("the opening's salt does not seal the chain to its commitment".into());
         }
         Ok(())
+    }
+}
+
+/// The rows a dataset's four commitments hold: each split quantized and
+/// raw.
+#[derive(Clone, Copy, Debug)]
+pub struct CommittedRows<'a> {
+    pub train: &'a FixedDataset,
+    pub test: &'a FixedDataset,
+    pub raw_train: &'a RawDataset,
+    pub raw_test: &'a RawDataset,
+}
+
+impl<'a> CommittedRows<'a> {
+    /// The rows of a prepared dataset.
+    pub fn of(p: &'a Prepared) -> Self {
+        CommittedRows {
+            train: &p.train_fixed,
+            test: &p.test_fixed,
+            raw_train: &p.train_raw,
+            raw_test: &p.test_raw,
+        }
     }
 }
 
@@ -459,6 +601,10 @@ pub struct Opening {
     pub train: SplitOpening,
     /// The test rows' commitment.
     pub test: SplitOpening,
+    /// The raw training rows' commitment ([`ChainKind::raw`]).
+    pub raw_train: SplitOpening,
+    /// The raw test rows' commitment.
+    pub raw_test: SplitOpening,
     /// Features per row.
     pub features: usize,
     /// How the rows were quantized.
@@ -469,19 +615,23 @@ pub struct Opening {
     pub source_sha256: String,
 }
 
-/// The salts of a dataset's two commitments.
+/// The salts of a dataset's four commitments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Salts {
     pub train: Salt,
     pub test: Salt,
+    pub raw_train: Salt,
+    pub raw_test: Salt,
 }
 
 impl Salts {
-    /// Two fresh salts from the operating system's RNG.
+    /// Four fresh salts from the operating system's RNG.
     pub fn random() -> Self {
         Salts {
             train: Salt::random(),
             test: Salt::random(),
+            raw_train: Salt::random(),
+            raw_test: Salt::random(),
         }
     }
 }
@@ -489,31 +639,22 @@ impl Salts {
 impl Opening {
     /// The `kind` field of an opening file.
     pub const KIND: &'static str = "foldtrain-opening";
-    /// The version of the opening file's layout (2: both splits).
-    pub const VERSION: u32 = 2;
+    /// The version of the opening file's layout (3: the raw rows too).
+    pub const VERSION: u32 = 3;
 
-    /// Commits to both splits with fresh salts.
+    /// Commits to the four row sets with fresh salts.
     pub fn commit(
-        train: &FixedDataset,
-        test: &FixedDataset,
+        rows: CommittedRows<'_>,
         format: &FixedFormat,
         train_fraction: TrainFraction,
         source_sha256: String,
     ) -> Self {
-        Self::commit_with_salts(
-            train,
-            test,
-            format,
-            train_fraction,
-            source_sha256,
-            Salts::random(),
-        )
+        Self::commit_with_salts(rows, format, train_fraction, source_sha256, Salts::random())
     }
 
-    /// Commits to both splits with the given salts.
+    /// Commits to the four row sets with the given salts.
     pub fn commit_with_salts(
-        train: &FixedDataset,
-        test: &FixedDataset,
+        rows: CommittedRows<'_>,
         format: &FixedFormat,
         train_fraction: TrainFraction,
         source_sha256: String,
@@ -522,9 +663,11 @@ impl Opening {
         Opening {
             kind: Self::KIND.into(),
             version: Self::VERSION,
-            train: SplitOpening::commit(Split::Train, train, format, salts.train),
-            test: SplitOpening::commit(Split::Test, test, format, salts.test),
-            features: train.features(),
+            train: SplitOpening::commit(Split::Train, rows.train, format, salts.train),
+            test: SplitOpening::commit(Split::Test, rows.test, format, salts.test),
+            raw_train: SplitOpening::commit_raw(Split::Train, rows.raw_train, salts.raw_train),
+            raw_test: SplitOpening::commit_raw(Split::Test, rows.raw_test, salts.raw_test),
+            features: rows.train.features().max(rows.test.features()),
             format: *format,
             train_fraction,
             source_sha256,
@@ -536,11 +679,13 @@ impl Opening {
         self.train.commitment
     }
 
-    /// The two salts.
+    /// The four salts.
     pub fn salts(&self) -> Salts {
         Salts {
             train: self.train.salt,
             test: self.test.salt,
+            raw_train: self.raw_train.salt,
+            raw_test: self.raw_test.salt,
         }
     }
 
@@ -561,10 +706,12 @@ impl Opening {
     /// same chains, block by block, and the salts seal them to the recorded
     /// commitments. The error names the split and the first block that
     /// differs.
-    pub fn check(&self, train: &FixedDataset, test: &FixedDataset) -> Result<()> {
+    pub fn check(&self, rows: CommittedRows<'_>) -> Result<()> {
         self.check_version()?;
-        self.train.check(Split::Train, train, &self.format)?;
-        self.test.check(Split::Test, test, &self.format)
+        self.train.check(Split::Train, rows.train, &self.format)?;
+        self.test.check(Split::Test, rows.test, &self.format)?;
+        self.raw_train.check_raw(Split::Train, rows.raw_train)?;
+        self.raw_test.check_raw(Split::Test, rows.raw_test)
     }
 }
 
@@ -668,45 +815,134 @@ mod tests {
         }
     }
 
+    /// Raw rows standing for `rows` (any values in range will do).
+    fn raw(rows: &FixedDataset) -> RawDataset {
+        let raw = rows
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|x| x * 65536 + 7).collect())
+            .collect();
+        RawDataset::from_rows(raw, rows.labels.clone()).unwrap()
+    }
+
+    fn rows<'a>(
+        train: &'a FixedDataset,
+        test: &'a FixedDataset,
+        raw_train: &'a RawDataset,
+        raw_test: &'a RawDataset,
+    ) -> CommittedRows<'a> {
+        CommittedRows {
+            train,
+            test,
+            raw_train,
+            raw_test,
+        }
+    }
+
     #[test]
     fn opening_reproduces_commitment() {
         let fmt = FixedFormat::default();
+        let (rt, rs) = (raw(&data()), raw(&test_rows()));
         let commit = || {
             Opening::commit(
-                &data(),
-                &test_rows(),
+                rows(&data(), &test_rows(), &rt, &rs),
                 &fmt,
                 TrainFraction::DEFAULT,
                 "00".into(),
             )
         };
         let o = commit();
-        o.check(&data(), &test_rows()).unwrap();
+        let check =
+            |train: &FixedDataset, test: &FixedDataset, rt: &RawDataset, rs: &RawDataset| {
+                o.check(rows(train, test, rt, rs))
+                    .map_err(|e| e.to_string())
+            };
+        check(&data(), &test_rows(), &rt, &rs).unwrap();
         let mut d = data();
         d.rows[9][0] = 2;
-        let err = o.check(&d, &test_rows()).unwrap_err().to_string();
+        let err = check(&d, &test_rows(), &rt, &rs).unwrap_err();
         assert!(
             err.contains("training") && err.contains("block 1 (training rows 9 to 11)"),
             "{err}"
         );
         let mut t = test_rows();
         t.labels[0] = 0;
-        let err = o.check(&data(), &t).unwrap_err().to_string();
+        let err = check(&data(), &t, &rt, &rs).unwrap_err();
         assert!(err.contains("test") && err.contains("block 0"), "{err}");
         t.rows.pop();
         t.labels.pop();
-        let err = o.check(&data(), &t).unwrap_err().to_string();
+        let err = check(&data(), &t, &rt, &rs).unwrap_err();
         assert!(err.contains("4 test rows"), "{err}");
         // The splits swapped: refused, the row counts aside.
-        let err = o.check(&test_rows(), &data()).unwrap_err().to_string();
+        let err = check(&test_rows(), &data(), &rt, &rs).unwrap_err();
         assert!(err.contains("training"), "{err}");
+        // A raw value changed by one unit (2^-16), or the raw splits swapped.
+        let mut bent = data();
+        bent.rows[3][1] = 0;
+        let mut raw_rows: Vec<Vec<i64>> = rt.rows().to_vec();
+        raw_rows[3][1] += 1;
+        let bent_raw = RawDataset::from_rows(raw_rows, data().labels).unwrap();
+        let err = check(&data(), &test_rows(), &bent_raw, &rs).unwrap_err();
+        assert!(
+            err.contains("raw training") && err.contains("block 0"),
+            "{err}"
+        );
+        let err = check(&data(), &test_rows(), &rt, &rt).unwrap_err();
+        assert!(err.contains("raw test"), "{err}");
         let o2 = commit();
         assert_ne!(o.salts(), o2.salts(), "salts come from the OS RNG");
         assert_ne!(o.train.salt, o.test.salt);
+        assert_ne!(o.raw_train.salt, o.raw_test.salt);
         assert_ne!(o.commitment(), o2.commitment());
+        // Four distinct commitments, none the same as another's.
+        let all = [
+            o.train.commitment,
+            o.test.commitment,
+            o.raw_train.commitment,
+            o.raw_test.commitment,
+        ];
+        for i in 0..4 {
+            for j in 0..i {
+                assert_ne!(all[i], all[j]);
+            }
+        }
         let json = serde_json::to_string(&o).unwrap();
         let back: Opening = serde_json::from_str(&json).unwrap();
         assert_eq!(back, o);
+    }
+
+    #[test]
+    fn raw_and_quantized_chains_never_agree() {
+        // The same integers under the same salt seal to four different
+        // commitments: a raw commitment is never a quantized one.
+        let d = data();
+        let salt = Salt(Scalar::from(7u64));
+        let code = CellCode::quantized(&FixedFormat::default());
+        let kinds = [
+            ChainKind::quantized(Split::Train, &FixedFormat::default()),
+            ChainKind::quantized(Split::Test, &FixedFormat::default()),
+            ChainKind::raw(Split::Train),
+            ChainKind::raw(Split::Test),
+            ChainKind {
+                code,
+                ..ChainKind::raw(Split::Train)
+            },
+        ];
+        let sealed: Vec<Commitment> = kinds
+            .iter()
+            .map(|k| {
+                k.seal(
+                    &salt,
+                    *k.chain_values(&d.rows, &d.labels).last().unwrap(),
+                    d.len(),
+                )
+            })
+            .collect();
+        for i in 0..sealed.len() {
+            for j in 0..i {
+                assert_ne!(sealed[i], sealed[j], "{i} {j}");
+            }
+        }
     }
 
     #[test]

@@ -353,47 +353,284 @@ fn parse_number(field: &str) -> std::result::Result<f64, String> {
     if !v.is_finite() {
         return Err(format!("`{field}` is not a finite number"));
     }
+    if raw_fixed(v).is_none() {
+        return Err(format!(
+            "`{field}` is outside the range a raw value may take (its magnitude must be below \
+             2^{RAW_INT_BITS} = {}); rescale that column (divide it by a power of ten) first",
+            1u64 << RAW_INT_BITS
+        ));
+    }
     Ok(v)
 }
 
-/// Per-feature z-scoring fitted on the training rows. Part of the published
-/// model, so predictions can be reproduced; not proven (see README).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Fractional bits of a raw value: a CSV's numbers are committed (and
+/// normalized, in the circuit and natively) as the integers
+/// `round(x * 2^16)`.
+pub const RAW_FRAC_BITS: u32 = 16;
+/// A raw value's magnitude is below `2^31` (and its integer below `2^47`).
+pub const RAW_INT_BITS: u32 = 31;
+/// Bits of a raw integer with its sign: `r + 2^47` lies in `[0, 2^48)`.
+pub const RAW_BITS: u32 = RAW_FRAC_BITS + RAW_INT_BITS + 1;
+
+/// The raw integer of a CSV value: `round(x * 2^16)`, or `None` when
+/// `|x|` is not below `2^31` (or the rounded integer not below `2^47`).
+pub fn raw_fixed(x: f64) -> Option<i64> {
+    let limit = (1u64 << RAW_INT_BITS) as f64;
+    if !(x.abs() < limit) {
+        return None;
+    }
+    let r = (x * (1u64 << RAW_FRAC_BITS) as f64).round() as i64;
+    (r.abs() < 1i64 << (RAW_INT_BITS + RAW_FRAC_BITS)).then_some(r)
+}
+
+/// The real number a raw integer stands for (exact: it has at most 47
+/// significant bits).
+pub fn raw_to_f64(r: i64) -> f64 {
+    r as f64 / (1u64 << RAW_FRAC_BITS) as f64
+}
+
+/// Rows as their raw integers ([`raw_fixed`]): what the raw commitments
+/// hold and what the normalizer is computed from. Built only by
+/// [`RawDataset::of`], so every value is in range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawDataset {
+    rows: Vec<Vec<i64>>,
+    labels: Vec<u8>,
+}
+
+impl RawDataset {
+    /// The raw integers of `data`'s rows; refused (naming the row and
+    /// column) where a value is out of range, which a parsed CSV never is.
+    pub fn of(data: &Dataset) -> Result<Self> {
+        let rows = (data.rows.iter().enumerate())
+            .map(|(i, row)| {
+                (row.iter().enumerate())
+                    .map(|(j, &x)| {
+                        raw_fixed(x).ok_or_else(|| Error::Dataset {
+                            path: data.path.clone(),
+                            reason: format!(
+                                "row {} column {}: {x} is outside the range of a raw value \
+                                 (magnitude below 2^{RAW_INT_BITS})",
+                                i + 1,
+                                j + 1
+                            ),
+                        })
+                    })
+                    .collect::<Result<Vec<i64>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RawDataset {
+            rows,
+            labels: data.labels.clone(),
+        })
+    }
+
+    /// Raw integers given directly (tests, forgeries); refused when one is
+    /// outside `(-2^47, 2^47)` or the labels do not match the rows.
+    pub fn from_rows(rows: Vec<Vec<i64>>, labels: Vec<u8>) -> Result<Self> {
+        let limit = 1i64 << (RAW_BITS - 1);
+        if rows.iter().flatten().any(|r| r.abs() >= limit)
+            || (!labels.is_empty() && labels.len() != rows.len())
+        {
+            return Err(Error::InvalidRecipe(
+                "raw rows must be integers in (-2^47, 2^47), with one label a row".into(),
+            ));
+        }
+        Ok(RawDataset { rows, labels })
+    }
+
+    /// Rows of raw integers, each in `(-2^47, 2^47)`.
+    pub fn rows(&self) -> &[Vec<i64>] {
+        &self.rows
+    }
+
+    /// Labels, 0 or 1 (empty for inputs to predict).
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// Per-feature z-scoring fitted on the training rows, in integers: each
+/// feature's mean `mu` and standard deviation `sigma` as raw integers (at
+/// `2^-16`), by the rule `prove-preprocessing` proves (native twin of
+/// [`crate::circuit::prep`]):
+///
+/// ```text
+/// S = sum r,  Q = sum r^2            (over the n training rows)
+/// mu    = floor(S / n)
+/// v     = floor((Q - 2 mu S + n mu^2) / n)   (the spread about mu)
+/// sigma = isqrt(v)                   (sigma^2 <= v < (sigma + 1)^2)
+/// ```
+///
+/// A value `r` is then quantized to the nearest multiple of `2^-Fx` of
+/// `(r - mu) / d`, halves up, `clamp(floor((2^(Fx+1) (r - mu) + d) / 2d))`,
+/// with `d = sigma`, or `2^16` (one unit: the column is only centred)
+/// when `sigma = 0` ([`Normalizer::quantize`]). Written to files as
+/// decimals (`mu / 2^16`, exact), and read back only when each decimal is
+/// exactly such an integer in range: a normalizer is parsed once, here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "NormalizerJson", into = "NormalizerJson")]
 pub struct Normalizer {
+    means: Vec<i64>,
+    stds: Vec<i64>,
+}
+
+/// A normalizer as files hold it: decimals.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NormalizerJson {
     /// Training mean of each feature.
     pub means: Vec<f64>,
-    /// Training population standard deviation of each feature (0 for a
-    /// constant column, which is then only centred).
+    /// Training standard deviation of each feature (0 for a constant
+    /// column, which is then only centred).
     pub stds: Vec<f64>,
 }
 
+impl TryFrom<NormalizerJson> for Normalizer {
+    type Error = String;
+    fn try_from(n: NormalizerJson) -> std::result::Result<Self, String> {
+        let exact = |what: &str, v: &[f64]| -> std::result::Result<Vec<i64>, String> {
+            (v.iter().enumerate())
+                .map(|(j, &x)| {
+                    raw_fixed(x)
+                        .filter(|&r| raw_to_f64(r).to_bits() == x.to_bits() || (r == 0 && x == 0.0))
+                        .ok_or_else(|| {
+                            format!(
+                                "its normalizer's {what}[{j}] = {x} is not a multiple of 2^-{RAW_FRAC_BITS} \
+                                 within 2^{RAW_INT_BITS} (a model written before the integer \
+                                 normalizer; train it again)"
+                            )
+                        })
+                })
+                .collect()
+        };
+        Normalizer::from_fixed(exact("means", &n.means)?, exact("stds", &n.stds)?)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl From<Normalizer> for NormalizerJson {
+    fn from(n: Normalizer) -> Self {
+        NormalizerJson {
+            means: n.means_f64(),
+            stds: n.stds_f64(),
+        }
+    }
+}
+
 impl Normalizer {
-    /// Fits means and population standard deviations on `data`.
-    pub fn fit(data: &Dataset) -> Self {
-        let d = data.features();
-        let n = data.rows.len() as f64;
-        let mut means = vec![0.0; d];
-        for row in &data.rows {
-            for (m, x) in means.iter_mut().zip(row) {
-                *m += x;
-            }
+    /// A normalizer of the given raw integers: refused unless as many
+    /// means as deviations, each mean in `(-2^47, 2^47)` and each deviation
+    /// in `[0, 2^48)` (the ranges the circuit holds them in).
+    pub fn from_fixed(means: Vec<i64>, stds: Vec<i64>) -> Result<Self> {
+        let bad = |m: String| Err(Error::InvalidRecipe(m));
+        if means.len() != stds.len() {
+            return bad(format!(
+                "a normalizer needs as many means as deviations, got {} and {}",
+                means.len(),
+                stds.len()
+            ));
         }
-        means.iter_mut().for_each(|m| *m /= n);
-        let mut stds = vec![0.0; d];
-        for row in &data.rows {
-            for ((s, x), m) in stds.iter_mut().zip(row).zip(&means) {
-                *s += (x - m) * (x - m);
-            }
+        let mean_limit = 1i64 << (RAW_BITS - 1);
+        if let Some(j) = means.iter().position(|m| m.abs() >= mean_limit) {
+            return bad(format!("normalizer mean {j} is out of range"));
         }
-        stds.iter_mut().for_each(|s| *s = (*s / n).sqrt());
-        Normalizer { means, stds }
+        if let Some(j) = stds.iter().position(|s| !(0..1i64 << RAW_BITS).contains(s)) {
+            return bad(format!("normalizer deviation {j} is out of range"));
+        }
+        Ok(Normalizer { means, stds })
     }
 
-    /// z-scores one row.
+    /// Fits the means and deviations on raw training rows, by the rule of
+    /// the type's docs. `None` when there are no rows.
+    pub fn fit(train: &RawDataset) -> Option<Self> {
+        let n = i128::try_from(train.len()).ok().filter(|&n| n > 0)?;
+        let d = train.rows.first().map_or(0, Vec::len);
+        let mut means = Vec::with_capacity(d);
+        let mut stds = Vec::with_capacity(d);
+        for j in 0..d {
+            let (s, q) = train.rows.iter().fold((0i128, 0i128), |(s, q), row| {
+                let r = i128::from(row[j]);
+                (s + r, q + r * r)
+            });
+            let mu = s.div_euclid(n);
+            // Q - 2 mu S + n mu^2 = sum (r - mu)^2 >= 0, below n 2^96.
+            let spread = q - 2 * mu * s + n * mu * mu;
+            let v = u128::try_from(spread.div_euclid(n)).ok()?;
+            means.push(i64::try_from(mu).ok()?);
+            stds.push(i64::try_from(v.isqrt()).ok()?);
+        }
+        Normalizer::from_fixed(means, stds).ok()
+    }
+
+    /// Number of features.
+    pub fn features(&self) -> usize {
+        self.means.len()
+    }
+
+    /// The means as raw integers.
+    pub fn means(&self) -> &[i64] {
+        &self.means
+    }
+
+    /// The deviations as raw integers.
+    pub fn stds(&self) -> &[i64] {
+        &self.stds
+    }
+
+    /// The means as decimals (exact).
+    pub fn means_f64(&self) -> Vec<f64> {
+        self.means.iter().map(|&m| raw_to_f64(m)).collect()
+    }
+
+    /// The deviations as decimals (exact).
+    pub fn stds_f64(&self) -> Vec<f64> {
+        self.stds.iter().map(|&s| raw_to_f64(s)).collect()
+    }
+
+    /// The divisor of feature `j`: its deviation, or one unit (`2^16`)
+    /// for a constant column.
+    pub fn divisor(&self, j: usize) -> i64 {
+        match self.stds[j] {
+            0 => 1 << RAW_FRAC_BITS,
+            s => s,
+        }
+    }
+
+    /// Quantizes raw integer `r` of feature `j` to the nearest multiple
+    /// of `2^-Fx` (halves up), clamped:
+    /// `clamp(floor((2^(Fx+1) (r - mu) + d) / 2d), -2^(Fx+cx), 2^(Fx+cx) - 1)`.
+    pub fn quantize(&self, j: usize, r: i64, format: &FixedFormat) -> i64 {
+        let t = i128::from(r) - i128::from(self.means[j]);
+        let d = i128::from(self.divisor(j));
+        let half = i128::from(format.feature_half_range());
+        let q = ((t << (format.feature_frac_bits + 1)) + d).div_euclid(2 * d);
+        q.clamp(-half, half - 1) as i64
+    }
+
+    /// Quantizes a row of raw integers.
+    pub fn quantize_row(&self, row: &[i64], format: &FixedFormat) -> Vec<i64> {
+        (row.iter().enumerate())
+            .map(|(j, &r)| self.quantize(j, r, format))
+            .collect()
+    }
+
+    /// z-scores one row of reals (the float baseline), with the same means
+    /// and deviations.
     pub fn apply(&self, row: &[f64]) -> Vec<f64> {
         row.iter()
-            .zip(self.means.iter().zip(&self.stds))
-            .map(|(x, (m, s))| if *s > 0.0 { (x - m) / s } else { x - m })
+            .zip(self.means_f64().iter().zip(self.stds_f64()))
+            .map(|(x, (m, s))| if s > 0.0 { (x - m) / s } else { x - m })
             .collect()
     }
 }
@@ -409,20 +646,12 @@ pub struct FixedDataset {
 }
 
 impl FixedDataset {
-    /// Normalizes with `norm`, clamps and quantizes with `format`.
-    pub fn quantize(data: &Dataset, norm: &Normalizer, format: &FixedFormat) -> Self {
-        let rows = data
-            .rows
-            .iter()
-            .map(|r| {
-                norm.apply(r)
-                    .into_iter()
-                    .map(|v| format.quantize_feature(v))
-                    .collect()
-            })
-            .collect();
+    /// Quantizes raw rows with `norm` and `format` ([`Normalizer::quantize`]).
+    pub fn quantize(data: &RawDataset, norm: &Normalizer, format: &FixedFormat) -> Self {
         FixedDataset {
-            rows,
+            rows: (data.rows.iter())
+                .map(|r| norm.quantize_row(r, format))
+                .collect(),
             labels: data.labels.clone(),
         }
     }
@@ -443,46 +672,46 @@ impl FixedDataset {
     }
 }
 
-/// The data a run needs: the split, the normalizer and the quantized rows.
+/// The data a run needs: the split, its raw integers, the normalizer and
+/// the quantized rows.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub train_fraction: TrainFraction,
     pub train: Dataset,
     pub test: Dataset,
+    pub train_raw: RawDataset,
+    pub test_raw: RawDataset,
     pub normalizer: Normalizer,
     pub train_fixed: FixedDataset,
+    pub test_fixed: FixedDataset,
 }
 
 impl Prepared {
-    /// Splits, fits the normalizer on the training rows and quantizes them.
+    /// Splits, fits the normalizer on the training rows' raw integers and
+    /// quantizes both splits with it.
     pub fn new(
         data: &Dataset,
         train_fraction: TrainFraction,
         format: &FixedFormat,
     ) -> Result<Self> {
         let (train, test) = data.split(train_fraction)?;
-        let normalizer = Normalizer::fit(&train);
-        // Finite values can still overflow a mean or a spread (|x| above
-        // about 1e154): such a model could not be written or read back.
-        let overflow = (normalizer.means.iter().zip(&normalizer.stds))
-            .position(|(m, s)| !m.is_finite() || !s.is_finite());
-        if let Some(j) = overflow {
-            return Err(Error::Dataset {
-                path: data.path.clone(),
-                reason: format!(
-                    "feature `{}` is too large to normalize (its mean or spread overflows a \
-                     double); rescale that column (divide it by a power of ten) first",
-                    data.feature_names[j]
-                ),
-            });
-        }
-        let train_fixed = FixedDataset::quantize(&train, &normalizer, format);
+        let train_raw = RawDataset::of(&train)?;
+        let test_raw = RawDataset::of(&test)?;
+        let normalizer = Normalizer::fit(&train_raw).ok_or_else(|| Error::Dataset {
+            path: data.path.clone(),
+            reason: "there are no training rows to normalize with".into(),
+        })?;
+        let train_fixed = FixedDataset::quantize(&train_raw, &normalizer, format);
+        let test_fixed = FixedDataset::quantize(&test_raw, &normalizer, format);
         Ok(Prepared {
             train_fraction,
             train,
             test,
+            train_raw,
+            test_raw,
             normalizer,
             train_fixed,
+            test_fixed,
         })
     }
 }
@@ -554,24 +783,23 @@ mod tests {
     }
 
     #[test]
-    fn refuses_values_whose_spread_overflows() {
-        let d = parse("a,b,label\n1e200,1,0\n-1e200,2,1\n3,4,1\n").unwrap();
-        let e = Prepared::new(
-            &d,
-            TrainFraction::new(1.0).unwrap(),
-            &FixedFormat::default(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("`a` is too large to normalize"), "{e}");
-        // Large but not overflowing is fine.
-        let d = parse("a,b,label\n1e100,1,0\n-1e100,2,1\n3,4,1\n").unwrap();
-        assert!(Prepared::new(
-            &d,
-            TrainFraction::new(1.0).unwrap(),
-            &FixedFormat::default()
-        )
-        .is_ok());
+    fn refuses_values_a_raw_commitment_cannot_hold() {
+        // The limit is 2^31 in magnitude, named with its line and column.
+        let (l, c, r) = csv_err("a,b,label\n1,2,0\n3,2147483648,1\n");
+        assert_eq!((l, c), (3, 2));
+        assert!(r.contains("2^31") && r.contains("rescale"), "{r}");
+        let (l, c, _) = csv_err("a,b,label\n-1e200,2,0\n3,4,1\n");
+        assert_eq!((l, c), (2, 1));
+        // Just inside is fine, and read as round(x 2^16).
+        let d = parse("a,label\n2147483647.99,0\n-0.1,1\n").unwrap();
+        let raw = RawDataset::of(&d).unwrap();
+        assert_eq!(raw.rows()[1], vec![-6554]);
+        assert!(raw.rows()[0][0] < 1 << 47);
+        // A dataset built in code with a value out of range is refused too.
+        let mut bad = d.clone();
+        bad.rows[0][0] = 3e9;
+        let e = RawDataset::of(&bad).unwrap_err().to_string();
+        assert!(e.contains("row 1 column 1"), "{e}");
     }
 
     #[test]
@@ -587,14 +815,67 @@ mod tests {
         let d = parse("a,b,label\n1,5,0\n3,5,1\n5,5,0\n7,5,1\n9,5,1\n").unwrap();
         let (train, test) = d.split(TrainFraction::DEFAULT).unwrap();
         assert_eq!((train.rows.len(), test.rows.len()), (4, 1));
-        let n = Normalizer::fit(&train);
-        assert_eq!(n.means, vec![4.0, 5.0]);
-        assert!((n.stds[0] - 5.0f64.sqrt()).abs() < 1e-12);
-        assert_eq!(n.stds[1], 0.0);
-        let z = n.apply(&[4.0, 5.0]);
-        assert_eq!(z, vec![0.0, 0.0]);
+        let n = Normalizer::fit(&RawDataset::of(&train).unwrap()).unwrap();
+        assert_eq!(n.means_f64(), vec![4.0, 5.0]);
+        // sqrt(5) in raw units, floored: isqrt(5 * 2^32).
+        assert_eq!(n.stds()[0], (5u128 << 32).isqrt() as i64);
+        assert_eq!(n.stds()[1], 0);
+        assert_eq!(n.apply(&[4.0, 5.0]), vec![0.0, 0.0]);
         // Five rows at 0.1 leave none to train on.
         assert!(d.split(TrainFraction::new(0.1).unwrap()).is_err());
+    }
+
+    /// The integer rule against its definition in rationals: the floor of
+    /// the mean, the floor of the spread about it, its integer square root,
+    /// and each quotient floored then clamped.
+    #[test]
+    fn the_integer_normalizer_follows_its_rule() {
+        let fmt = FixedFormat::default();
+        let rows: Vec<Vec<i64>> = vec![vec![-7, 3, 100], vec![2, 3, -5], vec![9, 3, 1 << 40]];
+        let raw = RawDataset {
+            rows: rows.clone(),
+            labels: vec![0, 1, 0],
+        };
+        let n = Normalizer::fit(&raw).unwrap();
+        for j in 0..3 {
+            let col: Vec<i128> = rows.iter().map(|r| i128::from(r[j])).collect();
+            let sum: i128 = col.iter().sum();
+            let mu = sum.div_euclid(3);
+            assert_eq!(i128::from(n.means()[j]), mu);
+            let v: i128 = col.iter().map(|r| (r - mu) * (r - mu)).sum::<i128>() / 3;
+            let s = i128::from(n.stds()[j]);
+            assert!(s * s <= v && v < (s + 1) * (s + 1), "feature {j}");
+            for r in [-(1i64 << 46), -1000, 0, 5, 1 << 45] {
+                let q = n.quantize(j, r, &fmt);
+                let d = i128::from(n.divisor(j));
+                // Nearest, halves up: floor(x + 1/2) of x = (r - mu) 2^Fx / d.
+                let exact =
+                    (((i128::from(r) - mu) << (fmt.feature_frac_bits + 1)) + d).div_euclid(2 * d);
+                let half = i128::from(fmt.feature_half_range());
+                assert_eq!(i128::from(q), exact.clamp(-half, half - 1), "{j} {r}");
+            }
+        }
+        // A constant column is only centred: its divisor is one unit.
+        assert_eq!((n.stds()[1], n.divisor(1)), (0, 1 << 16));
+    }
+
+    #[test]
+    fn a_normalizer_is_read_only_when_exact_and_in_range() {
+        let n = Normalizer::from_fixed(vec![-65536, 3], vec![1, 0]).unwrap();
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(
+            json,
+            r#"{"means":[-1.0,0.0000457763671875],"stds":[0.0000152587890625,0.0]}"#
+        );
+        assert_eq!(serde_json::from_str::<Normalizer>(&json).unwrap(), n);
+        for bad in [
+            r#"{"means":[0.1,0.0],"stds":[1.0,0.0]}"#,
+            r#"{"means":[0.0,0.0],"stds":[-1.0,0.0]}"#,
+            r#"{"means":[3e9,0.0],"stds":[1.0,0.0]}"#,
+            r#"{"means":[0.0],"stds":[1.0,0.0]}"#,
+        ] {
+            assert!(serde_json::from_str::<Normalizer>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -152,18 +152,6 @@ impl FixedFormat {
         self.feature_frac_bits + self.feature_int_bits + 1
     }
 
-    /// Quantizes a (normalized) feature at `2^Fx`: round to nearest, clamped
-    /// to the declared range.
-    pub fn quantize_feature(&self, v: f64) -> i64 {
-        let half = self.feature_half_range();
-        let scaled = (v * self.feature_one() as f64).round();
-        if scaled.is_nan() {
-            return 0;
-        }
-        // `as` saturates at the i64 range, then the clamp applies the bound.
-        (scaled as i64).clamp(-half, half - 1)
-    }
-
     /// Weights lie in `[-2^(F+cw), 2^(F+cw))`.
     pub fn weight_half_range(&self) -> i64 {
         1i64 << (self.frac_bits + self.weight_int_bits)
@@ -405,22 +393,6 @@ pub(crate) mod tests {
             let exact = (a as f64) * (b as f64) / 65536.0;
             let got = mul_trunc(a, b, f) as f64;
             prop_assert!(got <= exact && exact < got + 1.0);
-        }
-
-        #[test]
-        fn quantize_round_trips(v in -7.9f64..7.9) {
-            let fmt = FixedFormat::default();
-            let q = fmt.quantize_feature(v);
-            let one = fmt.feature_one() as f64;
-            prop_assert!((q as f64 / one - v).abs() <= 0.5 / one);
-        }
-
-        #[test]
-        fn quantize_saturates(v in prop::num::f64::ANY) {
-            let fmt = FixedFormat::default();
-            let q = fmt.quantize_feature(v);
-            let half = fmt.feature_half_range();
-            prop_assert!((-half..half).contains(&q));
         }
 
         #[test]

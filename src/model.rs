@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::circuit::ModelCommitment;
 use crate::commitment::Salt;
-use crate::dataset::{Dataset, FixedDataset, Normalizer, TrainFraction};
+use crate::dataset::{Dataset, FixedDataset, Normalizer, RawDataset, TrainFraction};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
 use crate::train::{accuracy_fixed, BoundedWeights, Weights};
@@ -36,7 +36,8 @@ pub struct Model {
     pub feature_names: Vec<String>,
     /// Share of the CSV's rows (file order) used for training.
     pub train_fraction: TrainFraction,
-    /// z-scoring fitted on the training rows (not proven; see README).
+    /// The integer z-scoring fitted on the training rows (proven by
+    /// `prove-preprocessing`; see [`Normalizer`]).
     pub normalizer: Normalizer,
     /// The exact fixed-point weights and bias, in the recipe's range.
     weights: BoundedWeights,
@@ -81,10 +82,7 @@ impl TryFrom<ModelJson> for Model {
         if m.kind != Model::KIND {
             return Err(format!("its kind is {:?}, not {:?}", m.kind, Model::KIND));
         }
-        if m.feature_names.len() != d
-            || m.weights_fixed.len() != d
-            || m.normalizer.means.len() != d
-            || m.normalizer.stds.len() != d
+        if m.feature_names.len() != d || m.weights_fixed.len() != d || m.normalizer.features() != d
         {
             return Err(format!(
                 "the model declares {d} features but its names, weights or normalizer disagree"
@@ -262,7 +260,11 @@ impl Model {
     /// preprocessing (the native twin of `prove-eval`).
     pub fn confusion(&self, data: &Dataset) -> Result<crate::train::Confusion> {
         self.accuracy(data)?;
-        let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
+        let fixed = FixedDataset::quantize(
+            &RawDataset::of(data)?,
+            &self.normalizer,
+            &self.recipe.format,
+        );
         Ok(crate::train::confusion_fixed(
             self.fixed_weights(),
             &fixed,
@@ -282,7 +284,11 @@ impl Model {
                 ),
             });
         }
-        let fixed = FixedDataset::quantize(data, &self.normalizer, &self.recipe.format);
+        let fixed = FixedDataset::quantize(
+            &RawDataset::of(data)?,
+            &self.normalizer,
+            &self.recipe.format,
+        );
         accuracy_fixed(
             self.fixed_weights(),
             &fixed,

@@ -10,8 +10,10 @@ use crate::fixed::{FixedFormat, Sigmoid, BLOCK_ROWS};
 /// Version of the recipe: what its fields mean. It is part of
 /// [`Recipe::tag`], which the circuit binds, so changing it changes every
 /// parameter digest; a recipe of another version is refused. Each file
-/// format has its own version beside its magic or `kind`.
-pub const RECIPE_VERSION: u32 = 2;
+/// format has its own version beside its magic or `kind`. Version 3: the
+/// rows are quantized by the integer rule of [`crate::dataset::Normalizer`]
+/// (floor of the exact quotient), not by rounding a float z-score.
+pub const RECIPE_VERSION: u32 = 3;
 
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).

@@ -611,9 +611,9 @@ wrap! {
             ModelOf::Public(p) => p.train_fraction.get(),
         };
         /// The normalizer's training means (None when it is kept private).
-        means: Option<Vec<f64>> = r.normalizer().map(|n| n.means.clone());
+        means: Option<Vec<f64>> = r.normalizer().map(|n| n.means_f64());
         /// The normalizer's training standard deviations.
-        stds: Option<Vec<f64>> = r.normalizer().map(|n| n.stds.clone());
+        stds: Option<Vec<f64>> = r.normalizer().map(|n| n.stds_f64());
         /// The weights as decimals (None in a public model of committed
         /// weights).
         weights: Option<Vec<f64>> = r.full().map(|m| m.decimal_weights().0);

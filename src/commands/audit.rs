@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::verify::{folder_line, read_statement_bundle, StatementSummary};
 use super::DataArgs;
 use crate::artifact;
-use crate::commitment::Opening;
+use crate::commitment::{CommittedRows, Opening};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output;
@@ -171,7 +171,7 @@ fn provenance(
         Err("the opening is for another test commitment than the bundle's".to_string())
     } else {
         opening
-            .check(fixed, &loaded.test_fixed)
+            .check(CommittedRows::of(&loaded.prepared))
             .map_err(|e| e.to_string())
     };
     let reproduced = if loaded.recipe != st.recipe {

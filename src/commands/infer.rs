@@ -14,7 +14,7 @@ use crate::artifact::{self, Visibility};
 use crate::circuit::infer::{split_name, InferSpec, Outputs, Prediction, Task};
 use crate::circuit::ModelCommitment;
 use crate::commitment::{Commitment, Split};
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, FixedDataset, RawDataset};
 use crate::error::{Error, Result};
 use crate::inference::{Claim, InferBundle, InferJob, InferStatement, InferTimings};
 use crate::ivc::params::Cache;
@@ -465,15 +465,14 @@ fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
         )));
     }
     let format = model.recipe.format;
-    let fixed = raw
-        .iter()
-        .map(|r| {
-            (model.normalizer.apply(r).into_iter())
-                .map(|v| format.quantize_feature(v))
-                .collect()
-        })
-        .collect();
-    Ok((raw, fixed))
+    let table = crate::dataset::Dataset {
+        path: inputs.to_path_buf(),
+        feature_names: names,
+        rows: raw,
+        labels: Vec::new(),
+    };
+    let fixed = FixedDataset::quantize(&RawDataset::of(&table)?, &model.normalizer, &format).rows;
+    Ok((table.rows, fixed))
 }
 
 /// The model's predictions on an inputs CSV, computed natively: the same

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::artifact::{self, Visibility};
-use crate::commitment::{Commitment, Opening, Salts};
+use crate::commitment::{Commitment, CommittedRows, Opening, Salts};
 use crate::dataset::{Dataset, FixedDataset, Prepared, TrainFraction};
 use crate::error::Result;
 use crate::fixed::FixedFormat;
@@ -85,11 +85,11 @@ impl Loaded {
         self.commit_with_salts(Salts::random())
     }
 
-    /// Commits to both splits under `salts` (resuming a run).
+    /// Commits to both splits, quantized and raw, under `salts` (resuming
+    /// a run).
     pub fn commit_with_salts(&self, salts: Salts) -> Opening {
         Opening::commit_with_salts(
-            &self.prepared.train_fixed,
-            &self.test_fixed,
+            CommittedRows::of(&self.prepared),
             &self.recipe.format,
             self.prepared.train_fraction,
             self.source_sha256.clone(),
@@ -111,8 +111,7 @@ impl DataArgs {
             // Unless the user chose K: the one of least predicted time.
             recipe = crate::plan::choose(&recipe)?;
         }
-        let test_fixed =
-            FixedDataset::quantize(&prepared.test, &prepared.normalizer, &self.hyper.format);
+        let test_fixed = prepared.test_fixed.clone();
         Ok(Loaded {
             source_sha256: artifact::sha256_hex(&bytes),
             dataset,
@@ -154,7 +153,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
     )?;
     let float = train::train_float(recipe, &p.train, &p.normalizer);
     let f = recipe.format.feature_frac_bits;
-    let test_fixed = FixedDataset::quantize(&p.test, &p.normalizer, &recipe.format);
+    let test_fixed = &p.test_fixed;
     if let Some(path) = out {
         artifact::write_json(path, &model, Visibility::Public)?;
     }
@@ -164,7 +163,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
         train_rows: p.train.rows.len(),
         test_rows: p.test.rows.len(),
         train_accuracy: train::accuracy_fixed(&weights, &p.train_fixed, f).unwrap_or(0.0),
-        test_accuracy: train::accuracy_fixed(&weights, &test_fixed, f),
+        test_accuracy: train::accuracy_fixed(&weights, test_fixed, f),
         float_train_accuracy: train::accuracy_float(&float, &p.train, &p.normalizer).unwrap_or(0.0),
         float_test_accuracy: train::accuracy_float(&float, &p.test, &p.normalizer),
         weights: model.decimal_weights().0,
@@ -192,6 +191,12 @@ pub struct CommitmentFile {
     pub train: SplitCommitment,
     /// The test rows' commitment (under its own domain separator).
     pub test: SplitCommitment,
+    /// The raw training rows' commitment (their values as integers at
+    /// `2^-16`, under domains of their own): what `prove-preprocessing`
+    /// proves the normalizer and the quantized rows from.
+    pub raw_train: SplitCommitment,
+    /// The raw test rows' commitment.
+    pub raw_test: SplitCommitment,
     pub features: usize,
     /// How the rows were quantized (part of what is committed).
     pub format: FixedFormat,
@@ -199,7 +204,8 @@ pub struct CommitmentFile {
     pub train_fraction: TrainFraction,
     /// The split rule, in words.
     pub split: String,
-    /// The preprocessing rule (not proven), in words, and its version.
+    /// The preprocessing rule (proven by `prove-preprocessing`), in words,
+    /// and its version.
     pub preprocessing: String,
     pub preprocessing_version: u32,
 }
@@ -208,16 +214,18 @@ pub struct CommitmentFile {
 pub const SPLIT_RULE: &str = "rows in file order: the first floor(rows x train_fraction) train, \
                               the rest test";
 /// The preprocessing rule, as `commitment.json` states it.
-pub const PREPROCESSING_RULE: &str = "each feature z-scored with the mean and standard \
-     deviation of the training rows (a constant feature is centred only), then quantized to \
-     the format's feature scale, rounding to nearest and clamping to its range; labels 0/1";
-/// The version of [`PREPROCESSING_RULE`].
-pub const PREPROCESSING_VERSION: u32 = 1;
+pub const PREPROCESSING_RULE: &str = "each value read as the integer r = round(x * 2^16); per \
+     feature, over the n training rows, mu = floor(sum r / n), v = floor(sum (r - mu)^2 / n), \
+     sigma = isqrt(v); each value quantized to floor((2^(Fx+1) (r - mu) + d) / 2d) (the nearest \
+     multiple of 2^-Fx of (r - mu) / d, halves up) with d = sigma, or 2^16 when sigma = 0, \
+     clamped to the format's feature range; labels 0/1";
+/// The version of [`PREPROCESSING_RULE`] (2: the integer rule).
+pub const PREPROCESSING_VERSION: u32 = 2;
 
 impl CommitmentFile {
     pub const KIND: &'static str = "foldtrain-commitment";
-    /// The version of the commitment file's layout (2: both splits).
-    pub const VERSION: u32 = 2;
+    /// The version of the commitment file's layout (3: the raw rows' too).
+    pub const VERSION: u32 = 3;
 
     /// The public part of an opening.
     pub fn of(opening: &Opening) -> Self {
@@ -230,6 +238,8 @@ impl CommitmentFile {
             version: Self::VERSION,
             train: split(&opening.train),
             test: split(&opening.test),
+            raw_train: split(&opening.raw_train),
+            raw_test: split(&opening.raw_test),
             features: opening.features,
             format: opening.format,
             train_fraction: opening.train_fraction,

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::artifact::{self, Visibility};
 use crate::circuit::{cost, ModelCommitment, ModelPart, State};
-use crate::commitment::{Commitment, Opening, Salt};
+use crate::commitment::{Commitment, CommittedRows, Opening, Salt};
 use crate::error::{Error, Result};
 use crate::ivc::checkpoint::{self, Cadence, Checkpoint, Checkpointer, RunInfo};
 use crate::ivc::keys::KeyFile;
@@ -323,7 +323,7 @@ pub(crate) fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs,
     };
     let loaded = args.load()?;
     opening
-        .check(&loaded.prepared.train_fixed, &loaded.test_fixed)
+        .check(CommittedRows::of(&loaded.prepared))
         .map_err(|e| {
             Error::Mismatch(format!(
                 "{} does not open the commitment in {}: {e}. Prove with the CSV that was \
