@@ -376,7 +376,8 @@ pub const RAW_BITS: u32 = RAW_FRAC_BITS + RAW_INT_BITS + 1;
 /// `|x|` is not below `2^31` (or the rounded integer not below `2^47`).
 pub fn raw_fixed(x: f64) -> Option<i64> {
     let limit = (1u64 << RAW_INT_BITS) as f64;
-    if !(x.abs() < limit) {
+    // NaN and the infinities fail the comparison too.
+    if x.abs().partial_cmp(&limit) != Some(std::cmp::Ordering::Less) {
         return None;
     }
     let r = (x * (1u64 << RAW_FRAC_BITS) as f64).round() as i64;

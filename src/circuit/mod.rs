@@ -56,6 +56,7 @@ pub mod gadgets;
 pub mod hash;
 pub mod infer;
 mod paths;
+pub mod prep;
 pub mod segment;
 pub mod sigmoid;
 mod state;

@@ -21,6 +21,7 @@ pub struct Tamper {
     inner: TestConstraintSystem<Scalar>,
     overrides: HashMap<String, Scalar>,
     used: Vec<String>,
+    values: HashMap<String, Scalar>,
 }
 
 impl TamperCs {
@@ -36,6 +37,7 @@ impl TamperCs {
             inner: TestConstraintSystem::new(),
             overrides: overrides.iter().map(|(p, v)| (p.to_string(), *v)).collect(),
             used: Vec::new(),
+            values: HashMap::new(),
         })
     }
 
@@ -47,6 +49,11 @@ impl TamperCs {
     /// The first failing constraint.
     pub fn which_is_unsatisfied(&self) -> Option<&str> {
         self.sink.inner.which_is_unsatisfied()
+    }
+
+    /// The value the variable at `path` was given (after any override).
+    pub fn value_at(&self, path: &str) -> Option<Scalar> {
+        self.sink.values.get(path).copied()
     }
 
     /// Number of constraints.
@@ -91,6 +98,7 @@ impl Sink for Tamper {
             }
             None => honest,
         };
+        self.values.insert(path.clone(), value);
         self.inner.alloc(|| flat(&path), || Ok(value))
     }
 

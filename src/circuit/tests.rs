@@ -603,6 +603,17 @@ fn scan<C: StepCircuit<Scalar>>(
     label: &str,
     seen: &mut [bool; FREE_BY_DESIGN.len()],
 ) -> usize {
+    scan_with(circuit, z, label, &FREE_BY_DESIGN, seen)
+}
+
+/// [`scan`] with another allow-list (suffix, why) and its `seen` marks.
+fn scan_with<C: StepCircuit<Scalar>>(
+    circuit: &C,
+    z: &[Scalar],
+    label: &str,
+    allowed: &[(&str, &str)],
+    seen: &mut [bool],
+) -> usize {
     let mut cs = RecordCs::new(Record::default());
     let z: Vec<AllocatedNum<Scalar>> = z
         .iter()
@@ -616,7 +627,7 @@ fn scan<C: StepCircuit<Scalar>>(
     // The inputs z_i are bound by Nova's augmented circuit (it hashes
     // them), not by the step: they are not scanned.
     for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
-        let entry = FREE_BY_DESIGN
+        let entry = allowed
             .iter()
             .position(|(suffix, _)| path.ends_with(suffix));
         let Some(entry) = entry else {
@@ -636,6 +647,7 @@ fn scan<C: StepCircuit<Scalar>>(
     cs.sink.count_under("step/")
 }
 
+mod prep;
 mod segment;
 
 // Committed weights (`--private-weights`): the state carries
