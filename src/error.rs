@@ -164,6 +164,16 @@ pub enum StateField {
     SegmentEnd(usize),
     /// An evaluation's confusion counts.
     Counts,
+    /// The raw training rows' commitment.
+    RawCommitment,
+    /// The raw test rows' commitment.
+    RawTestCommitment,
+    /// A preprocessing proof's running sums (not cleared).
+    Sums,
+    /// Feature `j`'s mean in the normalizer.
+    NormalizerMean(usize),
+    /// Feature `j`'s standard deviation in the normalizer.
+    NormalizerStd(usize),
 }
 
 impl std::fmt::Display for StateField {
@@ -184,6 +194,21 @@ impl std::fmt::Display for StateField {
             }
             StateField::Step => f.write_str("step counter"),
             StateField::Counts => f.write_str("confusion counts"),
+            StateField::RawCommitment => f.write_str("raw training commitment"),
+            StateField::RawTestCommitment => f.write_str("raw test commitment"),
+            StateField::Sums => {
+                f.write_str("running sums (not cleared: the statistics pass did not end)")
+            }
+            StateField::NormalizerMean(j) => {
+                write!(
+                    f,
+                    "normalizer mean {j} (not the one the raw training rows give)"
+                )
+            }
+            StateField::NormalizerStd(j) => write!(
+                f,
+                "normalizer standard deviation {j} (not the one the raw training rows give)"
+            ),
             StateField::SegmentEnd(i) => write!(
                 f,
                 "state commitment C_S at the end of segment {i} (not the next segment's start)"

@@ -57,6 +57,7 @@ pub mod ivc;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod preprocessing;
 pub mod proof;
 pub mod recipe;
 pub mod report;

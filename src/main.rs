@@ -245,6 +245,11 @@ enum Command {
     /// Prove a model's confusion counts (accuracy, precision, recall) on a
     /// committed split: the data must open the commitment.
     ProveEval(commands::EvalArgs),
+    /// Prove the preprocessing of a commitment: the normalizer is what the
+    /// committed raw training rows give, and the quantized commitments hold
+    /// the raw rows of both splits quantized with it; writes
+    /// preprocessing.bundle beside commitment.json.
+    ProvePreprocessing(commands::PrepArgs),
     /// Prove a model's logit and decision on each row of a CSV of raw
     /// feature values; writes predict.bundle and predictions.json.
     ProvePredict(commands::PredictArgs),
@@ -667,6 +672,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::ProveEval(args) => out.report(&commands::prove_eval(&args, &Bars::new(out))?)?,
+        Command::ProvePreprocessing(args) => {
+            out.report(&commands::prove_preprocessing(&args, &Bars::new(out))?)?
+        }
         Command::ProvePredict(args) => {
             out.report(&commands::prove_predict(&args, &Bars::new(out))?)?
         }

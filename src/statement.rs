@@ -102,6 +102,7 @@ pub enum AnyBundle {
     /// A training bundle, whole or proven in segments.
     Training(Box<crate::segment::TrainingBundle>),
     Inference(Box<InferBundle>),
+    Preprocessing(Box<crate::preprocessing::PrepBundle>),
 }
 
 /// The kinds of bundle file.
@@ -109,6 +110,7 @@ pub enum AnyBundle {
 pub enum BundleKind {
     Training,
     Inference,
+    Preprocessing,
 }
 
 impl BundleKind {
@@ -118,6 +120,8 @@ impl BundleKind {
     pub fn of(path: &Path) -> Self {
         if is_infer(path) {
             BundleKind::Inference
+        } else if starts_with(path, crate::preprocessing::PREP_MAGIC) {
+            BundleKind::Preprocessing
         } else {
             BundleKind::Training
         }
@@ -132,6 +136,8 @@ impl AnyBundle {
             BundleKind::Inference => {
                 InferBundle::read(path).map(|b| AnyBundle::Inference(Box::new(b)))
             }
+            BundleKind::Preprocessing => crate::preprocessing::PrepBundle::read(path)
+                .map(|b| AnyBundle::Preprocessing(Box::new(b))),
             BundleKind::Training => {
                 crate::segment::TrainingBundle::read(path).map(|b| AnyBundle::Training(Box::new(b)))
             }

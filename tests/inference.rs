@@ -904,7 +904,7 @@ fn derive_key(bundle: &Path, dir: &Path, name: &str) -> (PathBuf, String, &'stat
 
 #[test]
 fn pinned_keys_verify_and_audit_every_kind_and_each_bundle_takes_only_its_own() {
-    use commands::verify::{verify_bundles, BundleReport, Verdict};
+    use commands::verify::{verify_bundles, Verdict};
     use commands::KeyChoice;
     use foldtrain::statement::KeyOrigin;
     let w = WeightsVisibility::Committed;
@@ -933,12 +933,9 @@ fn pinned_keys_verify_and_audit_every_kind_and_each_bundle_takes_only_its_own() 
         panic!("a batch report for three bundles")
     };
     for report in &batch.bundles {
-        let (origin, sha) = match report {
-            BundleReport::Training(t) => (t.key_origin, t.key_sha256.clone()),
-            BundleReport::Inference(i) => (i.key_origin, i.key_sha256.clone()),
-        };
+        let (origin, sha) = report.key();
         assert_eq!(origin, Some(KeyOrigin::Given), "{report}");
-        assert!(all.iter().any(|k| Some(&k.1) == sha.as_ref()), "{report}");
+        assert!(all.iter().any(|k| Some(k.1.as_str()) == sha), "{report}");
     }
 
     // The evaluation with only the predictions key: not checked (an error,

@@ -428,6 +428,88 @@ class InferInspection:
     def __getattr__(self, name: str) -> Any: ...  # the statement's fields
     def to_dict(self) -> dict[str, Any]: ...
 
+class PrepStatement:
+    """A preprocessing statement, as people read it: the normalizer the raw training rows give, and the four commitments it links."""
+    @property
+    def summary(self) -> str: ...  # One line: rows, features and rows a step.
+    @property
+    def features(self) -> int: ...
+    @property
+    def train_rows(self) -> int: ...
+    @property
+    def test_rows(self) -> int: ...
+    @property
+    def raw_train_commitment(self) -> str: ...
+    @property
+    def raw_test_commitment(self) -> str: ...
+    @property
+    def train_commitment(self) -> str: ...
+    @property
+    def test_commitment(self) -> str: ...
+    @property
+    def means(self) -> list[float]: ...  # Each feature's training mean (exact: integers over 2^16).
+    @property
+    def stds(self) -> list[float]: ...  # Each feature's training standard deviation.
+    @property
+    def steps(self) -> int: ...
+    @property
+    def params_digest(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class PrepVerifyResult:
+    """`verify`'s report of a preprocessing bundle."""
+    @property
+    def bundle(self) -> Path: ...
+    @property
+    def accepted(self) -> bool: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def detail(self) -> Optional[str]: ...
+    @property
+    def statement(self) -> Optional[PrepStatement]: ...
+    @property
+    def key_origin(self) -> Optional[str]: ...
+    @property
+    def key_sha256(self) -> Optional[str]: ...
+    @property
+    def key_s(self) -> Optional[float]: ...
+    @property
+    def verify_s(self) -> Optional[float]: ...
+    @property
+    def command_s(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class PrepInspection:
+    """`inspect`'s report of a preprocessing bundle: what it claims, not verified."""
+    @property
+    def bundle(self) -> Path: ...
+    @property
+    def verified(self) -> bool: ...  # Always False: nothing here is verified.
+    @property
+    def statement(self) -> PrepStatement: ...
+    @property
+    def proof_bytes(self) -> int: ...
+    @property
+    def verifier_key_sha256(self) -> Optional[str]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+class PrepResult:
+    """`prove-preprocessing`'s report."""
+    @property
+    def bundle(self) -> Path: ...
+    @property
+    def statement(self) -> PrepStatement: ...
+    @property
+    def proof_bytes(self) -> int: ...
+    @property
+    def bundle_bytes(self) -> int: ...
+    @property
+    def timings(self) -> dict[str, Any]: ...  # The phases' seconds, as a dict.
+    @property
+    def command_s(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
 class TrainingAudit:
     """`audit`'s report of one training bundle."""
     @property
@@ -715,7 +797,7 @@ def verify(
     model: Optional[_Path] = None,
     vk: Optional[_Path] = None,
     vk_sha256: Optional[str] = None,
-) -> Union[VerifyResult, InferVerifyResult]:
+) -> Union[VerifyResult, InferVerifyResult, PrepVerifyResult]:
     """Verifies a bundle of any kind: ``foldtrain verify`` (a rejected proof
     is a report with ``accepted`` False, not an exception)."""
 
@@ -725,14 +807,14 @@ class Verifier:
     cache or derived is kept for later bundles of its spec."""
 
     def __init__(self, vk: Optional[_Path] = None, vk_sha256: Optional[str] = None) -> None: ...
-    def verify(self, bundle: _Path) -> Union[VerifyResult, InferVerifyResult]:
+    def verify(self, bundle: _Path) -> Union[VerifyResult, InferVerifyResult, PrepVerifyResult]:
         """Verifies a bundle of any kind with the held keys (a rejected proof
         is a report with ``accepted`` False)."""
 
 def probabilities(logits: list[float]) -> list[float]:
     """The probability of class 1 of each logit, ``1 / (1 + e^-z)``."""
 
-def inspect(bundle: _Path) -> Union[Inspection, InferInspection]:
+def inspect(bundle: _Path) -> Union[Inspection, InferInspection, PrepInspection]:
     """What a bundle claims, not verified: ``foldtrain inspect``."""
 
 def audit(
@@ -749,6 +831,16 @@ def audit(
     vk_sha256: Sequence[str] = ...,
 ) -> AuditResult:
     """Audits a training bundle, or a chain of statements: ``foldtrain audit``."""
+
+def prove_preprocessing(
+    commitment: _Path,
+    data: _Path,
+    *,
+    rows_per_step: Optional[int] = None,
+    force: bool = False,
+    progress: _Progress = None,
+) -> PrepResult:
+    """Proves a commitment's preprocessing from the committed CSV: ``foldtrain prove-preprocessing``."""
 
 def prove_eval(
     model: _Path,

@@ -27,7 +27,8 @@ use observer::PyObserver;
 use reports::{
     AuditResult, CommitResult, Commitments, EstimateResult, EvalResult, InferInspection,
     InferVerifyResult, Inspection, Model, ModelOf, PlanResult, PredictResult, Predicted,
-    Prediction, ProveResult, SegmentResult, Table, VerifyResult,
+    Prediction, PrepInspection, PrepResult, PrepVerifyResult, ProveResult, SegmentResult, Table,
+    VerifyResult,
 };
 use settings::{parse_split, RecipeArgs};
 
@@ -247,6 +248,7 @@ fn bundle_report(py: Python<'_>, report: BundleReport) -> PyResult<Py<PyAny>> {
     Ok(match report {
         BundleReport::Training(r) => Py::new(py, VerifyResult(*r))?.into_any(),
         BundleReport::Inference(r) => Py::new(py, InferVerifyResult(*r))?.into_any(),
+        BundleReport::Preprocessing(r) => Py::new(py, PrepVerifyResult(*r))?.into_any(),
     })
 }
 
@@ -296,6 +298,7 @@ fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<Py<PyAny>> {
     Ok(match report {
         Inspected::Training(r) => Py::new(py, Inspection(*r))?.into_any(),
         Inspected::Inference(r) => Py::new(py, InferInspection(*r))?.into_any(),
+        Inspected::Preprocessing(r) => Py::new(py, PrepInspection(*r))?.into_any(),
     })
 }
 
@@ -335,6 +338,30 @@ fn audit(
         .detach(|| commands::audit::audit_any(&args))
         .map_err(to_py)?;
     Ok(AuditResult(r))
+}
+
+/// Proves a commitment's preprocessing from the committed CSV:
+/// `prove-preprocessing`'s report (the bundle is written beside
+/// commitment.json).
+#[pyfunction]
+#[pyo3(signature = (commitment, data, *, rows_per_step=None, force=false, progress=None))]
+fn prove_preprocessing(
+    py: Python<'_>,
+    commitment: PathBuf,
+    data: PathBuf,
+    rows_per_step: Option<usize>,
+    force: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<PrepResult> {
+    let args = commands::PrepArgs {
+        commitment,
+        data,
+        rows_per_step,
+        force,
+    };
+    let observer = PyObserver::new(progress);
+    let result = py.detach(|| commands::prove_preprocessing(&args, &observer));
+    Ok(PrepResult(observer.finish(result)?))
 }
 
 /// Proves the model's accuracy on a committed split: `prove-eval`'s report.
@@ -501,6 +528,7 @@ fn _foldtrain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inspect, m)?)?;
     m.add_function(wrap_pyfunction!(audit, m)?)?;
     m.add_function(wrap_pyfunction!(prove_eval, m)?)?;
+    m.add_function(wrap_pyfunction!(prove_preprocessing, m)?)?;
     m.add_function(wrap_pyfunction!(prove_predict, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
     m.add_function(wrap_pyfunction!(private_dir, m)?)?;

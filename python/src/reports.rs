@@ -11,7 +11,10 @@ use foldtrain::commands::audit::{AuditOf, AuditReport, Audited, ChainReport, Lin
 use foldtrain::commands::infer::{
     EvalReport, InferProof, InferSummary, InferVerifyReport, PredictReport, PredictionRow,
 };
-use foldtrain::commands::verify::{InferInspectReport, InspectReport, StatementSummary};
+use foldtrain::commands::prep::{PrepReport, PrepSummary};
+use foldtrain::commands::verify::{
+    InferInspectReport, InspectReport, KindInspectReport, PrepVerifyReport, StatementSummary,
+};
 use foldtrain::commands::{
     CommitReport, CommitmentFile, EstimateReport, PlanReport, ProveReport, SegmentReport,
     SplitCommitment, VerifyReport,
@@ -400,6 +403,73 @@ wrap! {
     }
 }
 
+wrap! {
+    /// A preprocessing statement, as people read it: the normalizer the
+    /// raw training rows give, and the four commitments it links.
+    PrepStatement(PrepSummary), |r, py| {
+        /// One line: rows, features and rows a step.
+        summary: String = r.spec.summary();
+        features: usize = r.spec.features;
+        train_rows: usize = r.spec.train_rows;
+        test_rows: usize = r.spec.test_rows;
+        raw_train_commitment: String = text(&r.commitments.raw_train);
+        raw_test_commitment: String = text(&r.commitments.raw_test);
+        train_commitment: String = text(&r.commitments.train);
+        test_commitment: String = text(&r.commitments.test);
+        /// Each feature's training mean (exact: integers over 2^16).
+        means: Vec<f64> = r.means.clone();
+        /// Each feature's training standard deviation.
+        stds: Vec<f64> = r.stds.clone();
+        steps: usize = r.steps;
+        params_digest: String = r.params_digest.clone();
+    }
+}
+
+wrap! {
+    /// `verify`'s report of a preprocessing bundle.
+    PrepVerifyResult(PrepVerifyReport), |r, py| {
+        bundle: PathBuf = r.bundle.clone();
+        accepted: bool = r.accepted;
+        reason: Option<String> = r.reason.clone();
+        detail: Option<String> = r.detail.clone();
+        statement: Option<PrepStatement> = r.statement.clone().map(PrepStatement);
+        key_origin: Option<String> = opt_text(&r.key_origin);
+        key_sha256: Option<String> = r.key_sha256.clone();
+        key_s: Option<f64> = r.key_s;
+        verify_s: Option<f64> = r.verify_s;
+        command_s: f64 = r.command_s;
+    }
+}
+
+/// `inspect`'s report of a preprocessing bundle.
+pub type PrepInspectReport = KindInspectReport<PrepSummary>;
+
+wrap! {
+    /// `inspect`'s report of a preprocessing bundle: what it claims, not
+    /// verified.
+    PrepInspection(PrepInspectReport), |r, py| {
+        bundle: PathBuf = r.bundle.clone();
+        /// Always False: nothing here is verified.
+        verified: bool = r.verified;
+        statement: PrepStatement = PrepStatement(r.statement.clone());
+        proof_bytes: usize = r.proof_bytes;
+        verifier_key_sha256: Option<String> = r.verifier_key_sha256.clone();
+    }
+}
+
+wrap! {
+    /// `prove-preprocessing`'s report.
+    PrepResult(PrepReport), |r, py| {
+        bundle: PathBuf = r.bundle.clone();
+        statement: PrepStatement = PrepStatement(r.statement.clone());
+        proof_bytes: usize = r.proof_bytes;
+        bundle_bytes: usize = r.bundle_bytes;
+        /// The phases' seconds, as a dict.
+        timings: Py<PyAny> = to_python(py, &r.timings)?;
+        command_s: f64 = r.command_s;
+    }
+}
+
 /// Attribute `name` of a statement, for a report that flattens it.
 fn statement_attribute(statement: Bound<'_, PyAny>, name: &str) -> PyResult<Py<PyAny>> {
     (statement.getattr(name).map(Bound::unbind))
@@ -673,6 +743,10 @@ pub fn add_classes(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InferVerifyResult>()?;
     m.add_class::<Inspection>()?;
     m.add_class::<InferInspection>()?;
+    m.add_class::<PrepStatement>()?;
+    m.add_class::<PrepVerifyResult>()?;
+    m.add_class::<PrepInspection>()?;
+    m.add_class::<PrepResult>()?;
     m.add_class::<TrainingAudit>()?;
     m.add_class::<ChainLink>()?;
     m.add_class::<ChainAudit>()?;

@@ -22,7 +22,7 @@ use crate::ivc::prover::Observer;
 use crate::model::Model;
 use crate::proof::PublishedModel;
 use crate::recipe::{Hyper, WeightsVisibility};
-use crate::statement::{KeyOrigin, Verifier};
+use crate::statement::Verifier;
 use crate::train::{self, Confusion, Weights};
 
 /// The evaluation bundle's file name (`eval-test.bundle`).
@@ -581,67 +581,13 @@ impl InferSummary {
 }
 
 /// `verify` of an inference bundle.
-#[derive(Clone, Debug, Serialize)]
-pub struct InferVerifyReport {
-    pub bundle: PathBuf,
-    pub accepted: bool,
-    pub reason: Option<String>,
-    /// The decoder's own words for a malformed bundle (JSON only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// What was verified: present only when the proof verified.
-    pub statement: Option<InferSummary>,
-    /// Where the verifier key came from (present when the proof was
-    /// checked), as for a training bundle.
-    pub key_origin: Option<KeyOrigin>,
-    /// sha256 of the verifier key's file, when known.
-    pub key_sha256: Option<String>,
-    /// Seconds to read or derive the verifier key (phase).
-    pub key_s: Option<f64>,
-    /// Seconds of the SNARK check alone (phase).
-    pub verify_s: Option<f64>,
-    /// Seconds of the whole command.
-    pub command_s: f64,
-}
+pub type InferVerifyReport = super::verify::KindVerifyReport<InferSummary>;
 
 /// Verifies an inference bundle file with `verifier` (shared with the
 /// other bundles of a batch): a rejection is a report, an unreadable file
 /// an error.
 pub fn verify_infer(verifier: &mut Verifier, path: &Path) -> Result<InferVerifyReport> {
-    let started = Instant::now();
-    let reject = |r: crate::Rejection| InferVerifyReport {
-        bundle: path.into(),
-        accepted: false,
-        reason: Some(r.to_string()),
-        detail: r.detail(),
-        statement: None,
-        key_origin: None,
-        key_sha256: None,
-        key_s: None,
-        verify_s: None,
-        command_s: started.elapsed().as_secs_f64(),
-    };
-    let bundle = match InferBundle::read(path) {
-        Ok(b) => b,
-        Err(Error::Rejected(r)) => return Ok(reject(r)),
-        Err(e) => return Err(e),
-    };
-    match verifier.verify(&bundle) {
-        Ok(v) => Ok(InferVerifyReport {
-            bundle: path.into(),
-            accepted: true,
-            reason: None,
-            detail: None,
-            statement: Some(InferSummary::of(&bundle.statement)),
-            key_origin: Some(v.key_origin),
-            key_sha256: v.key_sha256,
-            key_s: Some(v.key_s),
-            verify_s: Some(v.verify_s),
-            command_s: started.elapsed().as_secs_f64(),
-        }),
-        Err(Error::Rejected(r)) => Ok(reject(r)),
-        Err(e) => Err(e),
-    }
+    super::verify::verify_kind::<InferStatement, _>(verifier, path, InferSummary::of)
 }
 
 /// `inspect` of an inference bundle (not verified).
@@ -709,29 +655,6 @@ impl fmt::Display for InferSummary {
             "steps        {}\nparams       {}",
             self.steps, self.params_digest
         )
-    }
-}
-
-impl fmt::Display for InferVerifyReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.statement, &self.reason) {
-            (Some(st), _) => {
-                writeln!(f, "accepted: the proof verifies against this statement")?;
-                write!(f, "{st}")?;
-                write!(
-                    f,
-                    "{}",
-                    super::verify::key_and_time_lines(
-                        self.key_origin,
-                        self.key_s,
-                        self.key_sha256.as_deref(),
-                        self.verify_s,
-                        self.command_s
-                    )
-                )
-            }
-            (None, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown")),
-        }
     }
 }
 

@@ -65,6 +65,7 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
                 TrainingBundle::Segmented(b) => Which::Segmented(b.statement.spec()),
             },
             AnyBundle::Inference(b) => Which::Inference(b.statement.spec),
+            AnyBundle::Preprocessing(b) => Which::Preprocessing(b.statement.spec),
         },
         RecipeSource::Data(args) => Which::Training(args.load()?.recipe),
     };
@@ -84,6 +85,7 @@ pub fn keys(source: &RecipeSource, out: &Path, force: bool) -> Result<KeysReport
         Which::Training(r) => (derive_and_write(&r, out)?, Some(r), None),
         Which::Segmented(s) => (derive_and_write(&s, out)?, Some(s.recipe), None),
         Which::Inference(s) => (derive_and_write(&s, out)?, None, Some(s)),
+        Which::Preprocessing(s) => (derive_and_write(&s, out)?, None, None),
     };
     Ok(KeysReport {
         path: out.to_path_buf(),
@@ -109,6 +111,7 @@ enum Which {
     /// A training run proven in segments: the segment circuit's key.
     Segmented(SegmentSpec),
     Inference(InferSpec),
+    Preprocessing(crate::circuit::prep::PrepSpec),
 }
 
 /// A key derived and written by [`derive_and_write`].

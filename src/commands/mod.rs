@@ -20,6 +20,7 @@ pub mod audit;
 pub mod estimate;
 pub mod infer;
 pub mod keys;
+pub mod prep;
 pub mod prove;
 pub mod segments;
 pub mod verify;
@@ -31,6 +32,7 @@ pub use infer::{
     PredictReport, PredictionRow,
 };
 pub use keys::{keys, KeysReport, RecipeSource};
+pub use prep::{prove_preprocessing, PrepArgs, PrepReport, PREP_BUNDLE_FILE};
 pub use prove::{
     default_out_dir, prove, prove_with, resume, resume_with, ProveArgs, ProveReport, ResumeArgs,
     RunSettings,

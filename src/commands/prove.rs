@@ -249,7 +249,7 @@ pub(crate) fn reload(
 }
 
 /// The commitment folder `path` names (or whose `commitment.json` it is).
-fn commitment_folder(path: &Path) -> PathBuf {
+pub(crate) fn commitment_folder(path: &Path) -> PathBuf {
     if path.file_name().is_some_and(|n| n == COMMITMENT_FILE) && !path.is_dir() {
         path.parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)

@@ -7,16 +7,18 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::infer::{verify_infer, InferSummary, InferVerifyReport};
+use super::prep::PrepSummary;
 use crate::artifact;
 use crate::circuit::ModelCommitment;
 use crate::commitment::Commitment;
 use crate::error::{Error, Result};
 use crate::model::{Model, PublicModel};
 use crate::output;
+use crate::preprocessing::PrepStatement;
 use crate::proof::{KeyOrigin, PublishedModel, Statement, StatementKind, Verified, Verifier};
 use crate::recipe::Recipe;
 use crate::segment::TrainingBundle;
-use crate::statement::{as_input_error, AnyBundle, BundleKind};
+use crate::statement::{as_input_error, AnyBundle, Bundle, BundleKind, Proven};
 
 /// `verify`'s report.
 #[derive(Clone, Debug, Serialize)]
@@ -343,6 +345,7 @@ pub struct BatchReport {
 pub enum BundleReport {
     Training(Box<VerifyReport>),
     Inference(Box<InferVerifyReport>),
+    Preprocessing(Box<PrepVerifyReport>),
 }
 
 impl BundleReport {
@@ -350,6 +353,7 @@ impl BundleReport {
         match self {
             BundleReport::Training(r) => r.accepted,
             BundleReport::Inference(r) => r.accepted,
+            BundleReport::Preprocessing(r) => r.accepted,
         }
     }
 
@@ -357,6 +361,112 @@ impl BundleReport {
         match self {
             BundleReport::Training(r) => &r.bundle,
             BundleReport::Inference(r) => &r.bundle,
+            BundleReport::Preprocessing(r) => &r.bundle,
+        }
+    }
+
+    /// Where the key came from and its file's sha256, when the proof was
+    /// checked.
+    pub fn key(&self) -> (Option<KeyOrigin>, Option<&str>) {
+        match self {
+            BundleReport::Training(r) => (r.key_origin, r.key_sha256.as_deref()),
+            BundleReport::Inference(r) => (r.key_origin, r.key_sha256.as_deref()),
+            BundleReport::Preprocessing(r) => (r.key_origin, r.key_sha256.as_deref()),
+        }
+    }
+}
+
+/// `verify` of a bundle of a kind other than training (evaluation,
+/// predictions, preprocessing): its summary `S` when accepted.
+#[derive(Clone, Debug, Serialize)]
+pub struct KindVerifyReport<S> {
+    pub bundle: PathBuf,
+    pub accepted: bool,
+    pub reason: Option<String>,
+    /// The decoder's own words for a malformed bundle (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// What was verified: present only when the proof verified.
+    pub statement: Option<S>,
+    /// Where the verifier key came from (present when the proof was
+    /// checked), as for a training bundle.
+    pub key_origin: Option<KeyOrigin>,
+    /// sha256 of the verifier key's file, when known.
+    pub key_sha256: Option<String>,
+    /// Seconds to read or derive the verifier key (phase).
+    pub key_s: Option<f64>,
+    /// Seconds of the SNARK check alone (phase).
+    pub verify_s: Option<f64>,
+    /// Seconds of the whole command.
+    pub command_s: f64,
+}
+
+/// `verify` of a preprocessing bundle.
+pub type PrepVerifyReport = KindVerifyReport<PrepSummary>;
+
+/// Verifies a bundle file of kind `P` with `verifier` (shared with the
+/// other bundles of a batch): a rejection is a report, an unreadable file
+/// an error.
+pub fn verify_kind<P: Proven, S>(
+    verifier: &mut Verifier,
+    path: &Path,
+    summary: impl Fn(&P) -> S,
+) -> Result<KindVerifyReport<S>> {
+    let started = Instant::now();
+    let reject = |r: crate::Rejection| KindVerifyReport {
+        bundle: path.into(),
+        accepted: false,
+        reason: Some(r.to_string()),
+        detail: r.detail(),
+        statement: None,
+        key_origin: None,
+        key_sha256: None,
+        key_s: None,
+        verify_s: None,
+        command_s: started.elapsed().as_secs_f64(),
+    };
+    let bundle = match Bundle::<P>::read(path) {
+        Ok(b) => b,
+        Err(Error::Rejected(r)) => return Ok(reject(r)),
+        Err(e) => return Err(e),
+    };
+    match verifier.verify(&bundle) {
+        Ok(v) => Ok(KindVerifyReport {
+            bundle: path.into(),
+            accepted: true,
+            reason: None,
+            detail: None,
+            statement: Some(summary(&bundle.statement)),
+            key_origin: Some(v.key_origin),
+            key_sha256: v.key_sha256,
+            key_s: Some(v.key_s),
+            verify_s: Some(v.verify_s),
+            command_s: started.elapsed().as_secs_f64(),
+        }),
+        Err(Error::Rejected(r)) => Ok(reject(r)),
+        Err(e) => Err(e),
+    }
+}
+
+impl<S: fmt::Display> fmt::Display for KindVerifyReport<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.statement, &self.reason) {
+            (Some(st), _) => {
+                writeln!(f, "accepted: the proof verifies against this statement")?;
+                write!(f, "{st}")?;
+                write!(
+                    f,
+                    "{}",
+                    key_and_time_lines(
+                        self.key_origin,
+                        self.key_s,
+                        self.key_sha256.as_deref(),
+                        self.verify_s,
+                        self.command_s
+                    )
+                )
+            }
+            (None, reason) => write!(f, "rejected: {}", reason.as_deref().unwrap_or("unknown")),
         }
     }
 }
@@ -444,10 +554,10 @@ pub fn verify_bundles(
     match (bundles, model) {
         ([], _) => Err(Error::Mismatch("give at least one bundle to verify".into())),
         ([bundle], Some(model)) => {
-            if BundleKind::of(bundle) == BundleKind::Inference {
+            if BundleKind::of(bundle) != BundleKind::Training {
                 return Err(Error::artifact(
                     bundle,
-                    "is an evaluation or predictions bundle; --model checks a training bundle \
+                    "is an evaluation, predictions or preprocessing bundle; --model checks a training bundle \
                      against its model: verify this one without --model (the chain audit, \
                      audit --train ... --eval ... --model ..., links it to the model)",
                 ));
@@ -521,6 +631,10 @@ pub fn verify_any(verifier: &mut Verifier, path: &Path) -> Result<BundleReport> 
     match BundleKind::of(path) {
         BundleKind::Inference => {
             verify_infer(verifier, path).map(|r| BundleReport::Inference(Box::new(r)))
+        }
+        BundleKind::Preprocessing => {
+            verify_kind::<PrepStatement, _>(verifier, path, PrepSummary::of)
+                .map(|r| BundleReport::Preprocessing(Box::new(r)))
         }
         BundleKind::Training => verify_one(verifier, path, None, Instant::now())
             .map(|r| BundleReport::Training(Box::new(r))),
@@ -650,15 +764,19 @@ fn inspect_read(path: &Path, bundle: &TrainingBundle) -> InspectReport {
 }
 
 /// `inspect`'s report of an evaluation or predictions bundle.
+pub type InferInspectReport = KindInspectReport<InferSummary>;
+
+/// `inspect`'s report of a bundle of a kind other than training, whose
+/// statement reads as `S`.
 #[derive(Clone, Debug, Serialize)]
-pub struct InferInspectReport {
+pub struct KindInspectReport<S> {
     pub bundle: PathBuf,
     /// Always false, as for [`InspectReport::verified`]: the counts,
-    /// accuracy and predictions are what the bundle claims.
+    /// accuracy, predictions or normalizer are what the bundle claims.
     pub verified: bool,
     /// What the bundle claims (not verified).
     #[serde(flatten)]
-    pub statement: InferSummary,
+    pub statement: S,
     pub proof_bytes: usize,
     /// sha256 of the spec's verifier key file, when this user's key cache
     /// holds it (null: unknown here; `foldtrain keys BUNDLE` derives it).
@@ -671,6 +789,7 @@ pub struct InferInspectReport {
 pub enum Inspected {
     Training(Box<InspectReport>),
     Inference(Box<InferInspectReport>),
+    Preprocessing(Box<KindInspectReport<PrepSummary>>),
 }
 
 /// Reads any bundle's statement, without verifying it (the kind is told by
@@ -681,6 +800,13 @@ pub fn inspect_bundle(path: &Path) -> Result<Inspected> {
             bundle: path.into(),
             verified: false,
             statement: InferSummary::of(&bundle.statement),
+            proof_bytes: bundle.proof_bytes(),
+            verifier_key_sha256: cached_key_sha256(&bundle.statement.spec),
+        })),
+        AnyBundle::Preprocessing(bundle) => Inspected::Preprocessing(Box::new(KindInspectReport {
+            bundle: path.into(),
+            verified: false,
+            statement: PrepSummary::of(&bundle.statement),
             proof_bytes: bundle.proof_bytes(),
             verifier_key_sha256: cached_key_sha256(&bundle.statement.spec),
         })),
@@ -825,6 +951,7 @@ impl fmt::Display for BundleReport {
         match self {
             BundleReport::Training(r) => write!(f, "{r}"),
             BundleReport::Inference(r) => write!(f, "{r}"),
+            BundleReport::Preprocessing(r) => write!(f, "{r}"),
         }
     }
 }
@@ -868,7 +995,7 @@ impl fmt::Display for InspectReport {
     }
 }
 
-impl fmt::Display for InferInspectReport {
+impl<S: fmt::Display> fmt::Display for KindInspectReport<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let key = self.verifier_key_sha256.as_deref();
         inspect_text(f, &self.bundle, &self.statement, self.proof_bytes, key)
@@ -905,6 +1032,7 @@ impl fmt::Display for Inspected {
         match self {
             Inspected::Training(r) => write!(f, "{r}"),
             Inspected::Inference(r) => write!(f, "{r}"),
+            Inspected::Preprocessing(r) => write!(f, "{r}"),
         }
     }
 }

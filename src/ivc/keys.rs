@@ -145,10 +145,11 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, Refusal> {
     }
     // Every kind of key file: the first whose magic the bytes carry.
     type Stated = fn(&[u8]) -> std::result::Result<String, Refusal>;
-    let kinds: [Stated; 3] = [
+    let kinds: [Stated; 4] = [
         stated::<Recipe>,
         stated::<InferSpec>,
         stated::<crate::segment::SegmentSpec>,
+        stated::<crate::circuit::prep::PrepSpec>,
     ];
     let mut result = Err(Refusal::BadMagic);
     for kind in kinds {

@@ -1,0 +1,273 @@
+//! The preprocessing statement: the normalizer `N` is exactly what the
+//! committed raw training rows give, and the quantized commitments of both
+//! splits hold exactly those raw rows quantized with `N`, in order. Its
+//! bundle, prover and checks; the circuit is [`crate::circuit::prep`].
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::{Kind, Refusal, MAGIC_LEN};
+use crate::circuit::prep::{
+    prep_step, PrepCommitments, PrepLayout, PrepRows, PrepSalts, PrepSpec, PrepState, PrepStep,
+};
+use crate::commitment::Opening;
+use crate::dataset::{Normalizer, Prepared};
+use crate::error::{Error, Rejection, Result, StateField};
+use crate::fixed::Scalar;
+use crate::inference::InferTimings;
+use crate::ivc::keys::KeyFile;
+use crate::ivc::params::{self, Cache};
+use crate::ivc::prover::{compress, secs, timed, Keys, Observer, Phase, Start, Steps};
+use crate::statement::{Bundle, Proven};
+
+/// First bytes of a preprocessing bundle.
+pub const PREP_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-prep\0\0";
+/// Version of the bundle's layout.
+pub const PREP_BUNDLE_VERSION: u32 = 1;
+/// Largest bundle read: a normalizer of the most features and a proof.
+pub const MAX_PREP_BUNDLE_BYTES: usize = 1 << 20;
+/// The bundle file: magic, version, bincode 2 of the [`PrepBundle`].
+pub const PREP_BUNDLE: Kind<MAX_PREP_BUNDLE_BYTES> = Kind {
+    magic: PREP_MAGIC,
+    version: PREP_BUNDLE_VERSION,
+    body_digest: false,
+};
+
+/// A preprocessing statement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrepStatement {
+    /// Shape, format and row counts: baked into the circuit.
+    pub spec: PrepSpec,
+    /// The four commitments of `commitment.json`.
+    pub commitments: PrepCommitments,
+    /// The normalizer the raw training rows give.
+    pub normalizer: Normalizer,
+    /// Folded steps.
+    pub steps: usize,
+    /// Hex of the Nova public-parameter digest of the spec's circuit.
+    pub params_digest: String,
+}
+
+/// A preprocessing statement and its zero-knowledge proof.
+pub type PrepBundle = Bundle<PrepStatement>;
+
+fn shape(why: impl Into<String>) -> Error {
+    Error::Rejected(Rejection::Shape(why.into()))
+}
+
+impl PrepStatement {
+    /// Structural checks that need no cryptography (the spec and the
+    /// normalizer were checked when they were read).
+    pub fn check_shape(&self) -> Result<()> {
+        if self.normalizer.features() != self.spec.features {
+            return Err(shape(format!(
+                "the statement's normalizer has {} features, its spec {}",
+                self.normalizer.features(),
+                self.spec.features
+            )));
+        }
+        if self.steps != self.spec.steps() {
+            return Err(Error::Rejected(Rejection::StepCount {
+                claimed: self.steps,
+                expected: self.spec.steps(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// `z_0`: nothing read, the four commitments.
+    pub fn z0(&self) -> Vec<Scalar> {
+        PrepState::initial(&self.spec, self.commitments).to_z()
+    }
+
+    /// The proof's `z_N` against the statement, value by value: the step
+    /// count, the chains and sums cleared, the commitments, the normalizer.
+    pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        let want = PrepState::last(&self.spec, self.commitments, &self.normalizer).to_z();
+        if zn.len() != want.len() {
+            return Err(Error::Rejected(Rejection::NonCanonicalState));
+        }
+        let layout = self.spec.layout();
+        let field = |k: usize| match k {
+            PrepLayout::STEP => StateField::Step,
+            PrepLayout::H_RAW | PrepLayout::H_Q => StateField::RowHash,
+            PrepLayout::RAW_TRAIN => StateField::RawCommitment,
+            PrepLayout::RAW_TEST => StateField::RawTestCommitment,
+            PrepLayout::TRAIN => StateField::Commitment,
+            PrepLayout::TEST => StateField::TestCommitment,
+            k if k < layout.means() => StateField::Sums,
+            k if k < layout.stds() => StateField::NormalizerMean(k - layout.means()),
+            k => StateField::NormalizerStd(k - layout.stds()),
+        };
+        let mut diffs: Vec<StateField> = Vec::new();
+        for k in (0..want.len()).filter(|&k| zn[k] != want[k]) {
+            let f = field(k);
+            if !diffs.contains(&f) {
+                diffs.push(f);
+            }
+        }
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Rejected(Rejection::FinalState(diffs)))
+        }
+    }
+}
+
+impl Proven for PrepStatement {
+    type Spec = PrepSpec;
+    const MAX_BUNDLE_BYTES: usize = MAX_PREP_BUNDLE_BYTES;
+
+    fn seal(bundle: &Bundle<Self>) -> Result<Vec<u8>> {
+        Ok(PREP_BUNDLE.seal(bundle, None)?)
+    }
+
+    fn open(bytes: &[u8]) -> std::result::Result<Bundle<Self>, Refusal> {
+        PREP_BUNDLE.open(bytes, None)
+    }
+
+    fn spec(&self) -> &PrepSpec {
+        &self.spec
+    }
+
+    fn steps(&self) -> usize {
+        self.steps
+    }
+
+    fn params_digest(&self) -> &str {
+        &self.params_digest
+    }
+
+    fn check_shape(&self) -> Result<()> {
+        PrepStatement::check_shape(self)
+    }
+
+    fn z0(&self) -> Result<Vec<Scalar>> {
+        Ok(PrepStatement::z0(self))
+    }
+
+    fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
+        PrepStatement::check_final_state(self, zn)
+    }
+}
+
+/// What a preprocessing proof is made from: the prepared rows (raw and
+/// quantized by the integer rule) and the opening of their commitments.
+pub struct PrepJob<'a> {
+    pub spec: Arc<PrepSpec>,
+    pub prepared: &'a Prepared,
+    pub opening: &'a Opening,
+}
+
+impl PrepJob<'_> {
+    /// The spec of a prepared dataset (`rows_per_step` chosen unless given).
+    pub fn spec_of(
+        prepared: &Prepared,
+        opening: &Opening,
+        rows_per_step: Option<usize>,
+    ) -> Result<PrepSpec> {
+        PrepSpec::new(
+            opening.features,
+            opening.format,
+            prepared.train_raw.len(),
+            prepared.test_raw.len(),
+            rows_per_step,
+        )
+    }
+
+    fn commitments(&self) -> PrepCommitments {
+        PrepCommitments {
+            raw_train: self.opening.raw_train.commitment,
+            raw_test: self.opening.raw_test.commitment,
+            train: self.opening.train.commitment,
+            test: self.opening.test.commitment,
+        }
+    }
+
+    fn salts(&self) -> PrepSalts {
+        PrepSalts {
+            raw_train: self.opening.raw_train.salt,
+            raw_test: self.opening.raw_test.salt,
+            train: self.opening.train.salt,
+            test: self.opening.test.salt,
+        }
+    }
+
+    fn rows(&self) -> PrepRows<'_> {
+        PrepRows {
+            raw_train: self.prepared.train_raw.rows(),
+            raw_test: self.prepared.test_raw.rows(),
+            train_labels: self.prepared.train_raw.labels(),
+            test_labels: self.prepared.test_raw.labels(),
+        }
+    }
+
+    /// Folds every step, compresses and checks the bundle from its bytes.
+    pub fn prove(
+        &self,
+        cache: Option<&Cache>,
+        observer: &dyn Observer,
+    ) -> Result<(PrepBundle, InferTimings)> {
+        let spec = &*self.spec;
+        observer.phase(Phase::Setup);
+        let keys = Keys::setup_in(cache, spec)?;
+        let initial = PrepState::initial(spec, self.commitments());
+        let z0 = initial.to_z();
+        let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
+        // The folded state's normalizer is the prepared one: the same rule.
+        let normalizer = Normalizer::from_fixed(done.state.means.clone(), done.state.stds.clone())?;
+        if normalizer != self.prepared.normalizer {
+            return Err(Error::Internal(
+                "the folded normalizer differs from the native one".into(),
+            ));
+        }
+        observer.phase(Phase::Compress);
+        let (snark, compress) = timed(|| compress(&keys.pp, &keys.pk, &done, &z0))?;
+        let bundle = PrepBundle {
+            statement: PrepStatement {
+                spec: spec.clone(),
+                commitments: self.commitments(),
+                normalizer,
+                steps: done.done,
+                params_digest: params::digest_hex(&keys.pp),
+            },
+            snark,
+        };
+        let constraints_per_step = keys.constraints().0;
+        observer.phase(Phase::Check);
+        let t = Instant::now();
+        let bytes = bundle.to_bytes()?;
+        let reread = PrepBundle::from_bytes(&bytes)?;
+        crate::statement::Verifier::primed(KeyFile::new(spec, &keys.pp, keys.vk))
+            .verify(&reread)
+            .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
+        let timings = InferTimings {
+            setup_s: secs(keys.setup),
+            fold_s: secs(fold),
+            compress_s: secs(compress),
+            check_s: secs(t.elapsed()),
+            constraints_per_step,
+        };
+        observer.finished();
+        Ok((reread, timings))
+    }
+}
+
+impl Steps for PrepJob<'_> {
+    type Circuit = PrepStep;
+    type State = PrepState;
+
+    fn total(&self) -> usize {
+        self.spec.steps()
+    }
+
+    fn z(&self, state: &PrepState) -> Result<Vec<Scalar>> {
+        Ok(state.to_z())
+    }
+
+    fn step(&self, state: &PrepState, _step: usize) -> Result<(PrepStep, PrepState)> {
+        prep_step(&self.spec, state, &self.rows(), self.salts())
+    }
+}
