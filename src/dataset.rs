@@ -552,6 +552,14 @@ impl Normalizer {
         Ok(Normalizer { means, stds })
     }
 
+    /// Zero means and deviations (a blank witness's).
+    pub fn zero(features: usize) -> Self {
+        Normalizer {
+            means: vec![0; features],
+            stds: vec![0; features],
+        }
+    }
+
     /// Fits the means and deviations on raw training rows, by the rule of
     /// the type's docs. `None` when there are no rows.
     pub fn fit(train: &RawDataset) -> Option<Self> {

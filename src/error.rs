@@ -170,6 +170,8 @@ pub enum StateField {
     RawTestCommitment,
     /// A preprocessing proof's running sums (not cleared).
     Sums,
+    /// The normalizer of predictions on raw values.
+    Normalizer,
     /// Feature `j`'s mean in the normalizer.
     NormalizerMean(usize),
     /// Feature `j`'s standard deviation in the normalizer.
@@ -199,6 +201,7 @@ impl std::fmt::Display for StateField {
             StateField::Sums => {
                 f.write_str("running sums (not cleared: the statistics pass did not end)")
             }
+            StateField::Normalizer => f.write_str("normalizer the raw inputs were quantized by"),
             StateField::NormalizerMean(j) => {
                 write!(
                     f,

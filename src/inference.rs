@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
 use crate::circuit::infer::{
-    next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness, Outputs, Prediction,
-    Task,
+    model_features, next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness,
+    Outputs, Prediction, Task,
 };
 use crate::circuit::{ModelCommitment, ModelPart};
 use crate::commitment::{Commitment, Salt};
+use crate::dataset::Normalizer;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::ivc::keys::KeyFile;
@@ -29,7 +30,9 @@ use crate::train::{BoundedWeights, Confusion, Weights};
 pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
 /// Version of the bundle's layout. Version 2: a predictions statement's
 /// outputs are [`Outputs`] (decisions only with committed weights).
-pub const INFER_BUNDLE_VERSION: u32 = 2;
+/// Version 3: a predictions statement may carry the normalizer of raw
+/// inputs.
+pub const INFER_BUNDLE_VERSION: u32 = 3;
 /// Largest bundle read: the statement of [`crate::circuit::infer::MAX_PREDICT_ROWS`] rows
 /// of many features, and a proof of about 10 KB.
 pub const MAX_INFER_BUNDLE_BYTES: usize = 1 << 24;
@@ -49,11 +52,14 @@ pub enum Claim {
         commitment: Commitment,
         counts: Confusion,
     },
-    /// The model's output on each quantized input row: its decision, and
-    /// with public weights its logit ([`Outputs`]).
+    /// The model's output on each input row: its decision, and with public
+    /// weights its logit ([`Outputs`]). The inputs are quantized features,
+    /// or with a spec of raw inputs the applicant's raw integers (`x 2^16`)
+    /// with the `normalizer` the circuit quantized them by.
     Predictions {
         inputs: Vec<Vec<i64>>,
         outputs: Outputs,
+        normalizer: Option<Normalizer>,
     },
 }
 
@@ -90,11 +96,14 @@ impl InferStatement {
 
     /// `z_0`, from the statement alone.
     pub fn z0(&self) -> Result<Vec<Scalar>> {
-        let commitment = match &self.claim {
-            Claim::Evaluation { commitment, .. } => Some(*commitment),
-            Claim::Predictions { .. } => None,
+        let (commitment, normalizer) = match &self.claim {
+            Claim::Evaluation { commitment, .. } => (Some(*commitment), None),
+            Claim::Predictions { normalizer, .. } => (None, normalizer.clone()),
         };
-        Ok(InferState::initial(&self.spec, self.model_part()?, commitment).to_z(&self.spec))
+        Ok(
+            InferState::initial(&self.spec, self.model_part()?, normalizer, commitment)
+                .to_z(&self.spec),
+        )
     }
 
     /// The state an honest run ends in; refused when the model or the
@@ -105,13 +114,19 @@ impl InferStatement {
         Ok(match &self.claim {
             Claim::Evaluation { commitment, counts } => InferState {
                 model: self.model_part()?,
+                normalizer: None,
                 hash: Scalar::from(0u64),
                 commitment: Some(*commitment),
                 step: steps,
                 counts: Some(*counts),
             },
-            Claim::Predictions { inputs, outputs } => InferState {
+            Claim::Predictions {
+                inputs,
+                outputs,
+                normalizer,
+            } => InferState {
                 model: self.model_part()?,
+                normalizer: normalizer.clone(),
                 hash: predict_chain(&self.spec, inputs, outputs)
                     .ok_or_else(|| shape("the predictions are outside the circuit's range"))?,
                 commitment: None,
@@ -146,7 +161,24 @@ impl InferStatement {
                     )));
                 }
             }
-            (Claim::Predictions { inputs, outputs }, Task::Predict) => {
+            (
+                Claim::Predictions {
+                    inputs,
+                    outputs,
+                    normalizer,
+                },
+                Task::Predict,
+            ) => {
+                match normalizer {
+                    Some(n) if spec.raw_inputs && n.features() == spec.features => {}
+                    None if !spec.raw_inputs => {}
+                    _ => {
+                        return Err(shape(
+                            "the statement's normalizer does not match its spec (raw inputs \
+                             carry one normalizer of the spec's features; quantized inputs none)",
+                        ))
+                    }
+                }
                 if outputs.visibility() != spec.weights {
                     return Err(shape(
                         "the statement's outputs are not the kind its spec states (logits and \
@@ -213,6 +245,9 @@ impl InferStatement {
         }
         if got.counts != want.counts {
             diffs.push(StateField::Counts);
+        }
+        if got.normalizer != want.normalizer {
+            diffs.push(StateField::Normalizer);
         }
         if diffs.is_empty() {
             Ok(())
@@ -296,6 +331,8 @@ pub struct InferJob<'a> {
     pub labels: &'a [u8],
     /// Evaluating: the split's commitment and salt.
     pub commitment: Option<(Commitment, Salt)>,
+    /// Predicting on raw values: the normalizer the circuit quantizes by.
+    pub normalizer: Option<&'a Normalizer>,
 }
 
 /// How long each phase of an inference proof took.
@@ -350,7 +387,7 @@ impl InferJob<'_> {
         observer.phase(Phase::Setup);
         let keys = Keys::setup_in(cache, spec)?;
 
-        let initial = InferState::initial(spec, model_z, commitment);
+        let initial = InferState::initial(spec, model_z, self.normalizer.cloned(), commitment);
         let z0 = self.z(&initial)?;
         let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
 
@@ -368,9 +405,13 @@ impl InferJob<'_> {
                 outputs: Outputs::published(
                     spec,
                     &(self.rows.iter())
-                        .map(|r| Prediction::of(self.weights, r, &spec.format))
+                        .map(|r| {
+                            let x = model_features(spec, self.normalizer, r);
+                            Prediction::of(self.weights, &x, &spec.format)
+                        })
                         .collect::<Vec<_>>(),
                 ),
+                normalizer: self.normalizer.cloned(),
             },
         };
         let bundle = InferBundle {
@@ -421,14 +462,17 @@ impl Steps for InferJob<'_> {
         let spec = &*self.spec;
         // Predicting, no commitment is opened: the salt is unused.
         let salt = self.commitment.map_or(Salt(Scalar::from(0u64)), |(_, s)| s);
-        let witness = InferWitness::of(
-            spec,
-            self.weights,
-            self.weights_salt,
-            (self.rows, self.labels),
-            step,
-            salt,
-        );
+        let witness = InferWitness {
+            normalizer: self.normalizer.cloned(),
+            ..InferWitness::of(
+                spec,
+                self.weights,
+                self.weights_salt,
+                (self.rows, self.labels),
+                step,
+                salt,
+            )
+        };
         let next = next_state(spec, state, &witness, spec.rows)?;
         let circuit = InferStep {
             spec: self.spec.clone(),

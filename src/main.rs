@@ -222,6 +222,11 @@ enum Command {
         /// A predictions bundle (prove-predict) of the same model.
         #[arg(long, value_name = "BUNDLE")]
         predict: Option<PathBuf>,
+        /// The commitment's preprocessing bundle (prove-preprocessing):
+        /// linked by value to training, evaluation, the model's normalizer
+        /// and raw predictions.
+        #[arg(long, value_name = "BUNDLE")]
+        preprocessing: Option<PathBuf>,
         /// The commitment.json published before training: the training
         /// statement must carry both of its commitments.
         #[arg(long, value_name = "FILE")]
@@ -640,6 +645,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             train,
             eval,
             predict,
+            preprocessing,
             commitment,
             report,
             data,
@@ -654,6 +660,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 train,
                 eval,
                 predict,
+                preprocessing,
                 commitment,
                 data,
                 opening,

@@ -922,6 +922,7 @@ fn proven() -> &'static Proven {
                     force: false,
                 },
                 inputs,
+                raw: false,
             },
             &Silent,
         )

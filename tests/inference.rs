@@ -109,6 +109,7 @@ fn run(weights: WeightsVisibility) -> &'static Run {
                     force: false,
                 },
                 inputs: f.inputs.clone(),
+                raw: false,
             },
             &Silent,
         )
@@ -336,7 +337,10 @@ fn predictions_are_the_native_models_and_forgeries_are_rejected() {
     for w in both() {
         let b = InferBundle::from_bytes(&run(w).predict).unwrap();
         Verifier::with_cache(None).verify(&b).unwrap();
-        let Claim::Predictions { inputs, outputs } = &b.statement.claim else {
+        let Claim::Predictions {
+            inputs, outputs, ..
+        } = &b.statement.claim
+        else {
             panic!("not predictions");
         };
         assert_eq!(outputs.len(), 10);
@@ -358,7 +362,10 @@ fn predictions_are_the_native_models_and_forgeries_are_rejected() {
         type Edit<'a> = &'a dyn Fn(&mut Outputs, &mut Vec<Vec<i64>>);
         let edited = |f: Edit| {
             let mut b = InferBundle::from_bytes(&run(w).predict).unwrap();
-            if let Claim::Predictions { outputs, inputs } = &mut b.statement.claim {
+            if let Claim::Predictions {
+                outputs, inputs, ..
+            } = &mut b.statement.claim
+            {
                 f(outputs, inputs);
             }
             b
@@ -495,6 +502,7 @@ fn committed_predictions_publish_decisions_not_logits() {
         rows: &rows,
         labels: &[],
         commitment: None,
+        normalizer: None,
     };
     let (bundle, _) = job.prove(None, &Silent).unwrap();
     Verifier::with_cache(None).verify(&bundle).unwrap();

@@ -253,3 +253,227 @@ fn data_other_than_the_committed_is_refused_before_proving() {
     .to_string();
     assert!(e.contains("--force"), "{e}");
 }
+
+/// The whole chain on the fixture's commitment: training against it (public
+/// weights), evaluation on its test split, predictions on raw values, and
+/// the chain audit with the preprocessing bundle. Proved once.
+struct Chain {
+    out: PathBuf,
+    inputs: PathBuf,
+}
+
+fn chain() -> &'static Chain {
+    static C: OnceLock<Chain> = OnceLock::new();
+    C.get_or_init(|| {
+        let f = fixture();
+        let root = f.commit_dir.parent().unwrap();
+        let out = root.join("run");
+        let mut prove = data::prove_args(data::data_args(&f.csv, 1), out.clone());
+        prove.commitment = Some(f.commit_dir.clone());
+        commands::prove(&prove).unwrap();
+        let infer = |out: &std::path::Path| commands::InferArgs {
+            model: out.join("model.json"),
+            out: None,
+            rows_per_step: Some(8),
+            force: false,
+        };
+        commands::prove_eval(
+            &commands::EvalArgs {
+                infer: infer(&out),
+                commitment: f.commit_dir.clone(),
+                data: f.csv.clone(),
+                split: foldtrain::commitment::Split::Test,
+            },
+            &Silent,
+        )
+        .unwrap();
+        // An applicant's own values: the first rows of the CSV, labels off,
+        // and one far outside the training range (it clamps).
+        let text = std::fs::read_to_string(&f.csv).unwrap();
+        let mut lines: Vec<String> = text
+            .lines()
+            .take(6)
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect();
+        lines.push("-250.5,3.25,1000".into());
+        let inputs = root.join("applicants.csv");
+        std::fs::write(&inputs, lines.join("\n") + "\n").unwrap();
+        commands::prove_predict(
+            &commands::PredictArgs {
+                infer: infer(&out),
+                inputs: inputs.clone(),
+                raw: true,
+            },
+            &Silent,
+        )
+        .unwrap();
+        Chain { out, inputs }
+    })
+}
+
+fn audit(prep: PathBuf, model: PathBuf, predict: PathBuf) -> commands::ChainReport {
+    let c = chain();
+    commands::audit_chain(&commands::ChainArgs {
+        train: c.out.join("proof.bundle"),
+        eval: Some(c.out.join("eval-test.bundle")),
+        predict: Some(predict),
+        preprocessing: Some(prep),
+        commitment: Some(fixture().commit_dir.join("commitment.json")),
+        model: Some(model),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn broken(r: &commands::ChainReport) -> Vec<&str> {
+    (r.links.iter().filter(|l| !l.ok))
+        .map(|l| l.name.as_str())
+        .collect()
+}
+
+#[test]
+fn the_chain_from_raw_rows_to_raw_decisions_passes_with_every_link_by_value() {
+    let c = chain();
+    let prep = fixture().commit_dir.join(PREP_BUNDLE_FILE);
+    let r = audit(
+        prep.clone(),
+        c.out.join("model.json"),
+        c.out.join("predict.bundle"),
+    );
+    assert!(r.passed(), "{r}");
+    let names: Vec<&str> = r.links.iter().map(|l| l.name.as_str()).collect();
+    for want in [
+        "preprocessing: its quantized training rows are the ones training read",
+        "preprocessing: its quantized test rows are the ones training carries",
+        "preprocessing: its quantized test rows are the ones evaluated",
+        "preprocessing: its normalizer is the model's",
+        "preprocessing: the raw predictions are quantized by its normalizer",
+        "preprocessing: on the published raw training commitment",
+        "preprocessing: on the published raw test commitment",
+    ] {
+        assert!(names.contains(&want), "{want} not checked: {names:?}");
+    }
+    // The raw predictions' statement lists the applicant's own values (as
+    // integers x 2^16) and decides as the native model does.
+    let b = foldtrain::inference::InferBundle::read(&c.out.join("predict.bundle")).unwrap();
+    let foldtrain::inference::Claim::Predictions {
+        inputs,
+        normalizer,
+        outputs,
+    } = &b.statement.claim
+    else {
+        panic!("a predictions claim")
+    };
+    assert_eq!(
+        inputs.last().unwrap(),
+        &vec![-250 * 65_536 - 32_768, 3 * 65_536 + 16_384, 1000 * 65_536]
+    );
+    assert_eq!(normalizer.as_ref(), Some(&bundle().statement.normalizer));
+    let native = commands::predict(&c.out.join("model.json"), &c.inputs).unwrap();
+    let proven: Vec<u8> = outputs.decisions().into_iter().map(u8::from).collect();
+    assert_eq!(
+        proven,
+        native.iter().map(|p| p.decision).collect::<Vec<_>>()
+    );
+    // The HTML report names the preprocessing statement.
+    let html = c.out.join("audit.html");
+    let mut args = commands::ChainArgs {
+        train: c.out.join("proof.bundle"),
+        preprocessing: Some(prep),
+        report: Some(html.clone()),
+        ..Default::default()
+    };
+    args.model = Some(c.out.join("model.json"));
+    let audited = commands::audit::audit_any(&args).unwrap();
+    assert!(audited.passed);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Preprocessing") && page.contains("its normalizer is the model"),
+        "the report shows the link"
+    );
+}
+
+#[test]
+fn a_forged_link_of_each_kind_is_named() {
+    let c = chain();
+    let prep = fixture().commit_dir.join(PREP_BUNDLE_FILE);
+    let dir = tempfile::tempdir().unwrap();
+    // A model whose normalizer is not the data's (one mean moved by one
+    // unit, the weights as proven): the normalizer link fails.
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out.join("model.json")).unwrap()).unwrap();
+    let mean = m["normalizer"]["means"][1].as_f64().unwrap();
+    m["normalizer"]["means"][1] = serde_json::json!(mean + 1.0 / 65_536.0);
+    let other_model = dir.path().join("model.json");
+    std::fs::write(&other_model, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = audit(
+        prep.clone(),
+        other_model.clone(),
+        c.out.join("predict.bundle"),
+    );
+    assert_eq!(
+        broken(&r),
+        ["preprocessing: its normalizer is the model's"],
+        "{r}"
+    );
+    // Raw predictions proven under that other normalizer: their link fails.
+    let other_out = dir.path().join("other");
+    std::fs::create_dir_all(&other_out).unwrap();
+    commands::prove_predict(
+        &commands::PredictArgs {
+            infer: commands::InferArgs {
+                model: other_model.clone(),
+                out: Some(other_out.clone()),
+                rows_per_step: Some(8),
+                force: false,
+            },
+            inputs: c.inputs.clone(),
+            raw: true,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let r = audit(
+        prep.clone(),
+        c.out.join("model.json"),
+        other_out.join("predict.bundle"),
+    );
+    assert_eq!(
+        broken(&r),
+        ["preprocessing: the raw predictions are quantized by its normalizer"],
+        "{r}"
+    );
+    // The preprocessing of another commitment (of the same CSV: another
+    // salt): every commitment link fails, by name.
+    let other_commit = dir.path().join("committed");
+    commands::commit(&data::data_args(&fixture().csv, 1), &other_commit, false).unwrap();
+    commands::prove_preprocessing(
+        &PrepArgs {
+            commitment: other_commit.clone(),
+            data: fixture().csv.clone(),
+            rows_per_step: Some(8),
+            force: false,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let r = audit(
+        other_commit.join(PREP_BUNDLE_FILE),
+        c.out.join("model.json"),
+        c.out.join("predict.bundle"),
+    );
+    assert_eq!(
+        broken(&r),
+        [
+            "preprocessing: its quantized training rows are the ones training read",
+            "preprocessing: its quantized test rows are the ones training carries",
+            "preprocessing: its quantized test rows are the ones evaluated",
+            "preprocessing: on the published raw training commitment",
+            "preprocessing: on the published raw test commitment",
+        ],
+        "{r}"
+    );
+    // A preprocessing bundle given as the training bundle: exit 2, named.
+    let run = foldtrain(&["audit", &arg(&prep)]);
+    run.refused(&["preprocessing bundle", "--preprocessing"]);
+}

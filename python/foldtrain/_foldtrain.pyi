@@ -822,6 +822,7 @@ def audit(
     *,
     eval: Optional[_Path] = None,
     predict: Optional[_Path] = None,
+    preprocessing: Optional[_Path] = None,
     commitment: Optional[_Path] = None,
     data: Optional[_Path] = None,
     opening: Optional[_Path] = None,
@@ -862,6 +863,7 @@ def prove_predict(
     out_dir: Optional[_Path] = None,
     rows_per_step: Optional[int] = None,
     force: bool = False,
+    raw: bool = False,
     progress: _Progress = None,
 ) -> PredictResult:
     """Proves a model's predictions on an inputs CSV: ``foldtrain prove-predict``."""

@@ -303,17 +303,18 @@ fn inspect(py: Python<'_>, bundle: PathBuf) -> PyResult<Py<PyAny>> {
 }
 
 /// Audits a training bundle, or with any of `eval`, `predict`,
-/// `commitment`, `report` the chain of statements: the audit's report,
-/// with `passed`.
+/// `preprocessing`, `commitment`, `report` the chain of statements: the
+/// audit's report, with `passed`.
 #[pyfunction]
-#[pyo3(signature = (train, *, eval=None, predict=None, commitment=None, data=None, opening=None,
-    model=None, report=None, vk=Vec::new(), vk_sha256=Vec::new()))]
+#[pyo3(signature = (train, *, eval=None, predict=None, preprocessing=None, commitment=None,
+    data=None, opening=None, model=None, report=None, vk=Vec::new(), vk_sha256=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn audit(
     py: Python<'_>,
     train: PathBuf,
     eval: Option<PathBuf>,
     predict: Option<PathBuf>,
+    preprocessing: Option<PathBuf>,
     commitment: Option<PathBuf>,
     data: Option<PathBuf>,
     opening: Option<PathBuf>,
@@ -326,6 +327,7 @@ fn audit(
         train,
         eval,
         predict,
+        preprocessing,
         commitment,
         data,
         opening,
@@ -397,10 +399,11 @@ fn prove_eval(
 }
 
 /// Proves the model's predictions on an inputs CSV: `prove-predict`'s
-/// report.
+/// report (`raw=True`: from the raw values, normalized in the circuit).
 #[pyfunction]
 #[pyo3(signature = (model, inputs, *, out_dir=None, rows_per_step=None, force=false,
-    progress=None))]
+    raw=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn prove_predict(
     py: Python<'_>,
     model: PathBuf,
@@ -408,6 +411,7 @@ fn prove_predict(
     out_dir: Option<PathBuf>,
     rows_per_step: Option<usize>,
     force: bool,
+    raw: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PredictResult> {
     let args = commands::PredictArgs {
@@ -418,6 +422,7 @@ fn prove_predict(
             force,
         },
         inputs,
+        raw,
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_predict(&args, &observer));

@@ -616,6 +616,24 @@ fn chain_blocks(
     h
 }
 
+/// The divisor of a deviation: itself, or one unit (`2^16`) when zero.
+pub(crate) fn divisor_of(sigma: i64) -> i128 {
+    match sigma {
+        0 => 1 << RAW_FRAC_BITS,
+        s => i128::from(s),
+    }
+}
+
+/// The divisor of the deviation `sigma` in the circuit: `sigma + [sigma =
+/// 0] 2^16` (2 constraints).
+pub(crate) fn divisor_gadget<CS: ConstraintSystem<Scalar>>(
+    cs: CS,
+    sigma: &Lin,
+) -> std::result::Result<Lin, SynthesisError> {
+    let zero = is_zero(cs, sigma)?;
+    Ok(sigma.add(&zero.scale(to_field(1 << RAW_FRAC_BITS))))
+}
+
 /// A normalizer as the state holds it (possibly zero, before it is
 /// derived).
 struct PrepNorm<'a> {
@@ -623,8 +641,8 @@ struct PrepNorm<'a> {
     stds: &'a [i64],
 }
 
-/// One value's quantization with its witness.
-struct Quotient {
+/// One value's quantization with its witness (see the module docs).
+pub(crate) struct Quotient {
     d: i128,
     c: i128,
     hi: bool,
@@ -635,10 +653,7 @@ struct Quotient {
 
 impl PrepNorm<'_> {
     fn divisor(&self, j: usize) -> i128 {
-        match self.stds[j] {
-            0 => 1 << RAW_FRAC_BITS,
-            s => i128::from(s),
-        }
+        divisor_of(self.stds[j])
     }
 
     /// The rule of [`Normalizer::quantize`] with its case and remainders.
@@ -648,7 +663,9 @@ impl PrepNorm<'_> {
     }
 }
 
-fn quotient(t: i128, d: i128, format: &FixedFormat) -> Quotient {
+/// The rule of [`Normalizer::quantize`] on `t = r - mu` with divisor `d`,
+/// with the circuit's case and remainder.
+pub(crate) fn quotient(t: i128, d: i128, format: &FixedFormat) -> Quotient {
     let h = i128::from(format.feature_half_range());
     let scaled = t << (format.feature_frac_bits + 1);
     let hi = scaled >= d * (2 * h - 1);
@@ -862,15 +879,15 @@ impl StepCircuit<Scalar> for PrepStep {
         let real = padding(spec, pass, last);
         let values = StepValues::of(spec, &wit.state, pass, last, &wit.rows, &wit.labels);
         let one = Lin::constant::<CS>(Scalar::ONE);
-        let fx = spec.format.feature_frac_bits;
-        let h_range = i128::from(spec.format.feature_half_range());
 
         // The normalizer in z: each feature's divisor d = sigma, or 2^16.
         let mut divisors = Vec::with_capacity(d);
         for j in 0..d {
             let sigma = lin(layout.stds() + j);
-            let zero = is_zero(cs.namespace(|| format!("sigma {j} is zero")), &sigma)?;
-            divisors.push(sigma.add(&zero.scale(to_field(1 << RAW_FRAC_BITS))));
+            divisors.push(divisor_gadget(
+                cs.namespace(|| format!("sigma {j} is zero")),
+                &sigma,
+            )?);
         }
         let norm = PrepNorm {
             means: &wit.state.means,
@@ -926,7 +943,13 @@ impl StepCircuit<Scalar> for PrepStep {
                 } else {
                     quotient(0, norm.divisor(j), &spec.format)
                 };
-                qb.extend(self.quantize(&mut cs, &t, divisor, &native, h_range, fx)?);
+                qb.extend(quantize_gadget(
+                    &mut cs,
+                    &t,
+                    divisor,
+                    &native,
+                    &spec.format,
+                )?);
                 row.values.push(r_lin);
                 row.bits.extend(bits);
             }
@@ -1115,74 +1138,6 @@ impl StepCircuit<Scalar> for PrepStep {
 }
 
 impl PrepStep {
-    /// Quantizes the linear `t` (`r - mu`, or 0 on a padding row) with
-    /// divisor `d`; returns the bits of `c + H` (what a quantized block
-    /// hashes). See the module docs for the three cases.
-    fn quantize<CS: ConstraintSystem<Scalar>>(
-        &self,
-        cs: &mut CS,
-        t: &Lin,
-        d: &Lin,
-        native: &Quotient,
-        h: i128,
-        fx: u32,
-    ) -> std::result::Result<Vec<AllocatedBit>, SynthesisError> {
-        let spec = &*self.spec;
-        let hi = AllocatedBit::alloc(cs.namespace(|| "hi"), Some(native.hi))?;
-        let lo = AllocatedBit::alloc(cs.namespace(|| "lo"), Some(native.lo))?;
-        let (hi, lo) = (Lin::bit(&hi), Lin::bit(&lo));
-        enforce_mul(cs.namespace(|| "one case"), &hi, &lo, &Lin::int::<CS>(0));
-        let scaled = t.scale(to_field(1i128 << (fx + 1)));
-        // g = (hi - lo) 2^(Fx+1) t - hi d (2H - 1) - lo (d (2H + 1) + 1)
-        let signed = mul(cs.namespace(|| "(hi - lo) t"), &hi.sub(&lo), &scaled)?;
-        let hi_d = mul(cs.namespace(|| "hi d"), &hi, d)?;
-        let lo_d = mul(cs.namespace(|| "lo d"), &lo, d)?;
-        let g = signed
-            .sub(&hi_d.scale(to_field(2 * h - 1)))
-            .sub(&lo_d.scale(to_field(2 * h + 1)))
-            .sub(&lo);
-        range_check(cs.namespace(|| "case"), &g, native.g, fx + 50)?;
-        // c by the bits of c + H: in [-H, H)
-        let c_bits = alloc_bits(
-            cs.namespace(|| "quantized"),
-            &to_field(native.c + h),
-            spec.format.feature_bits(),
-        )?;
-        let c = bits_lin(&c_bits).sub(&Lin::int::<CS>(h));
-        enforce_mul(
-            cs.namespace(|| "above: c = H - 1"),
-            &hi,
-            &c.sub(&Lin::int::<CS>(h - 1)),
-            &Lin::int::<CS>(0),
-        );
-        enforce_mul(
-            cs.namespace(|| "below: c = -H"),
-            &lo,
-            &c.add(&Lin::int::<CS>(h)),
-            &Lin::int::<CS>(0),
-        );
-        // middle: X = 2 d c + rho, 0 <= rho < 2d
-        let rho_bits = alloc_bits(cs.namespace(|| "rho"), &to_field(native.rho), RAW_BITS + 1)?;
-        let rho = bits_lin(&rho_bits);
-        let two_d = d.scale(Scalar::from(2u64));
-        range_check(
-            cs.namespace(|| "rho < 2d"),
-            &two_d.sub(&rho).sub(&Lin::int::<CS>(1)),
-            2 * native.d - 1 - native.rho,
-            RAW_BITS + 1,
-        )?;
-        let dc = mul(cs.namespace(|| "2 d c"), &two_d, &c)?;
-        let x = scaled.add(d);
-        let middle = Lin::constant::<CS>(Scalar::ONE).sub(&hi).sub(&lo);
-        enforce_mul(
-            cs.namespace(|| "middle: X = 2dc + rho"),
-            &middle,
-            &x.sub(&dc).sub(&rho),
-            &Lin::int::<CS>(0),
-        );
-        Ok(c_bits)
-    }
-
     /// `mu`, `sigma` derived from sums `s`, `q` over the spec's training
     /// rows: `s = mu n + a`, `q - 2 mu s + n mu^2 = v n + b` with `a, b` in
     /// `[0, n)`, and `sigma^2 <= v <= sigma^2 + 2 sigma`.
@@ -1287,6 +1242,73 @@ impl PrepStep {
         }
         Ok(h)
     }
+}
+
+/// Quantizes the linear `t` (`r - mu`, or 0 on a padding row) with
+/// divisor `d`; returns the bits of `c + H` (what a quantized block
+/// hashes). See the module docs for the three cases.
+pub(crate) fn quantize_gadget<CS: ConstraintSystem<Scalar>>(
+    cs: &mut CS,
+    t: &Lin,
+    d: &Lin,
+    native: &Quotient,
+    format: &FixedFormat,
+) -> std::result::Result<Vec<AllocatedBit>, SynthesisError> {
+    let h = i128::from(format.feature_half_range());
+    let fx = format.feature_frac_bits;
+    let hi = AllocatedBit::alloc(cs.namespace(|| "hi"), Some(native.hi))?;
+    let lo = AllocatedBit::alloc(cs.namespace(|| "lo"), Some(native.lo))?;
+    let (hi, lo) = (Lin::bit(&hi), Lin::bit(&lo));
+    enforce_mul(cs.namespace(|| "one case"), &hi, &lo, &Lin::int::<CS>(0));
+    let scaled = t.scale(to_field(1i128 << (fx + 1)));
+    // g = (hi - lo) 2^(Fx+1) t - hi d (2H - 1) - lo (d (2H + 1) + 1)
+    let signed = mul(cs.namespace(|| "(hi - lo) t"), &hi.sub(&lo), &scaled)?;
+    let hi_d = mul(cs.namespace(|| "hi d"), &hi, d)?;
+    let lo_d = mul(cs.namespace(|| "lo d"), &lo, d)?;
+    let g = signed
+        .sub(&hi_d.scale(to_field(2 * h - 1)))
+        .sub(&lo_d.scale(to_field(2 * h + 1)))
+        .sub(&lo);
+    range_check(cs.namespace(|| "case"), &g, native.g, fx + 50)?;
+    // c by the bits of c + H: in [-H, H)
+    let c_bits = alloc_bits(
+        cs.namespace(|| "quantized"),
+        &to_field(native.c + h),
+        format.feature_bits(),
+    )?;
+    let c = bits_lin(&c_bits).sub(&Lin::int::<CS>(h));
+    enforce_mul(
+        cs.namespace(|| "above: c = H - 1"),
+        &hi,
+        &c.sub(&Lin::int::<CS>(h - 1)),
+        &Lin::int::<CS>(0),
+    );
+    enforce_mul(
+        cs.namespace(|| "below: c = -H"),
+        &lo,
+        &c.add(&Lin::int::<CS>(h)),
+        &Lin::int::<CS>(0),
+    );
+    // middle: X = 2 d c + rho, 0 <= rho < 2d
+    let rho_bits = alloc_bits(cs.namespace(|| "rho"), &to_field(native.rho), RAW_BITS + 1)?;
+    let rho = bits_lin(&rho_bits);
+    let two_d = d.scale(Scalar::from(2u64));
+    range_check(
+        cs.namespace(|| "rho < 2d"),
+        &two_d.sub(&rho).sub(&Lin::int::<CS>(1)),
+        2 * native.d - 1 - native.rho,
+        RAW_BITS + 1,
+    )?;
+    let dc = mul(cs.namespace(|| "2 d c"), &two_d, &c)?;
+    let x = scaled.add(d);
+    let middle = Lin::constant::<CS>(Scalar::ONE).sub(&hi).sub(&lo);
+    enforce_mul(
+        cs.namespace(|| "middle: X = 2dc + rho"),
+        &middle,
+        &x.sub(&dc).sub(&rho),
+        &Lin::int::<CS>(0),
+    );
+    Ok(c_bits)
 }
 
 /// The state after `step` steps of an honest run over the four row sets,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::verify::{folder_line, read_statement_bundle, StatementSummary};
 use super::DataArgs;
 use crate::artifact;
-use crate::commitment::{CommittedRows, Opening};
+use crate::commitment::{Commitment, CommittedRows, Opening};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::output;
@@ -260,6 +260,8 @@ pub struct ChainArgs {
     pub train: PathBuf,
     pub eval: Option<PathBuf>,
     pub predict: Option<PathBuf>,
+    /// The preprocessing bundle of the commitment (`prove-preprocessing`).
+    pub preprocessing: Option<PathBuf>,
     /// The commitment.json published before training.
     pub commitment: Option<PathBuf>,
     /// The training audit's optional checks.
@@ -280,6 +282,7 @@ impl ChainArgs {
     pub fn is_chain(&self) -> bool {
         self.eval.is_some()
             || self.predict.is_some()
+            || self.preprocessing.is_some()
             || self.commitment.is_some()
             || self.report.is_some()
     }
@@ -317,12 +320,22 @@ impl fmt::Display for Audited {
 /// `audit` as the command and the Python package take it: the training
 /// bundle's audit, or with any link the chain's (and its HTML report).
 pub fn audit_any(args: &ChainArgs) -> Result<Audited> {
-    if crate::statement::BundleKind::of(&args.train) == crate::statement::BundleKind::Inference {
-        return Err(Error::artifact(
-            &args.train,
-            "is an evaluation or predictions bundle; the audit's first bundle is the training \
-             bundle (proof.bundle): give this one with --eval or --predict",
-        ));
+    match crate::statement::BundleKind::of(&args.train) {
+        crate::statement::BundleKind::Inference => {
+            return Err(Error::artifact(
+                &args.train,
+                "is an evaluation or predictions bundle; the audit's first bundle is the \
+                 training bundle (proof.bundle): give this one with --eval or --predict",
+            ))
+        }
+        crate::statement::BundleKind::Preprocessing => {
+            return Err(Error::artifact(
+                &args.train,
+                "is a preprocessing bundle; the audit's first bundle is the training bundle \
+                 (proof.bundle): give this one with --preprocessing",
+            ))
+        }
+        crate::statement::BundleKind::Training => {}
     }
     if !args.is_chain() {
         let key = super::verify::KeyChoice::from_flags(&args.vk, &args.vk_sha256, &args.train)?;
@@ -364,6 +377,7 @@ pub struct ChainReport {
     pub training: AuditReport,
     pub evaluation: Option<super::infer::InferVerifyReport>,
     pub predictions: Option<super::infer::InferVerifyReport>,
+    pub preprocessing: Option<super::verify::PrepVerifyReport>,
     pub links: Vec<Link>,
     /// Feature names, when a model file named them.
     #[serde(skip)]
@@ -377,6 +391,7 @@ pub struct ChainReport {
 pub(crate) struct ChainStatements {
     pub(crate) evaluation: Option<crate::inference::InferStatement>,
     pub(crate) predictions: Option<crate::inference::InferStatement>,
+    pub(crate) preprocessing: Option<crate::preprocessing::PrepStatement>,
 }
 
 impl ChainReport {
@@ -387,6 +402,7 @@ impl ChainReport {
             && [&self.evaluation, &self.predictions]
                 .iter()
                 .all(|r| r.as_ref().is_none_or(|r| r.accepted))
+            && self.preprocessing.as_ref().is_none_or(|r| r.accepted)
             && self.links.iter().all(|l| l.ok)
     }
 }
@@ -478,6 +494,17 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
     };
     let eval = read_infer(&args.eval)?;
     let predict = read_infer(&args.predict)?;
+    let prep = match &args.preprocessing {
+        None => None,
+        Some(p) => Some(
+            crate::preprocessing::PrepBundle::read(p).map_err(|e| match e {
+                Error::Rejected(r) => {
+                    Error::artifact(p, format!("is not a readable preprocessing bundle: {r}"))
+                }
+                e => e,
+            })?,
+        ),
+    };
     let mut links = Vec::new();
     let train_model = model_text(&train_st.model);
     if let Some((m @ super::verify::ModelFile::Public(_), p)) = &model_file {
@@ -563,6 +590,23 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
             ),
         ));
     }
+    if let Some(b) = &prep {
+        links.extend(preprocessing_links(
+            &b.statement,
+            &train_st,
+            model_file.as_ref().map(|(m, _)| m),
+            eval.as_ref().map(|(b, _)| &b.statement),
+            predict.as_ref().map(|(b, _)| &b.statement),
+            args.commitment.as_deref(),
+        )?);
+    }
+    let preprocessing = match &args.preprocessing {
+        Some(p) => Some(super::verify::verify_kind::<
+            crate::preprocessing::PrepStatement,
+            _,
+        >(&mut verifier, p, super::prep::PrepSummary::of)?),
+        None => None,
+    };
     let mut verify =
         |b: &Option<(InferBundle, PathBuf)>| -> Result<Option<super::infer::InferVerifyReport>> {
             match b {
@@ -579,13 +623,148 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
         training,
         evaluation: verify(&eval)?,
         predictions: verify(&predict)?,
+        preprocessing,
         links,
         feature_names,
         statements: ChainStatements {
             evaluation: eval.map(|(b, _)| b.statement),
             predictions: predict.map(|(b, _)| b.statement),
+            preprocessing: prep.map(|b| b.statement),
         },
     })
+}
+
+/// The links of a preprocessing statement, each checked by value: its
+/// quantized commitments are the ones training (and evaluation) read, its
+/// normalizer the model's and the raw predictions', its raw commitments
+/// the published ones.
+fn preprocessing_links(
+    prep: &crate::preprocessing::PrepStatement,
+    train: &Statement,
+    model: Option<&super::verify::ModelFile>,
+    eval: Option<&crate::inference::InferStatement>,
+    predict: Option<&crate::inference::InferStatement>,
+    commitment: Option<&Path>,
+) -> Result<Vec<Link>> {
+    let c = &prep.commitments;
+    let same = |name: &str, got: Commitment, want: Commitment, whose: &str| {
+        link(
+            name,
+            got == want,
+            if got == want {
+                format!("{got}")
+            } else {
+                format!("the preprocessing's is {got}, {whose} {want}")
+            },
+        )
+    };
+    let mut links = vec![
+        same(
+            "preprocessing: its quantized training rows are the ones training read",
+            c.train,
+            train.commitment,
+            "the training statement's",
+        ),
+        same(
+            "preprocessing: its quantized test rows are the ones training carries",
+            c.test,
+            train.test_commitment,
+            "the training statement's",
+        ),
+    ];
+    if let Some(crate::inference::Claim::Evaluation { commitment, .. }) = eval.map(|e| &e.claim) {
+        links.push(same(
+            "preprocessing: its quantized test rows are the ones evaluated",
+            c.test,
+            *commitment,
+            "the evaluation's",
+        ));
+    }
+    let normalizer = &prep.normalizer;
+    let model_normalizer = match model {
+        Some(super::verify::ModelFile::Full(m)) => Some(Some(m.normalizer.clone())),
+        Some(super::verify::ModelFile::Public(m)) => Some(m.normalizer.clone()),
+        None => None,
+    };
+    if let Some(n) = model_normalizer {
+        let (ok, detail) = match n {
+            Some(n) if n == *normalizer => (true, "the same means and deviations, exactly".into()),
+            Some(n) => (false, normalizer_difference(&n, normalizer)),
+            None => (
+                false,
+                "the model file keeps its normalizer private: it cannot be compared with the \
+                 preprocessing's"
+                    .into(),
+            ),
+        };
+        links.push(link(
+            "preprocessing: its normalizer is the model's",
+            ok,
+            detail,
+        ));
+    }
+    if let Some(crate::inference::Claim::Predictions {
+        normalizer: Some(n),
+        ..
+    }) = predict.map(|p| &p.claim)
+    {
+        let ok = n == normalizer;
+        links.push(link(
+            "preprocessing: the raw predictions are quantized by its normalizer",
+            ok,
+            if ok {
+                "the same means and deviations, exactly".into()
+            } else {
+                normalizer_difference(n, normalizer)
+            },
+        ));
+    }
+    if let Some(path) = commitment {
+        let file = if path.is_dir() {
+            path.join(super::COMMITMENT_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let public: super::CommitmentFile =
+            artifact::read_json(&file, super::CommitmentFile::KIND)?;
+        links.push(same(
+            "preprocessing: on the published raw training commitment",
+            c.raw_train,
+            public.raw_train.commitment,
+            "commitment.json's",
+        ));
+        links.push(same(
+            "preprocessing: on the published raw test commitment",
+            c.raw_test,
+            public.raw_test.commitment,
+            "commitment.json's",
+        ));
+    }
+    Ok(links)
+}
+
+/// Where two normalizers first differ, in words.
+fn normalizer_difference(
+    got: &crate::dataset::Normalizer,
+    want: &crate::dataset::Normalizer,
+) -> String {
+    if got.features() != want.features() {
+        return format!(
+            "{} features against the preprocessing's {}",
+            got.features(),
+            want.features()
+        );
+    }
+    let first = (0..got.features())
+        .find(|&j| got.means()[j] != want.means()[j] || got.stds()[j] != want.stds()[j])
+        .unwrap_or(0);
+    format!(
+        "feature {first}: mean {} sd {} against the preprocessing's mean {} sd {}",
+        got.means_f64()[first],
+        got.stds_f64()[first],
+        want.means_f64()[first],
+        want.stds_f64()[first]
+    )
 }
 
 impl fmt::Display for ChainReport {
@@ -603,6 +782,19 @@ impl fmt::Display for ChainReport {
             mark(self.training.passed()),
             self.training.bundle.display()
         )?;
+        if let Some(r) = &self.preprocessing {
+            writeln!(
+                f,
+                "  {}  {:<12} {}{}",
+                mark(r.accepted),
+                "preprocessing",
+                r.bundle.display(),
+                r.reason
+                    .as_ref()
+                    .map(|x| format!(": {x}"))
+                    .unwrap_or_default()
+            )?;
+        }
         for (what, r) in [
             ("evaluation", &self.evaluation),
             ("predictions", &self.predictions),

@@ -89,6 +89,12 @@ pub struct PredictArgs {
     /// CSV with the model's feature columns (a `label` column is ignored).
     #[arg(long, value_name = "CSV")]
     pub inputs: PathBuf,
+    /// Prove from the raw values: the statement lists the applicant's own
+    /// values (as integers x 2^16) and the model's normalizer, and the
+    /// circuit normalizes and quantizes them (default: the statement lists
+    /// the quantized inputs).
+    #[arg(long)]
+    pub raw: bool,
 }
 
 /// The output folder of a model file: its folder, or the one above when it
@@ -211,6 +217,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         rows: &rows.rows,
         labels: &rows.labels,
         commitment: Some((split.commitment, split.salt)),
+        normalizer: None,
     };
     observer.begun(&format!(
         "proving the evaluation of {} on the {} split, {} rows (setup, folding and \
@@ -359,25 +366,25 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     if let Some(path) = &private_predictions_path {
         refuse_existing(path, args.infer.force)?;
     }
-    let (raw, fixed) = read_inputs(&model, &args.inputs)?;
+    let inputs = read_inputs(&model, &args.inputs)?;
+    let (raw, fixed) = (&inputs.values, &inputs.fixed);
     let format = model.recipe.format;
-    let spec = InferSpec::new(
-        Task::Predict,
-        model.recipe.features,
-        format,
-        model.recipe.weights,
-        fixed.len(),
-        args.infer.rows_per_step,
-    )
+    let (r, d, w) = (fixed.len(), model.recipe.features, model.recipe.weights);
+    let rows_per_step = args.infer.rows_per_step;
+    let spec = match args.raw {
+        false => InferSpec::new(Task::Predict, d, format, w, r, rows_per_step),
+        true => InferSpec::raw_predictions(d, format, w, r, rows_per_step),
+    }
     .map_err(|e| Error::Mismatch(format!("{}: {e}", args.inputs.display())))?;
     let weights = model.fixed_weights();
     let job = InferJob {
         spec: Arc::new(spec),
         weights,
         weights_salt: model.weights_salt(),
-        rows: &fixed,
+        rows: if args.raw { inputs.raw.rows() } else { fixed },
         labels: &[],
         commitment: None,
+        normalizer: args.raw.then_some(&model.normalizer),
     };
     observer.begun(&format!(
         "proving the predictions of {} on {}, {} rows (setup, folding and compression \
@@ -386,6 +393,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         args.inputs.display(),
         fixed.len()
     ));
+    let raw = raw.as_slice();
     let cache = Cache::from_env();
     let (bundle, timings) = job.prove(cache.as_ref(), observer)?;
     let Claim::Predictions { outputs, .. } = &bundle.statement.claim else {
@@ -402,7 +410,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
             "the proven outputs differ from the native predictions".into(),
         ));
     }
-    let rows: Vec<PredictionRow> = (raw.iter().zip(&fixed).zip(&native).enumerate())
+    let rows: Vec<PredictionRow> = (raw.iter().zip(fixed).zip(&native).enumerate())
         .map(|(i, ((r, f), p))| prediction_row(i, r, f, p, &format))
         .collect();
     let proof = write_bundle(&bundle, &bundle_path, timings, started)?;
@@ -448,12 +456,16 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     })
 }
 
-/// Rows as read from a CSV, and as the circuit takes them (normalized by the
-/// model, quantized).
-type RawAndFixed = (Vec<Vec<f64>>, Vec<Vec<i64>>);
+/// Rows as read from a CSV, as raw integers, and quantized by the model's
+/// normalizer.
+struct Inputs {
+    values: Vec<Vec<f64>>,
+    raw: RawDataset,
+    fixed: Vec<Vec<i64>>,
+}
 
 /// Reads an inputs CSV with the model's columns.
-fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
+fn read_inputs(model: &Model, inputs: &Path) -> Result<Inputs> {
     let bytes = artifact::read_limited(inputs, crate::dataset::MAX_CSV_BYTES)?;
     let (names, raw) = Dataset::parse_inputs(inputs, &bytes)?;
     if names != model.feature_names {
@@ -471,8 +483,13 @@ fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
         rows: raw,
         labels: Vec::new(),
     };
-    let fixed = FixedDataset::quantize(&RawDataset::of(&table)?, &model.normalizer, &format).rows;
-    Ok((table.rows, fixed))
+    let raw = RawDataset::of(&table)?;
+    let fixed = FixedDataset::quantize(&raw, &model.normalizer, &format).rows;
+    Ok(Inputs {
+        values: table.rows,
+        raw,
+        fixed,
+    })
 }
 
 /// The model's predictions on an inputs CSV, computed natively: the same
@@ -480,10 +497,10 @@ fn read_inputs(model: &Model, inputs: &Path) -> Result<RawAndFixed> {
 /// public model, or a private one with committed weights.
 pub fn predict(model_path: &Path, inputs: &Path) -> Result<Vec<PredictionRow>> {
     let model: Model = artifact::read_json(model_path, Model::KIND)?;
-    let (raw, fixed) = read_inputs(&model, inputs)?;
+    let inputs = read_inputs(&model, inputs)?;
     let format = model.recipe.format;
     let weights = model.fixed_weights();
-    Ok((raw.iter().zip(&fixed).enumerate())
+    Ok((inputs.values.iter().zip(&inputs.fixed).enumerate())
         .map(|(i, (r, f))| prediction_row(i, r, f, &Prediction::of(weights, f, &format), &format))
         .collect())
 }

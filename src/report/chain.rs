@@ -92,11 +92,17 @@ impl ChainReport {
                     (vec!["The stated model classifies the rows behind the split's commitment with exactly these counts at the decision logit z >= 0.".to_string()],
                  vec!["The rows and labels are not revealed; accuracy on any other data is not established.".to_string()])
                 } else {
+                    let raw = st.is_some_and(|s| s.spec.raw_inputs);
+                    let rows = if raw {
+                        "raw input row (the applicant's own values, normalized and quantized in the proof by the stated normalizer)"
+                    } else {
+                        "listed (quantized) input row"
+                    };
                     (vec![match st.map(|s| s.spec.weights) {
-                        Some(crate::recipe::WeightsVisibility::Committed) => "For each listed (quantized) input row, the stated model's decision (its logit stays private with the weights).",
-                        _ => "For each listed (quantized) input row, the stated model's logit and decision.",
-                    }.to_string()],
-                 vec!["That the inputs are the applicant's true data; the raw values' normalization is applied outside the proof (the quantized inputs are public, so it can be recomputed).".to_string()])
+                        Some(crate::recipe::WeightsVisibility::Committed) => format!("For each {rows}, the stated model's decision (its logit stays private with the weights)."),
+                        _ => format!("For each {rows}, the stated model's logit and decision."),
+                    }],
+                 vec![if raw { "That the inputs are the applicant's true data.".to_string() } else { "That the inputs are the applicant's true data; the raw values' normalization is applied outside this proof (prove-predict --raw proves it).".to_string() }])
                 };
                 StatementSection {
                     role: role.into(),
@@ -112,6 +118,49 @@ impl ChainReport {
                     does_not,
                 }
             };
+        if let Some(r) = &self.preprocessing {
+            let mut fields = Vec::new();
+            if let Some(st) = &self.statements.preprocessing {
+                let c = &st.commitments;
+                fields.push(("spec".to_string(), st.spec.summary()));
+                fields.push(("raw training commitment".into(), c.raw_train.to_string()));
+                fields.push(("raw test commitment".into(), c.raw_test.to_string()));
+                fields.push(("quantized training commitment".into(), c.train.to_string()));
+                fields.push(("quantized test commitment".into(), c.test.to_string()));
+                let names = self.feature_names.clone().unwrap_or_default();
+                for (j, (m, sd)) in st
+                    .normalizer
+                    .means_f64()
+                    .iter()
+                    .zip(st.normalizer.stds_f64())
+                    .enumerate()
+                {
+                    let name = names
+                        .get(j)
+                        .cloned()
+                        .unwrap_or_else(|| format!("feature {j}"));
+                    fields.push((format!("normalizer: {name}"), format!("mean {m}, sd {sd}")));
+                }
+                fields.push(("folded steps".into(), st.steps.to_string()));
+                fields.push(("parameter digest".into(), st.params_digest.clone()));
+            }
+            statements.push(StatementSection {
+                role: "Preprocessing".into(),
+                file: r.bundle.display().to_string(),
+                kind: self.statements.preprocessing.as_ref().map_or("unreadable".into(), |s| s.spec.summary()),
+                verified: r.accepted,
+                verdict: match &r.reason {
+                    Some(why) => format!("rejected: {why}"),
+                    None => format!("verified in {:.1} s (whole check)", r.command_s),
+                },
+                fields,
+                establishes: vec![
+                    "The normalizer (each feature's mean and standard deviation, by the stated integer rule) is exactly what the rows behind the raw training commitment give.".into(),
+                    "The quantized training and test commitments hold exactly those raw rows, in order, normalized with it, quantized and clamped.".into(),
+                ],
+                does_not: vec!["That the raw rows are the genuine records: that rests on the data owner.".into()],
+            });
+        }
         if let Some(r) = &self.evaluation {
             statements.push(infer_section(
                 "Evaluation",
@@ -184,7 +233,11 @@ impl ChainReport {
             weights,
             predictions,
             caveats: vec![
-                "Preprocessing (z-scoring with the training normalizer, clamping, quantization) happens before the commitment and is not proven.".into(),
+                if self.preprocessing.is_some() {
+                    "Preprocessing is proven by the preprocessing statement above: from the raw rows behind its raw commitments to the quantized rows training and evaluation read.".into()
+                } else {
+                    "Preprocessing (z-scoring with the training normalizer, clamping, quantization) is not covered by this audit: give --preprocessing with the commitment's preprocessing.bundle.".into()
+                },
                 "The probabilities shown are sigmoid(logit) computed in floating point from the proven logits; the proofs establish the logits and decisions.".into(),
                 "A commitment binds the data it was made from; that those rows are the genuine records rests on the data owner.".into(),
             ],

@@ -50,7 +50,8 @@ use super::{
     alloc_features, alloc_weights, commit_weights, hash, logit_gadget, value_lin, LogitInputs,
     ModelCommitment, ModelPart, WeightPacking,
 };
-use crate::commitment::{self, Commitment, Salt, Split, BLOCK_DOMAIN, BLOCK_ROWS};
+use crate::commitment::{self, CellCode, Commitment, Salt, Split, BLOCK_DOMAIN, BLOCK_ROWS};
+use crate::dataset::{Normalizer, RAW_BITS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
 use crate::recipe::{WeightsVisibility, MAX_ROWS};
@@ -58,10 +59,14 @@ use crate::train::{self, Confusion, Weights};
 
 /// Version of the inference spec (bound in the circuit by its tag).
 /// Version 2: with committed weights, a prediction's output is its decision
-/// only (version 1 hashed, and published, the exact logit).
-pub const INFER_VERSION: u32 = 2;
+/// only (version 1 hashed, and published, the exact logit). Version 3: the
+/// spec says whether the inputs are raw values (normalized in the
+/// circuit), and rows are quantized by the integer rule.
+pub const INFER_VERSION: u32 = 3;
 /// Domain of the predictions' block hash.
 pub const PREDICT_DOMAIN: u32 = 0x7072_6431; // "prd1"
+/// Domain of the block hash of predictions on raw values.
+pub const PREDICT_RAW_DOMAIN: u32 = 0x7072_7231; // "prr1"
 /// Most rows one predictions proof takes (they are in its statement).
 pub const MAX_PREDICT_ROWS: usize = 4096;
 /// Most rows a step reads.

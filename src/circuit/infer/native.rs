@@ -128,24 +128,46 @@ impl Outputs {
     }
 }
 
-/// The bits of a row's shifted features, as the predictions hash them.
-fn feature_bits(row: &[i64], format: &FixedFormat) -> Vec<bool> {
-    let mut bits = commitment::row_bits(row, 0, format);
-    bits.remove(0);
-    bits
+/// How a predictions statement's input values become bits: quantized
+/// features, or raw integers.
+pub(super) fn input_code(spec: &InferSpec) -> CellCode {
+    if spec.raw_inputs {
+        CellCode::RAW
+    } else {
+        CellCode::quantized(&spec.format)
+    }
 }
 
-/// `H_pred(h, feature bits, outputs)` of one block, from each row's output
+/// The domain of a predictions block hash.
+pub(super) fn predict_domain(spec: &InferSpec) -> u32 {
+    if spec.raw_inputs {
+        PREDICT_RAW_DOMAIN
+    } else {
+        PREDICT_DOMAIN
+    }
+}
+
+/// `H_pred(h, input bits, outputs)` of one block, from each row's output
 /// element (rows of padding: zeros, and the element 0).
 fn predict_block(h: Scalar, rows: &[Vec<i64>], elements: &[Scalar], spec: &InferSpec) -> Scalar {
+    let code = input_code(spec);
     let bits: Vec<bool> = rows
         .iter()
-        .flat_map(|r| feature_bits(r, &spec.format))
+        .flat_map(|r| commitment::coded_row_bits(r, 0, code).split_off(1))
         .collect();
     let mut inputs = vec![h];
     inputs.extend(commitment::pack_bits(&bits));
     inputs.extend_from_slice(elements);
-    commitment::poseidon(PREDICT_DOMAIN, &inputs)
+    commitment::poseidon(predict_domain(spec), &inputs)
+}
+
+/// The features the model reads of an input row: the row itself, or with
+/// raw inputs its quantization by `normalizer`.
+pub fn model_features(spec: &InferSpec, normalizer: Option<&Normalizer>, row: &[i64]) -> Vec<i64> {
+    match (spec.raw_inputs, normalizer) {
+        (true, Some(n)) => n.quantize_row(row, &spec.format),
+        _ => row.to_vec(),
+    }
 }
 
 /// The predictions' final hash over `rows` and their published `outputs`
@@ -157,10 +179,11 @@ pub fn predict_chain(spec: &InferSpec, rows: &[Vec<i64>], outputs: &Outputs) -> 
         return None;
     }
     let elements = outputs.elements(spec)?;
-    let half = spec.format.feature_half_range();
+    let code = input_code(spec);
+    let (low, high) = (-code.offset, (1i64 << code.bits) - code.offset);
     if rows
         .iter()
-        .any(|r| r.len() != spec.features || r.iter().any(|&x| !(-half..half).contains(&x)))
+        .any(|r| r.len() != spec.features || r.iter().any(|&x| !(low..high).contains(&x)))
     {
         return None;
     }
@@ -209,6 +232,8 @@ pub struct InferWitness {
     pub labels: Vec<u8>,
     /// Evaluation: the split's salt, which the last step's seal takes.
     pub salt: Salt,
+    /// Predictions on raw values: the normalizer `z` carries.
+    pub normalizer: Option<Normalizer>,
 }
 
 impl InferWitness {
@@ -236,6 +261,7 @@ impl InferWitness {
             rows: r,
             labels: y,
             salt,
+            normalizer: None,
         }
     }
 
@@ -246,7 +272,13 @@ impl InferWitness {
             rows: vec![vec![0; spec.features]; spec.rows_per_step],
             labels: vec![0; spec.rows_per_step],
             salt: Salt(Scalar::ZERO),
+            normalizer: spec.raw_inputs.then(|| Normalizer::zero(spec.features)),
         }
+    }
+
+    /// The features the model reads of row `i`.
+    pub(super) fn features(&self, spec: &InferSpec, i: usize) -> Vec<i64> {
+        model_features(spec, self.normalizer.as_ref(), &self.rows[i])
     }
 }
 
@@ -300,7 +332,7 @@ pub fn next_state(
         Task::Predict => {
             let elements = (0..spec.rows_per_step)
                 .map(|i| match i < active {
-                    true => Prediction::of(&wit.weights, &wit.rows[i], &spec.format)
+                    true => Prediction::of(&wit.weights, &wit.features(spec, i), &spec.format)
                         .element_in(spec)
                         .ok_or_else(|| {
                             Error::Mismatch("a logit is outside the circuit's range".into())

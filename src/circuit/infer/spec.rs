@@ -20,6 +20,10 @@ pub struct InferSpec {
     pub rows: usize,
     /// Rows a folded step reads (a multiple of [`BLOCK_ROWS`]).
     pub rows_per_step: usize,
+    /// Predictions on raw values: each row is the applicant's raw
+    /// integers, normalized and quantized in the circuit with the
+    /// normalizer `z` carries (see [`crate::circuit::prep`]).
+    pub raw_inputs: bool,
 }
 
 impl Serialize for InferSpec {
@@ -47,6 +51,38 @@ impl InferSpec {
         rows: usize,
         rows_per_step: Option<usize>,
     ) -> Result<Self> {
+        Self::build(task, features, format, weights, rows, rows_per_step, false)
+    }
+
+    /// The spec of predictions on `rows` rows of raw values, normalized in
+    /// the circuit.
+    pub fn raw_predictions(
+        features: usize,
+        format: FixedFormat,
+        weights: WeightsVisibility,
+        rows: usize,
+        rows_per_step: Option<usize>,
+    ) -> Result<Self> {
+        Self::build(
+            Task::Predict,
+            features,
+            format,
+            weights,
+            rows,
+            rows_per_step,
+            true,
+        )
+    }
+
+    fn build(
+        task: Task,
+        features: usize,
+        format: FixedFormat,
+        weights: WeightsVisibility,
+        rows: usize,
+        rows_per_step: Option<usize>,
+        raw_inputs: bool,
+    ) -> Result<Self> {
         let mut spec = InferSpec {
             version: INFER_VERSION,
             task,
@@ -55,6 +91,7 @@ impl InferSpec {
             weights,
             rows,
             rows_per_step: BLOCK_ROWS,
+            raw_inputs,
         };
         spec.validate()?;
         spec.rows_per_step = match rows_per_step {
@@ -69,7 +106,12 @@ impl InferSpec {
     /// than the rows rounded up to a block.
     fn auto_rows_per_step(&self) -> usize {
         let f = &self.format;
-        let per_row = self.features * (f.feature_bits() as usize + 1)
+        let raw = if self.raw_inputs {
+            4 * RAW_BITS as usize
+        } else {
+            0
+        };
+        let per_row = self.features * (f.feature_bits() as usize + 1 + raw)
             + self.logit_bits() as usize
             + f.feature_frac_bits as usize
             + 48;
@@ -101,6 +143,9 @@ impl InferSpec {
                 "rows must be in 1..={max_rows}, got {}{advice}",
                 self.rows
             ));
+        }
+        if self.raw_inputs && self.task != Task::Predict {
+            return bad("raw inputs are for predictions only".into());
         }
         let r = self.rows_per_step;
         if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_ROWS_PER_STEP {
@@ -153,20 +198,30 @@ impl InferSpec {
         match self.task {
             Task::Evaluate(_) => InferLayout {
                 model: 0..p,
+                normalizer: None,
                 hash: p,
                 commitment: Some(p + 1),
                 step: p + 2,
                 counts: Some(p + 3),
                 arity: p + 7,
             },
-            Task::Predict => InferLayout {
-                model: 0..p,
-                hash: p,
-                commitment: None,
-                step: p + 1,
-                counts: None,
-                arity: p + 2,
-            },
+            Task::Predict => {
+                // Raw inputs: the normalizer's means then deviations.
+                let n = if self.raw_inputs {
+                    2 * self.features
+                } else {
+                    0
+                };
+                InferLayout {
+                    model: 0..p,
+                    normalizer: self.raw_inputs.then_some(p..p + n),
+                    hash: p + n,
+                    commitment: None,
+                    step: p + n + 1,
+                    counts: None,
+                    arity: p + n + 2,
+                }
+            }
         }
     }
 
@@ -180,6 +235,7 @@ impl InferSpec {
     pub fn summary(&self) -> String {
         let task = match self.task {
             Task::Evaluate(split) => format!("evaluation on the {} split", split_name(split)),
+            Task::Predict if self.raw_inputs => "predictions on raw values".into(),
             Task::Predict => "predictions".into(),
         };
         format!(

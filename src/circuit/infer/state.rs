@@ -6,6 +6,9 @@ use super::*;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InferLayout {
     pub model: std::ops::Range<usize>,
+    /// Predictions on raw values: the normalizer's `d` means then `d`
+    /// deviations.
+    pub normalizer: Option<std::ops::Range<usize>>,
     pub hash: usize,
     /// Evaluation: the split's commitment.
     pub commitment: Option<usize>,
@@ -19,6 +22,8 @@ pub struct InferLayout {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InferState {
     pub model: ModelPart,
+    /// Predictions on raw values: the normalizer, carried unchanged.
+    pub normalizer: Option<Normalizer>,
     pub hash: Scalar,
     /// Evaluation: the split's commitment.
     pub commitment: Option<Commitment>,
@@ -29,9 +34,15 @@ pub struct InferState {
 
 impl InferState {
     /// The state before the first step.
-    pub fn initial(spec: &InferSpec, model: ModelPart, commitment: Option<Commitment>) -> Self {
+    pub fn initial(
+        spec: &InferSpec,
+        model: ModelPart,
+        normalizer: Option<Normalizer>,
+        commitment: Option<Commitment>,
+    ) -> Self {
         InferState {
             model,
+            normalizer,
             hash: Scalar::ZERO,
             commitment,
             step: 0,
@@ -46,6 +57,16 @@ impl InferState {
         match &self.model {
             ModelPart::Weights(w) => z[layout.model.clone()].copy_from_slice(&w.packed()),
             ModelPart::Committed(c) => z[layout.model.start] = c.0,
+        }
+        if let (Some(range), Some(n)) = (&layout.normalizer, &self.normalizer) {
+            let values = n
+                .means()
+                .iter()
+                .chain(n.stds())
+                .map(|&v| to_field::<Scalar>(v.into()));
+            for (k, v) in range.clone().zip(values) {
+                z[k] = v;
+            }
         }
         z[layout.hash] = self.hash;
         if let (Some(i), Some(c)) = (layout.commitment, self.commitment) {
@@ -87,8 +108,20 @@ impl InferState {
             }),
             None => None,
         };
+        let normalizer = match &layout.normalizer {
+            Some(range) => {
+                let ints = z[range.clone()]
+                    .iter()
+                    .map(|f| from_field(f).and_then(|v| i64::try_from(v).ok()))
+                    .collect::<Option<Vec<i64>>>()?;
+                let (means, stds) = ints.split_at(spec.features);
+                Some(Normalizer::from_fixed(means.to_vec(), stds.to_vec()).ok()?)
+            }
+            None => None,
+        };
         Some(InferState {
             model,
+            normalizer,
             hash: z[layout.hash],
             commitment: layout.commitment.map(|i| Commitment(z[i])),
             step: count(&z[layout.step])?,

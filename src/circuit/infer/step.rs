@@ -72,6 +72,7 @@ impl InferStep {
         i: usize,
         values: &[Lin],
         mask: Option<&Lin>,
+        raw: Option<&RawNormalizer>,
     ) -> Result<RowOut, SynthesisError> {
         let spec = &*self.spec;
         let wit = &*self.witness;
@@ -86,8 +87,12 @@ impl InferStep {
         } else {
             None
         };
-        let (x, feature_bits) = alloc_features(&mut cs, &spec.format, &wit.rows[i])?;
-        let native = Prediction::of(&wit.weights, &wit.rows[i], &spec.format);
+        let features = wit.features(spec, i);
+        let (x, feature_bits) = match raw {
+            None => alloc_features(&mut cs, &spec.format, &wit.rows[i])?,
+            Some(norm) => norm.features(&mut cs, &spec.format, &wit.rows[i])?,
+        };
+        let native = Prediction::of(&wit.weights, &features, &spec.format);
         let k = spec.logit_bits();
         let logit = logit_gadget(
             &mut cs,
@@ -95,7 +100,7 @@ impl InferStep {
                 values,
                 x: &x,
                 weights: &wit.weights,
-                row: &wit.rows[i],
+                row: &features,
                 z: native.logit,
             },
             k,
@@ -186,7 +191,7 @@ impl InferStep {
                 Task::Evaluate(_) => BLOCK_DOMAIN,
                 Task::Predict => {
                     inputs.extend(block.iter().filter_map(|r| r.output.clone()));
-                    PREDICT_DOMAIN
+                    predict_domain(spec)
                 }
             };
             let hashed = hash::poseidon(cs.namespace(|| "hash"), domain, &inputs)?;
@@ -200,6 +205,80 @@ impl InferStep {
             };
         }
         Ok(h)
+    }
+}
+
+/// The normalizer of predictions on raw values, from `z`: each feature's
+/// mean and divisor in the circuit, and natively.
+pub(super) struct RawNormalizer {
+    means: Vec<Lin>,
+    divisors: Vec<Lin>,
+    native: Normalizer,
+}
+
+impl RawNormalizer {
+    /// From `z`'s means then deviations (`native`: the witness's copy).
+    fn of<CS: ConstraintSystem<Scalar>>(
+        cs: &mut CS,
+        z: &[AllocatedNum<Scalar>],
+        native: Option<&Normalizer>,
+        d: usize,
+    ) -> Result<Self, SynthesisError> {
+        let native = native.cloned().ok_or_else(|| {
+            SynthesisError::Unsatisfiable("raw inputs without a normalizer".into())
+        })?;
+        let mut divisors = Vec::with_capacity(d);
+        for j in 0..d {
+            divisors.push(crate::circuit::prep::divisor_gadget(
+                cs.namespace(|| format!("sigma {j} is zero")),
+                &value_lin(&z[d + j]),
+            )?);
+        }
+        Ok(RawNormalizer {
+            means: z[..d].iter().map(value_lin).collect(),
+            divisors,
+            native,
+        })
+    }
+
+    /// A row of raw integers: each range-checked by its 48 bits (what the
+    /// predictions hash) and quantized by the normalizer (the model's
+    /// features, range-checked by their bits).
+    fn features<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        format: &FixedFormat,
+        row: &[i64],
+    ) -> Result<(Vec<Lin>, Vec<AllocatedBit>), SynthesisError> {
+        let offset = CellCode::RAW.offset;
+        let half = format.feature_half_range();
+        let mut x = Vec::with_capacity(row.len());
+        let mut bits = Vec::with_capacity(row.len() * RAW_BITS as usize);
+        for (j, &r) in row.iter().enumerate() {
+            let mut cs = cs.namespace(|| Scope::Feature(j).to_string());
+            let raw = crate::circuit::gadgets::alloc_bits(
+                cs.namespace(|| "raw"),
+                &to_field(i128::from(r + offset)),
+                RAW_BITS,
+            )?;
+            let r_lin = crate::circuit::gadgets::bits_lin(&raw).sub(&Lin::int::<CS>(offset.into()));
+            let t = r_lin.sub(&self.means[j]);
+            let native = crate::circuit::prep::quotient(
+                i128::from(r) - i128::from(self.native.means()[j]),
+                crate::circuit::prep::divisor_of(self.native.stds()[j]),
+                format,
+            );
+            let c_bits = crate::circuit::prep::quantize_gadget(
+                &mut cs,
+                &t,
+                &self.divisors[j],
+                &native,
+                format,
+            )?;
+            x.push(crate::circuit::gadgets::bits_lin(&c_bits).sub(&Lin::int::<CS>(half.into())));
+            bits.extend(raw);
+        }
+        Ok((x, bits))
     }
 }
 
@@ -245,10 +324,19 @@ impl StepCircuit<Scalar> for InferStep {
         )?;
         let not_last = Lin::constant::<CS>(Scalar::ONE).sub(&is_last);
         let last_rows = spec.last_step_rows();
+        let raw = match &layout.normalizer {
+            Some(range) => Some(RawNormalizer::of(
+                cs,
+                &z[range.clone()],
+                wit.normalizer.as_ref(),
+                spec.features,
+            )?),
+            None => None,
+        };
         let rows = (0..spec.rows_per_step)
             .map(|i| {
                 let mask = (i >= last_rows).then_some(&not_last);
-                self.row(cs, i, &values, mask)
+                self.row(cs, i, &values, mask, raw.as_ref())
             })
             .collect::<Result<Vec<_>, _>>()?;
         let h = self.absorb_blocks(cs, z[layout.hash].clone(), &rows, &not_last)?;
@@ -295,6 +383,9 @@ impl StepCircuit<Scalar> for InferStep {
                 }
             }
             Task::Predict => {
+                if let Some(range) = &layout.normalizer {
+                    out.extend(z[range.clone()].iter().cloned());
+                }
                 out.push(h);
                 out.push(alloc_lin(
                     cs.namespace(|| "step out"),

@@ -43,6 +43,29 @@ fn spec(task: Task, weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
     Arc::new(InferSpec::new(task, 3, FixedFormat::default(), weights, rows, Some(16)).unwrap())
 }
 
+/// The normalizer of the raw-input tests: a spread column, a constant
+/// one (`sigma = 0`) and one of tiny spread (values clamp).
+fn raw_normalizer() -> Normalizer {
+    Normalizer::from_fixed(vec![3 * 65_536, -20_000, 1 << 40], vec![2 * 65_536, 0, 5]).unwrap()
+}
+
+/// Raw rows for those tests: values around each mean, and far out.
+fn raw_rows(n: usize) -> FixedDataset {
+    let rows = (0..n as i64)
+        .map(|i| {
+            vec![
+                3 * 65_536 + (i - 6) * 40_000,
+                -20_000 + (i % 3 - 1) * 65_536,
+                (1 << 40) + (i % 5 - 2) * 3,
+            ]
+        })
+        .collect();
+    FixedDataset {
+        rows,
+        labels: vec![0; n],
+    }
+}
+
 fn model_part(spec: &InferSpec, w: &Weights) -> ModelPart {
     let bounded = BoundedWeights::new(w.clone(), &spec.format).unwrap();
     match spec.weights {
@@ -74,10 +97,19 @@ fn run(spec: Arc<InferSpec>, data: &FixedDataset, w: &Weights) -> Run {
         Task::Evaluate(_) => &data.labels,
         Task::Predict => &[],
     };
-    let mut states = vec![InferState::initial(&spec, model_part(&spec, w), commitment)];
+    let normalizer = spec.raw_inputs.then(raw_normalizer);
+    let mut states = vec![InferState::initial(
+        &spec,
+        model_part(&spec, w),
+        normalizer.clone(),
+        commitment,
+    )];
     let mut witnesses = Vec::new();
     for step in 0..spec.steps() {
-        let wit = InferWitness::of(&spec, w, weights_salt, (&data.rows, labels), step, salt);
+        let wit = InferWitness {
+            normalizer: normalizer.clone(),
+            ..InferWitness::of(&spec, w, weights_salt, (&data.rows, labels), step, salt)
+        };
         let next = next_state(&spec, states.last().unwrap(), &wit, spec.rows).unwrap();
         states.push(next);
         witnesses.push(wit);
@@ -246,7 +278,7 @@ fn soundness_rows_of_another_split_or_order_fail() {
         ),
     ];
     for (name, rows, c) in cases {
-        let mut state = InferState::initial(&spec, model_part(&spec, &model()), Some(c));
+        let mut state = InferState::initial(&spec, model_part(&spec, &model()), None, Some(c));
         let mut all_ok = true;
         for step in 0..spec.steps() {
             let wit = InferWitness::of(
@@ -591,3 +623,82 @@ fn pinned_constraint_counts() {
 /// Constraints of one step of evaluation (test split) and predictions, with
 /// public then committed weights, in the order of `all_specs`.
 const PINNED_INFER_CONSTRAINTS: [usize; 4] = [3471, 2645, 3860, 3034];
+
+/// Predictions on raw values, with public and committed weights.
+fn raw_specs() -> Vec<Arc<InferSpec>> {
+    [WeightsVisibility::Public, WeightsVisibility::Committed]
+        .into_iter()
+        .map(|w| {
+            Arc::new(
+                InferSpec::raw_predictions(3, FixedFormat::default(), w, 20, Some(16)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn raw_predictions_quantize_in_the_circuit_as_the_rule_does() {
+    let d = raw_rows(20);
+    let n = raw_normalizer();
+    for spec in raw_specs() {
+        let r = run(spec.clone(), &d, &model());
+        for (step, wit) in r.witnesses.iter().enumerate() {
+            let (ok, out) = satisfied(&spec, wit, &r.states[step].to_z(&spec), &[]);
+            assert!(ok, "{} step {step}", spec.summary());
+            assert_eq!(out, r.states[step + 1].to_z(&spec));
+        }
+        // The decisions are the model's on the rows the rule quantizes,
+        // and the verifier's chain over the raw rows is the circuit's.
+        let predictions: Vec<Prediction> = (d.rows.iter())
+            .map(|row| Prediction::of(&model(), &n.quantize_row(row, &spec.format), &spec.format))
+            .collect();
+        let outputs = Outputs::published(&spec, &predictions);
+        let last = r.states.last().unwrap();
+        assert_eq!(Some(last.hash), predict_chain(&spec, &d.rows, &outputs));
+        assert_eq!(last.normalizer, Some(n.clone()));
+        let decisions = outputs.decisions();
+        assert!(decisions.contains(&true) && decisions.contains(&false));
+        // Another normalizer in the circuit's state than the witness's:
+        // refused (a raw prediction under another N).
+        let mut other = r.states[0].clone();
+        let mut means = n.means().to_vec();
+        means[0] += n.stds()[0];
+        other.normalizer = Some(Normalizer::from_fixed(means, n.stds().to_vec()).unwrap());
+        let (ok, _) = satisfied(&spec, &r.witnesses[0], &other.to_z(&spec), &[]);
+        assert!(!ok, "a prediction quantized by another normalizer than z's");
+        // The quantized features the hash never sees: a changed one is
+        // refused.
+        let path = "step/row 2/x1/quantized/bit 0/boolean";
+        let mut cs = TamperCs::honest();
+        synth_into(&mut cs, &spec, &r.witnesses[0], &r.states[0].to_z(&spec));
+        let bit = cs.value_at(path).unwrap();
+        let (ok, _) = satisfied(
+            &spec,
+            &r.witnesses[0],
+            &r.states[0].to_z(&spec),
+            &[(path, Scalar::ONE - bit)],
+        );
+        assert!(!ok, "a quantized feature other than the rule's");
+    }
+}
+
+#[test]
+fn no_free_witness_in_raw_predictions() {
+    let d = raw_rows(20);
+    let mut scanned = 0;
+    for spec in raw_specs() {
+        let r = run(spec.clone(), &d, &model());
+        for (step, wit) in r.witnesses.iter().enumerate() {
+            let mut cs = RecordCs::new(Record::default());
+            synth_into(&mut cs, &spec, wit, &r.states[step].to_z(&spec));
+            assert_eq!(cs.sink.first_unsatisfied(), None);
+            scanned += cs.sink.count_under("step/");
+            for path in cs.sink.free_variables(|p| p.starts_with("step/")) {
+                // Is-zero inverses of a zero argument: the constant
+                // column's deviation, the counter at the last step.
+                assert!(path.ends_with("/inv/num"), "{path} is free");
+            }
+        }
+    }
+    assert!(scanned > 5_000, "scanned only {scanned}");
+}
