@@ -505,17 +505,14 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
     let opening = read_json_file(&opening_path);
     assert_eq!(public["kind"], "foldtrain-commitment");
     assert_eq!(opening["kind"], "foldtrain-opening");
-    assert_eq!(public["version"], 2);
+    assert_eq!(public["version"], 3);
     assert_eq!(public["train"]["rows"], 32, "floor(0.8 * 40) training rows");
     assert_eq!(public["test"]["rows"], 8, "the other 8 rows test");
     assert_eq!(public["features"], FEATURES);
     assert_eq!(public["train_fraction"], 0.8);
     assert!(public["split"].as_str().unwrap().contains("file order"));
-    assert!(public["preprocessing"]
-        .as_str()
-        .unwrap()
-        .contains("z-scored"));
-    for split in ["train", "test"] {
+    assert!(public["preprocessing"].as_str().unwrap().contains("isqrt"));
+    for split in ["train", "test", "raw_train", "raw_test"] {
         let c = public[split]["commitment"]
             .as_str()
             .expect("a hex commitment");
@@ -524,10 +521,19 @@ fn commit_writes_a_public_commitment_and_a_private_opening() {
         assert_eq!(opening[split]["commitment"], public[split]["commitment"]);
         assert!(opening[split]["salt"].is_string());
     }
-    assert_ne!(public["train"]["commitment"], public["test"]["commitment"]);
+    let all: Vec<&serde_json::Value> = ["train", "test", "raw_train", "raw_test"]
+        .iter()
+        .map(|s| &public[s]["commitment"])
+        .collect();
+    for i in 0..4 {
+        for j in 0..i {
+            assert_ne!(all[i], all[j], "four distinct commitments");
+        }
+    }
     assert_ne!(opening["train"]["salt"], opening["test"]["salt"]);
     assert_eq!(report["commitment"], public["train"]["commitment"]);
     assert_eq!(report["test_commitment"], public["test"]["commitment"]);
+    assert_eq!(report["raw_commitment"], public["raw_train"]["commitment"]);
     assert!(
         public.get("salt").is_none()
             && !std::fs::read_to_string(&commitment_path)

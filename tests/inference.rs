@@ -170,10 +170,10 @@ fn the_parameter_digests_of_evaluation_and_predictions_are_pinned() {
 
 /// Evaluation then predictions, public then committed weights.
 const PINNED_INFER_DIGESTS: [&str; 4] = [
-    "528e4ce9f25ce1b2fda7f2f2a19174533668bc4ec3c2d9a5bbba0a67ec5b3500",
-    "8a7d6970cda2b75be4d1217859e49ccde4ec467e3d65906b047ebea364993f00",
-    "504fd289e26e0039108447c1f82116311db9d7e8d7d5e442e3311911c8e48701",
-    "85a7e818f848dc42abf0fc64c19f043e244aed3afeca877a8e8c29115ee86a01",
+    "35b8e22e6b869774669e7386124918b30cf35b3f76d9bf706f8b4db59f0e6002",
+    "8365927ab43a3c9f1aa0472c7317fdff0c8c62b6425140cc589365f0f6af7901",
+    "7ab04fd8fda4a7ff37b324804b13898e30f1d92dac4cfadbbd7fdf1980e70102",
+    "0d21b55f129756a014f23b2cd68bb8198fb08125c81de3a668e2bcb149a52402",
 ];
 
 fn test_rows() -> foldtrain::dataset::FixedDataset {

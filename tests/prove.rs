@@ -108,13 +108,15 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-/// Changed deliberately by issue 16 (features at 8 bits, Fx 4 and cx 3: the
-/// range checks of features, truncation remainders and weight updates are 2
-/// bits narrower); it was
+/// Changed deliberately by issue 34 (recipe version 3: the rows are
+/// quantized by the integer rule; the circuit is the same, its tag is not);
+/// it was 18c04d3c2b989b57d52239067bb185ecec2ed8d47497190e71649600dcc8b501
+/// (issue 16: features at 8 bits, Fx 4 and cx 3: the range checks of
+/// features, truncation remainders and weight updates are 2 bits narrower),
 /// 0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03 (issue
 /// 14) and 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00
 /// before.
-const PINNED_DIGEST: &str = "18c04d3c2b989b57d52239067bb185ecec2ed8d47497190e71649600dcc8b501";
+const PINNED_DIGEST: &str = "d340da1b043a413c465ea32e3f6124fd4a51ab7aa10b2ca98233df367c109302";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -276,15 +278,15 @@ fn every_field_of_the_statement_is_bound() {
 #[test]
 fn a_recipe_outside_the_limits_is_refused_as_the_bundle_is_read() {
     // The statement's recipe starts the body, with its version first (one
-    // byte): a bundle of recipe version 3 is not a bundle this build reads,
+    // byte): a bundle of recipe version 4 is not a bundle this build reads,
     // whatever else it holds.
     let mut bytes = fixture().bytes.clone();
     let at = BUNDLE_MAGIC.len() + 4;
-    assert_eq!(bytes[at], 2, "recipe version 2");
-    bytes[at] = 3;
+    assert_eq!(bytes[at], 3, "recipe version 3");
+    bytes[at] = 4;
     match ProofBundle::from_bytes(&bytes) {
         Err(Error::Rejected(Rejection::Malformed(m))) => {
-            assert!(m.contains("recipe version 3"), "{m}")
+            assert!(m.contains("recipe version 4"), "{m}")
         }
         other => panic!("expected a malformed bundle, got {:?}", other.err()),
     }

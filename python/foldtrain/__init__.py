@@ -54,6 +54,8 @@ __all__ = [
     "inspect_bundle",
     "prove_eval",
     "prove_predict",
+    "prove_preprocessing",
+    "PreprocessingProof",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -712,7 +714,7 @@ def _bundle_path(bundle: Any, tmp: list) -> str:
     if isinstance(bundle, ProvenLogisticRegression):
         bundle._check_fitted()
         return str(bundle.bundle_)
-    if isinstance(bundle, (EvalProof, PredictProof)):
+    if isinstance(bundle, (EvalProof, PredictProof, PreprocessingProof)):
         return str(bundle.bundle)
     if isinstance(bundle, (bytes, bytearray, memoryview)):
         d = tempfile.TemporaryDirectory(prefix="foldtrain-")
@@ -875,6 +877,7 @@ def audit(
     *,
     eval: Any = None,
     predict: Any = None,
+    preprocessing: Any = None,
     commitment: Union[None, CommittedData, PathLike] = None,
     data: Optional[PathLike] = None,
     opening: Optional[PathLike] = None,
@@ -885,7 +888,8 @@ def audit(
     raise_on_reject: bool = True,
 ) -> Audit:
     """Audits a training bundle (``foldtrain audit``); with ``eval``,
-    ``predict``, ``commitment`` or ``report`` (an HTML file to write), the
+    ``predict``, ``preprocessing`` (a :class:`PreprocessingProof` or its
+    bundle), ``commitment`` or ``report`` (an HTML file to write), the
     chain of statements about one model. ``vk``: verifier key files
     (``foldtrain keys``, one per statement: training, evaluation,
     predictions), each used only with its pin in ``vk_sha256`` (in the same
@@ -906,6 +910,7 @@ def audit(
             _bundle_path(train, tmp),
             eval=None if eval is None else _bundle_path(eval, tmp),
             predict=None if predict is None else _bundle_path(predict, tmp),
+            preprocessing=None if preprocessing is None else _bundle_path(preprocessing, tmp),
             commitment=opt(commitment),
             data=opt(data),
             opening=opt(opening),
@@ -1030,6 +1035,52 @@ def prove_eval(
 
 
 @dataclass
+class PreprocessingProof:
+    """A proven preprocessing (what :func:`prove_preprocessing` returns):
+    the normalizer (``means``, ``stds``: each feature's, exact) is what the
+    committed raw training rows give, and the quantized commitments hold
+    those raw rows quantized with it; ``bundle`` proves it."""
+
+    bundle: Path
+    means: np.ndarray
+    stds: np.ndarray
+    report: _foldtrain.PrepResult = field(repr=False)
+
+
+def prove_preprocessing(
+    commitment: Union[CommittedData, PathLike],
+    *,
+    data: Optional[PathLike] = None,
+    rows_per_step: Optional[int] = None,
+    force: bool = False,
+    progress: Progress = None,
+) -> PreprocessingProof:
+    """Proves a commitment's preprocessing from its raw rows (``foldtrain
+    prove-preprocessing``): ``commitment`` is what :func:`commit` returned
+    (its data is used), or a commitment folder with ``data``, the CSV it
+    commits to. Writes ``preprocessing.bundle`` beside ``commitment.json``."""
+    if isinstance(commitment, CommittedData):
+        data = commitment.data_path if data is None else data
+        commitment = commitment.out_dir
+    if data is None:
+        raise ValueError("give data=, the CSV the commitment commits to")
+    r = _run(
+        _foldtrain.prove_preprocessing,
+        os.fspath(commitment),
+        os.fspath(data),
+        rows_per_step=rows_per_step,
+        force=force,
+        progress=progress,
+    )
+    return PreprocessingProof(
+        bundle=Path(r.bundle),
+        means=np.array(r.statement.means, dtype=np.float64),
+        stds=np.array(r.statement.stds, dtype=np.float64),
+        report=r,
+    )
+
+
+@dataclass
 class PredictProof:
     """Proven predictions (what :func:`prove_predict` returns): the 0/1
     ``decisions``, one per input row, and the ``bundle`` that proves them;
@@ -1059,11 +1110,14 @@ def prove_predict(
     out_dir: Optional[PathLike] = None,
     rows_per_step: Optional[int] = None,
     force: bool = False,
+    raw: bool = False,
     progress: Progress = None,
 ) -> PredictProof:
     """Proves the model's predictions on the rows of ``X`` (``foldtrain
     prove-predict``); writes the bundle and the predictions file into
-    ``out_dir`` (default: the model's output folder)."""
+    ``out_dir`` (default: the model's output folder). ``raw=True``: from
+    the applicants' own values, normalized and quantized inside the proof
+    (the statement lists them, as integers x 2^16, with the normalizer)."""
     path = _model_path(model)
     if isinstance(model, ProvenLogisticRegression):
         values, names = model._inputs(X), model._names
@@ -1085,6 +1139,7 @@ def prove_predict(
             out_dir=None if out_dir is None else os.fspath(out_dir),
             rows_per_step=rows_per_step,
             force=force,
+            raw=raw,
             progress=progress,
         )
     # What the bundle states: logits only with public weights.

@@ -511,6 +511,7 @@ wrap! {
         training: TrainingAudit = TrainingAudit(r.training.clone());
         evaluation: Option<InferVerifyResult> = r.evaluation.clone().map(InferVerifyResult);
         predictions: Option<InferVerifyResult> = r.predictions.clone().map(InferVerifyResult);
+        preprocessing: Option<PrepVerifyResult> = r.preprocessing.clone().map(PrepVerifyResult);
         links: Vec<ChainLink> = r.links.iter().cloned().map(ChainLink).collect();
         feature_names: Option<Vec<String>> = r.feature_names.clone();
         passed: bool = r.passed();

@@ -412,6 +412,19 @@ def test_commit_train_evaluate_predict_and_audit_the_chain(small, tmp_path, cli)
     assert foldtrain.verify(pp).accepted
     assert foldtrain.inspect_bundle(pp).verified is False
 
+    # Issue 34: the preprocessing proven from the committed raw rows, and
+    # predictions proven from an applicant's own values under its
+    # normalizer; the chain audit links them by value.
+    prep = foldtrain.prove_preprocessing(cd)
+    assert prep.bundle == tmp_path / "preprocessing.bundle" and foldtrain.verify(prep).accepted
+    model = foldtrain._foldtrain.read_model(str(clf.model_path_)).to_dict()
+    assert list(prep.means) == model["normalizer"]["means"]
+    raw = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "raw", raw=True)
+    assert np.array_equal(raw.decisions, clf.predict(new))
+    a = foldtrain.audit(clf, eval=ev, predict=raw, preprocessing=prep, commitment=cd)
+    assert a.passed and a.report.preprocessing.accepted
+    assert any("raw predictions are quantized by its normalizer" in l.name for l in a.report.links)
+
     report = tmp_path / "audit.html"
     a = foldtrain.audit(clf, eval=ev, predict=pp, commitment=cd, report=report)
     with pytest.raises(ValueError, match="give this one with eval or predict"):

@@ -259,6 +259,9 @@ pub struct CommitReport {
     pub rows: usize,
     pub test_commitment: Commitment,
     pub test_rows: usize,
+    /// The raw rows' commitments (what `prove-preprocessing` starts from).
+    pub raw_commitment: Commitment,
+    pub raw_test_commitment: Commitment,
     pub features: usize,
     pub commitment_path: PathBuf,
     pub opening_path: PathBuf,
@@ -311,6 +314,8 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
         rows: opening.train.rows,
         test_commitment: opening.test.commitment,
         test_rows: opening.test.rows,
+        raw_commitment: opening.raw_train.commitment,
+        raw_test_commitment: opening.raw_test.commitment,
         features: opening.features,
         commitment_path,
         opening_path,
@@ -419,6 +424,11 @@ impl fmt::Display for CommitReport {
             f,
             "test commitment     {} ({} rows)",
             self.test_commitment, self.test_rows
+        )?;
+        writeln!(
+            f,
+            "raw rows            {} (training), {} (test)",
+            self.raw_commitment, self.raw_test_commitment
         )?;
         writeln!(f, "public:  {}", self.commitment_path.display())?;
         write!(

@@ -420,3 +420,36 @@ proptest! {
         prop_assert!(failing.is_empty() || failing.contains("commitment at the pass's end"), "{}", failing);
     }
 }
+
+#[test]
+fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
+    // SOUNDNESS 15: any change to the circuit changes this number (3
+    // features, 8 rows a step, the default format; raw predictions of 3
+    // features, 16 rows a step, committed weights). Update it deliberately.
+    let (n, m, r) = RUNS[0];
+    let toy = toy(n, m, r);
+    let mut cs = TamperCs::honest();
+    let blank = PrepStep::blank(toy.spec.clone());
+    synth(
+        &mut cs,
+        &blank,
+        &vec![Scalar::ZERO; toy.spec.layout().arity()],
+    );
+    let spec = crate::circuit::infer::InferSpec::raw_predictions(
+        3,
+        FixedFormat::default(),
+        crate::recipe::WeightsVisibility::Committed,
+        16,
+        Some(16),
+    )
+    .unwrap();
+    let raw = crate::circuit::infer::InferStep::blank(Arc::new(spec.clone()));
+    let mut cs2 = TamperCs::honest();
+    synth(&mut cs2, &raw, &vec![Scalar::ZERO; spec.layout().arity]);
+    assert_eq!(
+        [cs.num_constraints(), cs2.num_constraints()],
+        PINNED_PREP_CONSTRAINTS
+    );
+}
+
+const PINNED_PREP_CONSTRAINTS: [usize; 2] = [11066, 13210];
