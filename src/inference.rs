@@ -424,24 +424,37 @@ impl InferJob<'_> {
             },
             snark,
         };
-        let constraints_per_step = keys.constraints().0;
-        observer.phase(Phase::Check);
-        let t = Instant::now();
-        let bytes = bundle.to_bytes()?;
-        let reread = InferBundle::from_bytes(&bytes)?;
-        crate::statement::Verifier::primed(KeyFile::new(spec, &keys.pp, keys.vk))
-            .verify(&reread)
-            .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
-        let timings = InferTimings {
-            setup_s: secs(keys.setup),
-            fold_s: secs(fold),
-            compress_s: secs(compress),
-            check_s: secs(t.elapsed()),
-            constraints_per_step,
-        };
-        observer.finished();
-        Ok((reread, timings))
+        checked(spec, bundle, keys, (fold, compress), observer)
     }
+}
+
+/// A bundle just made, checked as a verifier would check it (from its
+/// bytes, with the key just derived), with the phases' times: the last
+/// step of every prover of a statement other than training's.
+pub(crate) fn checked<P: Proven>(
+    spec: &P::Spec,
+    bundle: Bundle<P>,
+    keys: Keys<<P::Spec as crate::ivc::Spec>::Step>,
+    (fold, compress): (std::time::Duration, std::time::Duration),
+    observer: &dyn Observer,
+) -> Result<(Bundle<P>, InferTimings)> {
+    let constraints_per_step = keys.constraints().0;
+    observer.phase(Phase::Check);
+    let t = Instant::now();
+    let bytes = bundle.to_bytes()?;
+    let reread = Bundle::<P>::from_bytes(&bytes)?;
+    crate::statement::Verifier::primed(KeyFile::new(spec, &keys.pp, keys.vk))
+        .verify(&reread)
+        .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
+    let timings = InferTimings {
+        setup_s: secs(keys.setup),
+        fold_s: secs(fold),
+        compress_s: secs(compress),
+        check_s: secs(t.elapsed()),
+        constraints_per_step,
+    };
+    observer.finished();
+    Ok((reread, timings))
 }
 
 impl Steps for InferJob<'_> {

@@ -4,7 +4,6 @@
 //! bundle, prover and checks; the circuit is [`crate::circuit::prep`].
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +16,8 @@ use crate::dataset::{Normalizer, Prepared};
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::inference::InferTimings;
-use crate::ivc::keys::KeyFile;
 use crate::ivc::params::{self, Cache};
-use crate::ivc::prover::{compress, secs, timed, Keys, Observer, Phase, Start, Steps};
+use crate::ivc::prover::{compress, timed, Keys, Observer, Phase, Start, Steps};
 use crate::statement::{Bundle, Proven};
 
 /// First bytes of a preprocessing bundle.
@@ -235,23 +233,7 @@ impl PrepJob<'_> {
             },
             snark,
         };
-        let constraints_per_step = keys.constraints().0;
-        observer.phase(Phase::Check);
-        let t = Instant::now();
-        let bytes = bundle.to_bytes()?;
-        let reread = PrepBundle::from_bytes(&bytes)?;
-        crate::statement::Verifier::primed(KeyFile::new(spec, &keys.pp, keys.vk))
-            .verify(&reread)
-            .map_err(|e| Error::Internal(format!("the bundle just made does not verify: {e}")))?;
-        let timings = InferTimings {
-            setup_s: secs(keys.setup),
-            fold_s: secs(fold),
-            compress_s: secs(compress),
-            check_s: secs(t.elapsed()),
-            constraints_per_step,
-        };
-        observer.finished();
-        Ok((reread, timings))
+        crate::inference::checked(spec, bundle, keys, (fold, compress), observer)
     }
 }
 
