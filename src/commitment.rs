@@ -689,6 +689,26 @@ impl Opening {
         }
     }
 
+    /// Reads an opening file: one of another layout version is refused by
+    /// its version, with what to do, before its fields are read.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let value: serde_json::Value = crate::artifact::read_json(path, Self::KIND)?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        if version != Some(u64::from(Self::VERSION)) {
+            return Err(Error::artifact(
+                path,
+                format!(
+                    "has layout version {}, this build reads version {}; commit again with \
+                     `foldtrain commit`",
+                    version.map_or("(none)".into(), |v| v.to_string()),
+                    Self::VERSION
+                ),
+            ));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| Error::artifact(path, format!("not an opening file: {e}")))
+    }
+
     /// Refuses an opening of another layout version.
     pub fn check_version(&self) -> Result<()> {
         if self.version != Self::VERSION {

@@ -477,3 +477,53 @@ fn a_forged_link_of_each_kind_is_named() {
     let run = foldtrain(&["audit", &arg(&prep)]);
     run.refused(&["preprocessing bundle", "--preprocessing"]);
 }
+
+#[test]
+fn a_commitment_or_opening_of_an_older_layout_is_refused_by_its_version() {
+    // Written before the raw commitments (layout 2): each file is refused
+    // by its version, with what to do, not by a missing field.
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c");
+    let csv = data::write_small_csv(&dir.path().join("s.csv"), 20, &data::SCALES, 3);
+    commands::commit(&data::data_args(&csv, 1), &c, false).unwrap();
+    let older = |path: &std::path::Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        v["version"] = 2.into();
+        v.as_object_mut().unwrap().remove("raw_train");
+        std::fs::write(path, serde_json::to_vec(&v).unwrap()).unwrap();
+    };
+    let args = |commitment: PathBuf| PrepArgs {
+        commitment,
+        data: csv.clone(),
+        rows_per_step: Some(8),
+        force: false,
+    };
+    older(&c.join("private/opening.json"));
+    let e = commands::prove_preprocessing(&args(c.clone()), &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("opening.json")
+            && e.contains("layout version 2")
+            && e.contains("foldtrain commit"),
+        "{e}"
+    );
+    older(&c.join("commitment.json"));
+    let run = foldtrain(&[
+        "prove-preprocessing",
+        "--commitment",
+        &arg(&c),
+        "--data",
+        &arg(&csv),
+    ]);
+    run.refused(&["commitment.json", "layout version 2", "foldtrain commit"]);
+    let run = foldtrain(&[
+        "prove-preprocessing",
+        "--commitment",
+        &arg(&dir.path().join("none")),
+        "--data",
+        &arg(&csv),
+    ]);
+    run.refused(&["does not exist", "foldtrain commit --out DIR"]);
+}

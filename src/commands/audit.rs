@@ -153,7 +153,7 @@ fn provenance(
     data: &Path,
     opening_path: &Path,
 ) -> Result<()> {
-    let opening: Opening = artifact::read_json(opening_path, Opening::KIND)?;
+    let opening = Opening::read(opening_path)?;
     opening
         .check_version()
         .map_err(|e| Error::artifact(opening_path, e.to_string()))?;
@@ -564,13 +564,7 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
         links.extend(model_links("predictions", st, &train_st));
     }
     if let Some(path) = &args.commitment {
-        let file = if path.is_dir() {
-            path.join(super::COMMITMENT_FILE)
-        } else {
-            path.clone()
-        };
-        let public: super::CommitmentFile =
-            artifact::read_json(&file, super::CommitmentFile::KIND)?;
+        let public = super::CommitmentFile::read(path)?;
         let ok = public.train.commitment == train_st.commitment;
         links.push(link(
             "training: on the published training commitment",
@@ -720,13 +714,7 @@ fn preprocessing_links(
         ));
     }
     if let Some(path) = commitment {
-        let file = if path.is_dir() {
-            path.join(super::COMMITMENT_FILE)
-        } else {
-            path.to_path_buf()
-        };
-        let public: super::CommitmentFile =
-            artifact::read_json(&file, super::CommitmentFile::KIND)?;
+        let public = super::CommitmentFile::read(path)?;
         links.push(same(
             "preprocessing: on the published raw training commitment",
             c.raw_train,

@@ -229,6 +229,40 @@ impl CommitmentFile {
     /// The version of the commitment file's layout (3: the raw rows' too).
     pub const VERSION: u32 = 3;
 
+    /// Reads `commitment.json` (a folder means its `commitment.json`): a
+    /// file of another layout version is refused by its version, with what
+    /// to do, before its fields are read; a missing one says what to give.
+    pub fn read(path: &Path) -> Result<Self> {
+        let file = if path.is_dir() {
+            path.join(COMMITMENT_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        if !file.is_file() {
+            return Err(crate::error::Error::artifact(
+                &file,
+                "does not exist: give the folder that `foldtrain commit --out DIR` wrote (it \
+                 holds commitment.json and private/opening.json), or its commitment.json",
+            ));
+        }
+        let value: serde_json::Value = artifact::read_json(&file, Self::KIND)?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        if version != Some(u64::from(Self::VERSION)) {
+            return Err(crate::error::Error::artifact(
+                &file,
+                format!(
+                    "has layout version {}, this build reads version {}; commit again with \
+                     `foldtrain commit`",
+                    version.map_or("(none)".into(), |v| v.to_string()),
+                    Self::VERSION
+                ),
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| {
+            crate::error::Error::artifact(&file, format!("not a commitment file: {e}"))
+        })
+    }
+
     /// The public part of an opening.
     pub fn of(opening: &Opening) -> Self {
         let split = |o: &crate::commitment::SplitOpening| SplitCommitment {

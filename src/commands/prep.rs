@@ -11,7 +11,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::prove::{commitment_folder, open_commitment};
-use super::{CommitmentFile, DataArgs, COMMITMENT_FILE};
+use super::{CommitmentFile, DataArgs};
 use crate::artifact::{self, Visibility};
 use crate::circuit::prep::{PrepCommitments, PrepSpec};
 use crate::error::{Error, Result};
@@ -149,8 +149,7 @@ pub fn prove_preprocessing(args: &PrepArgs, observer: &dyn Observer) -> Result<P
         ));
     }
     // The commitment's format decides the quantization: read it first.
-    let public_path = dir.join(COMMITMENT_FILE);
-    let public: CommitmentFile = artifact::read_json(&public_path, CommitmentFile::KIND)?;
+    let public = CommitmentFile::read(&dir)?;
     let data = DataArgs {
         data: args.data.clone(),
         train_fraction: public.train_fraction,

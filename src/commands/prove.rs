@@ -265,25 +265,7 @@ pub(crate) fn commitment_folder(path: &Path) -> PathBuf {
 pub(crate) fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs, Loaded, Opening)> {
     let dir = commitment_folder(path);
     let public_path = dir.join(COMMITMENT_FILE);
-    if !public_path.is_file() {
-        return Err(Error::artifact(
-            &public_path,
-            "does not exist: give --commitment the folder that `foldtrain commit --out DIR` \
-             wrote (it holds commitment.json and private/opening.json)",
-        ));
-    }
-    let public: CommitmentFile = artifact::read_json(&public_path, CommitmentFile::KIND)?;
-    if public.version != CommitmentFile::VERSION {
-        return Err(Error::artifact(
-            &public_path,
-            format!(
-                "has layout version {}, this build reads version {}; commit again with \
-                 `foldtrain commit`",
-                public.version,
-                CommitmentFile::VERSION
-            ),
-        ));
-    }
+    let public = CommitmentFile::read(&dir)?;
     let opening_path = private_dir(&dir).join(output::OPENING);
     if !opening_path.is_file() {
         return Err(Error::artifact(
@@ -292,10 +274,7 @@ pub(crate) fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs,
              `foldtrain commit` wrote beside it; copy it there from the folder commit wrote",
         ));
     }
-    let opening: Opening = artifact::read_json(&opening_path, Opening::KIND)?;
-    opening
-        .check_version()
-        .map_err(|e| Error::artifact(&opening_path, e.to_string()))?;
+    let opening = Opening::read(&opening_path)?;
     if CommitmentFile::of(&opening) != public {
         return Err(Error::artifact(
             &opening_path,
