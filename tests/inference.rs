@@ -546,6 +546,36 @@ fn committed_predictions_publish_decisions_not_logits() {
 }
 
 #[test]
+fn raw_predictions_are_refused_for_a_model_that_keeps_its_normalizer_private() {
+    // A statement on raw values states the normalizer: for a run kept with
+    // --private-normalizer, --raw would publish it. Refused before any
+    // work, nothing written.
+    let w = WeightsVisibility::Committed;
+    let out = &run(w).out;
+    let dir = tempfile::tempdir().unwrap();
+    let e = commands::prove_predict(
+        &PredictArgs {
+            infer: InferArgs {
+                model: model_path(out, w),
+                out: Some(dir.path().to_path_buf()),
+                rows_per_step: Some(8),
+                force: false,
+            },
+            inputs: fixture().inputs.clone(),
+            raw: true,
+        },
+        &Silent,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("keeps its normalizer private") && e.contains("without --raw"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn a_private_normalizer_leaves_no_raw_input_in_a_public_file() {
     // Issue 29, row 2: predictions.json paired each raw input with its
     // quantized value, which gives the normalizer back and defeats

@@ -82,6 +82,13 @@ pub const PREP_VERSION: u32 = 1;
 pub const PREP_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-pvkey\0";
 /// Most rows a step reads.
 pub const MAX_PREP_ROWS_PER_STEP: usize = 256;
+/// Most values a step normalizes in the circuit (rows a step x features),
+/// here and in predictions on raw values: about 232 constraints each, so a
+/// step stays near the largest training step the recipe limits allow
+/// (2.5 million constraints), which bounds what a hostile bundle's spec can
+/// make a verifier set up. The smallest step (8 rows) of the most features
+/// (1,024) fits exactly.
+pub const MAX_NORMALIZED_CELLS: usize = 8_192;
 /// Constraints aimed at for one step's rows when the spec chooses `R`
 /// itself: a larger step folds fewer times but compresses, sets up and
 /// verifies slower (breast_cancer at `R = 56`, 432,000 constraints a
@@ -243,6 +250,13 @@ impl PrepSpec {
         if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_PREP_ROWS_PER_STEP {
             return bad(format!(
                 "rows per step must be a multiple of {BLOCK_ROWS} in {BLOCK_ROWS}..={MAX_PREP_ROWS_PER_STEP}, got {r}"
+            ));
+        }
+        if r * self.features > MAX_NORMALIZED_CELLS {
+            return bad(format!(
+                "a step of {r} rows of {} features normalizes more than {MAX_NORMALIZED_CELLS} \
+                 values; use a smaller --rows-per-step",
+                self.features
             ));
         }
         Ok(())

@@ -366,6 +366,9 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     if let Some(path) = &private_predictions_path {
         refuse_existing(path, args.infer.force)?;
     }
+    if args.raw {
+        refuse_private_normalizer(&args.infer.model)?;
+    }
     let inputs = read_inputs(&model, &args.inputs)?;
     let (raw, fixed) = (&inputs.values, &inputs.fixed);
     let format = model.recipe.format;
@@ -454,6 +457,27 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         predictions_path,
         private_predictions_path,
     })
+}
+
+/// `--raw` states the normalizer: refused for a model whose run kept it
+/// private (`--private-normalizer`: its `model.public.json` has none), which
+/// it would publish.
+fn refuse_private_normalizer(model: &Path) -> Result<()> {
+    let public = model_out_dir(model).join(super::PUBLIC_MODEL_FILE);
+    if !public.is_file() {
+        return Ok(());
+    }
+    let m: crate::model::PublicModel =
+        artifact::read_json(&public, crate::model::PublicModel::KIND)?;
+    if m.normalizer.is_none() {
+        return Err(Error::Mismatch(format!(
+            "{} keeps its normalizer private (--private-normalizer), and a statement on raw \
+             values states the normalizer: prove without --raw (a committed normalizer for raw \
+             predictions is not built yet)",
+            model.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Rows as read from a CSV, as raw integers, and quantized by the model's

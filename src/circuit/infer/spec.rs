@@ -166,6 +166,14 @@ impl InferSpec {
                 self.features
             ));
         }
+        let normalized = crate::circuit::prep::MAX_NORMALIZED_CELLS;
+        if self.raw_inputs && r * self.features > normalized {
+            return bad(format!(
+                "a step of {r} raw rows of {} features normalizes more than {normalized} values; \
+                 use a smaller --rows-per-step",
+                self.features
+            ));
+        }
         Ok(())
     }
 

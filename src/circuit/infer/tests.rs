@@ -567,6 +567,19 @@ fn no_free_witness_over_many_shapes() {
 #[test]
 fn spec_limits_are_refused_with_advice() {
     let fmt = FixedFormat::default();
+    // A raw step normalizes at most 8,192 values (a hostile bundle's spec
+    // bounds the verifier's setup): 16 rows of 1,024 features is refused,
+    // 8 rows of them (and the same step of quantized inputs) is not.
+    let w = WeightsVisibility::Committed;
+    let e = InferSpec::raw_predictions(1024, fmt, w, 16, Some(16))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("8192") && e.contains("--rows-per-step"), "{e}");
+    assert!(InferSpec::raw_predictions(1024, fmt, w, 16, Some(8)).is_ok());
+    assert!(InferSpec::new(Task::Predict, 1024, fmt, w, 16, Some(16)).is_ok());
+    // Chosen by the budget, a raw spec stays within it.
+    let auto = InferSpec::raw_predictions(1024, fmt, w, 4096, None).unwrap();
+    assert_eq!(auto.rows_per_step, 8);
     let e = InferSpec::new(
         Task::Predict,
         3,

@@ -453,3 +453,26 @@ fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
 }
 
 const PINNED_PREP_CONSTRAINTS: [usize; 2] = [11066, 13210];
+
+#[test]
+fn a_spec_beyond_the_normalized_cell_limit_is_refused() {
+    // What a hostile bundle's spec can make a verifier set up is bounded:
+    // at most 8,192 values normalized a step, also when read from bytes.
+    let fmt = FixedFormat::default();
+    let e = PrepSpec::new(1024, fmt, 100, 20, Some(16))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("8192") && e.contains("--rows-per-step"), "{e}");
+    let ok = PrepSpec::new(1024, fmt, 100, 20, Some(8)).unwrap();
+    let mut json = serde_json::to_value(&ok).unwrap();
+    json["rows_per_step"] = 16.into();
+    assert!(serde_json::from_value::<PrepSpec>(json).is_err());
+    // The budget's own choice stays within it at every feature count.
+    for d in [1, 48, 80, 300, 1024] {
+        let spec = PrepSpec::new(d, fmt, 100_000, 20_000, None).unwrap();
+        assert!(
+            spec.rows_per_step * d <= crate::circuit::prep::MAX_NORMALIZED_CELLS,
+            "{d}"
+        );
+    }
+}
