@@ -4,8 +4,9 @@
 //! (the per-step part, the per-feature part of the normalizer's
 //! derivation, and the per-value part); and a predictions step on raw
 //! values against one on quantized values, the difference per row and
-//! feature being the in-circuit normalization. The step circuit alone:
-//! Nova's augmentation adds about 22,000 a step (and hashes `z`, of 4d + 7
+//! feature being the in-circuit normalization; and what opening a private
+//! normalizer's `C_N` adds to a step. The step circuit alone: Nova's
+//! augmentation adds about 22,000 a step (and hashes `z`, of 4d + 7
 //! elements here), reported by `prove-preprocessing` as constraints a step.
 //!
 //! `cargo run --release --example prep_cost` (seconds) prints a table and
@@ -41,7 +42,7 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     for d in [1usize, 8, 30, 48, 80] {
         for r in [8usize, 16, 32] {
-            let spec = PrepSpec::new(d, format, 1000, 250, Some(r))?;
+            let spec = PrepSpec::new(d, format, 1000, 250, Some(r), false)?;
             let n = count(&PrepStep::blank(Arc::new(spec)))?;
             writeln!(csv, "preprocessing,{d},{r},{n}")?;
             rows.push((d, r, n));
@@ -77,6 +78,23 @@ fn main() -> Result<()> {
         per_value(80),
         per_feature
     );
+    // Opening C_N each step (private normalizer), at 8 rows a step.
+    println!();
+    println!("| features | public normalizer | private (C_N opened) | extra a step |");
+    println!("|---|---|---|---|");
+    for d in [8usize, 30, 48, 80] {
+        let public = rows
+            .iter()
+            .find(|x| x.0 == d && x.1 == 8)
+            .map_or(0, |x| x.2);
+        let spec = PrepSpec::new(d, format, 1000, 250, Some(8), true)?;
+        let private = count(&PrepStep::blank(Arc::new(spec)))?;
+        writeln!(csv, "preprocessing private,{d},8,{private}")?;
+        println!(
+            "| {d} | {public} | {private} | {} |",
+            private as i64 - public as i64
+        );
+    }
     // In-circuit normalization of predictions on raw values.
     println!();
     println!(

@@ -35,7 +35,7 @@ use typenum::{U24, U8};
 
 use crate::dataset::{FixedDataset, Prepared, RawDataset, TrainFraction, RAW_BITS};
 use crate::error::{Error, Result};
-use crate::fixed::{FixedFormat, Scalar};
+use crate::fixed::{to_field, FixedFormat, Scalar};
 /// The packing constants, defined with the arithmetic contract; re-exported
 /// for the circuit, which reads them beside the commitment's hash.
 pub use crate::fixed::{BLOCK_ROWS, PACK_BITS};
@@ -52,6 +52,11 @@ pub const RAW_BLOCK_DOMAIN: u32 = 0x7262_6b31; // "rbk1"
 pub const RAW_SEAL_DOMAIN: u32 = 0x7273_6c31; // "rsl1"
 /// Sponge domain separator of the raw test rows' seal.
 pub const RAW_TEST_SEAL_DOMAIN: u32 = 0x7274_7331; // "rts1"
+/// Sponge domain separator of a normalizer's commitment `C_N`.
+pub const NORMALIZER_DOMAIN: u32 = 0x6e72_6d31; // "nrm1"
+/// Sponge domain separator of the salt of `C_N`, derived from the raw
+/// training rows' salt.
+pub const NORMALIZER_SALT_DOMAIN: u32 = 0x6e73_6c31; // "nsl1"
 /// Sponge domain separator of a training state's commitment at a segment
 /// boundary, `C_S = Poseidon(C_W, h, salt_S)`.
 pub const STATE_DOMAIN: u32 = 0x7374_6131; // "sta1"
@@ -314,6 +319,41 @@ pub fn seal(salt: &Salt, chain_hash: Scalar, rows: usize) -> Commitment {
 /// The public dataset commitment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Commitment(pub Scalar);
+
+/// `C_N`: the commitment to a normalizer kept private,
+/// `Poseidon_nrm1(salt_N, mu_1..mu_d, sigma_1..sigma_d)` (each value as the
+/// field element of its integer; twin of the circuits'
+/// `normalizer_gadget`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NormalizerCommitment(pub Scalar);
+
+impl NormalizerCommitment {
+    /// `C_N` of `n` under `salt`.
+    pub fn of(n: &crate::dataset::Normalizer, salt: &Salt) -> Self {
+        let mut inputs = vec![salt.0];
+        inputs.extend(n.means().iter().map(|&m| to_field::<Scalar>(m.into())));
+        inputs.extend(n.stds().iter().map(|&s| to_field::<Scalar>(s.into())));
+        NormalizerCommitment(poseidon(NORMALIZER_DOMAIN, &inputs))
+    }
+}
+
+impl Serialize for NormalizerCommitment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        scalar_hex::serialize(&self.0, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for NormalizerCommitment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        scalar_hex::deserialize(d).map(NormalizerCommitment)
+    }
+}
+
+impl std::fmt::Display for NormalizerCommitment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&scalar_to_hex(&self.0))
+    }
+}
 
 /// The secret salt of a commitment.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -687,6 +727,15 @@ impl Opening {
             raw_train: self.raw_train.salt,
             raw_test: self.raw_test.salt,
         }
+    }
+
+    /// The salt of this dataset's normalizer commitment `C_N`:
+    /// `Poseidon_nsl1(salt_raw_train)`. Derived, not stored, so that every
+    /// command holding the opening (`prove-preprocessing`, `prove`,
+    /// `join`) commits to the normalizer under the same salt; secret as the
+    /// salt it comes from (a verifier never sees that salt).
+    pub fn normalizer_salt(&self) -> Salt {
+        Salt(poseidon(NORMALIZER_SALT_DOMAIN, &[self.raw_train.salt.0]))
     }
 
     /// Reads an opening file: one of another layout version is refused by

@@ -176,6 +176,8 @@ pub enum StateField {
     NormalizerMean(usize),
     /// Feature `j`'s standard deviation in the normalizer.
     NormalizerStd(usize),
+    /// The commitment `C_N` to a normalizer kept private.
+    NormalizerCommitment,
 }
 
 impl std::fmt::Display for StateField {
@@ -199,7 +201,7 @@ impl std::fmt::Display for StateField {
             StateField::RawCommitment => f.write_str("raw training commitment"),
             StateField::RawTestCommitment => f.write_str("raw test commitment"),
             StateField::Sums => {
-                f.write_str("running sums (not cleared: the statistics pass did not end)")
+                f.write_str("running sums (not cleared: the training pass did not end)")
             }
             StateField::Normalizer => f.write_str("normalizer the raw inputs were quantized by"),
             StateField::NormalizerMean(j) => {
@@ -211,6 +213,9 @@ impl std::fmt::Display for StateField {
             StateField::NormalizerStd(j) => write!(
                 f,
                 "normalizer standard deviation {j} (not the one the raw training rows give)"
+            ),
+            StateField::NormalizerCommitment => f.write_str(
+                "normalizer commitment C_N (not a commitment to what the raw training rows give)",
             ),
             StateField::SegmentEnd(i) => write!(
                 f,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::circuit::ModelCommitment;
-use crate::commitment::Salt;
+use crate::commitment::{NormalizerCommitment, Salt};
 use crate::dataset::{Dataset, FixedDataset, Normalizer, RawDataset, TrainFraction};
 use crate::error::{Error, Result};
 use crate::recipe::Recipe;
@@ -46,6 +46,10 @@ pub struct Model {
     /// With committed weights: the salt that opens `C_W` (secret: such a
     /// model lives under `private/`).
     weights_salt: Option<Salt>,
+    /// With committed weights: the salt of the normalizer's commitment
+    /// `C_N`, which `model.public.json` lists when the normalizer is kept
+    /// private (secret, as `weights_salt`).
+    normalizer_salt: Option<Salt>,
 }
 
 /// `model.json` as written: [`Model`] with its weights twice, as decimals
@@ -70,6 +74,8 @@ pub struct ModelJson {
     pub weights_commitment: Option<ModelCommitment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights_salt: Option<Salt>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalizer_salt: Option<Salt>,
 }
 
 impl TryFrom<ModelJson> for Model {
@@ -137,6 +143,7 @@ impl TryFrom<ModelJson> for Model {
             weights,
             weights_commitment: m.weights_commitment,
             weights_salt: m.weights_salt,
+            normalizer_salt: m.normalizer_salt,
         })
     }
 }
@@ -157,6 +164,7 @@ impl From<Model> for ModelJson {
             bias_fixed: fixed.b,
             weights_commitment: m.weights_commitment,
             weights_salt: m.weights_salt,
+            normalizer_salt: m.normalizer_salt,
         }
     }
 }
@@ -175,6 +183,10 @@ pub struct PublicModel {
     pub weights_commitment: ModelCommitment,
     /// The preprocessing, unless `--private-normalizer` kept it private.
     pub normalizer: Option<Normalizer>,
+    /// `C_N`, the commitment to the normalizer kept private (the one a
+    /// private preprocessing statement proves and raw predictions open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalizer_commitment: Option<NormalizerCommitment>,
 }
 
 impl PublicModel {
@@ -205,6 +217,7 @@ impl Model {
             weights,
             weights_commitment: None,
             weights_salt: None,
+            normalizer_salt: None,
             recipe,
         })
     }
@@ -217,8 +230,29 @@ impl Model {
         self
     }
 
+    /// This model with its normalizer's salt (`C_N` computed from it when
+    /// asked).
+    pub fn with_normalizer_salt(mut self, salt: Salt) -> Self {
+        self.normalizer_salt = Some(salt);
+        self
+    }
+
+    /// The salt of `C_N`, if this model records one.
+    pub fn normalizer_salt(&self) -> Option<Salt> {
+        self.normalizer_salt
+    }
+
+    /// `C_N` of this model's normalizer under its salt, if it has one.
+    pub fn normalizer_commitment(&self) -> Option<NormalizerCommitment> {
+        Some(NormalizerCommitment::of(
+            &self.normalizer,
+            &self.normalizer_salt?,
+        ))
+    }
+
     /// What may be published of this model: `C_W`, the recipe and, when
-    /// `normalizer` is set, the preprocessing. `None` unless committed.
+    /// `normalizer` is set, the preprocessing (else its `C_N`, when the
+    /// model has its salt). `None` unless committed.
     pub fn public(&self, normalizer: bool) -> Option<PublicModel> {
         Some(PublicModel {
             kind: PublicModel::KIND.into(),
@@ -227,6 +261,11 @@ impl Model {
             train_fraction: self.train_fraction,
             weights_commitment: self.weights_commitment?,
             normalizer: normalizer.then(|| self.normalizer.clone()),
+            normalizer_commitment: if normalizer {
+                None
+            } else {
+                self.normalizer_commitment()
+            },
         })
     }
 

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
 use crate::circuit::prep::{
-    prep_step, PrepCommitments, PrepLayout, PrepRows, PrepSalts, PrepSpec, PrepState, PrepStep,
+    prep_step, NormalizerClaim, PrepCommitments, PrepLayout, PrepRows, PrepSalts, PrepSpec,
+    PrepState, PrepStep,
 };
+use crate::commitment::NormalizerCommitment;
 use crate::commitment::Opening;
-use crate::dataset::{Normalizer, Prepared};
+use crate::dataset::Prepared;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
 use crate::inference::InferTimings;
@@ -23,7 +25,7 @@ use crate::statement::{Bundle, Proven};
 /// First bytes of a preprocessing bundle.
 pub const PREP_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-prep\0\0";
 /// Version of the bundle's layout.
-pub const PREP_BUNDLE_VERSION: u32 = 1;
+pub const PREP_BUNDLE_VERSION: u32 = 2;
 /// Largest bundle read: a normalizer of the most features and a proof.
 pub const MAX_PREP_BUNDLE_BYTES: usize = 1 << 20;
 /// The bundle file: magic, version, bincode 2 of the [`PrepBundle`].
@@ -40,8 +42,9 @@ pub struct PrepStatement {
     pub spec: PrepSpec,
     /// The four commitments of `commitment.json`.
     pub commitments: PrepCommitments,
-    /// The normalizer the raw training rows give.
-    pub normalizer: Normalizer,
+    /// The normalizer the raw training rows give, or its commitment `C_N`
+    /// (`--private-normalizer`).
+    pub normalizer: NormalizerClaim,
     /// Folded steps.
     pub steps: usize,
     /// Hex of the Nova public-parameter digest of the spec's circuit.
@@ -59,12 +62,26 @@ impl PrepStatement {
     /// Structural checks that need no cryptography (the spec and the
     /// normalizer were checked when they were read).
     pub fn check_shape(&self) -> Result<()> {
-        if self.normalizer.features() != self.spec.features {
-            return Err(shape(format!(
-                "the statement's normalizer has {} features, its spec {}",
-                self.normalizer.features(),
-                self.spec.features
-            )));
+        match &self.normalizer {
+            NormalizerClaim::Public(n) if n.features() != self.spec.features => {
+                return Err(shape(format!(
+                    "the statement's normalizer has {} features, its spec {}",
+                    n.features(),
+                    self.spec.features
+                )));
+            }
+            NormalizerClaim::Public(_) if self.spec.private_normalizer => {
+                return Err(shape(
+                    "the statement lists a normalizer, but its spec keeps it private",
+                ));
+            }
+            NormalizerClaim::Committed(_) if !self.spec.private_normalizer => {
+                return Err(shape(
+                    "the statement lists a normalizer commitment, but its spec publishes the \
+                     normalizer",
+                ));
+            }
+            _ => {}
         }
         if self.steps != self.spec.steps() {
             return Err(Error::Rejected(Rejection::StepCount {
@@ -75,15 +92,30 @@ impl PrepStatement {
         Ok(())
     }
 
-    /// `z_0`: nothing read, the four commitments.
+    /// `z_0`: nothing read, the four commitments, the normalizer (or
+    /// `C_N`).
     pub fn z0(&self) -> Vec<Scalar> {
-        PrepState::initial(&self.spec, self.commitments).to_z()
+        PrepState::at(&self.spec, 0, self.commitments, &self.normalizer).to_z()
+    }
+
+    /// `C_N`, when the statement keeps the normalizer private.
+    pub fn normalizer_commitment(&self) -> Option<NormalizerCommitment> {
+        match &self.normalizer {
+            NormalizerClaim::Committed(c) => Some(*c),
+            NormalizerClaim::Public(_) => None,
+        }
     }
 
     /// The proof's `z_N` against the statement, value by value: the step
     /// count, the chains and sums cleared, the commitments, the normalizer.
     pub fn check_final_state(&self, zn: &[Scalar]) -> Result<()> {
-        let want = PrepState::last(&self.spec, self.commitments, &self.normalizer).to_z();
+        let want = PrepState::at(
+            &self.spec,
+            self.spec.steps(),
+            self.commitments,
+            &self.normalizer,
+        )
+        .to_z();
         if zn.len() != want.len() {
             return Err(Error::Rejected(Rejection::NonCanonicalState));
         }
@@ -95,8 +127,9 @@ impl PrepStatement {
             PrepLayout::RAW_TEST => StateField::RawTestCommitment,
             PrepLayout::TRAIN => StateField::Commitment,
             PrepLayout::TEST => StateField::TestCommitment,
-            k if k < layout.means() => StateField::Sums,
-            k if k < layout.stds() => StateField::NormalizerMean(k - layout.means()),
+            k if k < layout.normalizer() => StateField::Sums,
+            _ if layout.private => StateField::NormalizerCommitment,
+            k if k < layout.stds() => StateField::NormalizerMean(k - layout.normalizer()),
             k => StateField::NormalizerStd(k - layout.stds()),
         };
         let mut diffs: Vec<StateField> = Vec::new();
@@ -165,6 +198,7 @@ impl PrepJob<'_> {
         prepared: &Prepared,
         opening: &Opening,
         rows_per_step: Option<usize>,
+        private_normalizer: bool,
     ) -> Result<PrepSpec> {
         PrepSpec::new(
             opening.features,
@@ -172,6 +206,7 @@ impl PrepJob<'_> {
             prepared.train_raw.len(),
             prepared.test_raw.len(),
             rows_per_step,
+            private_normalizer,
         )
     }
 
@@ -190,6 +225,7 @@ impl PrepJob<'_> {
             raw_test: self.opening.raw_test.salt,
             train: self.opening.train.salt,
             test: self.opening.test.salt,
+            normalizer: self.opening.normalizer_salt(),
         }
     }
 
@@ -211,16 +247,17 @@ impl PrepJob<'_> {
         let spec = &*self.spec;
         observer.phase(Phase::Setup);
         let keys = Keys::setup_in(cache, spec)?;
-        let initial = PrepState::initial(spec, self.commitments());
+        // The claim is the native rule's normalizer; the fold checks it
+        // against the rows (natively at the training pass's end, as the
+        // circuit does).
+        let n = &self.prepared.normalizer;
+        let initial = PrepState::initial(spec, self.commitments(), n, &self.salts().normalizer);
+        let normalizer = match initial.commitment {
+            Some(c) => NormalizerClaim::Committed(c),
+            None => NormalizerClaim::Public(n.clone()),
+        };
         let z0 = initial.to_z();
         let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
-        // The folded state's normalizer is the prepared one: the same rule.
-        let normalizer = Normalizer::from_fixed(done.state.means.clone(), done.state.stds.clone())?;
-        if normalizer != self.prepared.normalizer {
-            return Err(Error::Internal(
-                "the folded normalizer differs from the native one".into(),
-            ));
-        }
         observer.phase(Phase::Compress);
         let (snark, compress) = timed(|| compress(&keys.pp, &keys.pk, &done, &z0))?;
         let bundle = PrepBundle {

@@ -8,6 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use foldtrain::circuit::prep::NormalizerClaim;
 use foldtrain::commands::{self, PrepArgs, PREP_BUNDLE_FILE};
 use foldtrain::commitment::{Commitment, Opening};
 use foldtrain::dataset::Normalizer;
@@ -15,7 +16,7 @@ use foldtrain::fixed::Scalar;
 use foldtrain::ivc::prover::Silent;
 use foldtrain::preprocessing::PrepBundle;
 use foldtrain::proof::Verifier;
-use foldtrain::{Error, Rejection, StateField};
+use foldtrain::{Error, Rejection};
 
 use common::bin::{arg, foldtrain};
 use common::data;
@@ -44,6 +45,7 @@ fn fixture() -> &'static Fixture {
                 commitment: commit_dir.clone(),
                 data: csv.clone(),
                 rows_per_step: Some(8),
+                private_normalizer: false,
                 force: false,
             },
             &Silent,
@@ -84,7 +86,10 @@ fn the_honest_bundle_verifies_and_states_the_datas_normalizer() {
     // Its normalizer is the one `train` fits on these rows, and its
     // commitments are commitment.json's four.
     let loaded = data::data_args(&fixture().csv, 1).load().unwrap();
-    assert_eq!(b.statement.normalizer, loaded.prepared.normalizer);
+    assert_eq!(
+        b.statement.normalizer,
+        NormalizerClaim::Public(loaded.prepared.normalizer)
+    );
     let o = opening();
     let c = &b.statement.commitments;
     assert_eq!(
@@ -121,23 +126,16 @@ fn the_honest_bundle_verifies_and_states_the_datas_normalizer() {
     .ok();
 }
 
-fn refused_final_state(b: &PrepBundle) -> Vec<StateField> {
-    match verify(b) {
-        Err(Error::Rejected(Rejection::FinalState(fields))) => fields,
-        other => panic!("expected a final-state rejection, got {other:?}"),
-    }
-}
-
 #[test]
 fn a_normalizer_other_than_the_datas_is_refused() {
-    // Each mean and deviation moved by one unit (2^-16), and a
-    // normalizer fitted on other rows: the proof's z_N names the field.
-    let honest = bundle().statement.normalizer;
+    // Each mean and deviation moved by one unit (2^-16): the normalizer is
+    // in z_0 (claimed from the first step) and z_N, so the proof does not
+    // verify against the forged statement.
+    let NormalizerClaim::Public(honest) = bundle().statement.normalizer else {
+        panic!("a public normalizer")
+    };
     for j in 0..honest.features() {
-        for (k, field) in [
-            (0, StateField::NormalizerMean(j)),
-            (1, StateField::NormalizerStd(j)),
-        ] {
+        for k in [0, 1] {
             let mut means = honest.means().to_vec();
             let mut stds = honest.stds().to_vec();
             if k == 0 {
@@ -146,8 +144,13 @@ fn a_normalizer_other_than_the_datas_is_refused() {
                 stds[j] += 1;
             }
             let mut b = bundle();
-            b.statement.normalizer = Normalizer::from_fixed(means, stds).unwrap();
-            assert_eq!(refused_final_state(&b), vec![field]);
+            b.statement.normalizer =
+                NormalizerClaim::Public(Normalizer::from_fixed(means, stds).unwrap());
+            assert!(
+                matches!(verify(&b), Err(Error::Rejected(Rejection::Snark(_)))),
+                "feature {j}, {k}: {:?}",
+                verify(&b)
+            );
         }
     }
 }
@@ -232,6 +235,7 @@ fn data_other_than_the_committed_is_refused_before_proving() {
             commitment: fixture().commit_dir.clone(),
             data: other,
             rows_per_step: Some(8),
+            private_normalizer: false,
             force: true,
         },
         &Silent,
@@ -245,6 +249,7 @@ fn data_other_than_the_committed_is_refused_before_proving() {
             commitment: fixture().commit_dir.clone(),
             data: fixture().csv.clone(),
             rows_per_step: Some(8),
+            private_normalizer: false,
             force: false,
         },
         &Silent,
@@ -368,7 +373,10 @@ fn the_chain_from_raw_rows_to_raw_decisions_passes_with_every_link_by_value() {
         inputs.last().unwrap(),
         &vec![-250 * 65_536 - 32_768, 3 * 65_536 + 16_384, 1000 * 65_536]
     );
-    assert_eq!(normalizer.as_ref(), Some(&bundle().statement.normalizer));
+    assert_eq!(
+        normalizer.clone().map(NormalizerClaim::Public),
+        Some(bundle().statement.normalizer)
+    );
     let native = commands::predict(&c.out.join("model.json"), &c.inputs).unwrap();
     let proven: Vec<u8> = outputs.decisions().into_iter().map(u8::from).collect();
     assert_eq!(
@@ -452,6 +460,7 @@ fn a_forged_link_of_each_kind_is_named() {
             commitment: other_commit.clone(),
             data: fixture().csv.clone(),
             rows_per_step: Some(8),
+            private_normalizer: false,
             force: false,
         },
         &Silent,
@@ -497,6 +506,7 @@ fn a_commitment_or_opening_of_an_older_layout_is_refused_by_its_version() {
         commitment,
         data: csv.clone(),
         rows_per_step: Some(8),
+        private_normalizer: false,
         force: false,
     };
     older(&c.join("private/opening.json"));
@@ -526,4 +536,161 @@ fn a_commitment_or_opening_of_an_older_layout_is_refused_by_its_version() {
         &arg(&csv),
     ]);
     run.refused(&["does not exist", "foldtrain commit --out DIR"]);
+}
+
+/// The chain with the normalizer kept private: a second commitment of the
+/// fixture's CSV, its preprocessing proved with `--private-normalizer`,
+/// and training with committed weights and `--private-normalizer`. Proved
+/// once.
+struct PrivateChain {
+    commit_dir: PathBuf,
+    out: PathBuf,
+}
+
+fn private_chain() -> &'static PrivateChain {
+    static C: OnceLock<PrivateChain> = OnceLock::new();
+    C.get_or_init(|| {
+        let f = fixture();
+        let root = f.commit_dir.parent().unwrap();
+        let commit_dir = root.join("committed-private");
+        commands::commit(&data::data_args(&f.csv, 1), &commit_dir, false).unwrap();
+        commands::prove_preprocessing(
+            &PrepArgs {
+                commitment: commit_dir.clone(),
+                data: f.csv.clone(),
+                rows_per_step: Some(8),
+                private_normalizer: true,
+                force: false,
+            },
+            &Silent,
+        )
+        .unwrap();
+        let out = root.join("run-private");
+        let mut data = data::data_args(&f.csv, 1);
+        data.hyper.weights = foldtrain::recipe::WeightsVisibility::Committed;
+        let mut prove = data::prove_args(data, out.clone());
+        prove.commitment = Some(commit_dir.clone());
+        prove.private_normalizer = true;
+        commands::prove(&prove).unwrap();
+        PrivateChain { commit_dir, out }
+    })
+}
+
+fn private_audit(prep: PathBuf, model: PathBuf) -> commands::ChainReport {
+    let c = private_chain();
+    commands::audit_chain(&commands::ChainArgs {
+        train: c.out.join("proof.bundle"),
+        preprocessing: Some(prep),
+        commitment: Some(c.commit_dir.join("commitment.json")),
+        model: Some(model),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_private_normalizer_is_proven_by_its_commitment_and_linked_to_the_models() {
+    let c = private_chain();
+    let path = c.commit_dir.join(PREP_BUNDLE_FILE);
+    let b = PrepBundle::read(&path).unwrap();
+    verify(&b).unwrap();
+    // The statement lists C_N and no value; model.public.json lists the
+    // same C_N (made by `prove` from the same opening) and no normalizer.
+    let NormalizerClaim::Committed(c_n) = b.statement.normalizer.clone() else {
+        panic!("a committed normalizer")
+    };
+    let public: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out.join("model.public.json")).unwrap()).unwrap();
+    assert!(public.get("normalizer").is_none_or(|n| n.is_null()));
+    assert_eq!(public["normalizer_commitment"], c_n.to_string());
+    let run = foldtrain(&["--json", "verify", &arg(&path)]).ok();
+    assert_eq!(run.json()["accepted"], true);
+    let shown = foldtrain(&["--json", "inspect", &arg(&path)]).ok();
+    assert!(shown.json()["means"].is_null(), "{}", shown.stdout);
+    assert_eq!(shown.json()["normalizer_commitment"], c_n.to_string());
+    // The chain audit links the preprocessing to the model by C_N, from
+    // the public model file and from the private one.
+    for model in [
+        c.out.join("model.public.json"),
+        c.out.join("private/model.json"),
+    ] {
+        let r = private_audit(path.clone(), model);
+        assert!(r.passed(), "{r}");
+        let link = (r.links.iter())
+            .find(|l| l.name == "preprocessing: its normalizer is the model's")
+            .unwrap();
+        assert!(link.detail.contains(&c_n.to_string()), "{}", link.detail);
+    }
+}
+
+#[test]
+fn a_private_normalizer_forged_or_mismatched_is_refused() {
+    let c = private_chain();
+    let path = c.commit_dir.join(PREP_BUNDLE_FILE);
+    let honest = || PrepBundle::read(&path).unwrap();
+    // Another C_N in the statement: z_0 holds it, the SNARK fails.
+    let mut b = honest();
+    b.statement.normalizer = NormalizerClaim::Committed(
+        foldtrain::commitment::NormalizerCommitment(Scalar::from(77u64)),
+    );
+    assert!(matches!(
+        verify(&b),
+        Err(Error::Rejected(Rejection::Snark(_)))
+    ));
+    // The values published in place of C_N (the data's own): refused by
+    // shape, before any cryptography.
+    let loaded = data::data_args(&fixture().csv, 1).load().unwrap();
+    let mut b = honest();
+    b.statement.normalizer = NormalizerClaim::Public(loaded.prepared.normalizer.clone());
+    assert!(
+        matches!(verify(&b), Err(Error::Rejected(Rejection::Shape(_)))),
+        "{:?}",
+        verify(&b)
+    );
+    // A public model file whose C_N is another: the link is named.
+    let dir = tempfile::tempdir().unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out.join("model.public.json")).unwrap()).unwrap();
+    let other = foldtrain::commitment::NormalizerCommitment(Scalar::from(5u64));
+    m["normalizer_commitment"] = other.to_string().into();
+    let forged = dir.path().join("model.public.json");
+    std::fs::write(&forged, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = private_audit(path.clone(), forged);
+    assert_eq!(
+        broken(&r),
+        ["preprocessing: its normalizer is the model's"],
+        "{r}"
+    );
+    // The public preprocessing of the same CSV against this private model
+    // (another commitment: its commitment links fail too), and the private
+    // preprocessing against a model of public weights: each names the
+    // normalizer link, which cannot hold across a public and a private
+    // normalizer.
+    let r = private_audit(
+        fixture().commit_dir.join(PREP_BUNDLE_FILE),
+        c.out.join("model.public.json"),
+    );
+    assert!(
+        broken(&r).contains(&"preprocessing: its normalizer is the model's"),
+        "{r}"
+    );
+    let r = audit(
+        path.clone(),
+        chain().out.join("model.json"),
+        chain().out.join("predict.bundle"),
+    );
+    let names = broken(&r);
+    assert!(
+        names.contains(&"preprocessing: its normalizer is the model's")
+            && names
+                .contains(&"preprocessing: the raw predictions are quantized by its normalizer"),
+        "{r}"
+    );
+    // The CLI: the forged bundle is rejected (exit 1).
+    let cut = dir.path().join("forged.bundle");
+    let mut b = honest();
+    b.statement.normalizer = NormalizerClaim::Committed(other);
+    std::fs::write(&cut, b.to_bytes().unwrap()).unwrap();
+    let run = foldtrain(&["verify", &arg(&cut)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
 }

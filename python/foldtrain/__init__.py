@@ -1039,11 +1039,14 @@ class PreprocessingProof:
     """A proven preprocessing (what :func:`prove_preprocessing` returns):
     the normalizer (``means``, ``stds``: each feature's, exact) is what the
     committed raw training rows give, and the quantized commitments hold
-    those raw rows quantized with it; ``bundle`` proves it."""
+    those raw rows quantized with it; ``bundle`` proves it. With
+    ``private_normalizer=True`` the statement lists only its commitment
+    (``normalizer_commitment``, C_N) and ``means``/``stds`` are None."""
 
     bundle: Path
-    means: np.ndarray
-    stds: np.ndarray
+    means: Optional[np.ndarray]
+    stds: Optional[np.ndarray]
+    normalizer_commitment: Optional[str]
     report: _foldtrain.PrepResult = field(repr=False)
 
 
@@ -1052,13 +1055,17 @@ def prove_preprocessing(
     *,
     data: Optional[PathLike] = None,
     rows_per_step: Optional[int] = None,
+    private_normalizer: bool = False,
     force: bool = False,
     progress: Progress = None,
 ) -> PreprocessingProof:
     """Proves a commitment's preprocessing from its raw rows (``foldtrain
     prove-preprocessing``): ``commitment`` is what :func:`commit` returned
     (its data is used), or a commitment folder with ``data``, the CSV it
-    commits to. Writes ``preprocessing.bundle`` beside ``commitment.json``."""
+    commits to. Writes ``preprocessing.bundle`` beside ``commitment.json``.
+    ``private_normalizer=True`` states C_N instead of the normalizer (the
+    one a model trained on this commitment with ``private_normalizer``
+    lists)."""
     if isinstance(commitment, CommittedData):
         data = commitment.data_path if data is None else data
         commitment = commitment.out_dir
@@ -1069,13 +1076,20 @@ def prove_preprocessing(
         os.fspath(commitment),
         os.fspath(data),
         rows_per_step=rows_per_step,
+        private_normalizer=private_normalizer,
         force=force,
         progress=progress,
     )
+    st = r.statement
+
+    def values(v: Optional[list]) -> Optional[np.ndarray]:
+        return None if v is None else np.array(v, dtype=np.float64)
+
     return PreprocessingProof(
         bundle=Path(r.bundle),
-        means=np.array(r.statement.means, dtype=np.float64),
-        stds=np.array(r.statement.stds, dtype=np.float64),
+        means=values(st.means),
+        stds=values(st.stds),
+        normalizer_commitment=st.normalizer_commitment,
         report=r,
     )
 

@@ -447,9 +447,11 @@ class PrepStatement:
     @property
     def test_commitment(self) -> str: ...
     @property
-    def means(self) -> list[float]: ...  # Each feature's training mean (exact: integers over 2^16).
+    def means(self) -> Optional[list[float]]: ...  # Each feature's training mean (exact: integers over 2^16); None when the statement keeps the normalizer private.
     @property
-    def stds(self) -> list[float]: ...  # Each feature's training standard deviation.
+    def stds(self) -> Optional[list[float]]: ...  # Each feature's training standard deviation (None when private).
+    @property
+    def normalizer_commitment(self) -> Optional[str]: ...  # C_N, when the normalizer is kept private.
     @property
     def steps(self) -> int: ...
     @property
@@ -710,6 +712,8 @@ class Model:
     def bias_fixed(self) -> Optional[int]: ...
     @property
     def weights_commitment(self) -> Optional[str]: ...
+    @property
+    def normalizer_commitment(self) -> Optional[str]: ...  # C_N, the commitment to a normalizer kept private (a public model file lists it; a private one computes it from its salt).
     def to_dict(self) -> dict[str, Any]: ...
 
 class Table:
@@ -840,6 +844,7 @@ def prove_preprocessing(
     data: _Path,
     *,
     rows_per_step: Optional[int] = None,
+    private_normalizer: bool = False,
     force: bool = False,
     progress: _Progress = None,
 ) -> PrepResult:

@@ -346,12 +346,15 @@ fn audit(
 /// `prove-preprocessing`'s report (the bundle is written beside
 /// commitment.json).
 #[pyfunction]
-#[pyo3(signature = (commitment, data, *, rows_per_step=None, force=false, progress=None))]
+#[pyo3(signature = (commitment, data, *, rows_per_step=None, private_normalizer=false,
+    force=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn prove_preprocessing(
     py: Python<'_>,
     commitment: PathBuf,
     data: PathBuf,
     rows_per_step: Option<usize>,
+    private_normalizer: bool,
     force: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PrepResult> {
@@ -359,6 +362,7 @@ fn prove_preprocessing(
         commitment,
         data,
         rows_per_step,
+        private_normalizer,
         force,
     };
     let observer = PyObserver::new(progress);

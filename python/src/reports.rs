@@ -416,10 +416,13 @@ wrap! {
         raw_test_commitment: String = text(&r.commitments.raw_test);
         train_commitment: String = text(&r.commitments.train);
         test_commitment: String = text(&r.commitments.test);
-        /// Each feature's training mean (exact: integers over 2^16).
-        means: Vec<f64> = r.means.clone();
-        /// Each feature's training standard deviation.
-        stds: Vec<f64> = r.stds.clone();
+        /// Each feature's training mean (exact: integers over 2^16); None
+        /// when the statement keeps the normalizer private.
+        means: Option<Vec<f64>> = r.means.clone();
+        /// Each feature's training standard deviation (None when private).
+        stds: Option<Vec<f64>> = r.stds.clone();
+        /// C_N, when the normalizer is kept private.
+        normalizer_commitment: Option<String> = opt_text(&r.normalizer_commitment);
         steps: usize = r.steps;
         params_digest: String = r.params_digest.clone();
     }
@@ -694,6 +697,12 @@ wrap! {
         weights_commitment: Option<String> = match r {
             ModelOf::Full(m) => opt_text(&m.weights_commitment()),
             ModelOf::Public(p) => Some(text(&p.weights_commitment)),
+        };
+        /// C_N, the commitment to a normalizer kept private (a public
+        /// model file lists it; a private one computes it from its salt).
+        normalizer_commitment: Option<String> = match r {
+            ModelOf::Full(m) => opt_text(&m.normalizer_commitment()),
+            ModelOf::Public(p) => opt_text(&p.normalizer_commitment),
         };
     }
 }

@@ -4,22 +4,24 @@
 //!
 //! # Passes
 //!
-//! One circuit, folded over three passes of `R` rows a step (the spec's
-//! `rows_per_step`, a multiple of [`BLOCK_ROWS`]):
-//!
-//! 1. *statistics*, over the raw training rows: `S_j += r`, `Q_j += r^2`;
-//! 2. *quantize training*, over the raw training rows again;
-//! 3. *quantize test*, over the raw test rows.
+//! One circuit, folded over two passes of `R` rows a step (the spec's
+//! `rows_per_step`, a multiple of [`BLOCK_ROWS`]): the raw training rows,
+//! then the raw test rows. The normalizer `N` is claimed from the start:
+//! every step quantizes with it, the training pass also sums `S_j += r`,
+//! `Q_j += r^2`, and its last step requires `N` to be what the sums give.
 //!
 //! `z = [step, h_raw, h_q, C_raw_train, C_raw_test, C_train, C_test, S, Q,
-//! mu, sigma]` (each of the last four `d` elements). The pass is not in `z`:
-//! the step carries one-hot pass bits `b_p` and proves `0 <= step -
-//! start_p < steps_p` (the passes are consecutive ranges of the counter, so
-//! only one pass fits); `last` is `step = start_p + steps_p - 1`.
+//! N]` (`S`, `Q` of `d` elements each); `N` is `mu` then `sigma` (`2d`
+//! elements) when public, or `C_N` (one element) when the spec keeps it
+//! private: each step then opens `C_N = H(salt_N, mu, sigma)` with `N` as
+//! its witness. `N` is carried unchanged. The pass is not in `z`: the step
+//! carries one-hot pass bits `b_p` and proves `0 <= step - start_p <
+//! steps_p` (the passes are consecutive ranges of the counter, so only one
+//! pass fits); `last` is `step = start_p + steps_p - 1`.
 //!
 //! Every step, for each row, range-checks the label bit and each raw value
 //! `r` through the 48 bits of `r + 2^47` (the bits its raw block hashes),
-//! and quantizes it with `mu_j` and `sigma_j` from `z`
+//! and quantizes it with `mu_j` and `sigma_j`
 //! ([`crate::dataset::Normalizer::quantize`]: `X = 2^(Fx+1) t + d`, `t = r -
 //! mu`, `d = sigma` or `2^16` when `sigma = 0`; `c = floor(X / 2d)` clamped
 //! to `[-H, H)`, `H = 2^(Fx+cx)`):
@@ -39,16 +41,20 @@
 //! leave both chains as they were. Which rows pad is fixed by the spec: `pad_i
 //! = sum_p last_p [i >= n_p mod R]`.
 //!
-//! Statistics steps add the rows to `S` and `Q`; every step also derives
-//! `mu = floor(S / n)`, `v = floor((Q - 2 mu S + n mu^2) / n)` and `sigma =
-//! isqrt(v)` from the incoming sums plus this step's rows (two remainders
-//! in `[0, n)`, `sigma^2 <= v <= sigma^2 + 2 sigma`), and the last
-//! statistics step writes them into `z` and zeroes `S` and `Q`. Every step
-//! hashes its raw blocks into `h_raw` and (quantize passes) its quantized
-//! blocks into `h_q`; each pass's last step seals them with the salts and
-//! the row counts and requires the commitments in `z` (the raw training
-//! commitment in passes 1 and 2, so both read the same rows), then resets
-//! the chains. So `z_N = [steps, 0, 0, the commitments, 0, 0, mu, sigma]`.
+//! Every step derives `mu' = floor(S / n)`, `v = floor((Q - 2 mu' S + n
+//! mu'^2) / n)` and `sigma' = isqrt(v)` from the incoming sums plus this
+//! step's training rows (two remainders in `[0, n)`, `sigma'^2 <= v <=
+//! sigma'^2 + 2 sigma'`); the training pass's last step requires `mu' =
+//! mu`, `sigma' = sigma` and zeroes `S` and `Q` (so no public state holds
+//! the sums). Every step hashes its raw blocks into `h_raw` and its
+//! quantized blocks into `h_q`; each pass's last step seals both with the
+//! salts and the row counts and requires the commitments in `z`, then
+//! resets the chains. So `z_N = [steps, 0, 0, the commitments, 0, 0, N]`.
+//!
+//! Before the last training step, `N` is only a claim, and the quantize
+//! gadget's bounds assume it in range: they hold for the run because that
+//! step equates `N` (carried unchanged, or bound by `C_N`) with values
+//! whose bits bound them.
 //!
 //! # Bounds
 //!
@@ -70,14 +76,16 @@ use super::gadgets::{
 };
 use super::{hash, value_lin};
 use crate::artifact::MAGIC_LEN;
-use crate::commitment::{ChainKind, Commitment, Salt, Split, BLOCK_ROWS};
+use crate::commitment::{
+    ChainKind, Commitment, NormalizerCommitment, Salt, Split, BLOCK_ROWS, NORMALIZER_DOMAIN,
+};
 use crate::dataset::{Normalizer, RAW_BITS, RAW_FRAC_BITS};
 use crate::error::{Error, Result};
 use crate::fixed::{to_field, FixedFormat, Scalar};
 use crate::recipe::MAX_ROWS;
 
 /// Version of the preprocessing spec (bound in the circuit by its tag).
-pub const PREP_VERSION: u32 = 1;
+pub const PREP_VERSION: u32 = 2;
 /// First bytes of a preprocessing verifier key file.
 pub const PREP_KEY_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-pvkey\0";
 /// Most rows a step reads.
@@ -102,19 +110,17 @@ const SPREAD_BITS: u32 = 97;
 /// `2 sigma < 2^49`).
 const ROOT_GAP_BITS: u32 = 50;
 
-/// The three passes.
+/// The two passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pass {
-    /// Sums over the raw training rows.
-    Statistics,
-    /// The training rows quantized.
-    QuantizeTrain,
-    /// The test rows quantized.
-    QuantizeTest,
+    /// The training rows: summed and quantized.
+    Train,
+    /// The test rows: quantized.
+    Test,
 }
 
 impl Pass {
-    const ALL: [Pass; 3] = [Pass::Statistics, Pass::QuantizeTrain, Pass::QuantizeTest];
+    const ALL: [Pass; 2] = [Pass::Train, Pass::Test];
 
     fn index(self) -> usize {
         self as usize
@@ -123,8 +129,8 @@ impl Pass {
     /// The split the pass reads.
     pub fn split(self) -> Split {
         match self {
-            Pass::Statistics | Pass::QuantizeTrain => Split::Train,
-            Pass::QuantizeTest => Split::Test,
+            Pass::Train => Split::Train,
+            Pass::Test => Split::Test,
         }
     }
 }
@@ -141,6 +147,8 @@ pub struct PrepSpec {
     pub train_rows: usize,
     pub test_rows: usize,
     pub rows_per_step: usize,
+    /// `N` committed (`C_N` in `z`) rather than public.
+    pub private_normalizer: bool,
 }
 
 impl Serialize for PrepSpec {
@@ -160,6 +168,8 @@ impl<'de> Deserialize<'de> for PrepSpec {
 /// Where each part of the state sits in `z`.
 pub struct PrepLayout {
     pub d: usize,
+    /// `C_N` in place of the normalizer's values.
+    pub private: bool,
 }
 
 impl PrepLayout {
@@ -178,14 +188,16 @@ impl PrepLayout {
     pub fn squares(&self) -> usize {
         Self::HEAD + self.d
     }
-    pub fn means(&self) -> usize {
+    /// The first of the normalizer's elements (`mu`, or `C_N`).
+    pub fn normalizer(&self) -> usize {
         Self::HEAD + 2 * self.d
     }
+    /// The deviations (public normalizer only).
     pub fn stds(&self) -> usize {
         Self::HEAD + 3 * self.d
     }
     pub fn arity(&self) -> usize {
-        Self::HEAD + 4 * self.d
+        self.normalizer() + if self.private { 1 } else { 2 * self.d }
     }
 }
 
@@ -198,6 +210,7 @@ impl PrepSpec {
         train_rows: usize,
         test_rows: usize,
         rows_per_step: Option<usize>,
+        private_normalizer: bool,
     ) -> Result<Self> {
         let mut spec = PrepSpec {
             version: PREP_VERSION,
@@ -206,6 +219,7 @@ impl PrepSpec {
             train_rows,
             test_rows,
             rows_per_step: BLOCK_ROWS,
+            private_normalizer,
         };
         spec.validate()?;
         spec.rows_per_step = match rows_per_step {
@@ -306,7 +320,10 @@ impl PrepSpec {
 
     /// The layout of `z`.
     pub fn layout(&self) -> PrepLayout {
-        PrepLayout { d: self.features }
+        PrepLayout {
+            d: self.features,
+            private: self.private_normalizer,
+        }
     }
 
     /// A field element naming the spec.
@@ -317,8 +334,16 @@ impl PrepSpec {
     /// One line for messages.
     pub fn summary(&self) -> String {
         format!(
-            "preprocessing, {} training and {} test rows x {} features, {} rows a step",
-            self.train_rows, self.test_rows, self.features, self.rows_per_step
+            "preprocessing, {} training and {} test rows x {} features, {} rows a step{}",
+            self.train_rows,
+            self.test_rows,
+            self.features,
+            self.rows_per_step,
+            if self.private_normalizer {
+                ", normalizer committed"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -354,13 +379,15 @@ pub struct PrepCommitments {
     pub test: Commitment,
 }
 
-/// The four salts that open them (the prover's witness).
+/// The salts that open them, and `C_N`'s (the prover's witness).
 #[derive(Clone, Copy, Debug)]
 pub struct PrepSalts {
     pub raw_train: Salt,
     pub raw_test: Salt,
     pub train: Salt,
     pub test: Salt,
+    /// `salt_N` (read only when the spec keeps the normalizer private).
+    pub normalizer: Salt,
 }
 
 impl PrepSalts {
@@ -371,11 +398,25 @@ impl PrepSalts {
             raw_test: z,
             train: z,
             test: z,
+            normalizer: z,
         }
     }
 }
 
+/// The normalizer a preprocessing statement states: its values, or `C_N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NormalizerClaim {
+    /// Public: each mean and deviation.
+    Public(Normalizer),
+    /// Private: `C_N` (see [`NormalizerCommitment`]).
+    Committed(NormalizerCommitment),
+}
+
 /// The state between steps, as the prover knows it (native twin of `z`).
+/// `means` and `stds` are the claimed normalizer, which `z` holds (public)
+/// or `commitment` opens to (private); a verifier building `z` of a
+/// private statement leaves them zero (they are not in `z`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrepState {
     pub step: u64,
@@ -386,32 +427,51 @@ pub struct PrepState {
     pub squares: Vec<i128>,
     pub means: Vec<i64>,
     pub stds: Vec<i64>,
+    /// `C_N`, when the spec keeps the normalizer private.
+    pub commitment: Option<NormalizerCommitment>,
 }
 
 impl PrepState {
-    /// `z_0`'s state: nothing read yet.
-    pub fn initial(spec: &PrepSpec, commitments: PrepCommitments) -> Self {
+    /// The state after `step` steps of a run claiming `claim`, nothing read
+    /// since the last pass's end (`step = 0`: `z_0`; `step = steps`:
+    /// the `z_N` of an honest run).
+    pub fn at(
+        spec: &PrepSpec,
+        step: usize,
+        commitments: PrepCommitments,
+        claim: &NormalizerClaim,
+    ) -> Self {
         let d = spec.features;
+        let (means, stds, commitment) = match claim {
+            NormalizerClaim::Public(n) => (n.means().to_vec(), n.stds().to_vec(), None),
+            NormalizerClaim::Committed(c) => (vec![0; d], vec![0; d], Some(*c)),
+        };
         PrepState {
-            step: 0,
+            step: step as u64,
             h_raw: Scalar::ZERO,
             h_q: Scalar::ZERO,
             commitments,
             sums: vec![0; d],
             squares: vec![0; d],
-            means: vec![0; d],
-            stds: vec![0; d],
+            means,
+            stds,
+            commitment,
         }
     }
 
-    /// The state an honest run ends in, with normalizer `n`.
-    pub fn last(spec: &PrepSpec, commitments: PrepCommitments, n: &Normalizer) -> Self {
-        PrepState {
-            step: spec.steps() as u64,
-            means: n.means().to_vec(),
-            stds: n.stds().to_vec(),
-            ..PrepState::initial(spec, commitments)
+    /// The prover's `z_0`: normalizer `n`, committed under `salt` when the
+    /// spec keeps it private.
+    pub fn initial(
+        spec: &PrepSpec,
+        commitments: PrepCommitments,
+        n: &Normalizer,
+        salt: &Salt,
+    ) -> Self {
+        let mut state = PrepState::at(spec, 0, commitments, &NormalizerClaim::Public(n.clone()));
+        if spec.private_normalizer {
+            state.commitment = Some(NormalizerCommitment::of(n, salt));
         }
+        state
     }
 
     /// As field elements, in the order of `z` ([`PrepLayout`]).
@@ -428,14 +488,20 @@ impl PrepState {
         ];
         z.extend(self.sums.iter().map(|&v| to_field::<Scalar>(v)));
         z.extend(self.squares.iter().map(|&v| to_field::<Scalar>(v)));
-        z.extend(self.means.iter().map(|&v| to_field::<Scalar>(v.into())));
-        z.extend(self.stds.iter().map(|&v| to_field::<Scalar>(v.into())));
+        match &self.commitment {
+            Some(c) => z.push(c.0),
+            None => {
+                z.extend(self.means.iter().map(|&v| to_field::<Scalar>(v.into())));
+                z.extend(self.stds.iter().map(|&v| to_field::<Scalar>(v.into())));
+            }
+        }
         z
     }
 
     /// The state after one step over `rows` (the step's `R` raw rows,
-    /// padding rows zero) and `labels`, checking each pass's seals (an
-    /// error names the commitment the rows do not open).
+    /// padding rows zero) and `labels`, checking each pass's seals and, at
+    /// the training pass's end, the normalizer (an error names what the
+    /// rows do not give).
     pub fn next(
         &self,
         spec: &PrepSpec,
@@ -451,10 +517,8 @@ impl PrepState {
         next.step += 1;
         next.h_raw = values.h_raw;
         next.h_q = values.h_q;
-        if pass == Pass::Statistics {
-            next.sums.clone_from(&values.sums);
-            next.squares.clone_from(&values.squares);
-        }
+        next.sums.clone_from(&values.sums);
+        next.squares.clone_from(&values.squares);
         if !last {
             return Ok(next);
         }
@@ -479,17 +543,23 @@ impl PrepState {
                 "the raw {split} rows do not open the raw {split} commitment"
             )));
         }
-        if pass != Pass::Statistics
-            && ChainKind::quantized(split, &spec.format).seal(&q_salt, values.h_q, n) != q_c
-        {
+        if ChainKind::quantized(split, &spec.format).seal(&q_salt, values.h_q, n) != q_c {
             return Err(Error::Mismatch(format!(
                 "the {split} commitment does not hold the raw {split} rows quantized by the \
                  rule (its rows were quantized otherwise, or are other rows)"
             )));
         }
-        if pass == Pass::Statistics {
-            next.means = values.derived.iter().map(|d| d.mu as i64).collect();
-            next.stds = values.derived.iter().map(|d| d.sigma as i64).collect();
+        if pass == Pass::Train {
+            for (j, derived) in values.derived.iter().enumerate() {
+                let (mu, sigma) = (i128::from(self.means[j]), i128::from(self.stds[j]));
+                if (derived.mu, derived.sigma) != (mu, sigma) {
+                    return Err(Error::Mismatch(format!(
+                        "feature {j}: the raw training rows give mean {} and deviation {}, the \
+                         normalizer claims {mu} and {sigma} (units of 2^-16)",
+                        derived.mu, derived.sigma
+                    )));
+                }
+            }
             next.sums = vec![0; spec.features];
             next.squares = vec![0; spec.features];
         }
@@ -500,7 +570,7 @@ impl PrepState {
 }
 
 /// The normalizer's values derived from sums (the circuit derives them
-/// every step, the last statistics step keeps them).
+/// every step; the training pass's last step requires them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Derived {
     pub mu: i128,
@@ -557,12 +627,12 @@ impl StepValues {
     ) -> Self {
         let d = spec.features;
         let real = padding(spec, pass, last);
-        let stats = pass == Pass::Statistics;
-        // Only statistics steps add their rows (the derivation below then
-        // reads zero sums in the quantize passes).
+        let train = pass == Pass::Train;
+        // Only training steps add their rows (the derivation below then
+        // reads zero sums in the test pass).
         let mut sums = state.sums.clone();
         let mut squares = state.squares.clone();
-        for row in rows.iter().filter(|_| stats) {
+        for row in rows.iter().filter(|_| train) {
             for j in 0..d {
                 let r = i128::from(row[j]);
                 sums[j] += r;
@@ -591,20 +661,16 @@ impl StepValues {
             .collect();
         let split = pass.split();
         let h_raw = chain_blocks(ChainKind::raw(split), state.h_raw, rows, labels, real);
-        let h_q = if stats {
-            state.h_q
-        } else {
-            let q_labels: Vec<u8> = (0..rows.len())
-                .map(|i| if i < real { labels[i] } else { 0 })
-                .collect();
-            chain_blocks(
-                ChainKind::quantized(split, &spec.format),
-                state.h_q,
-                &quantized,
-                &q_labels,
-                real,
-            )
-        };
+        let q_labels: Vec<u8> = (0..rows.len())
+            .map(|i| if i < real { labels[i] } else { 0 })
+            .collect();
+        let h_q = chain_blocks(
+            ChainKind::quantized(split, &spec.format),
+            state.h_q,
+            &quantized,
+            &q_labels,
+            real,
+        );
         StepValues {
             sums,
             squares,
@@ -648,8 +714,8 @@ pub(crate) fn divisor_gadget<CS: ConstraintSystem<Scalar>>(
     Ok(sigma.add(&zero.scale(to_field(1 << RAW_FRAC_BITS))))
 }
 
-/// A normalizer as the state holds it (possibly zero, before it is
-/// derived).
+/// The normalizer a step quantizes with (the claim, before the training
+/// pass's end checks it).
 struct PrepNorm<'a> {
     means: &'a [i64],
     stds: &'a [i64],
@@ -720,8 +786,9 @@ impl PrepWitness {
             train: Commitment(Scalar::ZERO),
             test: Commitment(Scalar::ZERO),
         };
+        let zero = Normalizer::zero(spec.features);
         PrepWitness {
-            state: PrepState::initial(spec, commitments),
+            state: PrepState::initial(spec, commitments, &zero, &Salt(Scalar::ZERO)),
             rows: vec![vec![0; spec.features]; spec.rows_per_step],
             labels: vec![0; spec.rows_per_step],
             salts: PrepSalts::zero(),
@@ -776,7 +843,7 @@ impl PrepStep {
         let at = self.witness.state.step as usize;
         // A blank witness (or a step past the last) takes the first pass:
         // any values give the shape, and no honest step is past the last.
-        let (pass, local, _) = spec.locate(at).unwrap_or((Pass::Statistics, 0, false));
+        let (pass, local, _) = spec.locate(at).unwrap_or((Pass::Train, 0, false));
         let mut cs = cs.namespace(|| "pass");
         let b: Vec<Lin> = Pass::ALL
             .iter()
@@ -811,7 +878,7 @@ impl PrepStep {
         let left = spec.pass_steps(pass) as i128 - 1 - local as i128;
         range_check(cs.namespace(|| "remaining"), &remaining, left, STEP_BITS)?;
         let is_last = is_zero(cs.namespace(|| "is last"), &remaining)?;
-        let mut last = Vec::with_capacity(3);
+        let mut last = Vec::with_capacity(Pass::ALL.len());
         for p in Pass::ALL {
             last.push(mul(
                 cs.namespace(|| format!("last {}", p.index())),
@@ -819,11 +886,7 @@ impl PrepStep {
                 &is_last,
             )?);
         }
-        Ok(PassFlags {
-            b: [b[0].clone(), b[1].clone(), b[2].clone()],
-            last: [last[0].clone(), last[1].clone(), last[2].clone()],
-            is_last,
-        })
+        Ok(PassFlags { b, last, is_last })
     }
 
     /// `pad_i`: 1 for a padding row of this step (a linear combination of
@@ -842,8 +905,8 @@ impl PrepStep {
 
 /// The pass bits and the last-step flags of a step.
 struct PassFlags {
-    b: [Lin; 3],
-    last: [Lin; 3],
+    b: Vec<Lin>,
+    last: Vec<Lin>,
     is_last: Lin,
 }
 
@@ -889,18 +952,19 @@ impl StepCircuit<Scalar> for PrepStep {
         let flags = self.passes(cs, &step)?;
         let (pass, _, last) =
             spec.locate(wit.state.step as usize)
-                .unwrap_or((Pass::Statistics, 0, false));
+                .unwrap_or((Pass::Train, 0, false));
         let real = padding(spec, pass, last);
         let values = StepValues::of(spec, &wit.state, pass, last, &wit.rows, &wit.labels);
         let one = Lin::constant::<CS>(Scalar::ONE);
 
-        // The normalizer in z: each feature's divisor d = sigma, or 2^16.
+        // The normalizer: from z, or opened from C_N; each feature's
+        // divisor d = sigma, or 2^16.
+        let (means, stds) = self.normalizer(cs, z)?;
         let mut divisors = Vec::with_capacity(d);
-        for j in 0..d {
-            let sigma = lin(layout.stds() + j);
+        for (j, sigma) in stds.iter().enumerate() {
             divisors.push(divisor_gadget(
                 cs.namespace(|| format!("sigma {j} is zero")),
-                &sigma,
+                sigma,
             )?);
         }
         let norm = PrepNorm {
@@ -939,7 +1003,7 @@ impl StepCircuit<Scalar> for PrepStep {
                     RAW_BITS,
                 )?;
                 let r_lin = bits_lin(&bits).sub(&Lin::int::<CS>(raw_offset));
-                let t = r_lin.sub(&lin(layout.means() + j));
+                let t = r_lin.sub(&means[j]);
                 let t = match &pad {
                     Some(pad) => {
                         enforce_mul(
@@ -971,13 +1035,11 @@ impl StepCircuit<Scalar> for PrepStep {
             q_bits.push(qb);
         }
 
-        // Sums (statistics steps keep them) and the normalizer derived
-        // from them (the last statistics step keeps it).
-        let stats_going = flags.b[0].sub(&flags.last[0]);
+        // Sums (training steps keep them) and the normalizer derived from
+        // them, which the training pass's last step requires.
+        let train_going = flags.b[0].sub(&flags.last[0]);
         let mut outs_sums = Vec::with_capacity(d);
         let mut outs_squares = Vec::with_capacity(d);
-        let mut outs_means = Vec::with_capacity(d);
-        let mut outs_stds = Vec::with_capacity(d);
         for j in 0..d {
             let mut cs = cs.namespace(|| format!("feature {j}"));
             let mut add_s = Lin::int::<CS>(0);
@@ -987,28 +1049,26 @@ impl StepCircuit<Scalar> for PrepStep {
                 add_s = add_s.add(v);
                 add_q = add_q.add(&mul(cs.namespace(|| format!("square {i}")), v, v)?);
             }
-            // Statistics steps add their rows; the others derive from
-            // the (zero) sums alone.
+            // Training steps add their rows; test steps derive from the
+            // (zero) sums alone.
             let s =
                 lin(layout.sums() + j).add(&mul(cs.namespace(|| "add s"), &flags.b[0], &add_s)?);
             let q =
                 lin(layout.squares() + j).add(&mul(cs.namespace(|| "add q"), &flags.b[0], &add_q)?);
             let derived = &values.derived[j];
             let (mu, sigma) = self.derive(&mut cs, &s, &q, derived)?;
-            outs_sums.push(mul(cs.namespace(|| "sum out"), &stats_going, &s)?);
-            outs_squares.push(mul(cs.namespace(|| "square out"), &stats_going, &q)?);
-            outs_means.push(select(
-                cs.namespace(|| "mean out"),
-                &flags.last[0],
-                &mu,
-                &lin(layout.means() + j),
-            )?);
-            outs_stds.push(select(
-                cs.namespace(|| "std out"),
-                &flags.last[0],
-                &sigma,
-                &lin(layout.stds() + j),
-            )?);
+            for (name, got, claimed) in [("mean", &mu, &means[j]), ("deviation", &sigma, &stds[j])]
+            {
+                // last_train * (derived - claimed) = 0
+                enforce_mul(
+                    cs.namespace(|| format!("the {name} the rows give")),
+                    &flags.last[0],
+                    &got.sub(claimed),
+                    &Lin::int::<CS>(0),
+                );
+            }
+            outs_sums.push(mul(cs.namespace(|| "sum out"), &train_going, &s)?);
+            outs_squares.push(mul(cs.namespace(|| "square out"), &train_going, &q)?);
         }
 
         // The chains, the seals at each pass's end, the resets.
@@ -1067,7 +1127,7 @@ impl StepCircuit<Scalar> for PrepStep {
                 &salts.raw_train,
                 &h_raw,
                 spec.train_rows,
-                flags.last[0].add(&flags.last[1]),
+                &flags.last[0],
                 PrepLayout::RAW_TRAIN,
             ),
             (
@@ -1076,7 +1136,7 @@ impl StepCircuit<Scalar> for PrepStep {
                 &salts.raw_test,
                 &h_raw,
                 spec.test_rows,
-                flags.last[2].clone(),
+                &flags.last[1],
                 PrepLayout::RAW_TEST,
             ),
             (
@@ -1085,7 +1145,7 @@ impl StepCircuit<Scalar> for PrepStep {
                 &salts.train,
                 &h_q,
                 spec.train_rows,
-                flags.last[1].clone(),
+                &flags.last[0],
                 PrepLayout::TRAIN,
             ),
             (
@@ -1094,7 +1154,7 @@ impl StepCircuit<Scalar> for PrepStep {
                 &salts.test,
                 &h_q,
                 spec.test_rows,
-                flags.last[2].clone(),
+                &flags.last[1],
                 PrepLayout::TEST,
             ),
         ];
@@ -1103,7 +1163,7 @@ impl StepCircuit<Scalar> for PrepStep {
             // when * (sealed - C) = 0
             enforce_mul(
                 cs.namespace(|| format!("{name} commitment at the pass's end")),
-                &when,
+                when,
                 &sealed.sub(&lin(at)),
                 &Lin::int::<CS>(0),
             );
@@ -1114,14 +1174,9 @@ impl StepCircuit<Scalar> for PrepStep {
             &not_last,
             &value_lin(&h_raw),
         )?;
-        // h_q grows only in the quantize passes, and resets at their ends.
-        let q_going = flags.b[1]
-            .add(&flags.b[2])
-            .sub(&flags.last[1])
-            .sub(&flags.last[2]);
         let h_q_next = mul(
             cs.namespace(|| "quantized chain out"),
-            &q_going,
+            &not_last,
             &value_lin(&h_q),
         )?;
 
@@ -1137,21 +1192,54 @@ impl StepCircuit<Scalar> for PrepStep {
         ] {
             out.push(z[k].clone());
         }
-        for (name, group) in [
-            ("sums", outs_sums),
-            ("squares", outs_squares),
-            ("means", outs_means),
-            ("stds", outs_stds),
-        ] {
+        for (name, group) in [("sums", outs_sums), ("squares", outs_squares)] {
             for (j, v) in group.iter().enumerate() {
                 out.push(alloc_lin(cs.namespace(|| format!("{name} {j} out")), v)?);
             }
         }
+        // The normalizer (or C_N), carried unchanged.
+        out.extend(z[layout.normalizer()..].iter().cloned());
         Ok(out)
     }
 }
 
 impl PrepStep {
+    /// The claimed normalizer's means and deviations: `z`'s (public), or
+    /// the witness's, opening `C_N` in `z` (private).
+    fn normalizer<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        z: &[AllocatedNum<Scalar>],
+    ) -> std::result::Result<(Vec<Lin>, Vec<Lin>), SynthesisError> {
+        let layout = self.spec.layout();
+        let d = self.spec.features;
+        let at = layout.normalizer();
+        if !layout.private {
+            let lin = |k: usize| value_lin(&z[k]);
+            return Ok((
+                (at..at + d).map(lin).collect(),
+                (at + d..at + 2 * d).map(lin).collect(),
+            ));
+        }
+        let state = &self.witness.state;
+        let values: Vec<i128> = (state.means.iter().chain(&state.stds))
+            .map(|&v| i128::from(v))
+            .collect();
+        let opened = normalizer_gadget(
+            cs.namespace(|| "normalizer"),
+            &values,
+            &self.witness.salts.normalizer,
+        )?;
+        enforce_eq(
+            cs.namespace(|| "opens C_N"),
+            &value_lin(&opened.commitment),
+            &value_lin(&z[at]),
+        );
+        let mut values = opened.values;
+        let stds = values.split_off(d);
+        Ok((values, stds))
+    }
+
     /// `mu`, `sigma` derived from sums `s`, `q` over the spec's training
     /// rows: `s = mu n + a`, `q - 2 mu s + n mu^2 = v n + b` with `a, b` in
     /// `[0, n)`, and `sigma^2 <= v <= sigma^2 + 2 sigma`.
@@ -1256,6 +1344,36 @@ impl PrepStep {
         }
         Ok(h)
     }
+}
+
+/// A normalizer's values allocated from the witness, and `C_N` of them.
+pub(crate) struct OpenedNormalizer {
+    /// The `d` means then the `d` deviations.
+    pub values: Vec<Lin>,
+    pub commitment: AllocatedNum<Scalar>,
+}
+
+/// Allocates `values` (the means then the deviations) and `salt`, and
+/// hashes them into `C_N` (twin of [`NormalizerCommitment::of`]). The
+/// caller equates `C_N` with the one it is given; the values' bounds come
+/// from wherever that commitment was made.
+pub(crate) fn normalizer_gadget<CS: ConstraintSystem<Scalar>>(
+    mut cs: CS,
+    values: &[i128],
+    salt: &Salt,
+) -> std::result::Result<OpenedNormalizer, SynthesisError> {
+    let mut inputs = vec![AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(salt.0))?];
+    for (k, &v) in values.iter().enumerate() {
+        inputs.push(AllocatedNum::alloc(
+            cs.namespace(|| format!("value {k}")),
+            || Ok(to_field(v)),
+        )?);
+    }
+    let commitment = hash::poseidon(cs.namespace(|| "C_N"), NORMALIZER_DOMAIN, &inputs)?;
+    Ok(OpenedNormalizer {
+        values: inputs[1..].iter().map(value_lin).collect(),
+        commitment,
+    })
 }
 
 /// Quantizes the linear `t` (`r - mu`, or 0 on a padding row) with

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::verify::{folder_line, read_statement_bundle, StatementSummary};
 use super::DataArgs;
 use crate::artifact;
+use crate::circuit::prep::NormalizerClaim;
 use crate::commitment::{Commitment, CommittedRows, Opening};
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -675,19 +676,43 @@ fn preprocessing_links(
         ));
     }
     let normalizer = &prep.normalizer;
-    let model_normalizer = match model {
-        Some(super::verify::ModelFile::Full(m)) => Some(Some(m.normalizer.clone())),
-        Some(super::verify::ModelFile::Public(m)) => Some(m.normalizer.clone()),
+    // What the model file says of its normalizer: its values (a public
+    // model file, or a private one), and C_N (a private file with the
+    // salt, or a public file of a private normalizer).
+    let model_claims = match model {
+        Some(super::verify::ModelFile::Full(m)) => {
+            Some((Some(m.normalizer.clone()), m.normalizer_commitment()))
+        }
+        Some(super::verify::ModelFile::Public(m)) => {
+            Some((m.normalizer.clone(), m.normalizer_commitment))
+        }
         None => None,
     };
-    if let Some(n) = model_normalizer {
-        let (ok, detail) = match n {
-            Some(n) if n == *normalizer => (true, "the same means and deviations, exactly".into()),
-            Some(n) => (false, normalizer_difference(&n, normalizer)),
-            None => (
+    if let Some((values, commitment)) = model_claims {
+        let (ok, detail) = match (normalizer, values, commitment) {
+            (NormalizerClaim::Public(n), Some(m), _) if m == *n => {
+                (true, "the same means and deviations, exactly".into())
+            }
+            (NormalizerClaim::Public(n), Some(m), _) => (false, normalizer_difference(&m, n)),
+            (NormalizerClaim::Committed(c), _, Some(m)) if m == *c => {
+                (true, format!("the same normalizer commitment C_N {c}"))
+            }
+            (NormalizerClaim::Committed(c), _, Some(m)) => (
                 false,
-                "the model file keeps its normalizer private: it cannot be compared with the \
-                 preprocessing's"
+                format!("the model's C_N is {m}, the preprocessing's {c}"),
+            ),
+            (NormalizerClaim::Public(_), None, _) => (
+                false,
+                "the model file keeps its normalizer private (it lists C_N), the \
+                 preprocessing publishes one: prove the preprocessing with \
+                 --private-normalizer to link them"
+                    .into(),
+            ),
+            (NormalizerClaim::Committed(_), _, None) => (
+                false,
+                "the preprocessing commits to its normalizer (C_N), and the model file has no \
+                 C_N to compare it with (a model of public weights, or one trained without \
+                 --private-normalizer: prove the preprocessing without --private-normalizer)"
                     .into(),
             ),
         };
@@ -702,15 +727,22 @@ fn preprocessing_links(
         ..
     }) = predict.map(|p| &p.claim)
     {
-        let ok = n == normalizer;
+        let (ok, detail) = match normalizer {
+            NormalizerClaim::Public(p) if p == n => {
+                (true, "the same means and deviations, exactly".into())
+            }
+            NormalizerClaim::Public(p) => (false, normalizer_difference(n, p)),
+            NormalizerClaim::Committed(_) => (
+                false,
+                "the raw predictions publish a normalizer, the preprocessing commits to its \
+                 own: a private normalizer must stay private"
+                    .into(),
+            ),
+        };
         links.push(link(
             "preprocessing: the raw predictions are quantized by its normalizer",
             ok,
-            if ok {
-                "the same means and deviations, exactly".into()
-            } else {
-                normalizer_difference(n, normalizer)
-            },
+            detail,
         ));
     }
     if let Some(path) = commitment {

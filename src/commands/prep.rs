@@ -13,7 +13,8 @@ use serde::Serialize;
 use super::prove::{commitment_folder, open_commitment};
 use super::{CommitmentFile, DataArgs};
 use crate::artifact::{self, Visibility};
-use crate::circuit::prep::{PrepCommitments, PrepSpec};
+use crate::circuit::prep::{NormalizerClaim, PrepCommitments, PrepSpec};
+use crate::commitment::NormalizerCommitment;
 use crate::error::{Error, Result};
 use crate::inference::InferTimings;
 use crate::ivc::params::Cache;
@@ -38,6 +39,11 @@ pub struct PrepArgs {
     /// constraint budget).
     #[arg(long, value_name = "R")]
     pub rows_per_step: Option<usize>,
+    /// Keep the normalizer private: the statement lists its commitment
+    /// C_N (the one `prove --private-normalizer` on this commitment puts
+    /// in model.public.json) instead of its values.
+    #[arg(long)]
+    pub private_normalizer: bool,
     /// Replace an existing preprocessing.bundle.
     #[arg(long)]
     pub force: bool,
@@ -49,20 +55,28 @@ pub struct PrepSummary {
     pub spec: PrepSpec,
     pub commitments: PrepCommitments,
     /// Each feature's training mean and standard deviation (decimals,
-    /// exact: the integers over `2^16`).
-    pub means: Vec<f64>,
-    pub stds: Vec<f64>,
+    /// exact: the integers over `2^16`); `None` when kept private.
+    pub means: Option<Vec<f64>>,
+    pub stds: Option<Vec<f64>>,
+    /// `C_N`, when the normalizer is kept private.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalizer_commitment: Option<NormalizerCommitment>,
     pub steps: usize,
     pub params_digest: String,
 }
 
 impl PrepSummary {
     pub fn of(st: &PrepStatement) -> Self {
+        let (means, stds) = match &st.normalizer {
+            NormalizerClaim::Public(n) => (Some(n.means_f64()), Some(n.stds_f64())),
+            NormalizerClaim::Committed(_) => (None, None),
+        };
         PrepSummary {
             spec: st.spec.clone(),
             commitments: st.commitments,
-            means: st.normalizer.means_f64(),
-            stds: st.normalizer.stds_f64(),
+            means,
+            stds,
+            normalizer_commitment: st.normalizer_commitment(),
             steps: st.steps,
             params_digest: st.params_digest.clone(),
         }
@@ -79,16 +93,23 @@ impl fmt::Display for PrepSummary {
             c.raw_train, c.raw_test
         )?;
         writeln!(f, "quantized    training {}, test {}", c.train, c.test)?;
-        let shown: Vec<String> = (self.means.iter().zip(&self.stds))
+        let (means, stds) = (
+            self.means.as_deref().unwrap_or_default(),
+            self.stds.as_deref().unwrap_or_default(),
+        );
+        let shown: Vec<String> = (means.iter().zip(stds))
             .take(4)
             .map(|(m, s)| format!("{m:.4} ± {s:.4}"))
             .collect();
-        let more = if self.means.len() > 4 { ", ..." } else { "" };
-        writeln!(
-            f,
-            "normalizer   [{}{more}] (mean ± sd of each feature)",
-            shown.join(", ")
-        )?;
+        let more = if means.len() > 4 { ", ..." } else { "" };
+        match &self.normalizer_commitment {
+            Some(c) => writeln!(f, "normalizer   private, committed: C_N {c}")?,
+            None => writeln!(
+                f,
+                "normalizer   [{}{more}] (mean ± sd of each feature)",
+                shown.join(", ")
+            )?,
+        }
         write!(
             f,
             "steps        {}\nparams       {}",
@@ -160,7 +181,12 @@ pub fn prove_preprocessing(args: &PrepArgs, observer: &dyn Observer) -> Result<P
     };
     let (_, loaded, opening) = open_commitment(&dir, &data)?;
     let prepared = &loaded.prepared;
-    let spec = PrepJob::spec_of(prepared, &opening, args.rows_per_step)?;
+    let spec = PrepJob::spec_of(
+        prepared,
+        &opening,
+        args.rows_per_step,
+        args.private_normalizer,
+    )?;
     let job = PrepJob {
         spec: Arc::new(spec.clone()),
         prepared,

@@ -545,7 +545,12 @@ impl Run {
             }
         }
 
-        let model = trained_model(&self.loaded, &done.state.weights, self.weights_salt)?;
+        let model = trained_model(
+            &self.loaded,
+            &done.state.weights,
+            self.weights_salt,
+            &self.opening,
+        )?;
         let written = write_trained(&out_dir, &model, self.private_normalizer, &bytes)?;
         self.out
             .finish(command, &written.public_files, &written.private_files)?;
@@ -588,11 +593,13 @@ impl Run {
 }
 
 /// The trained model of `loaded`'s recipe and data with final `weights`
-/// (committed under `weights_salt`, when the recipe commits to them).
+/// (committed under `weights_salt`, when the recipe commits to them; its
+/// normalizer's `C_N` then under `opening`'s normalizer salt).
 pub(crate) fn trained_model(
     loaded: &Loaded,
     weights: &train::Weights,
     weights_salt: Option<Salt>,
+    opening: &Opening,
 ) -> Result<Model> {
     let model = Model::new(
         loaded.recipe.clone(),
@@ -602,7 +609,9 @@ pub(crate) fn trained_model(
         weights,
     )?;
     Ok(match weights_salt {
-        Some(salt) => model.committed(salt),
+        Some(salt) => model
+            .committed(salt)
+            .with_normalizer_salt(opening.normalizer_salt()),
         None => model,
     })
 }

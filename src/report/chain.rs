@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::artifact;
+use crate::circuit::prep::NormalizerClaim;
 use crate::commands::audit::model_text;
 use crate::commands::ChainReport;
 use crate::error::Result;
@@ -128,18 +129,22 @@ impl ChainReport {
                 fields.push(("quantized training commitment".into(), c.train.to_string()));
                 fields.push(("quantized test commitment".into(), c.test.to_string()));
                 let names = self.feature_names.clone().unwrap_or_default();
-                for (j, (m, sd)) in st
-                    .normalizer
-                    .means_f64()
-                    .iter()
-                    .zip(st.normalizer.stds_f64())
-                    .enumerate()
-                {
-                    let name = names
-                        .get(j)
-                        .cloned()
-                        .unwrap_or_else(|| format!("feature {j}"));
-                    fields.push((format!("normalizer: {name}"), format!("mean {m}, sd {sd}")));
+                match &st.normalizer {
+                    NormalizerClaim::Public(n) => {
+                        for (j, (m, sd)) in n.means_f64().iter().zip(n.stds_f64()).enumerate() {
+                            let name = names
+                                .get(j)
+                                .cloned()
+                                .unwrap_or_else(|| format!("feature {j}"));
+                            fields.push((
+                                format!("normalizer: {name}"),
+                                format!("mean {m}, sd {sd}"),
+                            ));
+                        }
+                    }
+                    NormalizerClaim::Committed(c) => {
+                        fields.push(("normalizer".into(), format!("private, committed: C_N {c}")));
+                    }
                 }
                 fields.push(("folded steps".into(), st.steps.to_string()));
                 fields.push(("parameter digest".into(), st.params_digest.clone()));

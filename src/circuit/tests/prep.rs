@@ -5,8 +5,10 @@
 
 use super::*;
 use crate::circuit::prep::{
-    prep_step, PrepCommitments, PrepRows, PrepSalts, PrepSpec, PrepState, PrepStep, PrepWitness,
+    prep_step, NormalizerClaim, Pass, PrepCommitments, PrepRows, PrepSalts, PrepSpec, PrepState,
+    PrepStep, PrepWitness,
 };
+use crate::commitment::NormalizerCommitment;
 use crate::dataset::{Normalizer, RawDataset};
 use proptest::prelude::*;
 
@@ -62,6 +64,11 @@ fn commitments(
 }
 
 fn toy(train_rows: usize, test_rows: usize, rows_per_step: usize) -> Toy {
+    toy_of(train_rows, test_rows, rows_per_step, false)
+}
+
+/// The toy with its normalizer public, or committed (`C_N` in `z`).
+fn toy_of(train_rows: usize, test_rows: usize, rows_per_step: usize, private: bool) -> Toy {
     let spec = Arc::new(
         PrepSpec::new(
             3,
@@ -69,6 +76,7 @@ fn toy(train_rows: usize, test_rows: usize, rows_per_step: usize) -> Toy {
             train_rows,
             test_rows,
             Some(rows_per_step),
+            private,
         )
         .unwrap(),
     );
@@ -80,6 +88,7 @@ fn toy(train_rows: usize, test_rows: usize, rows_per_step: usize) -> Toy {
         raw_test: salt(2),
         train: salt(3),
         test: salt(4),
+        normalizer: salt(5),
     };
     let train_q = FixedDataset::quantize(&train, &normalizer, &spec.format);
     let test_q = FixedDataset::quantize(&test, &normalizer, &spec.format);
@@ -104,9 +113,36 @@ impl Toy {
         }
     }
 
+    /// The prover's state before the first step.
+    fn initial(&self) -> PrepState {
+        PrepState::initial(
+            &self.spec,
+            self.commitments,
+            &self.normalizer,
+            &self.salts.normalizer,
+        )
+    }
+
+    /// What the statement states of the normalizer.
+    fn claim(&self) -> NormalizerClaim {
+        if self.spec.private_normalizer {
+            NormalizerClaim::Committed(NormalizerCommitment::of(
+                &self.normalizer,
+                &self.salts.normalizer,
+            ))
+        } else {
+            NormalizerClaim::Public(self.normalizer.clone())
+        }
+    }
+
+    /// The last step of the training pass.
+    fn last_train(&self) -> usize {
+        self.spec.pass_start(Pass::Test) - 1
+    }
+
     /// The states before each step and after the last.
     fn states(&self) -> Vec<PrepState> {
-        let mut states = vec![PrepState::initial(&self.spec, self.commitments)];
+        let mut states = vec![self.initial()];
         for _ in 0..self.spec.steps() {
             let (_, next) =
                 prep_step(&self.spec, states.last().unwrap(), &self.rows(), self.salts).unwrap();
@@ -147,8 +183,8 @@ fn satisfied(step: &PrepStep, z: &[Scalar], overrides: &[(&str, Scalar)]) -> boo
 
 #[test]
 fn the_circuit_agrees_with_the_native_normalizer_and_quantization() {
-    for (n, m, r) in RUNS {
-        let toy = toy(n, m, r);
+    for ((n, m, r), private) in RUNS.into_iter().flat_map(|run| [(run, false), (run, true)]) {
+        let toy = toy_of(n, m, r, private);
         let states = toy.states();
         for state in &states[..states.len() - 1] {
             let step = toy.circuit(state);
@@ -163,13 +199,12 @@ fn the_circuit_agrees_with_the_native_normalizer_and_quantization() {
             let next = &states[state.step as usize + 1];
             assert_eq!(out, next.to_z(), "run {n}/{m}/{r}, step {}", state.step);
         }
-        // The run ends in the normalizer the native rule fits, its sums
-        // and chains zero.
-        let last = states.last().unwrap();
-        assert_eq!(
-            *last,
-            PrepState::last(&toy.spec, toy.commitments, &toy.normalizer)
-        );
+        // The run ends where the verifier's statement says (the
+        // normalizer the native rule fits, or its C_N; sums and chains
+        // zero), and z_0 is the verifier's too.
+        let want = |step| PrepState::at(&toy.spec, step, toy.commitments, &toy.claim()).to_z();
+        assert_eq!(states.last().unwrap().to_z(), want(toy.spec.steps()));
+        assert_eq!(states[0].to_z(), want(0));
         assert!(toy.normalizer.stds()[1] == 0, "the constant column");
     }
 }
@@ -185,11 +220,8 @@ fn a_quantized_row_that_is_not_its_raw_rows_quotient_is_refused() {
     toy.commitments = commitments(
         &toy.spec, &toy.train, &toy.test, &train_q, &test_q, &toy.salts,
     );
-    let mut states = vec![PrepState::initial(&toy.spec, toy.commitments)];
-    let last_train = toy
-        .spec
-        .pass_start(crate::circuit::prep::Pass::QuantizeTest)
-        - 1;
+    let mut states = vec![toy.initial()];
+    let last_train = toy.last_train();
     for step in 0..last_train {
         let (_, next) = prep_step(&toy.spec, &states[step], &toy.rows(), toy.salts).unwrap();
         states.push(next);
@@ -213,21 +245,69 @@ fn a_quantized_row_that_is_not_its_raw_rows_quotient_is_refused() {
     ));
 }
 
+/// The toy with a claimed normalizer `forged` and commitments to the
+/// rows quantized by it: a prover who quantized consistently by another
+/// normalizer than the data's.
+fn toy_claiming(forged: &Normalizer, private: bool) -> Toy {
+    let (n, m, r) = RUNS[0];
+    let mut toy = toy_of(n, m, r, private);
+    let train_q = FixedDataset::quantize(&toy.train, forged, &toy.spec.format);
+    let test_q = FixedDataset::quantize(&toy.test, forged, &toy.spec.format);
+    toy.commitments = commitments(
+        &toy.spec, &toy.train, &toy.test, &train_q, &test_q, &toy.salts,
+    );
+    toy.normalizer = forged.clone();
+    toy
+}
+
 #[test]
 fn a_normalizer_other_than_the_datas_is_refused() {
     let (n, m, r) = RUNS[0];
-    let toy = toy(n, m, r);
-    let states = toy.states();
-    let last_stats = toy
-        .spec
-        .pass_start(crate::circuit::prep::Pass::QuantizeTrain)
-        - 1;
-    let from = &states[last_stats];
-    let step = toy.circuit(from);
+    let honest = toy(n, m, r);
+    let fitted = &honest.normalizer;
+    let moved = |mean: i64, std: i64, j: usize| {
+        let (mut means, mut stds) = (fitted.means().to_vec(), fitted.stds().to_vec());
+        means[j] += mean;
+        stds[j] += std;
+        Normalizer::from_fixed(means, stds).unwrap()
+    };
+    // A mean or a deviation one unit off (also the constant column's
+    // deviation made 1), claimed from the start, public or committed, the
+    // commitments of the rows it quantizes: every step until the training
+    // pass's last holds, and that one refuses, natively and in the circuit,
+    // by the derivation.
+    for (forged, name) in [
+        (moved(1, 0, 0), "mean"),
+        (moved(-1, 0, 2), "mean"),
+        (moved(0, 1, 0), "deviation"),
+        (moved(0, 1, 1), "deviation"),
+    ] {
+        for private in [false, true] {
+            let toy = toy_claiming(&forged, private);
+            let mut state = toy.initial();
+            for _ in 0..toy.last_train() {
+                let (circuit, next) = prep_step(&toy.spec, &state, &toy.rows(), toy.salts).unwrap();
+                assert!(satisfied(&circuit, &state.to_z(), &[]));
+                state = next;
+            }
+            let e = prep_step(&toy.spec, &state, &toy.rows(), toy.salts).unwrap_err();
+            assert!(e.to_string().contains("the raw training rows give"), "{e}");
+            let mut cs = TamperCs::honest();
+            synth(&mut cs, &toy.circuit(&state), &state.to_z());
+            let failing = cs.which_is_unsatisfied().unwrap_or_default().to_string();
+            assert!(
+                failing.contains(&format!("the {name} the rows give")),
+                "{name}, private {private}: {failing}"
+            );
+        }
+    }
+    // The honest claim, with the derivation's witness written one away
+    // from the data's: some constraint fails (the mean's remainder, the
+    // spread's, or the square-root bounds).
+    let states = honest.states();
+    let from = &states[honest.last_train()];
+    let step = honest.circuit(from);
     assert!(satisfied(&step, &from.to_z(), &[]));
-    // The mean, the spread or the deviation written one away from the
-    // data's: some constraint fails (the mean's remainder, the spread's,
-    // or the square-root bounds).
     for (path, delta) in [
         ("step/feature 0/mu/bit 0/boolean", 1u64),
         ("step/feature 0/sigma/bit 0/boolean", 1),
@@ -247,32 +327,35 @@ fn a_normalizer_other_than_the_datas_is_refused() {
             "{path}"
         );
     }
-    // A quantize pass that starts from another normalizer (the incoming
-    // state's mean a deviation away) cannot end at the committed rows. (A
-    // mean one unit away may quantize every row alike: the verifier's check
-    // of the published normalizer against z_N refuses that one.)
-    let mut other = states[last_stats + 1].clone();
-    other.means[0] += toy.normalizer.stds()[0];
-    let mut state = other;
-    let mut refused = false;
-    while (state.step as usize)
-        < toy
-            .spec
-            .pass_start(crate::circuit::prep::Pass::QuantizeTest)
-    {
-        match prep_step(&toy.spec, &state, &toy.rows(), toy.salts) {
-            Ok((circuit, next)) => {
-                assert!(satisfied(&circuit, &state.to_z(), &[]));
-                state = next;
-            }
-            Err(_) => {
-                assert!(!satisfied(&toy.circuit(&state), &state.to_z(), &[]));
-                refused = true;
-                break;
-            }
-        }
+}
+
+#[test]
+fn a_committed_normalizer_opens_only_to_its_own_values() {
+    let (n, m, r) = RUNS[0];
+    let toy = toy_of(n, m, r, true);
+    let states = toy.states();
+    // At any step, quantizing with other values than C_N's (the witness
+    // changed, z's C_N kept), or with another salt: the opening fails.
+    for from in [&states[0], &states[toy.last_train() + 1]] {
+        assert!(satisfied(&toy.circuit(from), &from.to_z(), &[]));
+        let mut other = from.clone();
+        other.means[2] += 1;
+        let z = from.to_z();
+        let mut cs = TamperCs::honest();
+        synth(&mut cs, &toy.circuit(&other), &z);
+        let failing = cs.which_is_unsatisfied().unwrap_or_default().to_string();
+        assert!(failing.contains("opens C_N"), "{failing}");
+        let mut salts = toy.salts;
+        salts.normalizer = salt(6);
+        let step = PrepStep {
+            spec: toy.spec.clone(),
+            witness: Arc::new(PrepWitness {
+                salts,
+                ..(*toy.circuit(from).witness).clone()
+            }),
+        };
+        assert!(!satisfied(&step, &z, &[]));
     }
-    assert!(refused, "a shifted mean quantized the rows as committed");
 }
 
 #[test]
@@ -280,12 +363,9 @@ fn other_raw_rows_and_live_padding_are_refused() {
     let (n, m, r) = RUNS[0];
     let toy = toy(n, m, r);
     let states = toy.states();
-    // The statistics pass's last step with one raw value changed: its
-    // rows do not open the raw commitment.
-    let last_stats = toy
-        .spec
-        .pass_start(crate::circuit::prep::Pass::QuantizeTrain)
-        - 1;
+    // The training pass's last step with one raw value changed: its rows
+    // do not open the raw commitment.
+    let last_stats = toy.last_train();
     let from = &states[last_stats];
     let (mut rows, labels) = toy.rows().step(&toy.spec, last_stats).unwrap();
     rows[0][0] += 1;
@@ -310,7 +390,7 @@ fn other_raw_rows_and_live_padding_are_refused() {
         &from.to_z(),
         &[]
     ));
-    // An earlier statistics step fed other rows: the sums differ, and the
+    // An earlier training step fed other rows: the chain differs, and the
     // seal at the pass's end fails.
     let (mut rows, labels) = toy.rows().step(&toy.spec, 0).unwrap();
     rows.swap(0, 1);
@@ -330,7 +410,7 @@ fn other_raw_rows_and_live_padding_are_refused() {
 const PREP_FREE: [(&str, &str); 2] = [
     (
         "is zero/inv/num",
-        "a feature's sigma is zero (before the statistics end, or a constant column)",
+        "a feature's sigma is zero (a constant column)",
     ),
     ("pass/is last/inv/num", "the pass's last step"),
 ];
@@ -339,8 +419,8 @@ const PREP_FREE: [(&str, &str); 2] = [
 fn no_free_witness_in_the_preprocessing_step() {
     let mut seen = [false; PREP_FREE.len()];
     let mut scanned = 0;
-    for (n, m, r) in RUNS {
-        let toy = toy(n, m, r);
+    for ((n, m, r), private) in RUNS.into_iter().zip([false, true, false]) {
+        let toy = toy_of(n, m, r, private);
         let states = toy.states();
         for state in &states[..states.len() - 1] {
             scanned += scan_with(
@@ -393,11 +473,8 @@ proptest! {
         let toy = toy(13, 6, 8);
         let n = Normalizer::from_fixed(vec![mu], vec![sigma]).unwrap();
         // One row, one feature, through the circuit's witness code.
-        let spec = Arc::new(PrepSpec::new(1, format, 13, 6, Some(8)).unwrap());
-        let mut state = PrepState::initial(&spec, toy.commitments);
-        state.step = spec.pass_start(crate::circuit::prep::Pass::QuantizeTrain) as u64;
-        state.means = vec![mu];
-        state.stds = vec![sigma];
+        let spec = Arc::new(PrepSpec::new(1, format, 13, 6, Some(8), false).unwrap());
+        let state = PrepState::initial(&spec, toy.commitments, &n, &toy.salts.normalizer);
         let mut rows = vec![vec![0i64]; 8];
         rows[0][0] = r;
         let step = PrepStep {
@@ -424,8 +501,9 @@ proptest! {
 #[test]
 fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
     // SOUNDNESS 15: any change to the circuit changes this number (3
-    // features, 8 rows a step, the default format; raw predictions of 3
-    // features, 16 rows a step, committed weights). Update it deliberately.
+    // features, 8 rows a step, the default format, the normalizer public
+    // and committed; raw predictions of 3 features, 16 rows a step,
+    // committed weights). Update it deliberately.
     let (n, m, r) = RUNS[0];
     let toy = toy(n, m, r);
     let mut cs = TamperCs::honest();
@@ -434,6 +512,13 @@ fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
         &mut cs,
         &blank,
         &vec![Scalar::ZERO; toy.spec.layout().arity()],
+    );
+    let private = toy_of(n, m, r, true);
+    let mut cs3 = TamperCs::honest();
+    synth(
+        &mut cs3,
+        &PrepStep::blank(private.spec.clone()),
+        &vec![Scalar::ZERO; private.spec.layout().arity()],
     );
     let spec = crate::circuit::infer::InferSpec::raw_predictions(
         3,
@@ -447,29 +532,33 @@ fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
     let mut cs2 = TamperCs::honest();
     synth(&mut cs2, &raw, &vec![Scalar::ZERO; spec.layout().arity]);
     assert_eq!(
-        [cs.num_constraints(), cs2.num_constraints()],
+        [
+            cs.num_constraints(),
+            cs3.num_constraints(),
+            cs2.num_constraints()
+        ],
         PINNED_PREP_CONSTRAINTS
     );
 }
 
-const PINNED_PREP_CONSTRAINTS: [usize; 2] = [11066, 13210];
+const PINNED_PREP_CONSTRAINTS: [usize; 3] = [11058, 11837, 13210];
 
 #[test]
 fn a_spec_beyond_the_normalized_cell_limit_is_refused() {
     // What a hostile bundle's spec can make a verifier set up is bounded:
     // at most 8,192 values normalized a step, also when read from bytes.
     let fmt = FixedFormat::default();
-    let e = PrepSpec::new(1024, fmt, 100, 20, Some(16))
+    let e = PrepSpec::new(1024, fmt, 100, 20, Some(16), false)
         .unwrap_err()
         .to_string();
     assert!(e.contains("8192") && e.contains("--rows-per-step"), "{e}");
-    let ok = PrepSpec::new(1024, fmt, 100, 20, Some(8)).unwrap();
+    let ok = PrepSpec::new(1024, fmt, 100, 20, Some(8), false).unwrap();
     let mut json = serde_json::to_value(&ok).unwrap();
     json["rows_per_step"] = 16.into();
     assert!(serde_json::from_value::<PrepSpec>(json).is_err());
     // The budget's own choice stays within it at every feature count.
     for d in [1, 48, 80, 300, 1024] {
-        let spec = PrepSpec::new(d, fmt, 100_000, 20_000, None).unwrap();
+        let spec = PrepSpec::new(d, fmt, 100_000, 20_000, None, false).unwrap();
         assert!(
             spec.rows_per_step * d <= crate::circuit::prep::MAX_NORMALIZED_CELLS,
             "{d}"
