@@ -112,7 +112,7 @@ fn main() -> Result<()> {
             r,
         )?)))?;
         let raw = count(&InferStep::blank(Arc::new(InferSpec::raw_predictions(
-            d, format, w, rows_, r,
+            d, format, w, rows_, r, false,
         )?)))?;
         let extra = (raw as f64 - q as f64) / (16.0 * d as f64);
         writeln!(csv, "predictions,{d},16,{q}\nraw predictions,{d},16,{raw}")?;

@@ -13,8 +13,9 @@ use crate::circuit::infer::{
     model_features, next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness,
     Outputs, Prediction, Task,
 };
+use crate::circuit::prep::NormalizerClaim;
 use crate::circuit::{ModelCommitment, ModelPart};
-use crate::commitment::{Commitment, Salt};
+use crate::commitment::{Commitment, NormalizerCommitment, Salt};
 use crate::dataset::Normalizer;
 use crate::error::{Error, Rejection, Result, StateField};
 use crate::fixed::Scalar;
@@ -31,8 +32,8 @@ pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
 /// Version of the bundle's layout. Version 2: a predictions statement's
 /// outputs are [`Outputs`] (decisions only with committed weights).
 /// Version 3: a predictions statement may carry the normalizer of raw
-/// inputs.
-pub const INFER_BUNDLE_VERSION: u32 = 3;
+/// inputs. Version 4: or its commitment `C_N`.
+pub const INFER_BUNDLE_VERSION: u32 = 4;
 /// Largest bundle read: the statement of [`crate::circuit::infer::MAX_PREDICT_ROWS`] rows
 /// of many features, and a proof of about 10 KB.
 pub const MAX_INFER_BUNDLE_BYTES: usize = 1 << 24;
@@ -55,11 +56,12 @@ pub enum Claim {
     /// The model's output on each input row: its decision, and with public
     /// weights its logit ([`Outputs`]). The inputs are quantized features,
     /// or with a spec of raw inputs the applicant's raw integers (`x 2^16`)
-    /// with the `normalizer` the circuit quantized them by.
+    /// with the `normalizer` the circuit quantized them by (its values, or
+    /// with a private normalizer its commitment `C_N`).
     Predictions {
         inputs: Vec<Vec<i64>>,
         outputs: Outputs,
-        normalizer: Option<Normalizer>,
+        normalizer: Option<NormalizerClaim>,
     },
 }
 
@@ -170,12 +172,17 @@ impl InferStatement {
                 Task::Predict,
             ) => {
                 match normalizer {
-                    Some(n) if spec.raw_inputs && n.features() == spec.features => {}
+                    Some(NormalizerClaim::Public(n))
+                        if spec.raw_inputs
+                            && !spec.private_normalizer
+                            && n.features() == spec.features => {}
+                    Some(NormalizerClaim::Committed(_)) if spec.private_normalizer => {}
                     None if !spec.raw_inputs => {}
                     _ => {
                         return Err(shape(
                             "the statement's normalizer does not match its spec (raw inputs \
-                             carry one normalizer of the spec's features; quantized inputs none)",
+                             carry one normalizer of the spec's features, or its commitment \
+                             when the spec keeps it private; quantized inputs none)",
                         ))
                     }
                 }
@@ -331,8 +338,10 @@ pub struct InferJob<'a> {
     pub labels: &'a [u8],
     /// Evaluating: the split's commitment and salt.
     pub commitment: Option<(Commitment, Salt)>,
-    /// Predicting on raw values: the normalizer the circuit quantizes by.
+    /// Predicting on raw values: the normalizer the circuit quantizes by
+    /// (and, when the spec keeps it private, the salt of its `C_N`).
     pub normalizer: Option<&'a Normalizer>,
+    pub normalizer_salt: Option<Salt>,
 }
 
 /// How long each phase of an inference proof took.
@@ -366,6 +375,26 @@ impl InferJob<'_> {
         }
     }
 
+    /// What the statement and `z` say of the normalizer of raw inputs.
+    fn normalizer_claim(&self) -> Result<Option<NormalizerClaim>> {
+        Ok(match (self.normalizer, self.spec.private_normalizer) {
+            (None, _) => None,
+            (Some(n), false) => Some(NormalizerClaim::Public(n.clone())),
+            (Some(n), true) => {
+                let salt = self.normalizer_salt.ok_or_else(|| {
+                    Error::Mismatch(
+                        "a private normalizer needs the salt of its commitment: give the \
+                         private model (OUT/private/model.json)"
+                            .into(),
+                    )
+                })?;
+                Some(NormalizerClaim::Committed(NormalizerCommitment::of(
+                    n, &salt,
+                )))
+            }
+        })
+    }
+
     /// Folds every step, compresses and checks the bundle from its bytes.
     pub fn prove(
         &self,
@@ -387,7 +416,8 @@ impl InferJob<'_> {
         observer.phase(Phase::Setup);
         let keys = Keys::setup_in(cache, spec)?;
 
-        let initial = InferState::initial(spec, model_z, self.normalizer.cloned(), commitment);
+        let claim = self.normalizer_claim()?;
+        let initial = InferState::initial(spec, model_z, claim.clone(), commitment);
         let z0 = self.z(&initial)?;
         let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
 
@@ -411,7 +441,7 @@ impl InferJob<'_> {
                         })
                         .collect::<Vec<_>>(),
                 ),
-                normalizer: self.normalizer.cloned(),
+                normalizer: claim,
             },
         };
         let bundle = InferBundle {
@@ -477,6 +507,7 @@ impl Steps for InferJob<'_> {
         let salt = self.commitment.map_or(Salt(Scalar::from(0u64)), |(_, s)| s);
         let witness = InferWitness {
             normalizer: self.normalizer.cloned(),
+            normalizer_salt: self.normalizer_salt.unwrap_or(Salt(Scalar::from(0u64))),
             ..InferWitness::of(
                 spec,
                 self.weights,

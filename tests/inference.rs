@@ -170,10 +170,10 @@ fn the_parameter_digests_of_evaluation_and_predictions_are_pinned() {
 
 /// Evaluation then predictions, public then committed weights.
 const PINNED_INFER_DIGESTS: [&str; 4] = [
-    "35b8e22e6b869774669e7386124918b30cf35b3f76d9bf706f8b4db59f0e6002",
-    "8365927ab43a3c9f1aa0472c7317fdff0c8c62b6425140cc589365f0f6af7901",
-    "7ab04fd8fda4a7ff37b324804b13898e30f1d92dac4cfadbbd7fdf1980e70102",
-    "0d21b55f129756a014f23b2cd68bb8198fb08125c81de3a668e2bcb149a52402",
+    "e48366d166ab53ac0ee8c3f7a139d2ffb543bc28eee3abd933582e8ec6d6f702",
+    "6bb6ffe77e437318b7c5121b6a96e5238935b5705c8163338af213ad8c387c02",
+    "7bebcd9a89b5f2db85dd8dc4a58eaac878aa1ba9614591bde05d20323b9e9d03",
+    "0be5411a660f4cef50196eae8f1ba5bd2fa50688cf1c1a1ef4b9e0685132f303",
 ];
 
 fn test_rows() -> foldtrain::dataset::FixedDataset {
@@ -503,6 +503,7 @@ fn committed_predictions_publish_decisions_not_logits() {
         labels: &[],
         commitment: None,
         normalizer: None,
+        normalizer_salt: None,
     };
     let (bundle, _) = job.prove(None, &Silent).unwrap();
     Verifier::with_cache(None).verify(&bundle).unwrap();
@@ -546,14 +547,18 @@ fn committed_predictions_publish_decisions_not_logits() {
 }
 
 #[test]
-fn raw_predictions_are_refused_for_a_model_that_keeps_its_normalizer_private() {
-    // A statement on raw values states the normalizer: for a run kept with
-    // --private-normalizer, --raw would publish it. Refused before any
-    // work, nothing written.
+fn raw_predictions_under_a_private_normalizer_state_only_its_commitment() {
+    // A run kept with --private-normalizer: --raw proves the decisions on
+    // the applicants' raw values, opening the model's C_N in the circuit.
+    // The statement lists the raw integers and C_N (model.public.json's),
+    // never the normalizer; the public predictions.json lists what the
+    // statement does (the raw integers), no quantized value beside them.
+    // Before C_N this was refused (the statement would have published the
+    // normalizer).
     let w = WeightsVisibility::Committed;
     let out = &run(w).out;
     let dir = tempfile::tempdir().unwrap();
-    let e = commands::prove_predict(
+    let report = commands::prove_predict(
         &PredictArgs {
             infer: InferArgs {
                 model: model_path(out, w),
@@ -566,13 +571,44 @@ fn raw_predictions_are_refused_for_a_model_that_keeps_its_normalizer_private() {
         },
         &Silent,
     )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("keeps its normalizer private") && e.contains("without --raw"),
-        "{e}"
-    );
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    .unwrap();
+    let b = foldtrain::inference::InferBundle::read(&report.proof.bundle).unwrap();
+    Verifier::with_cache(None).verify(&b).unwrap();
+    assert!(b.statement.spec.private_normalizer);
+    let public: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("model.public.json")).unwrap()).unwrap();
+    let foldtrain::inference::Claim::Predictions {
+        inputs, normalizer, ..
+    } = &b.statement.claim
+    else {
+        panic!("a predictions claim")
+    };
+    let Some(foldtrain::circuit::prep::NormalizerClaim::Committed(c_n)) = normalizer else {
+        panic!("the statement states C_N: {normalizer:?}")
+    };
+    assert_eq!(public["normalizer_commitment"], c_n.to_string());
+    let listed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("predictions.json")).unwrap())
+            .unwrap();
+    let rows = listed["rows"].as_array().unwrap();
+    for (row, stated) in rows.iter().zip(inputs) {
+        assert_eq!(row["inputs_fixed"], serde_json::json!(stated));
+    }
+    // The same statement with the normalizer's values in place of C_N:
+    // refused by shape (a private spec states C_N only).
+    let model: foldtrain::model::Model =
+        foldtrain::artifact::read_json(&model_path(out, w), foldtrain::model::Model::KIND).unwrap();
+    let mut forged = b;
+    if let foldtrain::inference::Claim::Predictions { normalizer, .. } = &mut forged.statement.claim
+    {
+        *normalizer = Some(foldtrain::circuit::prep::NormalizerClaim::Public(
+            model.normalizer.clone(),
+        ));
+    }
+    assert!(matches!(
+        Verifier::with_cache(None).verify(&forged),
+        Err(foldtrain::Error::Rejected(foldtrain::Rejection::Shape(_)))
+    ));
 }
 
 #[test]

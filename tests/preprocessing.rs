@@ -355,6 +355,7 @@ fn the_chain_from_raw_rows_to_raw_decisions_passes_with_every_link_by_value() {
         "preprocessing: the raw predictions are quantized by its normalizer",
         "preprocessing: on the published raw training commitment",
         "preprocessing: on the published raw test commitment",
+        "predictions: its raw inputs are normalized by the model's normalizer",
     ] {
         assert!(names.contains(&want), "{want} not checked: {names:?}");
     }
@@ -373,10 +374,7 @@ fn the_chain_from_raw_rows_to_raw_decisions_passes_with_every_link_by_value() {
         inputs.last().unwrap(),
         &vec![-250 * 65_536 - 32_768, 3 * 65_536 + 16_384, 1000 * 65_536]
     );
-    assert_eq!(
-        normalizer.clone().map(NormalizerClaim::Public),
-        Some(bundle().statement.normalizer)
-    );
+    assert_eq!(normalizer.clone(), Some(bundle().statement.normalizer));
     let native = commands::predict(&c.out.join("model.json"), &c.inputs).unwrap();
     let proven: Vec<u8> = outputs.decisions().into_iter().map(u8::from).collect();
     assert_eq!(
@@ -421,10 +419,14 @@ fn a_forged_link_of_each_kind_is_named() {
     );
     assert_eq!(
         broken(&r),
-        ["preprocessing: its normalizer is the model's"],
+        [
+            "predictions: its raw inputs are normalized by the model's normalizer",
+            "preprocessing: its normalizer is the model's"
+        ],
         "{r}"
     );
-    // Raw predictions proven under that other normalizer: their link fails.
+    // Raw predictions proven under that other normalizer: their links to
+    // the model and to the preprocessing fail.
     let other_out = dir.path().join("other");
     std::fs::create_dir_all(&other_out).unwrap();
     commands::prove_predict(
@@ -448,7 +450,10 @@ fn a_forged_link_of_each_kind_is_named() {
     );
     assert_eq!(
         broken(&r),
-        ["preprocessing: the raw predictions are quantized by its normalizer"],
+        [
+            "predictions: its raw inputs are normalized by the model's normalizer",
+            "preprocessing: the raw predictions are quantized by its normalizer"
+        ],
         "{r}"
     );
     // The preprocessing of another commitment (of the same CSV: another
@@ -572,6 +577,21 @@ fn private_chain() -> &'static PrivateChain {
         prove.commitment = Some(commit_dir.clone());
         prove.private_normalizer = true;
         commands::prove(&prove).unwrap();
+        // Raw decisions under the private normalizer (C_N opened).
+        commands::prove_predict(
+            &commands::PredictArgs {
+                infer: commands::InferArgs {
+                    model: out.join("private/model.json"),
+                    out: Some(out.clone()),
+                    rows_per_step: Some(8),
+                    force: false,
+                },
+                inputs: chain().inputs.clone(),
+                raw: true,
+            },
+            &Silent,
+        )
+        .unwrap();
         PrivateChain { commit_dir, out }
     })
 }
@@ -580,6 +600,7 @@ fn private_audit(prep: PathBuf, model: PathBuf) -> commands::ChainReport {
     let c = private_chain();
     commands::audit_chain(&commands::ChainArgs {
         train: c.out.join("proof.bundle"),
+        predict: Some(c.out.join("predict.bundle")),
         preprocessing: Some(prep),
         commitment: Some(c.commit_dir.join("commitment.json")),
         model: Some(model),
@@ -616,10 +637,14 @@ fn a_private_normalizer_is_proven_by_its_commitment_and_linked_to_the_models() {
     ] {
         let r = private_audit(path.clone(), model);
         assert!(r.passed(), "{r}");
-        let link = (r.links.iter())
-            .find(|l| l.name == "preprocessing: its normalizer is the model's")
-            .unwrap();
-        assert!(link.detail.contains(&c_n.to_string()), "{}", link.detail);
+        for name in [
+            "preprocessing: its normalizer is the model's",
+            "preprocessing: the raw predictions are quantized by its normalizer",
+            "predictions: its raw inputs are normalized by the model's normalizer",
+        ] {
+            let link = (r.links.iter()).find(|l| l.name == name).unwrap();
+            assert!(link.detail.contains(&c_n.to_string()), "{}", link.detail);
+        }
     }
 }
 
@@ -658,7 +683,10 @@ fn a_private_normalizer_forged_or_mismatched_is_refused() {
     let r = private_audit(path.clone(), forged);
     assert_eq!(
         broken(&r),
-        ["preprocessing: its normalizer is the model's"],
+        [
+            "predictions: its raw inputs are normalized by the model's normalizer",
+            "preprocessing: its normalizer is the model's"
+        ],
         "{r}"
     );
     // The public preprocessing of the same CSV against this private model

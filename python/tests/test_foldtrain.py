@@ -614,3 +614,28 @@ def test_typed_results_are_the_clis_reports_and_match_the_stub(fitted, cli):
             assert public == {a for a in classes[name] if not a.startswith("_")}, name
         elif callable(value):
             assert name in functions, f"{name} is not in the stub"
+
+
+def test_a_private_normalizer_is_proven_and_linked_by_its_commitment(small, tmp_path):
+    # Issue 34: with the normalizer private, the preprocessing statement and
+    # raw predictions state only C_N, the one model.public.json lists; the
+    # chain audit links the three by it.
+    X, y = small
+    cd = foldtrain.commit(X, y, tmp_path, train_fraction=0.75)
+    clf = foldtrain.ProvenLogisticRegression(
+        progress=False, private_weights=True, private_normalizer=True, **RECIPE
+    )
+    clf.fit(cd.X_train, cd.y_train, commitment=cd, out_dir=tmp_path / "run")
+    public = json.loads((tmp_path / "run" / "model.public.json").read_text())
+    c_n = public["normalizer_commitment"]
+    assert public["normalizer"] is None and c_n
+    prep = foldtrain.prove_preprocessing(cd, private_normalizer=True)
+    assert prep.means is None and prep.stds is None and prep.normalizer_commitment == c_n
+    assert foldtrain.verify(prep).accepted
+    new = X[:5] + 0.25
+    raw = foldtrain.prove_predict(clf, new, out_dir=tmp_path / "raw", raw=True)
+    assert np.array_equal(raw.decisions, clf.predict(new))
+    a = foldtrain.audit(clf, predict=raw, preprocessing=prep, commitment=cd)
+    assert a.passed
+    linked = [l for l in a.report.links if "normalizer" in l.name]
+    assert len(linked) == 3 and all(c_n in l.detail for l in linked)

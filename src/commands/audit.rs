@@ -563,6 +563,21 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
             ));
         }
         links.extend(model_links("predictions", st, &train_st));
+        if let (
+            Claim::Predictions {
+                normalizer: Some(n),
+                ..
+            },
+            Some((m, _)),
+        ) = (&st.claim, &model_file)
+        {
+            let (ok, detail) = model_normalizer_agreement(n, m, "the raw predictions'");
+            links.push(link(
+                "predictions: its raw inputs are normalized by the model's normalizer",
+                ok,
+                detail,
+            ));
+        }
     }
     if let Some(path) = &args.commitment {
         let public = super::CommitmentFile::read(path)?;
@@ -676,46 +691,8 @@ fn preprocessing_links(
         ));
     }
     let normalizer = &prep.normalizer;
-    // What the model file says of its normalizer: its values (a public
-    // model file, or a private one), and C_N (a private file with the
-    // salt, or a public file of a private normalizer).
-    let model_claims = match model {
-        Some(super::verify::ModelFile::Full(m)) => {
-            Some((Some(m.normalizer.clone()), m.normalizer_commitment()))
-        }
-        Some(super::verify::ModelFile::Public(m)) => {
-            Some((m.normalizer.clone(), m.normalizer_commitment))
-        }
-        None => None,
-    };
-    if let Some((values, commitment)) = model_claims {
-        let (ok, detail) = match (normalizer, values, commitment) {
-            (NormalizerClaim::Public(n), Some(m), _) if m == *n => {
-                (true, "the same means and deviations, exactly".into())
-            }
-            (NormalizerClaim::Public(n), Some(m), _) => (false, normalizer_difference(&m, n)),
-            (NormalizerClaim::Committed(c), _, Some(m)) if m == *c => {
-                (true, format!("the same normalizer commitment C_N {c}"))
-            }
-            (NormalizerClaim::Committed(c), _, Some(m)) => (
-                false,
-                format!("the model's C_N is {m}, the preprocessing's {c}"),
-            ),
-            (NormalizerClaim::Public(_), None, _) => (
-                false,
-                "the model file keeps its normalizer private (it lists C_N), the \
-                 preprocessing publishes one: prove the preprocessing with \
-                 --private-normalizer to link them"
-                    .into(),
-            ),
-            (NormalizerClaim::Committed(_), _, None) => (
-                false,
-                "the preprocessing commits to its normalizer (C_N), and the model file has no \
-                 C_N to compare it with (a model of public weights, or one trained without \
-                 --private-normalizer: prove the preprocessing without --private-normalizer)"
-                    .into(),
-            ),
-        };
+    if let Some(m) = model {
+        let (ok, detail) = model_normalizer_agreement(normalizer, m, "the preprocessing's");
         links.push(link(
             "preprocessing: its normalizer is the model's",
             ok,
@@ -727,12 +704,27 @@ fn preprocessing_links(
         ..
     }) = predict.map(|p| &p.claim)
     {
-        let (ok, detail) = match normalizer {
-            NormalizerClaim::Public(p) if p == n => {
+        let (ok, detail) = match (normalizer, n) {
+            (NormalizerClaim::Public(p), NormalizerClaim::Public(n)) if p == n => {
                 (true, "the same means and deviations, exactly".into())
             }
-            NormalizerClaim::Public(p) => (false, normalizer_difference(n, p)),
-            NormalizerClaim::Committed(_) => (
+            (NormalizerClaim::Public(p), NormalizerClaim::Public(n)) => {
+                (false, normalizer_difference(n, p))
+            }
+            (NormalizerClaim::Committed(p), NormalizerClaim::Committed(n)) if p == n => {
+                (true, format!("the same normalizer commitment C_N {p}"))
+            }
+            (NormalizerClaim::Committed(p), NormalizerClaim::Committed(n)) => (
+                false,
+                format!("the raw predictions' C_N is {n}, the preprocessing's {p}"),
+            ),
+            (NormalizerClaim::Public(_), NormalizerClaim::Committed(_)) => (
+                false,
+                "the raw predictions open a committed normalizer (C_N), the preprocessing \
+                 publishes its values: they cannot be the same statement's"
+                    .into(),
+            ),
+            (NormalizerClaim::Committed(_), NormalizerClaim::Public(_)) => (
                 false,
                 "the raw predictions publish a normalizer, the preprocessing commits to its \
                  own: a private normalizer must stay private"
@@ -761,6 +753,49 @@ fn preprocessing_links(
         ));
     }
     Ok(links)
+}
+
+/// Whether a statement's normalizer (`claim`, `whose`) is the model
+/// file's, by value: its values (a public model file, or a private one),
+/// or `C_N` (a private file with its salt, or a public file of a private
+/// normalizer); with what differs, in words.
+fn model_normalizer_agreement(
+    claim: &NormalizerClaim,
+    model: &super::verify::ModelFile,
+    whose: &str,
+) -> (bool, String) {
+    let (values, commitment) = match model {
+        super::verify::ModelFile::Full(m) => {
+            (Some(m.normalizer.clone()), m.normalizer_commitment())
+        }
+        super::verify::ModelFile::Public(m) => (m.normalizer.clone(), m.normalizer_commitment),
+    };
+    match (claim, values, commitment) {
+        (NormalizerClaim::Public(n), Some(m), _) if m == *n => {
+            (true, "the same means and deviations, exactly".into())
+        }
+        (NormalizerClaim::Public(n), Some(m), _) => (false, normalizer_difference(&m, n)),
+        (NormalizerClaim::Committed(c), _, Some(m)) if m == *c => {
+            (true, format!("the same normalizer commitment C_N {c}"))
+        }
+        (NormalizerClaim::Committed(c), _, Some(m)) => {
+            (false, format!("the model's C_N is {m}, {whose} {c}"))
+        }
+        (NormalizerClaim::Public(_), None, _) => (
+            false,
+            format!(
+                "the model file keeps its normalizer private (it lists C_N), {whose} is public: \
+                 prove it with the normalizer private to link them"
+            ),
+        ),
+        (NormalizerClaim::Committed(_), _, None) => (
+            false,
+            format!(
+                "{whose} is committed (C_N), and the model file has no C_N to compare it with \
+                 (a model of public weights, or one trained without --private-normalizer)"
+            ),
+        ),
+    }
 }
 
 /// Where two normalizers first differ, in words.

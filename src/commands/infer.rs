@@ -218,6 +218,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         labels: &rows.labels,
         commitment: Some((split.commitment, split.salt)),
         normalizer: None,
+        normalizer_salt: None,
     };
     observer.begun(&format!(
         "proving the evaluation of {} on the {} split, {} rows (setup, folding and \
@@ -306,7 +307,9 @@ pub struct PredictionRow {
 pub struct DecisionRow {
     /// The row's index in the inputs CSV (0 = the first data row).
     pub row: usize,
-    /// The quantized inputs the proof states.
+    /// The inputs the proof states: the quantized features, or with
+    /// `--raw` the applicant's raw integers (`x 2^16`), never both (beside
+    /// each other they would give a private normalizer back).
     pub inputs_fixed: Vec<i64>,
     /// The proven decision: 1 when the logit is at least 0.
     pub decision: u8,
@@ -366,9 +369,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     if let Some(path) = &private_predictions_path {
         refuse_existing(path, args.infer.force)?;
     }
-    if args.raw {
-        refuse_private_normalizer(&args.infer.model)?;
-    }
+    let private_normalizer = args.raw && keeps_normalizer_private(&args.infer.model, &model)?;
     let inputs = read_inputs(&model, &args.inputs)?;
     let (raw, fixed) = (&inputs.values, &inputs.fixed);
     let format = model.recipe.format;
@@ -376,7 +377,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     let rows_per_step = args.infer.rows_per_step;
     let spec = match args.raw {
         false => InferSpec::new(Task::Predict, d, format, w, r, rows_per_step),
-        true => InferSpec::raw_predictions(d, format, w, r, rows_per_step),
+        true => InferSpec::raw_predictions(d, format, w, r, rows_per_step, private_normalizer),
     }
     .map_err(|e| Error::Mismatch(format!("{}: {e}", args.inputs.display())))?;
     let weights = model.fixed_weights();
@@ -388,6 +389,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         labels: &[],
         commitment: None,
         normalizer: args.raw.then_some(&model.normalizer),
+        normalizer_salt: model.normalizer_salt(),
     };
     observer.begun(&format!(
         "proving the predictions of {} on {}, {} rows (setup, folding and compression \
@@ -428,10 +430,14 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
             // what the statement publishes. The raw inputs (which beside the
             // quantized ones give a private normalizer back) and the logits
             // (which give the weights back) stay under private/.
-            let decisions: Vec<DecisionRow> = (rows.iter())
-                .map(|r| DecisionRow {
+            let stated = match args.raw {
+                true => inputs.raw.rows(),
+                false => fixed.as_slice(),
+            };
+            let decisions: Vec<DecisionRow> = (rows.iter().zip(stated))
+                .map(|(r, inputs)| DecisionRow {
                     row: r.row,
-                    inputs_fixed: r.inputs_fixed.clone(),
+                    inputs_fixed: inputs.clone(),
                     decision: r.decision,
                 })
                 .collect();
@@ -459,25 +465,36 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     })
 }
 
-/// `--raw` states the normalizer: refused for a model whose run kept it
-/// private (`--private-normalizer`: its `model.public.json` has none), which
-/// it would publish.
-fn refuse_private_normalizer(model: &Path) -> Result<()> {
-    let public = model_out_dir(model).join(super::PUBLIC_MODEL_FILE);
+/// Whether `--raw` normalizes by a private normalizer: the model's run kept
+/// it private (`--private-normalizer`: its `model.public.json` lists `C_N`
+/// and no normalizer), so the statement states `C_N`, which the private
+/// model opens with its salt. A model of such a run from before `C_N`
+/// (no salt) is refused with what to do.
+fn keeps_normalizer_private(path: &Path, model: &Model) -> Result<bool> {
+    let public = model_out_dir(path).join(super::PUBLIC_MODEL_FILE);
     if !public.is_file() {
-        return Ok(());
+        return Ok(false);
     }
     let m: crate::model::PublicModel =
         artifact::read_json(&public, crate::model::PublicModel::KIND)?;
-    if m.normalizer.is_none() {
-        return Err(Error::Mismatch(format!(
-            "{} keeps its normalizer private (--private-normalizer), and a statement on raw \
-             values states the normalizer: prove without --raw (a committed normalizer for raw \
-             predictions is not built yet)",
-            model.display()
-        )));
+    if m.normalizer.is_some() {
+        return Ok(false);
     }
-    Ok(())
+    match (m.normalizer_commitment, model.normalizer_commitment()) {
+        (Some(listed), Some(opened)) if listed == opened => Ok(true),
+        (Some(listed), Some(opened)) => Err(Error::Mismatch(format!(
+            "{} lists the normalizer commitment C_N {listed}, but {} opens to {opened}: give \
+             the private model of the same run",
+            public.display(),
+            path.display()
+        ))),
+        _ => Err(Error::Mismatch(format!(
+            "{} keeps its normalizer private but has no commitment C_N to it (a run from \
+             before C_N): prove the model again (foldtrain prove --private-normalizer), or \
+             predict without --raw",
+            path.display()
+        ))),
+    }
 }
 
 /// Rows as read from a CSV, as raw integers, and quantized by the model's

@@ -50,7 +50,10 @@ use super::{
     alloc_features, alloc_weights, commit_weights, hash, logit_gadget, value_lin, LogitInputs,
     ModelCommitment, ModelPart, WeightPacking,
 };
-use crate::commitment::{self, CellCode, Commitment, Salt, Split, BLOCK_DOMAIN, BLOCK_ROWS};
+use crate::circuit::prep::NormalizerClaim;
+use crate::commitment::{
+    self, CellCode, Commitment, NormalizerCommitment, Salt, Split, BLOCK_DOMAIN, BLOCK_ROWS,
+};
 use crate::dataset::{Normalizer, RAW_BITS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
@@ -61,8 +64,9 @@ use crate::train::{self, Confusion, Weights};
 /// Version 2: with committed weights, a prediction's output is its decision
 /// only (version 1 hashed, and published, the exact logit). Version 3: the
 /// spec says whether the inputs are raw values (normalized in the
-/// circuit), and rows are quantized by the integer rule.
-pub const INFER_VERSION: u32 = 3;
+/// circuit), and rows are quantized by the integer rule. Version 4: raw
+/// inputs may be normalized by a private normalizer, opened from `C_N`.
+pub const INFER_VERSION: u32 = 4;
 /// Domain of the predictions' block hash.
 pub const PREDICT_DOMAIN: u32 = 0x7072_6431; // "prd1"
 /// Domain of the block hash of predictions on raw values.

@@ -232,8 +232,10 @@ pub struct InferWitness {
     pub labels: Vec<u8>,
     /// Evaluation: the split's salt, which the last step's seal takes.
     pub salt: Salt,
-    /// Predictions on raw values: the normalizer `z` carries.
+    /// Predictions on raw values: the normalizer `z` carries (or opens).
     pub normalizer: Option<Normalizer>,
+    /// Predictions under a private normalizer: the salt of `C_N`.
+    pub normalizer_salt: Salt,
 }
 
 impl InferWitness {
@@ -262,6 +264,7 @@ impl InferWitness {
             labels: y,
             salt,
             normalizer: None,
+            normalizer_salt: Salt(Scalar::ZERO),
         }
     }
 
@@ -273,6 +276,7 @@ impl InferWitness {
             labels: vec![0; spec.rows_per_step],
             salt: Salt(Scalar::ZERO),
             normalizer: spec.raw_inputs.then(|| Normalizer::zero(spec.features)),
+            normalizer_salt: Salt(Scalar::ZERO),
         }
     }
 

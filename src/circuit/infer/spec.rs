@@ -24,6 +24,9 @@ pub struct InferSpec {
     /// integers, normalized and quantized in the circuit with the
     /// normalizer `z` carries (see [`crate::circuit::prep`]).
     pub raw_inputs: bool,
+    /// Raw inputs under a private normalizer: `z` carries its commitment
+    /// `C_N`, which each step opens with the normalizer as its witness.
+    pub private_normalizer: bool,
 }
 
 impl Serialize for InferSpec {
@@ -51,17 +54,27 @@ impl InferSpec {
         rows: usize,
         rows_per_step: Option<usize>,
     ) -> Result<Self> {
-        Self::build(task, features, format, weights, rows, rows_per_step, false)
+        Self::build(
+            task,
+            features,
+            format,
+            weights,
+            rows,
+            rows_per_step,
+            (false, false),
+        )
     }
 
     /// The spec of predictions on `rows` rows of raw values, normalized in
-    /// the circuit.
+    /// the circuit by a public normalizer, or one committed
+    /// (`private_normalizer`).
     pub fn raw_predictions(
         features: usize,
         format: FixedFormat,
         weights: WeightsVisibility,
         rows: usize,
         rows_per_step: Option<usize>,
+        private_normalizer: bool,
     ) -> Result<Self> {
         Self::build(
             Task::Predict,
@@ -70,7 +83,7 @@ impl InferSpec {
             weights,
             rows,
             rows_per_step,
-            true,
+            (true, private_normalizer),
         )
     }
 
@@ -81,7 +94,7 @@ impl InferSpec {
         weights: WeightsVisibility,
         rows: usize,
         rows_per_step: Option<usize>,
-        raw_inputs: bool,
+        (raw_inputs, private_normalizer): (bool, bool),
     ) -> Result<Self> {
         let mut spec = InferSpec {
             version: INFER_VERSION,
@@ -92,6 +105,7 @@ impl InferSpec {
             rows,
             rows_per_step: BLOCK_ROWS,
             raw_inputs,
+            private_normalizer,
         };
         spec.validate()?;
         spec.rows_per_step = match rows_per_step {
@@ -146,6 +160,9 @@ impl InferSpec {
         }
         if self.raw_inputs && self.task != Task::Predict {
             return bad("raw inputs are for predictions only".into());
+        }
+        if self.private_normalizer && !self.raw_inputs {
+            return bad("a private normalizer is for predictions on raw inputs only".into());
         }
         let r = self.rows_per_step;
         if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_ROWS_PER_STEP {
@@ -214,11 +231,12 @@ impl InferSpec {
                 arity: p + 7,
             },
             Task::Predict => {
-                // Raw inputs: the normalizer's means then deviations.
-                let n = if self.raw_inputs {
-                    2 * self.features
-                } else {
-                    0
+                // Raw inputs: the normalizer's means then deviations, or
+                // its commitment.
+                let n = match (self.raw_inputs, self.private_normalizer) {
+                    (false, _) => 0,
+                    (true, false) => 2 * self.features,
+                    (true, true) => 1,
                 };
                 InferLayout {
                     model: 0..p,
@@ -243,6 +261,9 @@ impl InferSpec {
     pub fn summary(&self) -> String {
         let task = match self.task {
             Task::Evaluate(split) => format!("evaluation on the {} split", split_name(split)),
+            Task::Predict if self.private_normalizer => {
+                "predictions on raw values, normalizer committed".into()
+            }
             Task::Predict if self.raw_inputs => "predictions on raw values".into(),
             Task::Predict => "predictions".into(),
         };

@@ -7,7 +7,7 @@ use super::*;
 pub struct InferLayout {
     pub model: std::ops::Range<usize>,
     /// Predictions on raw values: the normalizer's `d` means then `d`
-    /// deviations.
+    /// deviations, or its commitment `C_N`.
     pub normalizer: Option<std::ops::Range<usize>>,
     pub hash: usize,
     /// Evaluation: the split's commitment.
@@ -22,8 +22,9 @@ pub struct InferLayout {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InferState {
     pub model: ModelPart,
-    /// Predictions on raw values: the normalizer, carried unchanged.
-    pub normalizer: Option<Normalizer>,
+    /// Predictions on raw values: the normalizer (or `C_N`), carried
+    /// unchanged.
+    pub normalizer: Option<NormalizerClaim>,
     pub hash: Scalar,
     /// Evaluation: the split's commitment.
     pub commitment: Option<Commitment>,
@@ -37,7 +38,7 @@ impl InferState {
     pub fn initial(
         spec: &InferSpec,
         model: ModelPart,
-        normalizer: Option<Normalizer>,
+        normalizer: Option<NormalizerClaim>,
         commitment: Option<Commitment>,
     ) -> Self {
         InferState {
@@ -58,15 +59,19 @@ impl InferState {
             ModelPart::Weights(w) => z[layout.model.clone()].copy_from_slice(&w.packed()),
             ModelPart::Committed(c) => z[layout.model.start] = c.0,
         }
-        if let (Some(range), Some(n)) = (&layout.normalizer, &self.normalizer) {
-            let values = n
-                .means()
-                .iter()
-                .chain(n.stds())
-                .map(|&v| to_field::<Scalar>(v.into()));
-            for (k, v) in range.clone().zip(values) {
-                z[k] = v;
+        match (&layout.normalizer, &self.normalizer) {
+            (Some(range), Some(NormalizerClaim::Public(n))) => {
+                let values = n
+                    .means()
+                    .iter()
+                    .chain(n.stds())
+                    .map(|&v| to_field::<Scalar>(v.into()));
+                for (k, v) in range.clone().zip(values) {
+                    z[k] = v;
+                }
             }
+            (Some(range), Some(NormalizerClaim::Committed(c))) => z[range.start] = c.0,
+            _ => {}
         }
         z[layout.hash] = self.hash;
         if let (Some(i), Some(c)) = (layout.commitment, self.commitment) {
@@ -109,13 +114,18 @@ impl InferState {
             None => None,
         };
         let normalizer = match &layout.normalizer {
+            Some(range) if spec.private_normalizer => Some(NormalizerClaim::Committed(
+                NormalizerCommitment(z[range.start]),
+            )),
             Some(range) => {
                 let ints = z[range.clone()]
                     .iter()
                     .map(|f| from_field(f).and_then(|v| i64::try_from(v).ok()))
                     .collect::<Option<Vec<i64>>>()?;
                 let (means, stds) = ints.split_at(spec.features);
-                Some(Normalizer::from_fixed(means.to_vec(), stds.to_vec()).ok()?)
+                Some(NormalizerClaim::Public(
+                    Normalizer::from_fixed(means.to_vec(), stds.to_vec()).ok()?,
+                ))
             }
             None => None,
         };

@@ -217,25 +217,46 @@ pub(super) struct RawNormalizer {
 }
 
 impl RawNormalizer {
-    /// From `z`'s means then deviations (`native`: the witness's copy).
+    /// From `z`'s means then deviations, or (`committed`) the witness's
+    /// values opening `z`'s `C_N` under `salt` (`native`: the witness's
+    /// copy).
     fn of<CS: ConstraintSystem<Scalar>>(
         cs: &mut CS,
         z: &[AllocatedNum<Scalar>],
         native: Option<&Normalizer>,
+        (committed, salt): (bool, &Salt),
         d: usize,
     ) -> Result<Self, SynthesisError> {
         let native = native.cloned().ok_or_else(|| {
             SynthesisError::Unsatisfiable("raw inputs without a normalizer".into())
         })?;
+        let values: Vec<Lin> = if committed {
+            let ints: Vec<i128> = (native.means().iter().chain(native.stds()))
+                .map(|&v| i128::from(v))
+                .collect();
+            let opened = crate::circuit::prep::normalizer_gadget(
+                cs.namespace(|| "normalizer"),
+                &ints,
+                salt,
+            )?;
+            enforce_eq(
+                cs.namespace(|| "opens C_N"),
+                &value_lin(&opened.commitment),
+                &value_lin(&z[0]),
+            );
+            opened.values
+        } else {
+            z[..2 * d].iter().map(value_lin).collect()
+        };
         let mut divisors = Vec::with_capacity(d);
-        for j in 0..d {
+        for (j, sigma) in values[d..].iter().enumerate() {
             divisors.push(crate::circuit::prep::divisor_gadget(
                 cs.namespace(|| format!("sigma {j} is zero")),
-                &value_lin(&z[d + j]),
+                sigma,
             )?);
         }
         Ok(RawNormalizer {
-            means: z[..d].iter().map(value_lin).collect(),
+            means: values[..d].to_vec(),
             divisors,
             native,
         })
@@ -329,6 +350,7 @@ impl StepCircuit<Scalar> for InferStep {
                 cs,
                 &z[range.clone()],
                 wit.normalizer.as_ref(),
+                (spec.private_normalizer, &wit.normalizer_salt),
                 spec.features,
             )?),
             None => None,

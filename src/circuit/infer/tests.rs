@@ -49,6 +49,21 @@ fn raw_normalizer() -> Normalizer {
     Normalizer::from_fixed(vec![3 * 65_536, -20_000, 1 << 40], vec![2 * 65_536, 0, 5]).unwrap()
 }
 
+/// The salt of the raw-input tests' `C_N`.
+const NORMALIZER_SALT: u64 = 4_242;
+
+/// What `z` carries of normalizer `n` under `spec`: its values, or `C_N`.
+fn raw_claim(spec: &InferSpec, n: &Normalizer) -> NormalizerClaim {
+    if spec.private_normalizer {
+        NormalizerClaim::Committed(NormalizerCommitment::of(
+            n,
+            &Salt(Scalar::from(NORMALIZER_SALT)),
+        ))
+    } else {
+        NormalizerClaim::Public(n.clone())
+    }
+}
+
 /// Raw rows for those tests: values around each mean, and far out.
 fn raw_rows(n: usize) -> FixedDataset {
     let rows = (0..n as i64)
@@ -101,13 +116,14 @@ fn run(spec: Arc<InferSpec>, data: &FixedDataset, w: &Weights) -> Run {
     let mut states = vec![InferState::initial(
         &spec,
         model_part(&spec, w),
-        normalizer.clone(),
+        normalizer.as_ref().map(|n| raw_claim(&spec, n)),
         commitment,
     )];
     let mut witnesses = Vec::new();
     for step in 0..spec.steps() {
         let wit = InferWitness {
             normalizer: normalizer.clone(),
+            normalizer_salt: Salt(Scalar::from(NORMALIZER_SALT)),
             ..InferWitness::of(&spec, w, weights_salt, (&data.rows, labels), step, salt)
         };
         let next = next_state(&spec, states.last().unwrap(), &wit, spec.rows).unwrap();
@@ -571,14 +587,14 @@ fn spec_limits_are_refused_with_advice() {
     // bounds the verifier's setup): 16 rows of 1,024 features is refused,
     // 8 rows of them (and the same step of quantized inputs) is not.
     let w = WeightsVisibility::Committed;
-    let e = InferSpec::raw_predictions(1024, fmt, w, 16, Some(16))
+    let e = InferSpec::raw_predictions(1024, fmt, w, 16, Some(16), false)
         .unwrap_err()
         .to_string();
     assert!(e.contains("8192") && e.contains("--rows-per-step"), "{e}");
-    assert!(InferSpec::raw_predictions(1024, fmt, w, 16, Some(8)).is_ok());
+    assert!(InferSpec::raw_predictions(1024, fmt, w, 16, Some(8), false).is_ok());
     assert!(InferSpec::new(Task::Predict, 1024, fmt, w, 16, Some(16)).is_ok());
     // Chosen by the budget, a raw spec stays within it.
-    let auto = InferSpec::raw_predictions(1024, fmt, w, 4096, None).unwrap();
+    let auto = InferSpec::raw_predictions(1024, fmt, w, 4096, None, false).unwrap();
     assert_eq!(auto.rows_per_step, 8);
     let e = InferSpec::new(
         Task::Predict,
@@ -637,16 +653,22 @@ fn pinned_constraint_counts() {
 /// public then committed weights, in the order of `all_specs`.
 const PINNED_INFER_CONSTRAINTS: [usize; 4] = [3471, 2645, 3860, 3034];
 
-/// Predictions on raw values, with public and committed weights.
+/// Predictions on raw values, with public and committed weights, and with
+/// committed weights under a private normalizer.
 fn raw_specs() -> Vec<Arc<InferSpec>> {
-    [WeightsVisibility::Public, WeightsVisibility::Committed]
-        .into_iter()
-        .map(|w| {
-            Arc::new(
-                InferSpec::raw_predictions(3, FixedFormat::default(), w, 20, Some(16)).unwrap(),
-            )
-        })
-        .collect()
+    [
+        (WeightsVisibility::Public, false),
+        (WeightsVisibility::Committed, false),
+        (WeightsVisibility::Committed, true),
+    ]
+    .into_iter()
+    .map(|(w, private)| {
+        Arc::new(
+            InferSpec::raw_predictions(3, FixedFormat::default(), w, 20, Some(16), private)
+                .unwrap(),
+        )
+    })
+    .collect()
 }
 
 #[test]
@@ -668,17 +690,35 @@ fn raw_predictions_quantize_in_the_circuit_as_the_rule_does() {
         let outputs = Outputs::published(&spec, &predictions);
         let last = r.states.last().unwrap();
         assert_eq!(Some(last.hash), predict_chain(&spec, &d.rows, &outputs));
-        assert_eq!(last.normalizer, Some(n.clone()));
+        assert_eq!(last.normalizer, Some(raw_claim(&spec, &n)));
         let decisions = outputs.decisions();
         assert!(decisions.contains(&true) && decisions.contains(&false));
-        // Another normalizer in the circuit's state than the witness's:
-        // refused (a raw prediction under another N).
+        // Another normalizer in the circuit's state than the witness's
+        // (or its C_N): refused (a raw prediction under another N).
         let mut other = r.states[0].clone();
         let mut means = n.means().to_vec();
         means[0] += n.stds()[0];
-        other.normalizer = Some(Normalizer::from_fixed(means, n.stds().to_vec()).unwrap());
+        let moved = Normalizer::from_fixed(means, n.stds().to_vec()).unwrap();
+        other.normalizer = Some(raw_claim(&spec, &moved));
         let (ok, _) = satisfied(&spec, &r.witnesses[0], &other.to_z(&spec), &[]);
         assert!(!ok, "a prediction quantized by another normalizer than z's");
+        // Under a private normalizer, the witness's values (or salt) other
+        // than those C_N opens to: refused.
+        if spec.private_normalizer {
+            for wit in [
+                InferWitness {
+                    normalizer: Some(moved.clone()),
+                    ..r.witnesses[0].clone()
+                },
+                InferWitness {
+                    normalizer_salt: Salt(Scalar::from(1u64)),
+                    ..r.witnesses[0].clone()
+                },
+            ] {
+                let (ok, _) = satisfied(&spec, &wit, &r.states[0].to_z(&spec), &[]);
+                assert!(!ok, "a witness that does not open C_N");
+            }
+        }
         // The quantized features the hash never sees: a changed one is
         // refused.
         let path = "step/row 2/x1/quantized/bit 0/boolean";

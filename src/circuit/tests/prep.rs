@@ -526,6 +526,7 @@ fn the_preprocessing_circuit_has_a_pinned_constraint_count() {
         crate::recipe::WeightsVisibility::Committed,
         16,
         Some(16),
+        false,
     )
     .unwrap();
     let raw = crate::circuit::infer::InferStep::blank(Arc::new(spec.clone()));
