@@ -21,7 +21,6 @@ use crate::errors::to_py;
 pub struct RecipeArgs {
     epochs: usize,
     learning_rate: f64,
-    l2: f64,
     batch_size: usize,
     batches_per_step: Option<usize>,
     sigmoid: String,
@@ -38,7 +37,6 @@ impl RecipeArgs {
         RecipeArgs {
             epochs: h.epochs,
             learning_rate: h.learning_rate,
-            l2: h.l2,
             batch_size: h.batch,
             batches_per_step: h.batches_per_step,
             sigmoid: h.sigmoid.name().to_string(),
@@ -53,7 +51,6 @@ impl RecipeArgs {
         let RecipeArgs {
             epochs,
             learning_rate,
-            l2,
             batch_size,
             batches_per_step,
             sigmoid,
@@ -75,7 +72,6 @@ impl RecipeArgs {
             hyper: Hyper {
                 epochs,
                 learning_rate,
-                l2,
                 batch: batch_size,
                 batches_per_step,
                 sigmoid,
