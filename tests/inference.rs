@@ -594,6 +594,34 @@ fn raw_predictions_under_a_private_normalizer_state_only_its_commitment() {
     for (row, stated) in rows.iter().zip(inputs) {
         assert_eq!(row["inputs_fixed"], serde_json::json!(stated));
     }
+    // The private model alone (model.public.json not beside it): still
+    // C_N, never the normalizer (the model's salt says it is private).
+    let alone = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(alone.path().join("private")).unwrap();
+    let lonely = alone.path().join("private/model.json");
+    std::fs::copy(model_path(out, w), &lonely).unwrap();
+    let again = commands::prove_predict(
+        &PredictArgs {
+            infer: InferArgs {
+                model: lonely,
+                out: Some(alone.path().join("out")),
+                rows_per_step: Some(8),
+                force: false,
+            },
+            inputs: fixture().inputs.clone(),
+            raw: true,
+        },
+        &Silent,
+    )
+    .unwrap();
+    let b2 = foldtrain::inference::InferBundle::read(&again.proof.bundle).unwrap();
+    assert!(matches!(
+        &b2.statement.claim,
+        foldtrain::inference::Claim::Predictions {
+            normalizer: Some(foldtrain::circuit::prep::NormalizerClaim::Committed(c)),
+            ..
+        } if c == c_n
+    ));
     // The same statement with the normalizer's values in place of C_N:
     // refused by shape (a private spec states C_N only).
     let model: foldtrain::model::Model =

@@ -465,35 +465,40 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
     })
 }
 
-/// Whether `--raw` normalizes by a private normalizer: the model's run kept
-/// it private (`--private-normalizer`: its `model.public.json` lists `C_N`
-/// and no normalizer), so the statement states `C_N`, which the private
-/// model opens with its salt. A model of such a run from before `C_N`
-/// (no salt) is refused with what to do.
+/// Whether `--raw` normalizes by a private normalizer: the model keeps the
+/// salt of `C_N` exactly when its run kept the normalizer private
+/// (`--private-normalizer`), so the statement states `C_N`, never the
+/// normalizer, whether or not `model.public.json` is beside the model.
+/// When it is, its `C_N` must be the one the model opens; a public file
+/// without normalizer or `C_N` (a run from before `C_N`) is refused with
+/// what to do.
 fn keeps_normalizer_private(path: &Path, model: &Model) -> Result<bool> {
-    let public = model_out_dir(path).join(super::PUBLIC_MODEL_FILE);
-    if !public.is_file() {
-        return Ok(false);
-    }
-    let m: crate::model::PublicModel =
-        artifact::read_json(&public, crate::model::PublicModel::KIND)?;
-    if m.normalizer.is_some() {
-        return Ok(false);
-    }
-    match (m.normalizer_commitment, model.normalizer_commitment()) {
-        (Some(listed), Some(opened)) if listed == opened => Ok(true),
-        (Some(listed), Some(opened)) => Err(Error::Mismatch(format!(
-            "{} lists the normalizer commitment C_N {listed}, but {} opens to {opened}: give \
-             the private model of the same run",
-            public.display(),
+    let public_path = model_out_dir(path).join(super::PUBLIC_MODEL_FILE);
+    let public: Option<crate::model::PublicModel> = match public_path.is_file() {
+        true => Some(artifact::read_json(
+            &public_path,
+            crate::model::PublicModel::KIND,
+        )?),
+        false => None,
+    };
+    let listed = public
+        .as_ref()
+        .map(|m| (m.normalizer.is_some(), m.normalizer_commitment));
+    match (model.normalizer_commitment(), listed) {
+        (Some(opened), Some((_, Some(c)))) if c != opened => Err(Error::Mismatch(format!(
+            "{} lists the normalizer commitment C_N {c}, but {} opens to {opened}: give the \
+             private model of the same run",
+            public_path.display(),
             path.display()
         ))),
-        _ => Err(Error::Mismatch(format!(
+        (Some(_), _) => Ok(true),
+        (None, Some((false, None))) => Err(Error::Mismatch(format!(
             "{} keeps its normalizer private but has no commitment C_N to it (a run from \
              before C_N): prove the model again (foldtrain prove --private-normalizer), or \
              predict without --raw",
             path.display()
         ))),
+        (None, _) => Ok(false),
     }
 }
 

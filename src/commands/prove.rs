@@ -549,7 +549,7 @@ impl Run {
             &self.loaded,
             &done.state.weights,
             self.weights_salt,
-            &self.opening,
+            (&self.opening, self.private_normalizer),
         )?;
         let written = write_trained(&out_dir, &model, self.private_normalizer, &bytes)?;
         self.out
@@ -593,13 +593,15 @@ impl Run {
 }
 
 /// The trained model of `loaded`'s recipe and data with final `weights`
-/// (committed under `weights_salt`, when the recipe commits to them; its
-/// normalizer's `C_N` then under `opening`'s normalizer salt).
+/// (committed under `weights_salt`, when the recipe commits to them; with
+/// `private_normalizer`, its normalizer's `C_N` under `opening`'s
+/// normalizer salt, which the model keeps: a model has that salt exactly
+/// when its normalizer is private).
 pub(crate) fn trained_model(
     loaded: &Loaded,
     weights: &train::Weights,
     weights_salt: Option<Salt>,
-    opening: &Opening,
+    (opening, private_normalizer): (&Opening, bool),
 ) -> Result<Model> {
     let model = Model::new(
         loaded.recipe.clone(),
@@ -609,9 +611,10 @@ pub(crate) fn trained_model(
         weights,
     )?;
     Ok(match weights_salt {
-        Some(salt) => model
+        Some(salt) if private_normalizer => model
             .committed(salt)
             .with_normalizer_salt(opening.normalizer_salt()),
+        Some(salt) => model.committed(salt),
         None => model,
     })
 }

@@ -451,7 +451,12 @@ pub fn join_with(args: &JoinArgs, observer: &dyn Observer) -> Result<ProveReport
     observer.finished();
     let g = result?;
     out.begin()?;
-    let model = trained_model(&loaded, &weights, plan.weights_salt(), &opening)?;
+    let model = trained_model(
+        &loaded,
+        &weights,
+        plan.weights_salt(),
+        (&opening, plan.run.private_normalizer),
+    )?;
     let written = write_trained(dir, &model, plan.run.private_normalizer, &g.bytes)?;
     let mut private_files = written.private_files.clone();
     private_files.push(PLAN_FILE);
