@@ -8,8 +8,8 @@
 #
 #   experiments/preprocessing.sh [DATA.csv ...]
 #
-# Default: german_credit and breast_cancer (adult takes about an hour and a
-# half here: give it explicitly). The binary is copied first, so that a
+# Default: german_credit and breast_cancer (adult takes about 40 minutes alone,
+# projected: give it explicitly). The binary is copied first, so that a
 # rebuild during the run cannot change it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
