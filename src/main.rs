@@ -315,6 +315,10 @@ struct DataFlags {
     /// Learning rate.
     #[arg(long, default_value_t = Hyper::default().learning_rate)]
     lr: f64,
+    /// L2 penalty lambda on the weights (not the bias): each batch updates
+    /// w -= lr (grad + lambda w). scikit-learn's C is 1 / (lambda n).
+    #[arg(long, value_name = "LAMBDA", default_value_t = Hyper::default().l2)]
+    l2: f64,
     /// Mini-batch size (a multiple of 8).
     #[arg(long, default_value_t = Hyper::default().batch)]
     batch: usize,
@@ -366,6 +370,7 @@ impl DataFlags {
             hyper: Hyper {
                 epochs: self.epochs,
                 learning_rate: self.lr,
+                l2: self.l2,
                 batch: self.batch,
                 batches_per_step: self.batches_per_step,
                 sigmoid: self.sigmoid,

@@ -12,8 +12,9 @@ use crate::fixed::{FixedFormat, Sigmoid, BLOCK_ROWS};
 /// parameter digest; a recipe of another version is refused. Each file
 /// format has its own version beside its magic or `kind`. Version 3: the
 /// rows are quantized by the integer rule of [`crate::dataset::Normalizer`]
-/// (floor of the exact quotient), not by rounding a float z-score.
-pub const RECIPE_VERSION: u32 = 3;
+/// (floor of the exact quotient), not by rounding a float z-score. Version
+/// 4: the L2 penalty `l2` on the weights.
+pub const RECIPE_VERSION: u32 = 4;
 
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).
@@ -59,6 +60,11 @@ pub struct RecipeFields {
     /// Learning rate, as given (the circuit uses [`Recipe::eta_full`] and
     /// [`Recipe::eta_last`], derived from it).
     pub learning_rate: f64,
+    /// L2 penalty `lambda` on the weights (not the bias): each batch's
+    /// update is `w -= lr (grad + lambda w)`, the circuit's constant
+    /// [`Recipe::l2_step`]. 0: none. scikit-learn's `C` is `1 / (lambda
+    /// n)`.
+    pub l2: f64,
     /// Fixed-point format.
     pub format: FixedFormat,
     /// Sigmoid approximation.
@@ -119,6 +125,8 @@ impl TryFrom<RecipeFields> for Recipe {
 pub struct Hyper {
     pub epochs: usize,
     pub learning_rate: f64,
+    /// L2 penalty on the weights (0: none).
+    pub l2: f64,
     pub batch: usize,
     /// `None`: [`Recipe::new`] takes the largest divisor of the batches per
     /// epoch that keeps a folded step within [`AUTO_ROWS_PER_STEP`] rows,
@@ -135,6 +143,7 @@ impl Default for Hyper {
         Self {
             epochs: 10,
             learning_rate: 0.1,
+            l2: 0.0,
             batch: 32,
             batches_per_step: None,
             sigmoid: Sigmoid::Hard4,
@@ -150,6 +159,7 @@ impl Hyper {
         Hyper {
             epochs: recipe.epochs,
             learning_rate: recipe.learning_rate,
+            l2: recipe.l2,
             batch: recipe.batch,
             batches_per_step: Some(recipe.batches_per_step),
             sigmoid: recipe.sigmoid,
@@ -170,6 +180,7 @@ impl Recipe {
             batches_per_step: hyper.batches_per_step.unwrap_or(1),
             epochs: hyper.epochs,
             learning_rate: hyper.learning_rate,
+            l2: hyper.l2,
             format: hyper.format,
             sigmoid: hyper.sigmoid,
             weights: hyper.weights,
@@ -262,6 +273,20 @@ impl Recipe {
                 self.learning_rate
             ));
         }
+        if !(self.l2 >= 0.0 && self.l2 * self.learning_rate <= 1.0) {
+            return bad(format!(
+                "the L2 penalty must be at least 0 with lr x l2 at most 1 (a weight may not \
+                 shrink past 0 in one step), got --l2 {:?} at --lr {:?}",
+                self.l2, self.learning_rate
+            ));
+        }
+        if self.l2 > 0.0 && self.l2_step() == 0 {
+            return bad(format!(
+                "the L2 penalty {:?} x learning rate {:?} rounds to zero at 2^-{} (weights) x \
+                 2^-{} (features); raise --l2 or use more fractional bits",
+                self.l2, self.learning_rate, self.format.frac_bits, self.format.feature_frac_bits
+            ));
+        }
         if self.eta_full() == 0 {
             return bad(format!(
                 "learning rate {:?} / batch {} rounds to zero with {} fractional bits; raise --lr",
@@ -274,7 +299,7 @@ impl Recipe {
     /// The recipe in one line, for people.
     pub fn summary(&self) -> String {
         format!(
-            "{} rows x {} features, batch {} ({} a step), {} epochs, learning rate {}, \
+            "{} rows x {} features, batch {} ({} a step), {} epochs, learning rate {}{}, \
              sigmoid {}, weights at 2^-{} ({} integer bits), features at 2^-{}, {} weights, \
              recipe v{}",
             self.rows,
@@ -283,6 +308,11 @@ impl Recipe {
             self.batches_per_step,
             self.epochs,
             self.learning_rate,
+            if self.l2 > 0.0 {
+                format!(", L2 {}", self.l2)
+            } else {
+                String::new()
+            },
             self.sigmoid,
             self.format.frac_bits,
             self.format.weight_int_bits,
@@ -333,6 +363,14 @@ impl Recipe {
     /// the arithmetic only through rounded constants.
     pub fn tag(&self) -> crate::fixed::Scalar {
         crate::ivc::domain_tag(b"", self)
+    }
+
+    /// `round(lr * l2 * 2^(F+Fx))`: the L2 term of a weight's update is
+    /// `l2_step * w`, under the same shift as `eta * G` (so the update is
+    /// `floor((eta G + l2_step w) / 2^(F+Fx))`, one truncation).
+    pub fn l2_step(&self) -> i64 {
+        let scale = (self.format.frac_bits + self.format.feature_frac_bits) as i32;
+        (self.learning_rate * self.l2 * 2f64.powi(scale)).round() as i64
     }
 
     /// Step size of a full batch.

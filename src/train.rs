@@ -11,10 +11,11 @@
 //! s_i  = sigmoid(z_i)                       in [0, 2^F]
 //! e_i  = s_i - y_i * 2^F
 //! G_j  = sum_i e_i x_ij,   G_b = sum_i e_i * 2^Fx
-//! w_j -= floor(eta * G_j / 2^(F+Fx)),  b -= floor(eta * G_b / 2^(F+Fx))
+//! w_j -= floor((eta * G_j + k w_j) / 2^(F+Fx)),  b -= floor(eta * G_b / 2^(F+Fx))
 //! ```
 //!
-//! with `eta = round(lr / rows_in_batch * 2^F)`.
+//! with `eta = round(lr / rows_in_batch * 2^F)` and the L2 step `k =
+//! round(lr * l2 * 2^(F+Fx))` (0 without a penalty; never on the bias).
 
 use serde::{Deserialize, Serialize};
 
@@ -205,8 +206,10 @@ pub fn step_trace(
         trace.logits.push(z);
     }
     let half = recipe.format.weight_half_range();
-    let update = |w: i64, g: i128| -> Result<i64> {
-        let next = w - floor_shift(i128::from(eta) * g, f + fx) as i64;
+    // `l2`: the L2 step for a weight, 0 for the bias.
+    let update = |w: i64, g: i128, l2: i64| -> Result<i64> {
+        let next =
+            w - floor_shift(i128::from(eta) * g + i128::from(l2) * i128::from(w), f + fx) as i64;
         if !(-half..half).contains(&next) {
             return Err(Error::Diverged(format!(
                 "a weight reached {:.3}, outside the declared range ±{}; lower --lr",
@@ -221,9 +224,9 @@ pub fn step_trace(
             .w
             .iter()
             .zip(&trace.grads)
-            .map(|(&w, &g)| update(w, g))
+            .map(|(&w, &g)| update(w, g, recipe.l2_step()))
             .collect::<Result<_>>()?,
-        b: update(weights.b, trace.grad_bias)?,
+        b: update(weights.b, trace.grad_bias, 0)?,
     };
     Ok(trace)
 }
@@ -394,7 +397,8 @@ pub fn train_float(recipe: &Recipe, train: &Dataset, norm: &Normalizer) -> Float
             let size = range.len() as f64;
             let xb = x.slice(s![range.clone(), ..]);
             let e = (xb.dot(&w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp())) - y.slice(s![range]);
-            w = w - xb.t().dot(&e) * (recipe.learning_rate / size);
+            let penalty = &w * recipe.l2;
+            w = w - (xb.t().dot(&e) / size + penalty) * recipe.learning_rate;
             b -= recipe.learning_rate * e.sum() / size;
         }
     }

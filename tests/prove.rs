@@ -116,7 +116,7 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
 /// 0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03 (issue
 /// 14) and 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00
 /// before.
-const PINNED_DIGEST: &str = "d340da1b043a413c465ea32e3f6124fd4a51ab7aa10b2ca98233df367c109302";
+const PINNED_DIGEST: &str = "3e762c2de757ea727fcfb3932e9196fe703a2147770cb82efbc98c8190d14303";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {
@@ -278,15 +278,15 @@ fn every_field_of_the_statement_is_bound() {
 #[test]
 fn a_recipe_outside_the_limits_is_refused_as_the_bundle_is_read() {
     // The statement's recipe starts the body, with its version first (one
-    // byte): a bundle of recipe version 4 is not a bundle this build reads,
+    // byte): a bundle of recipe version 5 is not a bundle this build reads,
     // whatever else it holds.
     let mut bytes = fixture().bytes.clone();
     let at = BUNDLE_MAGIC.len() + 4;
-    assert_eq!(bytes[at], 3, "recipe version 3");
-    bytes[at] = 4;
+    assert_eq!(bytes[at], 4, "recipe version 4");
+    bytes[at] = 5;
     match ProofBundle::from_bytes(&bytes) {
         Err(Error::Rejected(Rejection::Malformed(m))) => {
-            assert!(m.contains("recipe version 4"), "{m}")
+            assert!(m.contains("recipe version 5"), "{m}")
         }
         other => panic!("expected a malformed bundle, got {:?}", other.err()),
     }

@@ -226,10 +226,12 @@ def _integer(name: str, v: Any, optional: bool = False) -> Optional[int]:
     raise InvalidParameterError(f"{name} must be {kind}, got {v!r}")
 
 
-def _real(name: str, v: Any) -> float:
+def _real(name: str, v: Any, optional: bool = False) -> Any:
+    if optional and v is None:
+        return None
     if isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)):
         return float(v)
-    raise InvalidParameterError(f"{name} must be a number, got {v!r}")
+    raise InvalidParameterError(f"{name} must be a number{' or None' if optional else ''}, got {v!r}")
 
 
 def _switch(name: str, v: Any) -> bool:
@@ -447,12 +449,20 @@ class ProvenLogisticRegression:
     ``proof_bytes_``, ``timings_`` (seconds), ``out_dir_``, ``model_path_``
     and ``report_`` (the whole report, a :class:`foldtrain._foldtrain.ProveResult`;
     its ``to_dict()`` is what ``foldtrain --json prove`` prints).
+
+    ``C``: inverse strength of an L2 penalty on the weights (not the
+    intercept), as scikit-learn's ``LogisticRegression(C=...)``: the recipe's
+    ``lambda = 1 / (C * n)`` for ``n`` training rows, each batch updating
+    ``w -= learning_rate * (grad + lambda * w)`` (``foldtrain prove --l2
+    LAMBDA``). ``None`` (the default): no penalty; scikit-learn's default is
+    ``C=1.0``.
     """
 
     def __init__(
         self,
         epochs: int = 10,
         learning_rate: float = 0.1,
+        C: Optional[float] = None,
         batch_size: int = 32,
         sigmoid: str = "hard4",
         private_weights: bool = False,
@@ -465,6 +475,7 @@ class ProvenLogisticRegression:
     ) -> None:
         self.epochs = epochs
         self.learning_rate = learning_rate
+        self.C = C
         self.batch_size = batch_size
         self.sigmoid = sigmoid
         self.private_weights = private_weights
@@ -498,12 +509,18 @@ class ProvenLogisticRegression:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults.get(k)]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    def _recipe(self) -> _foldtrain.RecipeArgs:
+    def _recipe(self, rows: int = 0) -> _foldtrain.RecipeArgs:
         """The parameters as the library takes them, each of its type (a
-        float epoch count is refused, not truncated; a string is no switch)."""
+        float epoch count is refused, not truncated; a string is no switch);
+        ``rows``: the training rows, which ``C`` is relative to."""
+        C = _real("C", self.C, optional=True)
+        if C is not None and not C > 0:
+            raise InvalidParameterError(f"C must be positive (the inverse of the L2 strength), got {C!r}")
+        l2 = 0.0 if C is None or rows == 0 else 1.0 / (C * rows)
         return dict(
             epochs=_integer("epochs", self.epochs),
             learning_rate=_real("learning_rate", self.learning_rate),
+            l2=l2,
             batch_size=_integer("batch_size", self.batch_size),
             batches_per_step=_integer("batches_per_step", self.batches_per_step, optional=True),
             sigmoid=_string("sigmoid", self.sigmoid),
@@ -552,6 +569,7 @@ class ProvenLogisticRegression:
         private_normalizer = _switch("private_normalizer", self.private_normalizer)
         checkpoint_every = _integer("checkpoint_every", self.checkpoint_every, optional=True)
         names, values, from_frame = _table(X)
+        recipe = self._recipe(values.shape[0])
         if commitment is not None:
             if not isinstance(commitment, CommittedData):
                 raise ValueError("commitment must be what foldtrain.commit returned")

@@ -25,6 +25,7 @@ class RecipeArgs(TypedDict):
 
     epochs: int
     learning_rate: float
+    l2: float
     batch_size: int
     batches_per_step: Optional[int]
     sigmoid: str
@@ -60,6 +61,8 @@ class Recipe:
     def epochs(self) -> int: ...
     @property
     def learning_rate(self) -> float: ...
+    @property
+    def l2(self) -> float: ...  # The L2 penalty lambda on the weights (0: none).
     @property
     def format(self) -> Format: ...
     @property

@@ -124,6 +124,8 @@ wrap! {
         batches_per_step: usize = r.batches_per_step;
         epochs: usize = r.epochs;
         learning_rate: f64 = r.learning_rate;
+        /// The L2 penalty lambda on the weights (0: none).
+        l2: f64 = r.l2;
         format: Format = Format(r.format);
         sigmoid: String = text(&r.sigmoid);
         /// "public" or "committed".

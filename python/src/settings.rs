@@ -21,6 +21,7 @@ use crate::errors::to_py;
 pub struct RecipeArgs {
     epochs: usize,
     learning_rate: f64,
+    l2: f64,
     batch_size: usize,
     batches_per_step: Option<usize>,
     sigmoid: String,
@@ -37,6 +38,7 @@ impl RecipeArgs {
         RecipeArgs {
             epochs: h.epochs,
             learning_rate: h.learning_rate,
+            l2: h.l2,
             batch_size: h.batch,
             batches_per_step: h.batches_per_step,
             sigmoid: h.sigmoid.name().to_string(),
@@ -51,6 +53,7 @@ impl RecipeArgs {
         let RecipeArgs {
             epochs,
             learning_rate,
+            l2,
             batch_size,
             batches_per_step,
             sigmoid,
@@ -72,6 +75,7 @@ impl RecipeArgs {
             hyper: Hyper {
                 epochs,
                 learning_rate,
+                l2,
                 batch: batch_size,
                 batches_per_step,
                 sigmoid,

@@ -502,10 +502,11 @@ impl TrainStep {
         (eta.add(&change), native)
     }
 
-    /// `w_j' = w_j - floor(eta * G_j / 2^(F+Fx))` for the weights and the
-    /// bias: `eta * G = (w - w') * 2^(F+Fx) + r` with the remainder `r`
-    /// (`F + Fx` bits, which also bounds the quotient) and the new weight
-    /// (`F + cw + 1` bits) range-checked. Returns the new values.
+    /// `w_j' = w_j - floor((eta * G_j + k w_j) / 2^(F+Fx))` for the weights
+    /// (`k` the recipe's L2 step, a constant) and `b' = b - floor(eta * G_b
+    /// / 2^(F+Fx))`: `eta * G = (w - w') * 2^(F+Fx) + r - k w` with the
+    /// remainder `r` (`F + Fx` bits, which also bounds the quotient) and the
+    /// new weight (`F + cw + 1` bits) range-checked. Returns the new values.
     fn update_weights<CS: ConstraintSystem<Scalar>>(
         &self,
         cs: &mut CS,
@@ -523,8 +524,13 @@ impl TrainStep {
             .chain(std::iter::once(trace.grad_bias))
             .collect();
         let next = weights_then_bias(&trace.next);
+        let current = weights_then_bias(batch.weights);
+        let d = self.recipe.features;
+        let l2 = i128::from(self.recipe.l2_step());
         (0..values.len())
             .map(|j| {
+                // The L2 step on a weight; none on the bias (j = d).
+                let k = if j < d { l2 } else { 0 };
                 let mut cs = cs.namespace(|| Scope::Update(j).to_string());
                 // bits of next + 2^(F+cw): the packing's shift
                 let new = alloc_signed(
@@ -532,15 +538,17 @@ impl TrainStep {
                     i128::from(next.get(j).copied().unwrap_or(0)),
                     format.weight_bits(),
                 )?;
-                let r = (i128::from(eta_int) * g_values.get(j).copied().unwrap_or(0))
+                let w = i128::from(current.get(j).copied().unwrap_or(0));
+                let r = (i128::from(eta_int) * g_values.get(j).copied().unwrap_or(0) + k * w)
                     .rem_euclid(1i128 << shift);
                 let r_bits = alloc_bits(cs.namespace(|| "remainder"), &to_field(r), shift)?;
                 let quotient = values[j].sub(&new.lin).scale(pow2(shift));
+                let penalty = values[j].scale(to_field(k));
                 enforce_mul(
-                    cs.namespace(|| "eta G = (w - w') 2^(F+Fx) + r"),
+                    cs.namespace(|| "eta G = (w - w') 2^(F+Fx) + r - k w"),
                     &eta,
                     &grads[j],
-                    &quotient.add(&bits_lin(&r_bits)),
+                    &quotient.add(&bits_lin(&r_bits)).sub(&penalty),
                 );
                 Ok(new)
             })

@@ -857,3 +857,61 @@ fn soundness_commitments_cannot_be_swapped() {
     );
     assert_eq!(out[layout.test_commitment], Scalar::from(TEST_C));
 }
+
+#[test]
+fn an_l2_penalty_is_proven_as_the_native_trainer_applies_it() {
+    // Issue 35: with --l2 every weight (not the bias) also shrinks by
+    // `l2_step w / 2^(F+Fx)` each batch. The circuit agrees with the native
+    // trainer over a whole run, and a step whose new weights leave the
+    // penalty out (the unpenalized recipe's witness) is refused.
+    let (base, data, salt, c) = toy_in(16, 1, 20, WeightsVisibility::Public);
+    let recipe = Arc::new(base.altered(|f| f.l2 = 0.05).unwrap());
+    assert!(recipe.l2_step() > 0 && recipe.tag() != base.tag());
+    let states = honest_states(&recipe, &data, &salt, c);
+    for (step, pair) in states.windows(2).enumerate() {
+        let mut cs = TamperCs::honest();
+        let out = synth(
+            &mut cs,
+            &circuit(&recipe, &pair[0], batches(&recipe, &data, step), salt),
+            &pair[0].to_z(&recipe).unwrap(),
+        );
+        assert!(
+            cs.is_satisfied(),
+            "step {step}: {:?}",
+            cs.which_is_unsatisfied()
+        );
+        assert_eq!(out, pair[1].to_z(&recipe).unwrap(), "step {step}");
+    }
+    let last = states.last().unwrap();
+    assert_eq!(last.weights, train::train_fixed(&recipe, &data).unwrap());
+    let plain = train::train_fixed(&base, &data).unwrap();
+    assert_ne!(last.weights.w, plain.w, "the penalty changed the weights");
+    // The second step (the weights are no longer zero, so the penalty
+    // bites): the witness of the unpenalized recipe under the L2 circuit.
+    let from = &states[1];
+    let unpenalized = TrainStep {
+        recipe: recipe.clone(),
+        witness: Arc::new(StepWitness::new(
+            &base,
+            from.clone(),
+            batches(&recipe, &data, 1),
+            salt,
+        )),
+    };
+    let honest = circuit(&recipe, from, batches(&recipe, &data, 1), salt);
+    assert_ne!(
+        unpenalized.witness.traces[0].next,
+        honest.witness.traces[0].next
+    );
+    let mut cs = TamperCs::honest();
+    synth(&mut cs, &unpenalized, &from.to_z(&recipe).unwrap());
+    assert!(!cs.is_satisfied(), "the penalty left out of an update");
+    // Limits: a penalty that rounds to zero, or shrinks past zero in one
+    // step, is refused with what to do.
+    let e = base.altered(|f| f.l2 = 1e-12).unwrap_err().to_string();
+    assert!(e.contains("rounds to zero") && e.contains("--l2"), "{e}");
+    let e = base.altered(|f| f.l2 = 3.0).unwrap_err().to_string();
+    assert!(e.contains("at most 1"), "{e}");
+    assert!(base.altered(|f| f.l2 = -0.1).is_err());
+    assert!(base.altered(|f| f.l2 = f64::NAN).is_err());
+}
