@@ -639,3 +639,19 @@ def test_a_private_normalizer_is_proven_and_linked_by_its_commitment(small, tmp_
     assert a.passed
     linked = [l for l in a.report.links if "normalizer" in l.name]
     assert len(linked) == 3 and all(c_n in l.detail for l in linked)
+
+
+def test_C_is_scikit_learns_inverse_l2_strength(small, tmp_path):
+    # Issue 35: C proves the recipe with lambda = 1 / (C n); a C that is not
+    # a positive number is refused before anything is written.
+    X, y = small
+    with pytest.raises(foldtrain.InvalidParameterError, match="C must be positive"):
+        foldtrain.ProvenLogisticRegression(C=0.0, progress=False, **RECIPE).fit(X, y, out_dir=tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    clf = foldtrain.ProvenLogisticRegression(C=0.01, progress=False, **RECIPE)
+    clf.fit(X, y, out_dir=tmp_path / "l2")
+    recipe = foldtrain._foldtrain.read_model(str(clf.model_path_)).recipe
+    assert recipe.l2 == pytest.approx(1 / (0.01 * len(X)))
+    assert foldtrain.verify(clf).accepted
+    plain = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(X, y, out_dir=tmp_path / "plain")
+    assert np.linalg.norm(clf.weights_) < np.linalg.norm(plain.weights_)

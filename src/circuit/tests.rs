@@ -134,6 +134,19 @@ fn agrees_over_a_whole_run(batch: usize, k: usize) {
 
 fn agrees_over_a_whole_run_in(batch: usize, k: usize, weights: WeightsVisibility) {
     let (recipe, data, salt, c) = toy_in(batch, k, 20, weights);
+    agreeing_states(&recipe, &data, salt, c);
+}
+
+/// The honest states of a whole run of `recipe`, each step's circuit
+/// checked satisfied with the native twin's outputs, ending in the native
+/// trainer's weights after two epochs.
+fn agreeing_states(
+    recipe: &Arc<Recipe>,
+    data: &FixedDataset,
+    salt: Salt,
+    c: Commitment,
+) -> Vec<State> {
+    let (recipe, data) = (recipe.clone(), data.clone());
     let states = honest_states(&recipe, &data, &salt, c);
     for (step, pair) in states.windows(2).enumerate() {
         let mut cs = TamperCs::honest();
@@ -152,6 +165,7 @@ fn agrees_over_a_whole_run_in(batch: usize, k: usize, weights: WeightsVisibility
     let last = states.last().unwrap();
     assert_eq!(last.weights, train::train_fixed(&recipe, &data).unwrap());
     assert_eq!((last.batch, last.epoch, last.hash), (0, 2, Scalar::ZERO));
+    states
 }
 
 #[test]
@@ -867,23 +881,8 @@ fn an_l2_penalty_is_proven_as_the_native_trainer_applies_it() {
     let (base, data, salt, c) = toy_in(16, 1, 20, WeightsVisibility::Public);
     let recipe = Arc::new(base.altered(|f| f.l2 = 0.05).unwrap());
     assert!(recipe.l2_step() > 0 && recipe.tag() != base.tag());
-    let states = honest_states(&recipe, &data, &salt, c);
-    for (step, pair) in states.windows(2).enumerate() {
-        let mut cs = TamperCs::honest();
-        let out = synth(
-            &mut cs,
-            &circuit(&recipe, &pair[0], batches(&recipe, &data, step), salt),
-            &pair[0].to_z(&recipe).unwrap(),
-        );
-        assert!(
-            cs.is_satisfied(),
-            "step {step}: {:?}",
-            cs.which_is_unsatisfied()
-        );
-        assert_eq!(out, pair[1].to_z(&recipe).unwrap(), "step {step}");
-    }
+    let states = agreeing_states(&recipe, &data, salt, c);
     let last = states.last().unwrap();
-    assert_eq!(last.weights, train::train_fixed(&recipe, &data).unwrap());
     let plain = train::train_fixed(&base, &data).unwrap();
     assert_ne!(last.weights.w, plain.w, "the penalty changed the weights");
     // The second step (the weights are no longer zero, so the penalty
