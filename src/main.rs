@@ -13,7 +13,7 @@ use foldtrain::commands::{self, DataArgs};
 use foldtrain::dataset::TrainFraction;
 use foldtrain::fixed::{FixedFormat, Sigmoid};
 use foldtrain::ivc::prover::{Observer, Phase};
-use foldtrain::recipe::{Hyper, WeightsVisibility};
+use foldtrain::recipe::{ClassWeight, Hyper, WeightsVisibility};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Exit codes: what a script can rely on.
@@ -319,6 +319,12 @@ struct DataFlags {
     /// w -= lr (grad + lambda w). scikit-learn's C is 1 / (lambda n).
     #[arg(long, value_name = "LAMBDA", default_value_t = Hyper::default().l2)]
     l2: f64,
+    /// Class weights, as scikit-learn's class_weight: `balanced` (n / (2
+    /// n_c) from the training labels) or W0,W1; each row's gradient is
+    /// scaled by its class's weight (rounded to 2^-8, recorded in the
+    /// recipe).
+    #[arg(long, value_name = "balanced|W0,W1", default_value = "none")]
+    class_weight: ClassWeight,
     /// Mini-batch size (a multiple of 8).
     #[arg(long, default_value_t = Hyper::default().batch)]
     batch: usize,
@@ -371,6 +377,7 @@ impl DataFlags {
                 epochs: self.epochs,
                 learning_rate: self.lr,
                 l2: self.l2,
+                class_weight: self.class_weight,
                 batch: self.batch,
                 batches_per_step: self.batches_per_step,
                 sigmoid: self.sigmoid,

@@ -13,8 +13,15 @@ use crate::fixed::{FixedFormat, Sigmoid, BLOCK_ROWS};
 /// format has its own version beside its magic or `kind`. Version 3: the
 /// rows are quantized by the integer rule of [`crate::dataset::Normalizer`]
 /// (floor of the exact quotient), not by rounding a float z-score. Version
-/// 4: the L2 penalty `l2` on the weights.
+/// 4: the L2 penalty `l2` on the weights and the class weights.
 pub const RECIPE_VERSION: u32 = 4;
+
+/// Class weights are fixed point at `2^-8`: each row's error is scaled by
+/// its class's weight as an integer, and the update's truncation grows by
+/// these bits (one truncation still).
+pub const CLASS_WEIGHT_FRAC_BITS: u32 = 8;
+/// Largest class weight (a class of 1 row in 512 would be weighted 256).
+pub const MAX_CLASS_WEIGHT: f64 = 256.0;
 
 /// Most features a recipe may declare; bounds the logit width
 /// (see [`crate::fixed`]).
@@ -64,7 +71,14 @@ pub struct RecipeFields {
     /// update is `w -= lr (grad + lambda w)`, the circuit's constant
     /// [`Recipe::l2_step`]. 0: none. scikit-learn's `C` is `1 / (lambda
     /// n)`.
+    #[serde(default)]
     pub l2: f64,
+    /// Weights of class 0 and class 1 (scikit-learn's `class_weight`): each
+    /// row's error, and so its gradient, is scaled by its class's weight,
+    /// a multiple of `2^-8` ([`CLASS_WEIGHT_FRAC_BITS`]) in `(0,
+    /// 256]`. `None`: both 1, the unweighted circuit.
+    #[serde(default)]
+    pub class_weights: Option<[f64; 2]>,
     /// Fixed-point format.
     pub format: FixedFormat,
     /// Sigmoid approximation.
@@ -127,6 +141,8 @@ pub struct Hyper {
     pub learning_rate: f64,
     /// L2 penalty on the weights (0: none).
     pub l2: f64,
+    /// Class weights (none, balanced on the training labels, or given).
+    pub class_weight: ClassWeight,
     pub batch: usize,
     /// `None`: [`Recipe::new`] takes the largest divisor of the batches per
     /// epoch that keeps a folded step within [`AUTO_ROWS_PER_STEP`] rows,
@@ -144,6 +160,7 @@ impl Default for Hyper {
             epochs: 10,
             learning_rate: 0.1,
             l2: 0.0,
+            class_weight: ClassWeight::None,
             batch: 32,
             batches_per_step: None,
             sigmoid: Sigmoid::Hard4,
@@ -160,6 +177,9 @@ impl Hyper {
             epochs: recipe.epochs,
             learning_rate: recipe.learning_rate,
             l2: recipe.l2,
+            class_weight: recipe
+                .class_weights
+                .map_or(ClassWeight::None, ClassWeight::Given),
             batch: recipe.batch,
             batches_per_step: Some(recipe.batches_per_step),
             sigmoid: recipe.sigmoid,
@@ -169,9 +189,89 @@ impl Hyper {
     }
 }
 
+/// How rows are weighted by class, as asked (scikit-learn's
+/// `class_weight`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum ClassWeight {
+    /// Every row weighs 1.
+    #[default]
+    None,
+    /// `n / (2 n_c)` for class `c`, from the training labels
+    /// ([`ClassWeight::resolve`]); the recipe records the two numbers.
+    Balanced,
+    /// The weights of class 0 and class 1.
+    Given([f64; 2]),
+}
+
+impl ClassWeight {
+    /// The weights of class 0 and 1 for these training labels (`None`:
+    /// unweighted), rounded to the recipe's `2^-8`; weights that round to
+    /// 1 and 1 are no weighting.
+    pub fn resolve(self, labels: &[u8]) -> Result<Option<[f64; 2]>> {
+        let given = match self {
+            ClassWeight::None => return Ok(None),
+            ClassWeight::Given(w) => w,
+            ClassWeight::Balanced => {
+                let ones = labels.iter().filter(|&&y| y == 1).count();
+                let zeros = labels.len() - ones;
+                if ones == 0 || zeros == 0 {
+                    return Err(Error::InvalidRecipe(
+                        "balanced class weights need both classes among the training rows;                          give --class-weight W0,W1 instead"
+                            .into(),
+                    ));
+                }
+                let n = labels.len() as f64;
+                [n / (2.0 * zeros as f64), n / (2.0 * ones as f64)]
+            }
+        };
+        let scale = f64::from(1u32 << CLASS_WEIGHT_FRAC_BITS);
+        let rounded = given.map(|w| (w * scale).round() / scale);
+        Ok((rounded != [1.0, 1.0]).then_some(rounded))
+    }
+}
+
+impl std::str::FromStr for ClassWeight {
+    type Err = String;
+
+    /// `balanced`, `none` or `W0,W1`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "balanced" => return Ok(ClassWeight::Balanced),
+            "none" => return Ok(ClassWeight::None),
+            _ => {}
+        }
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        match parts.as_slice() {
+            [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(w0), Ok(w1)) => Ok(ClassWeight::Given([w0, w1])),
+                _ => Err(format!(
+                    "`{s}`: give `balanced`, `none` or two numbers W0,W1 (the weights of class 0 \
+                     and class 1)"
+                )),
+            },
+            _ => Err(format!(
+                "`{s}`: give `balanced`, `none` or two numbers W0,W1 (the weights of class 0 and \
+                 class 1)"
+            )),
+        }
+    }
+}
+
 impl Recipe {
     /// Builds and validates a recipe for a dataset of `features` x `rows`.
+    /// Balanced class weights must be resolved first
+    /// ([`ClassWeight::resolve`], which needs the labels).
     pub fn new(hyper: &Hyper, features: usize, rows: usize) -> Result<Self> {
+        let class_weights = match hyper.class_weight {
+            ClassWeight::Balanced => {
+                return Err(Error::InvalidRecipe(
+                    "balanced class weights are resolved from the training labels before the \
+                     recipe is built"
+                        .into(),
+                ))
+            }
+            other => other.resolve(&[])?,
+        };
         let mut fields = RecipeFields {
             version: RECIPE_VERSION,
             features,
@@ -181,6 +281,7 @@ impl Recipe {
             epochs: hyper.epochs,
             learning_rate: hyper.learning_rate,
             l2: hyper.l2,
+            class_weights,
             format: hyper.format,
             sigmoid: hyper.sigmoid,
             weights: hyper.weights,
@@ -287,6 +388,17 @@ impl Recipe {
                 self.l2, self.learning_rate, self.format.frac_bits, self.format.feature_frac_bits
             ));
         }
+        if let Some(weights) = self.class_weights {
+            let scale = f64::from(1u32 << CLASS_WEIGHT_FRAC_BITS);
+            for (class, w) in weights.into_iter().enumerate() {
+                if !(w > 0.0 && w <= MAX_CLASS_WEIGHT && (w * scale).fract() == 0.0) {
+                    return bad(format!(
+                        "the weight of class {class} must be a multiple of 2^-{CLASS_WEIGHT_FRAC_BITS} \
+                         in (0, {MAX_CLASS_WEIGHT}], got {w:?}; give --class-weight W0,W1 within it"
+                    ));
+                }
+            }
+        }
         if self.eta_full() == 0 {
             return bad(format!(
                 "learning rate {:?} / batch {} rounds to zero with {} fractional bits; raise --lr",
@@ -308,10 +420,11 @@ impl Recipe {
             self.batches_per_step,
             self.epochs,
             self.learning_rate,
-            if self.l2 > 0.0 {
-                format!(", L2 {}", self.l2)
-            } else {
-                String::new()
+            match (self.l2 > 0.0, self.class_weights) {
+                (false, None) => String::new(),
+                (true, None) => format!(", L2 {}", self.l2),
+                (false, Some([w0, w1])) => format!(", class weights {w0} and {w1}"),
+                (true, Some([w0, w1])) => format!(", L2 {}, class weights {w0} and {w1}", self.l2),
             },
             self.sigmoid,
             self.format.frac_bits,
@@ -371,6 +484,34 @@ impl Recipe {
     pub fn l2_step(&self) -> i64 {
         let scale = (self.format.frac_bits + self.format.feature_frac_bits) as i32;
         (self.learning_rate * self.l2 * 2f64.powi(scale)).round() as i64
+    }
+
+    /// The class weights as integers at `2^-Fc` and `Fc`: `(c_0, c_1,
+    /// Fc)`, `(1, 1, 0)` unweighted. A row's error is `c_y (s - y 2^F)`
+    /// and the update's truncation is by `2^(F+Fx+Fc)`.
+    pub fn class_scale(&self) -> (i64, i64, u32) {
+        match self.class_weights {
+            None => (1, 1, 0),
+            Some([w0, w1]) => {
+                let scale = f64::from(1u32 << CLASS_WEIGHT_FRAC_BITS);
+                (
+                    (w0 * scale).round() as i64,
+                    (w1 * scale).round() as i64,
+                    CLASS_WEIGHT_FRAC_BITS,
+                )
+            }
+        }
+    }
+
+    /// The shift of a weight's update: `F + Fx`, plus `Fc` with class
+    /// weights.
+    pub fn update_shift(&self) -> u32 {
+        self.format.frac_bits + self.format.feature_frac_bits + self.class_scale().2
+    }
+
+    /// The L2 term's constant at the update's shift: `l2_step * 2^Fc`.
+    pub fn l2_at_shift(&self) -> i64 {
+        self.l2_step() << self.class_scale().2
     }
 
     /// Step size of a full batch.

@@ -9,13 +9,16 @@
 //! ```text
 //! z_i  = floor(sum_j w_j x_ij / 2^Fx) + b     (features scaled by 2^Fx)
 //! s_i  = sigmoid(z_i)                       in [0, 2^F]
-//! e_i  = s_i - y_i * 2^F
+//! e_i  = c_(y_i) (s_i - y_i * 2^F)
 //! G_j  = sum_i e_i x_ij,   G_b = sum_i e_i * 2^Fx
-//! w_j -= floor((eta * G_j + k w_j) / 2^(F+Fx)),  b -= floor(eta * G_b / 2^(F+Fx))
+//! w_j -= floor((eta * G_j + k w_j) / 2^S),  b -= floor(eta * G_b / 2^S)
 //! ```
 //!
-//! with `eta = round(lr / rows_in_batch * 2^F)` and the L2 step `k =
-//! round(lr * l2 * 2^(F+Fx))` (0 without a penalty; never on the bias).
+//! with `eta = round(lr / rows_in_batch * 2^F)`, the class weights `c_0,
+//! c_1` as integers at `2^-Fc` (1 and 1 with `Fc = 0` unweighted; see
+//! [`Recipe::class_scale`]), the shift `S = F + Fx + Fc` and the L2 step `k
+//! = round(lr * l2 * 2^(F+Fx)) * 2^Fc` (0 without a penalty; never on the
+//! bias).
 
 use serde::{Deserialize, Serialize};
 
@@ -189,6 +192,8 @@ pub fn step_trace(
     let f = recipe.format.frac_bits;
     let fx = recipe.format.feature_frac_bits;
     let one = recipe.format.one();
+    let (c0, c1, _) = recipe.class_scale();
+    let shift = recipe.update_shift();
     let mut trace = StepTrace {
         logits: Vec::with_capacity(rows.len()),
         grads: vec![0i128; weights.w.len()],
@@ -198,7 +203,7 @@ pub fn step_trace(
     for (row, &y) in rows.iter().zip(labels) {
         let z = logit(weights, row, fx);
         let s = recipe.sigmoid.eval_fixed(z, f);
-        let e = s - i64::from(y) * one;
+        let e = (s - i64::from(y) * one) * if y == 1 { c1 } else { c0 };
         for (g, &x) in trace.grads.iter_mut().zip(row) {
             *g += i128::from(e) * i128::from(x);
         }
@@ -209,7 +214,7 @@ pub fn step_trace(
     // `l2`: the L2 step for a weight, 0 for the bias.
     let update = |w: i64, g: i128, l2: i64| -> Result<i64> {
         let next =
-            w - floor_shift(i128::from(eta) * g + i128::from(l2) * i128::from(w), f + fx) as i64;
+            w - floor_shift(i128::from(eta) * g + i128::from(l2) * i128::from(w), shift) as i64;
         if !(-half..half).contains(&next) {
             return Err(Error::Diverged(format!(
                 "a weight reached {:.3}, outside the declared range ±{}; lower --lr",
@@ -224,7 +229,7 @@ pub fn step_trace(
             .w
             .iter()
             .zip(&trace.grads)
-            .map(|(&w, &g)| update(w, g, recipe.l2_step()))
+            .map(|(&w, &g)| update(w, g, recipe.l2_at_shift()))
             .collect::<Result<_>>()?,
         b: update(weights.b, trace.grad_bias, 0)?,
     };
@@ -396,7 +401,13 @@ pub fn train_float(recipe: &Recipe, train: &Dataset, norm: &Normalizer) -> Float
             let (range, _) = batch_range(recipe, index);
             let size = range.len() as f64;
             let xb = x.slice(s![range.clone(), ..]);
-            let e = (xb.dot(&w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp())) - y.slice(s![range]);
+            let yb = y.slice(s![range]);
+            let e = (xb.dot(&w) + b).mapv(|z| 1.0 / (1.0 + (-z).exp())) - yb;
+            // Each row's error scaled by its class's weight.
+            let e = match recipe.class_weights {
+                Some([w0, w1]) => e * yb.mapv(|y| if y == 1.0 { w1 } else { w0 }),
+                None => e,
+            };
             let penalty = &w * recipe.l2;
             w = w - (xb.t().dot(&e) / size + penalty) * recipe.learning_rate;
             b -= recipe.learning_rate * e.sum() / size;

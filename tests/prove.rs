@@ -108,15 +108,18 @@ fn the_parameter_digest_is_deterministic_and_pinned() {
     assert_eq!(foldtrain::ivc::params::digest_hex(&pp), PINNED_DIGEST);
 }
 
-/// Changed deliberately by issue 34 (recipe version 3: the rows are
-/// quantized by the integer rule; the circuit is the same, its tag is not);
-/// it was 18c04d3c2b989b57d52239067bb185ecec2ed8d47497190e71649600dcc8b501
+/// Changed deliberately by issue 35 (recipe version 4: the L2 penalty and
+/// the class weights are fields of the recipe, so of its tag; the default
+/// circuit is otherwise the same); it was
+/// d340da1b043a413c465ea32e3f6124fd4a51ab7aa10b2ca98233df367c109302 (issue 34, recipe
+/// version 3: the rows are quantized by the integer rule),
+/// 18c04d3c2b989b57d52239067bb185ecec2ed8d47497190e71649600dcc8b501
 /// (issue 16: features at 8 bits, Fx 4 and cx 3: the range checks of
 /// features, truncation remainders and weight updates are 2 bits narrower),
 /// 0cf590d946ffee86372d38781c6a69615600e14ef29fe9ff7687ea1bd0d0bb03 (issue
 /// 14) and 48455ee5f08b6052dd7c9cd71a29285c3e03c090d750c403ea11261d9d462b00
 /// before.
-const PINNED_DIGEST: &str = "3e762c2de757ea727fcfb3932e9196fe703a2147770cb82efbc98c8190d14303";
+const PINNED_DIGEST: &str = "c8a7da82ab412f79d9dddab67dd07a0df06091ebb272cc5312d813ea5a7f4303";
 
 #[test]
 fn the_default_recipe_has_a_pinned_constraint_count() {

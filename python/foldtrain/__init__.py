@@ -432,6 +432,25 @@ def commit(
 # The estimator.
 
 
+def _class_weight(value: Any) -> tuple[bool, Optional[tuple[float, float]]]:
+    """``class_weight`` as the library takes it: (balanced, (w0, w1) or
+    None). Accepts scikit-learn's forms: None, "balanced", {0: w0, 1: w1}
+    (a missing class weighs 1)."""
+    if value is None:
+        return False, None
+    if isinstance(value, str):
+        if value == "balanced":
+            return True, None
+        raise InvalidParameterError(f'class_weight must be None, "balanced" or {{0: w0, 1: w1}}, got {value!r}')
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in (0, 1)]
+        if unknown:
+            raise InvalidParameterError(f"class_weight's keys are the classes 0 and 1, got {unknown!r}")
+        weights = tuple(_real(f"class_weight[{c}]", value.get(c, 1.0)) for c in (0, 1))
+        return False, (weights[0], weights[1])
+    raise InvalidParameterError(f'class_weight must be None, "balanced" or {{0: w0, 1: w1}}, got {value!r}')
+
+
 class ProvenLogisticRegression:
     """Logistic regression trained by mini-batch gradient descent in fixed
     point, with a zero-knowledge proof of the training.
@@ -456,6 +475,14 @@ class ProvenLogisticRegression:
     ``w -= learning_rate * (grad + lambda * w)`` (``foldtrain prove --l2
     LAMBDA``). ``None`` (the default): no penalty; scikit-learn's default is
     ``C=1.0``.
+
+    ``class_weight``: as scikit-learn's, ``None`` (every row weighs 1),
+    ``"balanced"`` (``n / (2 n_c)`` for class ``c`` from the training labels)
+    or a dict ``{0: w0, 1: w1}``: each row's gradient is scaled by its
+    class's weight (``foldtrain prove --class-weight``), rounded to
+    ``2^-8``; the recipe records the two numbers (``recipe.class_weights``),
+    so balanced weights reveal the training rows' class ratio to that
+    precision.
     """
 
     def __init__(
@@ -463,6 +490,7 @@ class ProvenLogisticRegression:
         epochs: int = 10,
         learning_rate: float = 0.1,
         C: Optional[float] = None,
+        class_weight: Optional[Any] = None,
         batch_size: int = 32,
         sigmoid: str = "hard4",
         private_weights: bool = False,
@@ -476,6 +504,7 @@ class ProvenLogisticRegression:
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.C = C
+        self.class_weight = class_weight
         self.batch_size = batch_size
         self.sigmoid = sigmoid
         self.private_weights = private_weights
@@ -517,10 +546,13 @@ class ProvenLogisticRegression:
         if C is not None and not C > 0:
             raise InvalidParameterError(f"C must be positive (the inverse of the L2 strength), got {C!r}")
         l2 = 0.0 if C is None or rows == 0 else 1.0 / (C * rows)
+        balanced, given = _class_weight(self.class_weight)
         return dict(
             epochs=_integer("epochs", self.epochs),
             learning_rate=_real("learning_rate", self.learning_rate),
             l2=l2,
+            class_weight=given,
+            class_weight_balanced=balanced,
             batch_size=_integer("batch_size", self.batch_size),
             batches_per_step=_integer("batches_per_step", self.batches_per_step, optional=True),
             sigmoid=_string("sigmoid", self.sigmoid),

@@ -26,6 +26,8 @@ class RecipeArgs(TypedDict):
     epochs: int
     learning_rate: float
     l2: float
+    class_weight: Optional[tuple[float, float]]
+    class_weight_balanced: bool
     batch_size: int
     batches_per_step: Optional[int]
     sigmoid: str
@@ -63,6 +65,8 @@ class Recipe:
     def learning_rate(self) -> float: ...
     @property
     def l2(self) -> float: ...  # The L2 penalty lambda on the weights (0: none).
+    @property
+    def class_weights(self) -> Optional[tuple[float, float]]: ...  # Class 0's and 1's (None: unweighted).
     @property
     def format(self) -> Format: ...
     @property

@@ -126,6 +126,8 @@ wrap! {
         learning_rate: f64 = r.learning_rate;
         /// The L2 penalty lambda on the weights (0: none).
         l2: f64 = r.l2;
+        /// The weights of class 0 and 1 (None: unweighted).
+        class_weights: Option<[f64; 2]> = r.class_weights;
         format: Format = Format(r.format);
         sigmoid: String = text(&r.sigmoid);
         /// "public" or "committed".

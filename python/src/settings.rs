@@ -7,7 +7,7 @@ use foldtrain::commands::DataArgs;
 use foldtrain::commitment::Split;
 use foldtrain::dataset::TrainFraction;
 use foldtrain::fixed::{FixedFormat, Sigmoid};
-use foldtrain::recipe::{Hyper, WeightsVisibility};
+use foldtrain::recipe::{ClassWeight, Hyper, WeightsVisibility};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -22,6 +22,9 @@ pub struct RecipeArgs {
     epochs: usize,
     learning_rate: f64,
     l2: f64,
+    /// `None`, `"balanced"` or `{0: w0, 1: w1}` (read by the module).
+    class_weight: Option<[f64; 2]>,
+    class_weight_balanced: bool,
     batch_size: usize,
     batches_per_step: Option<usize>,
     sigmoid: String,
@@ -39,6 +42,8 @@ impl RecipeArgs {
             epochs: h.epochs,
             learning_rate: h.learning_rate,
             l2: h.l2,
+            class_weight: None,
+            class_weight_balanced: false,
             batch_size: h.batch,
             batches_per_step: h.batches_per_step,
             sigmoid: h.sigmoid.name().to_string(),
@@ -54,6 +59,8 @@ impl RecipeArgs {
             epochs,
             learning_rate,
             l2,
+            class_weight,
+            class_weight_balanced,
             batch_size,
             batches_per_step,
             sigmoid,
@@ -76,6 +83,11 @@ impl RecipeArgs {
                 epochs,
                 learning_rate,
                 l2,
+                class_weight: match (class_weight_balanced, class_weight) {
+                    (true, _) => ClassWeight::Balanced,
+                    (false, Some(w)) => ClassWeight::Given(w),
+                    (false, None) => ClassWeight::None,
+                },
                 batch: batch_size,
                 batches_per_step,
                 sigmoid,

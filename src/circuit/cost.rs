@@ -81,6 +81,8 @@ pub enum Scope {
     Sigmoid,
     /// The padding mask of a row's error.
     Mask,
+    /// A row's error scaled by its class's weight.
+    ClassWeight,
     /// `e * x_j`.
     ErrorProduct(usize),
     /// Block `b` of a batch's hashed rows.
@@ -104,6 +106,7 @@ impl fmt::Display for Scope {
             Scope::Truncate => write!(f, "truncate dot"),
             Scope::Sigmoid => write!(f, "sigmoid"),
             Scope::Mask => write!(f, "mask"),
+            Scope::ClassWeight => write!(f, "class weight"),
             Scope::ErrorProduct(j) => write!(f, "e x{j}"),
             Scope::Block(b) => write!(f, "block {b}"),
             Scope::Update(j) => write!(f, "update {j}"),
@@ -115,13 +118,14 @@ impl fmt::Display for Scope {
 impl Scope {
     /// The scope a namespace name displays, if any.
     fn parse(name: &str) -> Option<Scope> {
-        const PLAIN: [Scope; 6] = [
+        const PLAIN: [Scope; 7] = [
             Scope::Unpack,
             Scope::Label,
             Scope::Logit,
             Scope::Truncate,
             Scope::Sigmoid,
             Scope::Mask,
+            Scope::ClassWeight,
         ];
         const INDEXED: [fn(usize) -> Scope; 8] = [
             Scope::Batch,
@@ -151,7 +155,7 @@ impl Scope {
         match self {
             Scope::Batch(_) | Scope::Row(_) => None,
             Scope::Unpack => Some(Part::StateAndSeal),
-            Scope::Label | Scope::Mask => Some(Part::LabelsAndMasks),
+            Scope::Label | Scope::Mask | Scope::ClassWeight => Some(Part::LabelsAndMasks),
             Scope::Feature(_) => Some(Part::FeatureRange),
             Scope::Product(_) => Some(Part::Dot),
             Scope::Logit | Scope::Truncate => Some(Part::Truncation),
@@ -241,6 +245,7 @@ mod tests {
             Scope::Truncate,
             Scope::Sigmoid,
             Scope::Mask,
+            Scope::ClassWeight,
             Scope::ErrorProduct(0),
             Scope::Block(1),
             Scope::Update(48),

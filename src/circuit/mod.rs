@@ -386,6 +386,21 @@ impl TrainStep {
         } else {
             error
         };
+        // With class weights: `e = c_y (s - y 2^F)`, `c_y = c_0 + y (c_1 -
+        // c_0)` (constants of the recipe, at `2^-Fc`).
+        let error = match self.recipe.class_weights {
+            Some(_) => {
+                let (c0, c1, _) = self.recipe.class_scale();
+                let weight = Lin::int::<CS>(c0.into())
+                    .add(&Lin::bit(&y).scale(to_field(i128::from(c1 - c0))));
+                mul(
+                    cs.namespace(|| Scope::ClassWeight.to_string()),
+                    &error,
+                    &weight,
+                )?
+            }
+            None => error,
+        };
 
         let products = x
             .iter()
@@ -516,7 +531,7 @@ impl TrainStep {
         last: &LastBatch,
     ) -> Result<Vec<Signed>, SynthesisError> {
         let format = &self.recipe.format;
-        let shift = format.frac_bits + format.feature_frac_bits;
+        let shift = self.recipe.update_shift();
         let (eta, eta_int) = self.eta::<CS>(batch, last);
         let grads = gradient_sums::<CS>(rows, self.recipe.features, format.feature_one());
         let trace = batch.trace;
@@ -526,7 +541,7 @@ impl TrainStep {
         let next = weights_then_bias(&trace.next);
         let current = weights_then_bias(batch.weights);
         let d = self.recipe.features;
-        let l2 = i128::from(self.recipe.l2_step());
+        let l2 = i128::from(self.recipe.l2_at_shift());
         (0..values.len())
             .map(|j| {
                 // The L2 step on a weight; none on the bias (j = d).
@@ -545,7 +560,7 @@ impl TrainStep {
                 let quotient = values[j].sub(&new.lin).scale(pow2(shift));
                 let penalty = values[j].scale(to_field(k));
                 enforce_mul(
-                    cs.namespace(|| "eta G = (w - w') 2^(F+Fx) + r - k w"),
+                    cs.namespace(|| "eta G = (w - w') 2^S + r - k w"),
                     &eta,
                     &grads[j],
                     &quotient.add(&bits_lin(&r_bits)).sub(&penalty),

@@ -914,3 +914,83 @@ fn an_l2_penalty_is_proven_as_the_native_trainer_applies_it() {
     assert!(base.altered(|f| f.l2 = -0.1).is_err());
     assert!(base.altered(|f| f.l2 = f64::NAN).is_err());
 }
+
+#[test]
+fn class_weights_are_proven_as_the_native_trainer_applies_them() {
+    // Issue 35: with class weights each row's error is `c_y (s - y 2^F)`
+    // and the update truncates by `2^(F+Fx+Fc)`. The circuit agrees with
+    // the native trainer over a whole run (also with an L2 penalty); the
+    // unweighted witness, and one with the two classes' weights swapped,
+    // are refused under the weighted circuit.
+    let (base, data, salt, c) = toy_in(16, 1, 20, WeightsVisibility::Public);
+    let weighted = |w: [f64; 2]| Arc::new(base.altered(|f| f.class_weights = Some(w)).unwrap());
+    let recipe = weighted([0.5, 3.0]);
+    assert_eq!(recipe.class_scale(), (128, 768, 8));
+    assert_ne!(recipe.tag(), base.tag());
+    let states = agreeing_states(&recipe, &data, salt, c);
+    let plain = train::train_fixed(&base, &data).unwrap();
+    assert_ne!(
+        states.last().unwrap().weights,
+        plain,
+        "the weights changed the run"
+    );
+    let both = Arc::new(recipe.altered(|f| f.l2 = 0.05).unwrap());
+    agreeing_states(&both, &data, salt, c);
+    // The third step (the second epoch's first batch: both classes, with
+    // errors that are not zero) under the weighted circuit, with the
+    // witness of another recipe: unweighted, and the weights swapped.
+    let from = &states[2];
+    let honest = circuit(&recipe, from, batches(&recipe, &data, 2), salt);
+    for other in [base.clone(), weighted([3.0, 0.5])] {
+        let forged = TrainStep {
+            recipe: recipe.clone(),
+            witness: Arc::new(StepWitness::new(
+                &other,
+                from.clone(),
+                batches(&recipe, &data, 2),
+                salt,
+            )),
+        };
+        assert_ne!(forged.witness.traces[0].next, honest.witness.traces[0].next);
+        let mut cs = TamperCs::honest();
+        synth(&mut cs, &forged, &from.to_z(&recipe).unwrap());
+        assert!(!cs.is_satisfied(), "another recipe's class weights");
+    }
+    // Limits: zero, negative, beyond 256 or not a multiple of 2^-8 refused
+    // by name; weights that round to 1 and 1 are no weighting.
+    for bad in [
+        [0.0, 1.0],
+        [1.0, -2.0],
+        [1.0, 300.0],
+        [0.3, 1.0],
+        [f64::NAN, 1.0],
+    ] {
+        let e = base
+            .altered(|f| f.class_weights = Some(bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--class-weight"), "{e}");
+    }
+    use crate::recipe::ClassWeight;
+    assert_eq!(ClassWeight::Given([1.0, 1.001]).resolve(&[]).unwrap(), None);
+    assert_eq!(
+        ClassWeight::Given([0.3, 2.0]).resolve(&[]).unwrap(),
+        Some([77.0 / 256.0, 2.0])
+    );
+    // Balanced: n / (2 n_c), as scikit-learn's.
+    let labels = [1, 0, 0, 0, 0, 0, 0, 1];
+    assert_eq!(
+        ClassWeight::Balanced.resolve(&labels).unwrap(),
+        Some([171.0 / 256.0, 2.0]) // 8 / 12 = 0.667 is 170.67 / 256
+    );
+    assert!(ClassWeight::Balanced.resolve(&[1, 1]).is_err());
+    assert_eq!(
+        "balanced".parse::<ClassWeight>().unwrap(),
+        ClassWeight::Balanced
+    );
+    assert_eq!(
+        "0.5,2".parse::<ClassWeight>().unwrap(),
+        ClassWeight::Given([0.5, 2.0])
+    );
+    assert!("1".parse::<ClassWeight>().is_err());
+}

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::fixed::FixedFormat;
 use crate::model::Model;
 use crate::output::{self, OutputDir};
-use crate::recipe::{Hyper, Recipe};
+use crate::recipe::{ClassWeight, Hyper, Recipe};
 use crate::train;
 
 pub mod audit;
@@ -108,7 +108,16 @@ impl DataArgs {
         let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
         let dataset = Dataset::parse(&self.data, &bytes)?;
         let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
-        let mut recipe = Recipe::new(&self.hyper, dataset.features(), prepared.train_fixed.len())?;
+        // Balanced class weights come from the training labels, and the
+        // recipe records the two numbers they give.
+        let hyper = Hyper {
+            class_weight: match self.hyper.class_weight.resolve(&prepared.train.labels)? {
+                Some(weights) => ClassWeight::Given(weights),
+                None => ClassWeight::None,
+            },
+            ..self.hyper.clone()
+        };
+        let mut recipe = Recipe::new(&hyper, dataset.features(), prepared.train_fixed.len())?;
         if self.hyper.batches_per_step.is_none() {
             // Unless the user chose K: the one of least predicted time.
             recipe = crate::plan::choose(&recipe)?;
@@ -422,6 +431,7 @@ impl fmt::Display for TrainReport {
             self.test_rows,
             self.recipe.features
         )?;
+        writeln!(f, "recipe: {}", self.recipe.summary())?;
         writeln!(f, "                 train      test")?;
         let row = |name: &str, train: f64, test: Option<f64>| {
             format!("{name}  {:>8}  {:>8}", pct(Some(train)), pct(test))
