@@ -224,6 +224,7 @@ fn german_credit() -> foldtrain::commands::Loaded {
         data: Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/german_credit.csv"),
         train_fraction: DEFAULT_TRAIN_FRACTION,
         hyper: Hyper::default(),
+        group: None,
     }
     .load()
     .expect("german_credit.csv")

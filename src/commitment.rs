@@ -39,6 +39,7 @@ use crate::fixed::{to_field, FixedFormat, Scalar};
 /// The packing constants, defined with the arithmetic contract; re-exported
 /// for the circuit, which reads them beside the commitment's hash.
 pub use crate::fixed::{BLOCK_ROWS, PACK_BITS};
+use crate::group::{GroupColumn, GroupOpening};
 
 /// Sponge domain separator of a block hash.
 pub const BLOCK_DOMAIN: u32 = 0x626c_6b31; // "blk1"
@@ -57,6 +58,8 @@ pub const NORMALIZER_DOMAIN: u32 = 0x6e72_6d31; // "nrm1"
 /// Sponge domain separator of the salt of `C_N`, derived from the raw
 /// training rows' salt.
 pub const NORMALIZER_SALT_DOMAIN: u32 = 0x6e73_6c31; // "nsl1"
+/// Domain of the groups' commitment salt, derived from the test salt.
+pub const GROUP_SALT_DOMAIN: u32 = 0x6773_6131; // "gsa1"
 /// Sponge domain separator of a training state's commitment at a segment
 /// boundary, `C_S = Poseidon(C_W, h, salt_S)`.
 pub const STATE_DOMAIN: u32 = 0x7374_6131; // "sta1"
@@ -606,6 +609,13 @@ impl SplitOpening {
     }
 }
 
+/// The salt of the groups' commitment `C_G`: `Poseidon_gsa1(salt_test)`,
+/// derived (as secret as the test salt) so the salts a run records are
+/// enough to commit again.
+pub fn group_salt(test_salt: &Salt) -> Salt {
+    Salt(poseidon(GROUP_SALT_DOMAIN, &[test_salt.0]))
+}
+
 /// The rows a dataset's four commitments hold: each split quantized and
 /// raw.
 #[derive(Clone, Copy, Debug)]
@@ -614,6 +624,8 @@ pub struct CommittedRows<'a> {
     pub test: &'a FixedDataset,
     pub raw_train: &'a RawDataset,
     pub raw_test: &'a RawDataset,
+    /// The protected attribute and the test rows' groups, when committed.
+    pub test_groups: Option<(&'a GroupColumn, &'a [u8])>,
 }
 
 impl<'a> CommittedRows<'a> {
@@ -624,6 +636,7 @@ impl<'a> CommittedRows<'a> {
             test: &p.test_fixed,
             raw_train: &p.train_raw,
             raw_test: &p.test_raw,
+            test_groups: p.group.as_ref().map(|(c, g)| (c, g.as_slice())),
         }
     }
 }
@@ -653,6 +666,10 @@ pub struct Opening {
     pub train_fraction: TrainFraction,
     /// sha256 of the CSV file the rows came from.
     pub source_sha256: String,
+    /// The protected attribute's commitment `C_G` over the test rows
+    /// (`commit --group`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupOpening>,
 }
 
 /// The salts of a dataset's four commitments.
@@ -711,6 +728,14 @@ impl Opening {
             format: *format,
             train_fraction,
             source_sha256,
+            group: rows.test_groups.map(|(column, codes)| {
+                GroupOpening::commit(
+                    column.clone(),
+                    codes,
+                    &rows.test.labels,
+                    group_salt(&salts.test),
+                )
+            }),
         }
     }
 
@@ -736,6 +761,12 @@ impl Opening {
     /// salt it comes from (a verifier never sees that salt).
     pub fn normalizer_salt(&self) -> Salt {
         Salt(poseidon(NORMALIZER_SALT_DOMAIN, &[self.raw_train.salt.0]))
+    }
+
+    /// The groups' commitment `C_G`, when the test rows' groups are
+    /// committed.
+    pub fn group_commitment(&self) -> Option<Commitment> {
+        self.group.as_ref().map(|g| g.commitment)
     }
 
     /// Reads an opening file: one of another layout version is refused by
@@ -780,7 +811,30 @@ impl Opening {
         self.train.check(Split::Train, rows.train, &self.format)?;
         self.test.check(Split::Test, rows.test, &self.format)?;
         self.raw_train.check_raw(Split::Train, rows.raw_train)?;
-        self.raw_test.check_raw(Split::Test, rows.raw_test)
+        self.raw_test.check_raw(Split::Test, rows.raw_test)?;
+        match (&self.group, rows.test_groups) {
+            (None, None) => Ok(()),
+            (Some(g), Some((column, codes))) if g.column == *column => {
+                g.check(codes, &rows.test.labels)
+            }
+            (Some(g), Some((column, _))) => Err(Error::Mismatch(format!(
+                "the commitment's protected attribute `{}` has other groups than `{}` in this \
+                 CSV ({} against {})",
+                g.column.name,
+                column.name,
+                g.column.labels.join(", "),
+                column.labels.join(", ")
+            ))),
+            (Some(g), None) => Err(Error::Mismatch(format!(
+                "the commitment holds the protected attribute `{}`, which these rows were read \
+                 without",
+                g.column.name
+            ))),
+            (None, Some((column, _))) => Err(Error::Mismatch(format!(
+                "the commitment holds no protected attribute, but these rows leave `{}` out",
+                column.name
+            ))),
+        }
     }
 }
 
@@ -905,6 +959,7 @@ mod tests {
             test,
             raw_train,
             raw_test,
+            test_groups: None,
         }
     }
 

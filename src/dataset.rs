@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fixed::FixedFormat;
+use crate::group::GroupColumn;
 
 /// Largest CSV accepted, so that a mistaken path (a disk image, say) fails
 /// fast instead of filling memory.
@@ -282,6 +283,31 @@ fn parse_table(
 }
 
 impl Dataset {
+    /// Takes the protected attribute `name` out of the features: resolves
+    /// it over every row ([`GroupColumn::resolve`]), removes its columns and
+    /// returns it with each row's group code.
+    pub fn take_group(&mut self, name: &str) -> Result<(GroupColumn, Vec<u8>)> {
+        let column = GroupColumn::resolve(name, &self.feature_names, &self.rows)?;
+        let codes = column.codes(&self.feature_names, &self.rows)?;
+        let taken = column.columns();
+        let keep: Vec<usize> = (0..self.feature_names.len())
+            .filter(|&j| !taken.contains(&self.feature_names[j]))
+            .collect();
+        if keep.is_empty() {
+            return Err(Error::InvalidRecipe(format!(
+                "the protected attribute `{name}` takes every feature column; no feature is left"
+            )));
+        }
+        self.feature_names = keep
+            .iter()
+            .map(|&j| self.feature_names[j].clone())
+            .collect();
+        for row in &mut self.rows {
+            *row = keep.iter().map(|&j| row[j]).collect();
+        }
+        Ok((column, codes))
+    }
+
     /// Number of feature columns.
     pub fn features(&self) -> usize {
         self.feature_names.len()
@@ -693,6 +719,9 @@ pub struct Prepared {
     pub normalizer: Normalizer,
     pub train_fixed: FixedDataset,
     pub test_fixed: FixedDataset,
+    /// The protected attribute (`commit --group`) and each test row's
+    /// group code; its columns are not among the features.
+    pub group: Option<(GroupColumn, Vec<u8>)>,
 }
 
 impl Prepared {
@@ -721,6 +750,7 @@ impl Prepared {
             normalizer,
             train_fixed,
             test_fixed,
+            group: None,
         })
     }
 }

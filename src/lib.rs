@@ -52,6 +52,7 @@ pub mod commitment;
 pub mod dataset;
 pub mod error;
 pub mod fixed;
+pub mod group;
 pub mod inference;
 pub mod ivc;
 pub mod model;

@@ -93,6 +93,12 @@ enum Command {
         /// Folder for commitment.json (public) and private/opening.json (0600).
         #[arg(long)]
         out: PathBuf,
+        /// A protected attribute (a column, or the prefix of one-hot columns
+        /// NAME_*; at most 8 groups): committed with the test rows, so that
+        /// `prove-eval` proves the counts of each group, and left out of
+        /// the features of every command that opens this commitment.
+        #[arg(long, value_name = "COLUMN")]
+        group: Option<String>,
         /// Replace existing public files of an earlier run (a private
         /// opening is never replaced).
         #[arg(long)]
@@ -392,6 +398,7 @@ impl DataFlags {
                     WeightsVisibility::Public
                 },
             },
+            group: None,
         }
     }
 }
@@ -568,8 +575,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Commit {
             data,
             out: dir,
+            group,
             force,
-        } => out.report(&commands::commit(&data.to_args(), &dir, force)?)?,
+        } => out.report(&commands::commit(
+            &DataArgs {
+                group,
+                ..data.to_args()
+            },
+            &dir,
+            force,
+        )?)?,
         Command::Prove {
             data,
             run,

@@ -357,6 +357,23 @@ impl Confusion {
     pub fn recall(&self) -> Option<f64> {
         ratio(self.tp, self.tp.saturating_add(self.fn_))
     }
+
+    /// `TN / (TN + FP)`, `None` when no label is 0.
+    pub fn specificity(&self) -> Option<f64> {
+        ratio(self.tn, self.tn.saturating_add(self.fp))
+    }
+
+    /// `FP / (FP + TN)` (the false-positive rate), `None` when no label is
+    /// 0.
+    pub fn false_positive_rate(&self) -> Option<f64> {
+        ratio(self.fp, self.fp.saturating_add(self.tn))
+    }
+
+    /// `(TP + FP) / n`: the share of rows predicted 1 (approved), `None`
+    /// for no rows.
+    pub fn positive_rate(&self) -> Option<f64> {
+        ratio(self.tp.saturating_add(self.fp), self.total())
+    }
 }
 
 fn ratio(a: u64, b: u64) -> Option<f64> {

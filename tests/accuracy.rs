@@ -32,6 +32,7 @@ fn train_default(file: &str) -> TrainReport {
         data: dataset(file),
         train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
+        group: None,
     };
     train(&args, None)
         .unwrap_or_else(|e| panic!("{file}: {e}"))

@@ -128,6 +128,7 @@ fn the_default_recipe_has_a_pinned_constraint_count() {
         data: Path::new("datasets/german_credit.csv").into(),
         train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
+        group: None,
     };
     let recipe = args.load().unwrap().recipe;
     assert_eq!(

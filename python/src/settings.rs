@@ -102,6 +102,7 @@ impl RecipeArgs {
                     WeightsVisibility::Public
                 },
             },
+            group: None,
         })
     }
 }

@@ -162,6 +162,7 @@ fn provenance(
         data: data.into(),
         train_fraction: opening.train_fraction,
         hyper: Hyper::of(&st.recipe),
+        group: opening.group.as_ref().map(|g| g.column.name.clone()),
     };
     let loaded = args.load()?;
     report.data_sha256 = Some(loaded.source_sha256.clone());

@@ -183,6 +183,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         data: args.data.clone(),
         train_fraction: model.train_fraction,
         hyper: Hyper::of(&model.recipe),
+        group: None,
     };
     let (_, loaded, opening) = open_commitment(&args.commitment, &data)?;
     if opening.format != model.recipe.format {

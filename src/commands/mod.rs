@@ -69,6 +69,10 @@ pub struct DataArgs {
     pub data: PathBuf,
     pub train_fraction: TrainFraction,
     pub hyper: Hyper,
+    /// The protected attribute to leave out of the features and commit
+    /// with the test rows (`commit --group`; a commitment's own when one is
+    /// opened).
+    pub group: Option<String>,
 }
 
 /// Loaded, split and quantized data with its recipe.
@@ -106,8 +110,16 @@ impl DataArgs {
         // The format decides the quantization: check it before using it.
         self.hyper.format.validate()?;
         let bytes = artifact::read_limited(&self.data, crate::dataset::MAX_CSV_BYTES)?;
-        let dataset = Dataset::parse(&self.data, &bytes)?;
-        let prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
+        let mut dataset = Dataset::parse(&self.data, &bytes)?;
+        let group = match &self.group {
+            Some(name) => Some(dataset.take_group(name)?),
+            None => None,
+        };
+        let mut prepared = Prepared::new(&dataset, self.train_fraction, &self.hyper.format)?;
+        if let Some((column, codes)) = group {
+            let test = codes[prepared.train.rows.len()..].to_vec();
+            prepared.group = Some((column, test));
+        }
         // Balanced class weights come from the training labels, and the
         // recipe records the two numbers they give.
         let hyper = Hyper {
@@ -142,6 +154,9 @@ pub struct TrainReport {
     pub test_rows: usize,
     pub train_accuracy: f64,
     pub test_accuracy: Option<f64>,
+    /// The fixed-point model's confusion counts on the test rows (what
+    /// `prove-eval` proves).
+    pub test_confusion: train::Confusion,
     pub float_train_accuracy: f64,
     pub float_test_accuracy: Option<f64>,
     pub weights: Vec<f64>,
@@ -175,6 +190,7 @@ pub fn train(args: &DataArgs, out: Option<&Path>) -> Result<(TrainReport, Model)
         test_rows: p.test.rows.len(),
         train_accuracy: train::accuracy_fixed(&weights, &p.train_fixed, f).unwrap_or(0.0),
         test_accuracy: train::accuracy_fixed(&weights, test_fixed, f),
+        test_confusion: train::confusion_fixed(&weights, test_fixed, f),
         float_train_accuracy: train::accuracy_float(&float, &p.train, &p.normalizer).unwrap_or(0.0),
         float_test_accuracy: train::accuracy_float(&float, &p.test, &p.normalizer),
         weights: model.decimal_weights().0,
@@ -219,6 +235,10 @@ pub struct CommitmentFile {
     /// and its version.
     pub preprocessing: String,
     pub preprocessing_version: u32,
+    /// The protected attribute committed with the test rows (`commit
+    /// --group`): its groups and their commitment `C_G`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<crate::group::PublicGroup>,
 }
 
 /// The split rule, as `commitment.json` states it.
@@ -291,6 +311,7 @@ impl CommitmentFile {
             split: SPLIT_RULE.into(),
             preprocessing: PREPROCESSING_RULE.into(),
             preprocessing_version: PREPROCESSING_VERSION,
+            group: opening.group.as_ref().map(crate::group::PublicGroup::from),
         }
     }
 }
@@ -306,6 +327,8 @@ pub struct CommitReport {
     pub raw_commitment: Commitment,
     pub raw_test_commitment: Commitment,
     pub features: usize,
+    /// The protected attribute committed with the test rows, if any.
+    pub group: Option<crate::group::PublicGroup>,
     pub commitment_path: PathBuf,
     pub opening_path: PathBuf,
 }
@@ -360,6 +383,7 @@ pub fn commit(args: &DataArgs, out_dir: &Path, force: bool) -> Result<CommitRepo
         raw_commitment: opening.raw_train.commitment,
         raw_test_commitment: opening.raw_test.commitment,
         features: opening.features,
+        group: opening.group.as_ref().map(crate::group::PublicGroup::from),
         commitment_path,
         opening_path,
     })
@@ -450,6 +474,17 @@ impl fmt::Display for TrainReport {
                 self.float_test_accuracy
             )
         )?;
+        let c = &self.test_confusion;
+        if let (Some(recall), Some(specificity)) = (c.recall(), c.specificity()) {
+            write!(
+                f,
+                "\nfixed point on the test rows: recall (TPR) {}, specificity (TNR) {}, \
+                 balanced accuracy {}",
+                pct(Some(recall)),
+                pct(Some(specificity)),
+                pct(Some((recall + specificity) / 2.0))
+            )?;
+        }
         if let Some(p) = &self.model_path {
             write!(f, "\nmodel written to {}", p.display())?;
         }
@@ -474,6 +509,16 @@ impl fmt::Display for CommitReport {
             "raw rows            {} (training), {} (test)",
             self.raw_commitment, self.raw_test_commitment
         )?;
+        if let Some(g) = &self.group {
+            writeln!(
+                f,
+                "groups of {}    {} ({} groups: {}; left out of the features)",
+                g.column.name,
+                g.commitment,
+                g.column.groups(),
+                g.column.labels.join(", ")
+            )?;
+        }
         writeln!(f, "public:  {}", self.commitment_path.display())?;
         write!(
             f,

@@ -178,6 +178,7 @@ pub fn prove_preprocessing(args: &PrepArgs, observer: &dyn Observer) -> Result<P
             format: public.format,
             ..Hyper::default()
         },
+        group: None,
     };
     let (_, loaded, opening) = open_commitment(&dir, &data)?;
     let prepared = &loaded.prepared;

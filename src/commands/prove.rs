@@ -226,6 +226,7 @@ pub(crate) fn reload(
         data: data.map_or_else(|| run.data_path.clone(), Path::to_path_buf),
         train_fraction: run.train_fraction,
         hyper: Hyper::of(&run.recipe),
+        group: run.group.clone(),
     };
     let loaded = data_args.load()?;
     if loaded.recipe != run.recipe {
@@ -295,9 +296,10 @@ pub(crate) fn open_commitment(path: &Path, data: &DataArgs) -> Result<(DataArgs,
             opening.format.frac_bits
         )));
     }
-    // The split is the commitment's.
+    // The split and the protected attribute are the commitment's.
     let args = DataArgs {
         train_fraction: opening.train_fraction,
+        group: opening.group.as_ref().map(|g| g.column.name.clone()),
         ..data.clone()
     };
     let loaded = args.load()?;
@@ -337,6 +339,7 @@ pub(crate) fn run_info(
         train_fraction: loaded.prepared.train_fraction,
         salts: opening.salts(),
         private_normalizer,
+        group: args.group.clone(),
     }
 }
 

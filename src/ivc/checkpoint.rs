@@ -30,7 +30,7 @@ use crate::recipe::Recipe;
 pub const CHECKPOINT_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-ckpt\0\0";
 /// Version of the checkpoint file's layout (2: the state is one typed
 /// field).
-pub const CHECKPOINT_VERSION: u32 = 3;
+pub const CHECKPOINT_VERSION: u32 = 4;
 /// Largest checkpoint read. A checkpoint is dominated by the folded witness
 /// (two field vectors the size of the step circuit); at the recipe limits
 /// ([`crate::recipe::MAX_BATCH_CELLS`]) that stays below 1 GiB.
@@ -77,6 +77,9 @@ pub struct RunInfo {
     pub salts: Salts,
     /// Keep the normalizer out of `model.public.json` (committed weights).
     pub private_normalizer: bool,
+    /// The protected attribute left out of the features (a commitment
+    /// made with `commit --group`).
+    pub group: Option<String>,
 }
 
 impl Checkpoint {

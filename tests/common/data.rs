@@ -52,6 +52,7 @@ pub fn data_args(csv: &Path, epochs: usize) -> DataArgs {
             batches_per_step: Some(1),
             ..Hyper::default()
         },
+        group: None,
     }
 }
 
