@@ -178,6 +178,10 @@ pub enum StateField {
     NormalizerStd(usize),
     /// The commitment `C_N` to a normalizer kept private.
     NormalizerCommitment,
+    /// The commitment `C_G` to the test rows' groups.
+    GroupCommitment,
+    /// An evaluation's counts of each group.
+    GroupCounts,
 }
 
 impl std::fmt::Display for StateField {
@@ -217,6 +221,10 @@ impl std::fmt::Display for StateField {
             StateField::NormalizerCommitment => f.write_str(
                 "normalizer commitment C_N (not a commitment to what the raw training rows give)",
             ),
+            StateField::GroupCommitment => {
+                f.write_str("group commitment C_G (not the one the test rows' groups open)")
+            }
+            StateField::GroupCounts => f.write_str("counts of the groups"),
             StateField::SegmentEnd(i) => write!(
                 f,
                 "state commitment C_S at the end of segment {i} (not the next segment's start)"

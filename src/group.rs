@@ -30,12 +30,13 @@ pub const GROUP_BLOCK_DOMAIN: u32 = 0x6772_7031; // "grp1"
 pub const GROUP_SEAL_DOMAIN: u32 = 0x6773_6c31; // "gsl1"
 
 /// How a row's group is read from the CSV.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum GroupRule {
     /// One column; group `k` is the rows whose value is `values[k]`
-    /// (ascending).
-    Values { column: String, values: Vec<f64> },
+    /// (ascending), each as the raw integer `round(x 2^16)`
+    /// ([`crate::dataset::raw_fixed`]).
+    Values { column: String, values: Vec<i64> },
     /// One-hot columns (each 0 or 1, at most one 1 a row): with `other`,
     /// group 0 is the rows with none of them (the category the encoding
     /// dropped), then one group a column; without, one group a column.
@@ -45,7 +46,7 @@ pub enum GroupRule {
 /// A protected attribute: its name, how rows are read, and its groups'
 /// labels in code order. Valid by construction ([`GroupColumn::resolve`])
 /// or as read ([`GroupColumn::validate`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupColumn {
     /// As given to `--group`.
@@ -62,9 +63,9 @@ impl GroupColumn {
     pub fn resolve(name: &str, columns: &[String], rows: &[Vec<f64>]) -> Result<Self> {
         let refuse = |why: String| Err(Error::InvalidRecipe(why));
         if let Some(j) = columns.iter().position(|c| c == name) {
-            let mut values: Vec<f64> = Vec::new();
-            for row in rows {
-                let v = row[j];
+            let mut values: Vec<i64> = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let v = raw_value(row[j], name, i)?;
                 if !values.contains(&v) {
                     values.push(v);
                     if values.len() > MAX_GROUPS {
@@ -75,8 +76,11 @@ impl GroupColumn {
                     }
                 }
             }
-            values.sort_by(f64::total_cmp);
-            let labels = values.iter().map(|v| format!("{name}={v}")).collect();
+            values.sort_unstable();
+            let labels = values
+                .iter()
+                .map(|&v| format!("{name}={}", crate::dataset::raw_to_f64(v)))
+                .collect();
             return GroupColumn {
                 name: name.into(),
                 rule: GroupRule::Values {
@@ -147,7 +151,7 @@ impl GroupColumn {
             )));
         }
         if let GroupRule::Values { values, .. } = &self.rule {
-            if values.windows(2).any(|w| w[0].total_cmp(&w[1]).is_ge()) {
+            if values.windows(2).any(|w| w[0] >= w[1]) {
                 return Err(Error::InvalidRecipe(format!(
                     "the values of `{}` are not distinct and ascending",
                     self.name
@@ -197,9 +201,10 @@ impl GroupColumn {
                 rows.iter()
                     .enumerate()
                     .map(|(i, r)| {
+                        let v = raw_value(r[j], &self.name, i)?;
                         values
                             .iter()
-                            .position(|&v| v == r[j])
+                            .position(|&w| w == v)
                             .map(|k| k as u8)
                             .ok_or_else(|| outside(i))
                     })
@@ -228,6 +233,16 @@ impl GroupColumn {
     pub fn tag(&self) -> Scalar {
         crate::ivc::domain_tag(b"foldtrain-group", self)
     }
+}
+
+/// A group column's value as its raw integer.
+fn raw_value(x: f64, name: &str, row: usize) -> Result<i64> {
+    crate::dataset::raw_fixed(x).ok_or_else(|| {
+        Error::InvalidRecipe(format!(
+            "row {}: the value {x} of `{name}` is outside the raw range",
+            row + 1
+        ))
+    })
 }
 
 /// The group chain: `(label, g)` of each row, `g` in [`GROUP_BITS`] bits.

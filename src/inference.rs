@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::{Kind, Refusal, MAGIC_LEN};
+use crate::circuit::infer::GroupState;
 use crate::circuit::infer::{
     model_features, next_state, predict_chain, InferSpec, InferState, InferStep, InferWitness,
     Outputs, Prediction, Task,
@@ -32,8 +33,9 @@ pub const INFER_MAGIC: &[u8; MAGIC_LEN] = b"foldtrain-infer\0";
 /// Version of the bundle's layout. Version 2: a predictions statement's
 /// outputs are [`Outputs`] (decisions only with committed weights).
 /// Version 3: a predictions statement may carry the normalizer of raw
-/// inputs. Version 4: or its commitment `C_N`.
-pub const INFER_BUNDLE_VERSION: u32 = 4;
+/// inputs. Version 4: or its commitment `C_N`. Version 5: an evaluation
+/// may carry each group's counts and `C_G`.
+pub const INFER_BUNDLE_VERSION: u32 = 5;
 /// Largest bundle read: the statement of [`crate::circuit::infer::MAX_PREDICT_ROWS`] rows
 /// of many features, and a proof of about 10 KB.
 pub const MAX_INFER_BUNDLE_BYTES: usize = 1 << 24;
@@ -44,14 +46,27 @@ pub const INFER_BUNDLE: Kind<MAX_INFER_BUNDLE_BYTES> = Kind {
     body_digest: false,
 };
 
+/// An evaluation's counts for each group of its protected attribute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCounts {
+    /// `C_G`, the commitment to the test rows' groups (`commitment.json`
+    /// lists it).
+    pub commitment: Commitment,
+    /// Each group's counts, in the order of the spec's labels.
+    pub counts: Vec<Confusion>,
+}
+
 /// What the proof establishes beyond the model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Claim {
-    /// The model's confusion counts over the rows behind `commitment`.
+    /// The model's confusion counts over the rows behind `commitment`; with
+    /// a protected attribute (the spec's `group`), also each group's, over
+    /// the groups behind `C_G`.
     Evaluation {
         commitment: Commitment,
         counts: Confusion,
+        groups: Option<GroupCounts>,
     },
     /// The model's output on each input row: its decision, and with public
     /// weights its logit ([`Outputs`]). The inputs are quantized features,
@@ -98,14 +113,24 @@ impl InferStatement {
 
     /// `z_0`, from the statement alone.
     pub fn z0(&self) -> Result<Vec<Scalar>> {
-        let (commitment, normalizer) = match &self.claim {
-            Claim::Evaluation { commitment, .. } => (Some(*commitment), None),
-            Claim::Predictions { normalizer, .. } => (None, normalizer.clone()),
+        let (commitment, normalizer, group) = match &self.claim {
+            Claim::Evaluation {
+                commitment, groups, ..
+            } => (
+                Some(*commitment),
+                None,
+                groups.as_ref().map(|g| g.commitment),
+            ),
+            Claim::Predictions { normalizer, .. } => (None, normalizer.clone(), None),
         };
-        Ok(
-            InferState::initial(&self.spec, self.model_part()?, normalizer, commitment)
-                .to_z(&self.spec),
+        Ok(InferState::initial(
+            &self.spec,
+            self.model_part()?,
+            normalizer,
+            commitment,
+            group,
         )
+        .to_z(&self.spec))
     }
 
     /// The state an honest run ends in; refused when the model or the
@@ -114,13 +139,22 @@ impl InferStatement {
     pub fn final_state(&self) -> Result<InferState> {
         let steps = self.spec.steps() as u64;
         Ok(match &self.claim {
-            Claim::Evaluation { commitment, counts } => InferState {
+            Claim::Evaluation {
+                commitment,
+                counts,
+                groups,
+            } => InferState {
                 model: self.model_part()?,
                 normalizer: None,
                 hash: Scalar::from(0u64),
                 commitment: Some(*commitment),
                 step: steps,
                 counts: Some(*counts),
+                group: groups.as_ref().map(|g| GroupState {
+                    commitment: g.commitment,
+                    hash: Scalar::from(0u64),
+                    counts: g.counts.clone(),
+                }),
             },
             Claim::Predictions {
                 inputs,
@@ -134,6 +168,7 @@ impl InferStatement {
                 commitment: None,
                 step: steps,
                 counts: None,
+                group: None,
             },
         })
     }
@@ -154,7 +189,7 @@ impl InferStatement {
             }
         }
         match (&self.claim, spec.task) {
-            (Claim::Evaluation { counts, .. }, Task::Evaluate(_)) => {
+            (Claim::Evaluation { counts, groups, .. }, Task::Evaluate(_)) => {
                 if counts.total() != spec.rows as u64 {
                     return Err(shape(format!(
                         "the counts add up to {} rows, but the evaluation is of {}",
@@ -162,6 +197,7 @@ impl InferStatement {
                         spec.rows
                     )));
                 }
+                check_groups(spec, counts, groups.as_ref())?;
             }
             (
                 Claim::Predictions {
@@ -253,6 +289,21 @@ impl InferStatement {
         if got.counts != want.counts {
             diffs.push(StateField::Counts);
         }
+        match (&got.group, &want.group) {
+            (Some(g), Some(w)) => {
+                if g.commitment != w.commitment {
+                    diffs.push(StateField::GroupCommitment);
+                }
+                if g.hash != w.hash {
+                    diffs.push(StateField::RowHash);
+                }
+                if g.counts != w.counts {
+                    diffs.push(StateField::GroupCounts);
+                }
+            }
+            (None, None) => {}
+            _ => diffs.push(StateField::GroupCounts),
+        }
         if got.normalizer != want.normalizer {
             diffs.push(StateField::Normalizer);
         }
@@ -269,6 +320,45 @@ impl InferStatement {
             Claim::Evaluation { counts, .. } => Some(*counts),
             Claim::Predictions { .. } => None,
         }
+    }
+}
+
+/// An evaluation's groups: there exactly when the spec has a protected
+/// attribute, one count a group, adding up to the counts.
+fn check_groups(spec: &InferSpec, counts: &Confusion, groups: Option<&GroupCounts>) -> Result<()> {
+    match (&spec.group, groups) {
+        (None, None) => Ok(()),
+        (Some(column), Some(g)) => {
+            if g.counts.len() != column.groups() {
+                return Err(shape(format!(
+                    "the statement counts {} groups, its spec's attribute `{}` has {}",
+                    g.counts.len(),
+                    column.name,
+                    column.groups()
+                )));
+            }
+            let mut sum = Confusion::default();
+            for c in &g.counts {
+                for (s, v) in [
+                    (&mut sum.tp, c.tp),
+                    (&mut sum.fp, c.fp),
+                    (&mut sum.tn, c.tn),
+                    (&mut sum.fn_, c.fn_),
+                ] {
+                    *s = s.saturating_add(v);
+                }
+            }
+            if sum != *counts {
+                return Err(shape(
+                    "the groups' counts do not add up to the counts (every row is in one group)",
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(shape(
+            "the statement's group counts do not match its spec (counts of each group exactly \
+             when the spec names a protected attribute)",
+        )),
     }
 }
 
@@ -338,6 +428,8 @@ pub struct InferJob<'a> {
     pub labels: &'a [u8],
     /// Evaluating: the split's commitment and salt.
     pub commitment: Option<(Commitment, Salt)>,
+    /// Evaluating by groups: each row's group code, `C_G` and its salt.
+    pub groups: Option<(&'a [u8], Commitment, Salt)>,
     /// Predicting on raw values: the normalizer the circuit quantizes by
     /// (and, when the spec keeps it private, the salt of its `C_N`).
     pub normalizer: Option<&'a Normalizer>,
@@ -417,7 +509,22 @@ impl InferJob<'_> {
         let keys = Keys::setup_in(cache, spec)?;
 
         let claim = self.normalizer_claim()?;
-        let initial = InferState::initial(spec, model_z, claim.clone(), commitment);
+        if spec.group.is_some() != self.groups.is_some()
+            || self
+                .groups
+                .is_some_and(|(codes, _, _)| codes.len() != expected)
+        {
+            return Err(Error::Internal(
+                "the groups given do not match the spec's protected attribute".into(),
+            ));
+        }
+        let initial = InferState::initial(
+            spec,
+            model_z,
+            claim.clone(),
+            commitment,
+            self.groups.map(|(_, c, _)| c),
+        );
         let z0 = self.z(&initial)?;
         let (done, fold) = timed(|| self.fold(&keys.pp, Start::Fresh(initial), None, observer))?;
 
@@ -429,6 +536,10 @@ impl InferJob<'_> {
                 commitment: commitment
                     .ok_or_else(|| Error::Internal("an evaluation without commitment".into()))?,
                 counts: done.state.counts.unwrap_or_default(),
+                groups: done.state.group.as_ref().map(|g| GroupCounts {
+                    commitment: g.commitment,
+                    counts: g.counts.clone(),
+                }),
             },
             Task::Predict => Claim::Predictions {
                 inputs: self.rows.to_vec(),
@@ -516,6 +627,10 @@ impl Steps for InferJob<'_> {
                 step,
                 salt,
             )
+        };
+        let witness = match self.groups {
+            Some((codes, _, salt)) => witness.with_groups(spec, codes, step, salt),
+            None => witness,
         };
         let next = next_state(spec, state, &witness, spec.rows)?;
         let circuit = InferStep {

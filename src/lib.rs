@@ -51,6 +51,7 @@ pub mod commands;
 pub mod commitment;
 pub mod dataset;
 pub mod error;
+pub mod fairness;
 pub mod fixed;
 pub mod group;
 pub mod inference;

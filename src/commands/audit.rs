@@ -417,6 +417,62 @@ fn link(name: &str, ok: bool, detail: String) -> Link {
     }
 }
 
+/// An evaluation by groups: its groups (`C_G` and the attribute's labels)
+/// are the ones `commitment.json` published before training. Without
+/// `commitment.json` nothing anchors them, so the link fails and says what
+/// to give.
+fn group_link(
+    eval: &crate::inference::InferStatement,
+    public: Option<&super::CommitmentFile>,
+) -> Option<Link> {
+    let crate::inference::Claim::Evaluation {
+        groups: Some(groups),
+        ..
+    } = &eval.claim
+    else {
+        return None;
+    };
+    let column = eval.spec.group.as_ref()?;
+    let name = format!(
+        "evaluation: its groups of `{}` are the ones published before training",
+        column.name
+    );
+    Some(match public.and_then(|p| p.group.as_ref()) {
+        None if public.is_none() => link(
+            &name,
+            false,
+            "not anchored: give --commitment commitment.json, which publishes C_G".into(),
+        ),
+        None => link(
+            &name,
+            false,
+            "commitment.json publishes no protected attribute".into(),
+        ),
+        Some(g) if g.commitment != groups.commitment => link(
+            &name,
+            false,
+            format!(
+                "the evaluation's C_G is {}, commitment.json's {}",
+                groups.commitment, g.commitment
+            ),
+        ),
+        Some(g) if g.column != *column => link(
+            &name,
+            false,
+            format!(
+                "the evaluation names the groups {}, commitment.json {}",
+                column.labels.join(", "),
+                g.column.labels.join(", ")
+            ),
+        ),
+        Some(g) => link(
+            &name,
+            true,
+            format!("C_G {} with its {} groups", g.commitment, column.groups()),
+        ),
+    })
+}
+
 /// The model a statement names, as text.
 pub(crate) fn model_text(model: &crate::proof::PublishedModel) -> String {
     match model {
@@ -580,8 +636,16 @@ pub fn audit_chain(args: &ChainArgs) -> Result<ChainReport> {
             ));
         }
     }
-    if let Some(path) = &args.commitment {
-        let public = super::CommitmentFile::read(path)?;
+    let public = match &args.commitment {
+        Some(path) => Some(super::CommitmentFile::read(path)?),
+        None => None,
+    };
+    if let Some((b, _)) = &eval {
+        if let Some(link) = group_link(&b.statement, public.as_ref()) {
+            links.push(link);
+        }
+    }
+    if let Some(public) = &public {
         let ok = public.train.commitment == train_st.commitment;
         links.push(link(
             "training: on the published training commitment",
@@ -884,6 +948,14 @@ impl fmt::Display for ChainReport {
                 c.tn,
                 c.fn_
             )?;
+        }
+        if let Some(fair) = (self.evaluation.as_ref())
+            .and_then(|e| e.statement.as_ref())
+            .and_then(|s| s.fairness.as_ref())
+        {
+            for line in fair.lines() {
+                writeln!(f, "  {line}")?;
+            }
         }
         for l in &self.links {
             writeln!(f, "  {}  {}: {}", mark(l.ok), l.name, l.detail)?;

@@ -1,6 +1,8 @@
 //! `prove-eval` and `prove-predict`: proofs of what a trained model does,
 //! and how `verify` and `inspect` show them.
 
+use crate::fairness::Fairness;
+use crate::group::GroupColumn;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -79,6 +81,12 @@ pub struct EvalArgs {
     /// Which committed split to evaluate on: test or train.
     #[arg(long, default_value = "test")]
     pub split: Split,
+    /// Also prove the counts of each group of the protected attribute the
+    /// commitment holds (`commit --group COLUMN`; the test split): the
+    /// approval rate, true- and false-positive rates of each group, and the
+    /// demographic-parity, equal-opportunity and disparate-impact figures.
+    #[arg(long, value_name = "COLUMN")]
+    pub group: Option<String>,
 }
 
 /// `prove-predict`'s settings: its flags, as the binary parses them.
@@ -171,6 +179,52 @@ pub struct EvalReport {
     pub accuracy: Option<f64>,
     pub precision: Option<f64>,
     pub recall: Option<f64>,
+    /// With `--group`: `C_G` and the figures of each group.
+    pub group_commitment: Option<Commitment>,
+    pub fairness: Option<Fairness>,
+}
+
+/// The protected attribute `prove-eval --group NAME` asks for: the one the
+/// commitment holds, on the test split.
+fn eval_group<'a>(
+    asked: Option<&str>,
+    split: Split,
+    opening: &'a crate::commitment::Opening,
+    loaded: &'a super::Loaded,
+    commitment: &Path,
+) -> Result<
+    Option<(
+        &'a GroupColumn,
+        &'a [u8],
+        Commitment,
+        crate::commitment::Salt,
+    )>,
+> {
+    let Some(name) = asked else {
+        return Ok(None);
+    };
+    let (Some(g), Some((column, codes))) = (&opening.group, &loaded.prepared.group) else {
+        return Err(Error::Mismatch(format!(
+            "the commitment in {} holds no protected attribute; commit with `foldtrain commit \
+             --group {name}` before training to evaluate by its groups",
+            commitment.display()
+        )));
+    };
+    if g.column.name != name {
+        return Err(Error::Mismatch(format!(
+            "the commitment in {} holds the protected attribute `{}`, not `{name}`; give \
+             --group {}",
+            commitment.display(),
+            g.column.name,
+            g.column.name
+        )));
+    }
+    if split != Split::Test {
+        return Err(Error::Mismatch(
+            "the groups are committed with the test split; evaluate with --split test".into(),
+        ));
+    }
+    Ok(Some((column, codes.as_slice(), g.commitment, g.salt)))
 }
 
 /// Proves the confusion counts of a model over a committed split.
@@ -202,6 +256,13 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
             split_name(args.split)
         )));
     }
+    let group = eval_group(
+        args.group.as_deref(),
+        args.split,
+        &opening,
+        &loaded,
+        &args.commitment,
+    )?;
     let spec = InferSpec::new(
         Task::Evaluate(args.split),
         model.recipe.features,
@@ -210,6 +271,10 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         rows.len(),
         args.infer.rows_per_step,
     )?;
+    let spec = match group {
+        Some((column, ..)) => spec.with_group(column.clone())?,
+        None => spec,
+    };
     let weights = model.fixed_weights();
     let job = InferJob {
         spec: Arc::new(spec),
@@ -218,6 +283,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         rows: &rows.rows,
         labels: &rows.labels,
         commitment: Some((split.commitment, split.salt)),
+        groups: group.map(|(_, codes, c, salt)| (codes, c, salt)),
         normalizer: None,
         normalizer_salt: None,
     };
@@ -240,6 +306,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
             "the proven counts {counts:?} differ from the native evaluation's {native:?}"
         )));
     }
+    let summary = InferSummary::of(&bundle.statement);
     let proof = write_bundle(&bundle, &bundle_path, timings, started)?;
     Ok(EvalReport {
         proof,
@@ -249,6 +316,8 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         accuracy: counts.accuracy(),
         precision: counts.precision(),
         recall: counts.recall(),
+        group_commitment: summary.group_commitment,
+        fairness: summary.fairness,
     })
 }
 
@@ -389,6 +458,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         rows: if args.raw { inputs.raw.rows() } else { fixed },
         labels: &[],
         commitment: None,
+        groups: None,
         normalizer: args.raw.then_some(&model.normalizer),
         normalizer_salt: model.normalizer_salt(),
     };
@@ -588,6 +658,10 @@ pub struct InferSummary {
     pub accuracy: Option<f64>,
     pub precision: Option<f64>,
     pub recall: Option<f64>,
+    /// Evaluation by groups: `C_G` and the figures of each group, from the
+    /// proven counts.
+    pub group_commitment: Option<Commitment>,
+    pub fairness: Option<Fairness>,
     /// Predictions with public weights: the proven logits (decimal). With
     /// committed weights the statement has none (nor this field).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -606,10 +680,22 @@ impl InferSummary {
             PublishedModel::Committed(_) => None,
         };
         let decimals = public.map(|w| w.to_f64(&format));
+        let groups = match (&st.claim, &st.spec.group) {
+            (
+                Claim::Evaluation {
+                    groups: Some(g), ..
+                },
+                Some(column),
+            ) => Some((
+                g.commitment,
+                Fairness::of(&column.name, &column.labels, &g.counts),
+            )),
+            _ => None,
+        };
         let (commitment, counts, logits, decisions) = match &st.claim {
-            Claim::Evaluation { commitment, counts } => {
-                (Some(*commitment), Some(*counts), None, None)
-            }
+            Claim::Evaluation {
+                commitment, counts, ..
+            } => (Some(*commitment), Some(*counts), None, None),
             Claim::Predictions { outputs, .. } => (
                 None,
                 None,
@@ -636,6 +722,8 @@ impl InferSummary {
             accuracy: counts.and_then(|c| c.accuracy()),
             precision: counts.and_then(|c| c.precision()),
             recall: counts.and_then(|c| c.recall()),
+            group_commitment: groups.as_ref().map(|(c, _)| *c),
+            fairness: groups.map(|(_, f)| f),
             logits,
             decisions,
             steps: st.steps,
@@ -694,6 +782,12 @@ impl fmt::Display for InferSummary {
                 pct(self.precision),
                 pct(self.recall)
             )?;
+        }
+        if let (Some(c), Some(fair)) = (&self.group_commitment, &self.fairness) {
+            writeln!(f, "groups       their commitment C_G {c}")?;
+            for line in fair.lines() {
+                writeln!(f, "  {line}")?;
+            }
         }
         if let Some(d) = &self.decisions {
             let ones = d.iter().filter(|&&x| x == 1).count();
@@ -759,6 +853,12 @@ impl fmt::Display for EvalReport {
             pct(self.precision),
             pct(self.recall)
         )?;
+        if let (Some(c), Some(fair)) = (&self.group_commitment, &self.fairness) {
+            writeln!(f, "groups' commitment C_G {c}")?;
+            for line in fair.lines() {
+                writeln!(f, "{line}")?;
+            }
+        }
         if let Some(cw) = &self.proof.weights_commitment {
             writeln!(f, "model C_W {cw}")?;
         }

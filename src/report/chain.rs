@@ -76,7 +76,10 @@ impl ChainReport {
                 if let Some(st) = st {
                     fields.push(("spec".to_string(), st.spec.summary()));
                     fields.push(("model".into(), model_text(&st.model)));
-                    if let crate::inference::Claim::Evaluation { commitment, counts } = &st.claim {
+                    if let crate::inference::Claim::Evaluation {
+                        commitment, counts, ..
+                    } = &st.claim
+                    {
                         fields.push(("split commitment".into(), commitment.to_string()));
                         fields.push((
                             "counts".into(),
@@ -86,12 +89,22 @@ impl ChainReport {
                             ),
                         ));
                     }
+                    let summary = crate::commands::infer::InferSummary::of(st);
+                    if let (Some(c), Some(fair)) = (summary.group_commitment, &summary.fairness) {
+                        fields.extend(fairness_fields(c, fair));
+                    }
                     fields.push(("folded steps".into(), st.steps.to_string()));
                     fields.push(("parameter digest".into(), st.params_digest.clone()));
                 }
+                let grouped = st.and_then(|s| s.spec.group.as_ref());
                 let (establishes, does_not) = if role == "Evaluation" {
-                    (vec!["The stated model classifies the rows behind the split's commitment with exactly these counts at the decision logit z >= 0.".to_string()],
-                 vec!["The rows and labels are not revealed; accuracy on any other data is not established.".to_string()])
+                    let mut yes = vec!["The stated model classifies the rows behind the split's commitment with exactly these counts at the decision logit z >= 0.".to_string()];
+                    let mut no = vec!["The rows and labels are not revealed; accuracy on any other data is not established.".to_string()];
+                    if let Some(g) = grouped {
+                        yes.push(format!("The counts of each group of `{}`, over the groups behind C_G, which was published with the data's commitment before training; every rate and difference shown is computed from those proven counts.", g.name));
+                        no.push(format!("Each row's group is revealed to no one; each group's size and counts are. The attribute `{}` is not a feature of the model, but a correlated feature may stand in for it: no proof covers that.", g.name));
+                    }
+                    (yes, no)
                 } else {
                     let raw = st.is_some_and(|s| s.spec.raw_inputs);
                     let rows = if raw {
@@ -249,4 +262,52 @@ impl ChainReport {
         };
         crate::report::render(&page)
     }
+}
+
+/// The fields of an evaluation by groups: `C_G`, each group's figures and
+/// the differences between groups.
+fn fairness_fields(
+    c: crate::commitment::Commitment,
+    fair: &crate::fairness::Fairness,
+) -> Vec<(String, String)> {
+    let pct = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |a| format!("{:.2}%", a * 100.0));
+    let mut fields = vec![(
+        format!("groups of {}: commitment C_G", fair.attribute),
+        c.to_string(),
+    )];
+    for g in &fair.groups {
+        fields.push((
+            format!("group {}", g.label),
+            format!(
+                "{} rows; approval rate {}, true-positive rate {}, false-positive rate {} (TP {} FP {} TN {} FN {})",
+                g.rows,
+                pct(g.approval_rate),
+                pct(g.true_positive_rate),
+                pct(g.false_positive_rate),
+                g.counts.tp,
+                g.counts.fp,
+                g.counts.tn,
+                g.counts.fn_
+            ),
+        ));
+    }
+    let points =
+        |v: Option<f64>| v.map_or_else(|| "n/a".into(), |d| format!("{:.2} points", d * 100.0));
+    fields.push((
+        "demographic-parity difference".into(),
+        points(fair.demographic_parity_difference),
+    ));
+    fields.push((
+        "equal-opportunity difference".into(),
+        points(fair.equal_opportunity_difference),
+    ));
+    fields.push((
+        "disparate-impact ratio".into(),
+        match (fair.disparate_impact_ratio, fair.four_fifths_rule) {
+            (Some(r), Some(true)) => format!("{r:.3} (meets the four-fifths rule)"),
+            (Some(r), _) => format!("{r:.3} (below the four-fifths rule's 0.8)"),
+            _ => "n/a (no group was approved)".into(),
+        },
+    ));
+    fields
 }

@@ -17,6 +17,17 @@
 //! 1`) seals the chain with the split's domain, the salt and the row count
 //! and requires the split's commitment; the chain then resets.
 //!
+//! With a protected attribute of `G` groups ([`GroupColumn`]), `z` goes on
+//! with `[C_G, h_G, TP_0, FP_0, TN_0, FN_0, .., FN_(G-1)]`. Each row's group
+//! is a one-hot vector `o` of `G` bits summing to 1, and its code `sum k o_k`
+//! is the value of [`GROUP_BITS`] bits; `(y, code bits)` extend the group
+//! chain `h_G` block for block as [`crate::group::group_chain`] hashes it,
+//! and group `k`'s counts advance by `o_k` times the row's four increments.
+//! The last step seals `h_G` with `salt_G`, the row count and the column's
+//! tag (a constant: the spec's labels) and requires `C_G`; `h_G` then
+//! resets. Every row is counted in exactly one group, so the groups' counts
+//! add up to the counts.
+//!
 //! # Predictions (`Task::Predict`)
 //!
 //! `z = [model, h, step]`. Each row's features are range-checked, its logit
@@ -57,6 +68,7 @@ use crate::commitment::{
 use crate::dataset::{Normalizer, RAW_BITS};
 use crate::error::{Error, Result};
 use crate::fixed::{from_field, to_field, FixedFormat, Scalar};
+use crate::group::{GroupColumn, GROUP_BITS};
 use crate::recipe::{WeightsVisibility, MAX_ROWS};
 use crate::train::{self, Confusion, Weights};
 
@@ -66,7 +78,9 @@ use crate::train::{self, Confusion, Weights};
 /// spec says whether the inputs are raw values (normalized in the
 /// circuit), and rows are quantized by the integer rule. Version 4: raw
 /// inputs may be normalized by a private normalizer, opened from `C_N`.
-pub const INFER_VERSION: u32 = 4;
+/// Version 5: an evaluation may count each group of a protected attribute,
+/// opening `C_G`.
+pub const INFER_VERSION: u32 = 5;
 /// Domain of the predictions' block hash.
 pub const PREDICT_DOMAIN: u32 = 0x7072_6431; // "prd1"
 /// Domain of the block hash of predictions on raw values.

@@ -236,6 +236,10 @@ pub struct InferWitness {
     pub normalizer: Option<Normalizer>,
     /// Predictions under a private normalizer: the salt of `C_N`.
     pub normalizer_salt: Salt,
+    /// Evaluation by groups: each row's group code (0 for padding) and the
+    /// salt of `C_G`, which the last step's seal takes.
+    pub groups: Vec<u8>,
+    pub group_salt: Salt,
 }
 
 impl InferWitness {
@@ -265,7 +269,20 @@ impl InferWitness {
             salt,
             normalizer: None,
             normalizer_salt: Salt(Scalar::ZERO),
+            groups: vec![0; spec.rows_per_step],
+            group_salt: Salt(Scalar::ZERO),
         }
+    }
+
+    /// This witness with step `step`'s rows' group codes (padded with 0)
+    /// and the salt of `C_G`.
+    pub fn with_groups(mut self, spec: &InferSpec, codes: &[u8], step: usize, salt: Salt) -> Self {
+        let start = (step * spec.rows_per_step).min(codes.len());
+        let end = (start + spec.rows_per_step).min(codes.len());
+        self.groups = codes[start..end].to_vec();
+        self.groups.resize(spec.rows_per_step, 0);
+        self.group_salt = salt;
+        self
     }
 
     pub(super) fn blank(spec: &InferSpec) -> Self {
@@ -277,6 +294,8 @@ impl InferWitness {
             salt: Salt(Scalar::ZERO),
             normalizer: spec.raw_inputs.then(|| Normalizer::zero(spec.features)),
             normalizer_salt: Salt(Scalar::ZERO),
+            groups: vec![0; spec.rows_per_step],
+            group_salt: Salt(Scalar::ZERO),
         }
     }
 
@@ -284,6 +303,17 @@ impl InferWitness {
     pub(super) fn features(&self, spec: &InferSpec, i: usize) -> Vec<i64> {
         model_features(spec, self.normalizer.as_ref(), &self.rows[i])
     }
+}
+
+/// The group chain over a step's active blocks of `(label, group)`.
+fn group_blocks(mut h: Scalar, codes: &[u8], labels: &[u8], active: usize) -> Scalar {
+    let kind = crate::group::group_chain_kind();
+    let rows: Vec<Vec<i64>> = codes.iter().map(|&g| vec![i64::from(g)]).collect();
+    let blocks = rows.chunks(BLOCK_ROWS).zip(labels.chunks(BLOCK_ROWS));
+    for (r, y) in blocks.take(active.div_ceil(BLOCK_ROWS)) {
+        h = kind.hash_block(h, r, y);
+    }
+    h
 }
 
 /// The native twin of one step from `state`: the counts or outputs and the
@@ -306,12 +336,39 @@ pub fn next_state(
     match spec.task {
         Task::Evaluate(split) => {
             let mut counts = state.counts.unwrap_or_default();
-            for (row, &y) in wit.rows.iter().zip(&wit.labels).take(active) {
-                counts.add(
-                    Prediction::of(&wit.weights, row, &spec.format).decision,
-                    y == 1,
-                );
+            let mut group = state.group.clone();
+            for (i, (row, &y)) in wit.rows.iter().zip(&wit.labels).take(active).enumerate() {
+                let decision = Prediction::of(&wit.weights, row, &spec.format).decision;
+                counts.add(decision, y == 1);
+                if let Some(g) = &mut group {
+                    let code = wit.groups.get(i).copied().unwrap_or(u8::MAX) as usize;
+                    g.counts
+                        .get_mut(code)
+                        .ok_or_else(|| {
+                            Error::Mismatch(format!("row {i} of the step has no group {code}"))
+                        })?
+                        .add(decision, y == 1);
+                }
             }
+            if let (Some(g), Some(column)) = (&mut group, &spec.group) {
+                g.hash = group_blocks(g.hash, &wit.groups, &wit.labels, active);
+                if last {
+                    let sealed = crate::group::seal_groups(
+                        &wit.group_salt,
+                        g.hash,
+                        split_rows,
+                        column.tag(),
+                    );
+                    if sealed != g.commitment {
+                        return Err(Error::Mismatch(format!(
+                            "the test rows' groups do not open the commitment C_G of `{}`",
+                            column.name
+                        )));
+                    }
+                    g.hash = Scalar::ZERO;
+                }
+            }
+            next.group = group;
             let h = commitment::hash_active_blocks(
                 state.hash,
                 &wit.rows,

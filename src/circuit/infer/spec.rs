@@ -27,6 +27,10 @@ pub struct InferSpec {
     /// Raw inputs under a private normalizer: `z` carries its commitment
     /// `C_N`, which each step opens with the normalizer as its witness.
     pub private_normalizer: bool,
+    /// Evaluation on the test split with a protected attribute: its groups
+    /// (whose labels the seal of `C_G` binds); `z` carries `C_G`, the
+    /// group chain and each group's confusion counts.
+    pub group: Option<GroupColumn>,
 }
 
 impl Serialize for InferSpec {
@@ -63,6 +67,14 @@ impl InferSpec {
             rows_per_step,
             (false, false),
         )
+    }
+
+    /// This evaluation's spec with the counts of each group of `group`
+    /// (the test split's protected attribute).
+    pub fn with_group(mut self, group: GroupColumn) -> Result<Self> {
+        self.group = Some(group);
+        self.validate()?;
+        Ok(self)
     }
 
     /// The spec of predictions on `rows` rows of raw values, normalized in
@@ -106,6 +118,7 @@ impl InferSpec {
             rows_per_step: BLOCK_ROWS,
             raw_inputs,
             private_normalizer,
+            group: None,
         };
         spec.validate()?;
         spec.rows_per_step = match rows_per_step {
@@ -125,10 +138,12 @@ impl InferSpec {
         } else {
             0
         };
+        let groups = self.group.as_ref().map_or(0, |g| 5 * g.groups() + 8);
         let per_row = self.features * (f.feature_bits() as usize + 1 + raw)
             + self.logit_bits() as usize
             + f.feature_frac_bits as usize
-            + 48;
+            + 48
+            + groups;
         let blocks = (STEP_BUDGET / (BLOCK_ROWS * per_row)).max(1);
         let all = self.rows.div_ceil(BLOCK_ROWS);
         blocks.min(all).min(MAX_ROWS_PER_STEP / BLOCK_ROWS) * BLOCK_ROWS
@@ -163,6 +178,16 @@ impl InferSpec {
         }
         if self.private_normalizer && !self.raw_inputs {
             return bad("a private normalizer is for predictions on raw inputs only".into());
+        }
+        if let Some(group) = &self.group {
+            if self.task != Task::Evaluate(Split::Test) {
+                return bad(
+                    "the counts of a protected attribute's groups are for evaluation on the test \
+                     split only"
+                        .into(),
+                );
+            }
+            group.validate()?;
         }
         let r = self.rows_per_step;
         if r == 0 || !r.is_multiple_of(BLOCK_ROWS) || r > MAX_ROWS_PER_STEP {
@@ -221,15 +246,21 @@ impl InferSpec {
             WeightsVisibility::Committed => 1,
         };
         match self.task {
-            Task::Evaluate(_) => InferLayout {
-                model: 0..p,
-                normalizer: None,
-                hash: p,
-                commitment: Some(p + 1),
-                step: p + 2,
-                counts: Some(p + 3),
-                arity: p + 7,
-            },
+            Task::Evaluate(_) => {
+                // With a protected attribute: C_G, the group chain and the
+                // groups' counts after the counts.
+                let g = self.group.as_ref().map_or(0, GroupColumn::groups);
+                InferLayout {
+                    model: 0..p,
+                    normalizer: None,
+                    hash: p,
+                    commitment: Some(p + 1),
+                    step: p + 2,
+                    counts: Some(p + 3),
+                    group: self.group.is_some().then_some(p + 7),
+                    arity: p + 7 + if g > 0 { 2 + 4 * g } else { 0 },
+                }
+            }
             Task::Predict => {
                 // Raw inputs: the normalizer's means then deviations, or
                 // its commitment.
@@ -245,6 +276,7 @@ impl InferSpec {
                     commitment: None,
                     step: p + n + 1,
                     counts: None,
+                    group: None,
                     arity: p + n + 2,
                 }
             }
@@ -259,13 +291,21 @@ impl InferSpec {
 
     /// One line for messages.
     pub fn summary(&self) -> String {
-        let task = match self.task {
-            Task::Evaluate(split) => format!("evaluation on the {} split", split_name(split)),
-            Task::Predict if self.private_normalizer => {
-                "predictions on raw values, normalizer committed".into()
-            }
-            Task::Predict if self.raw_inputs => "predictions on raw values".into(),
-            Task::Predict => "predictions".into(),
+        let task = match (self.task, &self.group) {
+            (Task::Evaluate(split), Some(g)) => format!(
+                "evaluation on the {} split by the {} groups of {}",
+                split_name(split),
+                g.groups(),
+                g.name
+            ),
+            (task, _) => match task {
+                Task::Evaluate(split) => format!("evaluation on the {} split", split_name(split)),
+                Task::Predict if self.private_normalizer => {
+                    "predictions on raw values, normalizer committed".into()
+                }
+                Task::Predict if self.raw_inputs => "predictions on raw values".into(),
+                Task::Predict => "predictions".into(),
+            },
         };
         format!(
             "{task}, {} rows x {} features, {} rows a step, {} weights",

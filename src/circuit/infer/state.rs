@@ -15,7 +15,19 @@ pub struct InferLayout {
     pub step: usize,
     /// Evaluation: TP, FP, TN, FN from here.
     pub counts: Option<usize>,
+    /// Evaluation by groups: `C_G`, `h_G`, then each group's four counts
+    /// from here.
+    pub group: Option<usize>,
     pub arity: usize,
+}
+
+/// An evaluation's protected attribute in `z`: `C_G`, the group chain and
+/// each group's counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupState {
+    pub commitment: Commitment,
+    pub hash: Scalar,
+    pub counts: Vec<Confusion>,
 }
 
 /// What `z` shows, as the verifier builds `z_0` and decodes `z_N`.
@@ -31,6 +43,8 @@ pub struct InferState {
     pub step: u64,
     /// Evaluation: the counts so far.
     pub counts: Option<Confusion>,
+    /// Evaluation by groups.
+    pub group: Option<GroupState>,
 }
 
 impl InferState {
@@ -40,6 +54,7 @@ impl InferState {
         model: ModelPart,
         normalizer: Option<NormalizerClaim>,
         commitment: Option<Commitment>,
+        group_commitment: Option<Commitment>,
     ) -> Self {
         InferState {
             model,
@@ -48,6 +63,11 @@ impl InferState {
             commitment,
             step: 0,
             counts: matches!(spec.task, Task::Evaluate(_)).then(Confusion::default),
+            group: spec.group.as_ref().map(|g| GroupState {
+                commitment: group_commitment.unwrap_or(Commitment(Scalar::ZERO)),
+                hash: Scalar::ZERO,
+                counts: vec![Confusion::default(); g.groups()],
+            }),
         }
     }
 
@@ -83,6 +103,14 @@ impl InferState {
                 z[i + k] = Scalar::from(v);
             }
         }
+        if let (Some(i), Some(g)) = (layout.group, &self.group) {
+            z[i] = g.commitment.0;
+            z[i + 1] = g.hash;
+            let counts = g.counts.iter().flat_map(Confusion::as_array);
+            for (k, v) in (i + 2..layout.arity).zip(counts) {
+                z[k] = Scalar::from(v);
+            }
+        }
         z
     }
 
@@ -104,14 +132,27 @@ impl InferState {
                 ModelPart::Committed(ModelCommitment(z[layout.model.start]))
             }
         };
-        let counts = match layout.counts {
-            Some(i) => Some(Confusion {
+        let confusion = |i: usize| -> Option<Confusion> {
+            Some(Confusion {
                 tp: count(&z[i])?,
                 fp: count(&z[i + 1])?,
                 tn: count(&z[i + 2])?,
                 fn_: count(&z[i + 3])?,
-            }),
+            })
+        };
+        let counts = match layout.counts {
+            Some(i) => Some(confusion(i)?),
             None => None,
+        };
+        let group = match (layout.group, &spec.group) {
+            (Some(i), Some(g)) => Some(GroupState {
+                commitment: Commitment(z[i]),
+                hash: z[i + 1],
+                counts: (0..g.groups())
+                    .map(|k| confusion(i + 2 + 4 * k))
+                    .collect::<Option<Vec<_>>>()?,
+            }),
+            _ => None,
         };
         let normalizer = match &layout.normalizer {
             Some(range) if spec.private_normalizer => Some(NormalizerClaim::Committed(
@@ -136,6 +177,7 @@ impl InferState {
             commitment: layout.commitment.map(|i| Commitment(z[i])),
             step: count(&z[layout.step])?,
             counts,
+            group,
         })
     }
 }

@@ -19,6 +19,9 @@ struct RowOut {
     /// Predictions: `m (2 (z + 2^(k-1)) + d)` with public weights, `m d`
     /// with committed weights.
     output: Option<AllocatedNum<Scalar>>,
+    /// Evaluation by groups: the bits the group chain hashes (the label,
+    /// then the code's) and each group's increments.
+    group: Option<(Vec<AllocatedBit>, Vec<[Lin; 4]>)>,
 }
 
 impl InferStep {
@@ -112,10 +115,15 @@ impl InferStep {
         match y {
             Some(y) => {
                 let counts = self.counts(&mut cs, &d, &Lin::bit(&y), mask)?;
+                let group = match &spec.group {
+                    Some(column) => Some(self.group_of_row(&mut cs, i, column, &y, &counts)?),
+                    None => None,
+                };
                 Ok(RowOut {
                     bits,
                     counts: Some(counts),
                     output: None,
+                    group,
                 })
             }
             None => {
@@ -135,9 +143,63 @@ impl InferStep {
                     bits,
                     counts: None,
                     output: Some(alloc_lin(cs.namespace(|| "output"), &out)?),
+                    group: None,
                 })
             }
         }
+    }
+
+    /// Row `i`'s group: a one-hot vector `o` of `G` bits summing to 1 whose
+    /// code `sum k o_k` is the value of [`GROUP_BITS`] bits; returns the
+    /// bits the group chain hashes (`y`, then the code's) and `o_k` times
+    /// the row's increments for each group `k`.
+    fn group_of_row<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        i: usize,
+        column: &GroupColumn,
+        y: &AllocatedBit,
+        counts: &[Lin; 4],
+    ) -> Result<(Vec<AllocatedBit>, Vec<[Lin; 4]>), SynthesisError> {
+        let mut cs = cs.namespace(|| "group");
+        let code = self.witness.groups.get(i).copied().unwrap_or(0) as usize;
+        let one_hot = (0..column.groups())
+            .map(|k| AllocatedBit::alloc(cs.namespace(|| format!("is group {k}")), Some(k == code)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lins: Vec<Lin> = one_hot.iter().map(Lin::bit).collect();
+        enforce_eq(
+            cs.namespace(|| "in exactly one group"),
+            &Lin::sum(&lins),
+            &Lin::constant::<CS>(Scalar::ONE),
+        );
+        let code_bits = (0..GROUP_BITS)
+            .map(|b| {
+                AllocatedBit::alloc(
+                    cs.namespace(|| format!("code bit {b}")),
+                    Some((code >> b) & 1 == 1),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let weighted: Vec<Lin> = (lins.iter().enumerate())
+            .map(|(k, o)| o.scale(Scalar::from(k as u64)))
+            .collect();
+        enforce_eq(
+            cs.namespace(|| "the code is the group's"),
+            &crate::circuit::gadgets::bits_lin(&code_bits),
+            &Lin::sum(&weighted),
+        );
+        let per_group = (lins.iter().enumerate())
+            .map(|(k, o)| -> Result<[Lin; 4], SynthesisError> {
+                let mut out = counts.clone();
+                for (j, c) in out.iter_mut().enumerate() {
+                    *c = mul(cs.namespace(|| format!("group {k} count {j}")), o, c)?;
+                }
+                Ok(out)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut bits = vec![y.clone()];
+        bits.extend(code_bits);
+        Ok((bits, per_group))
     }
 
     /// `[TP, FP, TN, FN]` increments of a row with decision `d` and label
@@ -179,15 +241,25 @@ impl InferStep {
         mut h: AllocatedNum<Scalar>,
         rows: &[RowOut],
         not_last: &Lin,
+        groups: bool,
     ) -> Result<AllocatedNum<Scalar>, SynthesisError> {
         let spec = &*self.spec;
         let last_rows = spec.last_step_rows();
         for (blk, block) in rows.chunks(BLOCK_ROWS).enumerate() {
-            let mut cs = cs.namespace(|| Scope::Block(blk).to_string());
-            let bits: Vec<AllocatedBit> = block.iter().flat_map(|r| r.bits.clone()).collect();
+            let mut cs = cs.namespace(|| match groups {
+                false => Scope::Block(blk).to_string(),
+                true => format!("group block {blk}"),
+            });
+            let bits: Vec<AllocatedBit> = match groups {
+                false => block.iter().flat_map(|r| r.bits.clone()).collect(),
+                true => (block.iter())
+                    .flat_map(|r| r.group.iter().flat_map(|(bits, _)| bits.clone()))
+                    .collect(),
+            };
             let mut inputs = vec![h.clone()];
             inputs.extend(hash::pack_bits(cs.namespace(|| "pack"), &bits)?);
             let domain = match spec.task {
+                Task::Evaluate(_) if groups => crate::group::GROUP_BLOCK_DOMAIN,
                 Task::Evaluate(_) => BLOCK_DOMAIN,
                 Task::Predict => {
                     inputs.extend(block.iter().filter_map(|r| r.output.clone()));
@@ -205,6 +277,61 @@ impl InferStep {
             };
         }
         Ok(h)
+    }
+}
+
+impl InferStep {
+    /// The group part of `z` after a step: `C_G` (required, at the last
+    /// step, to be the seal of the group chain with `salt_G`, the row count
+    /// and the column's tag), the chain (reset after the last step) and
+    /// each group's counts.
+    fn group_outputs<CS: ConstraintSystem<Scalar>>(
+        &self,
+        cs: &mut CS,
+        z: &[AllocatedNum<Scalar>],
+        gi: usize,
+        column: &GroupColumn,
+        rows: &[RowOut],
+        (is_last, not_last): (&Lin, &Lin),
+    ) -> Result<Vec<AllocatedNum<Scalar>>, SynthesisError> {
+        let mut cs = cs.namespace(|| "groups");
+        let h = self.absorb_blocks(&mut cs, z[gi + 1].clone(), rows, not_last, true)?;
+        let salt = AllocatedNum::alloc(cs.namespace(|| "salt"), || Ok(self.witness.group_salt.0))?;
+        let n = alloc_lin(
+            cs.namespace(|| "row count"),
+            &Lin::int::<CS>(self.spec.rows as i128),
+        )?;
+        let tag = alloc_lin(cs.namespace(|| "tag"), &Lin::constant::<CS>(column.tag()))?;
+        let sealed = hash::poseidon(
+            cs.namespace(|| "seal"),
+            crate::group::GROUP_SEAL_DOMAIN,
+            &[salt, h.clone(), n, tag],
+        )?;
+        enforce_mul(
+            cs.namespace(|| "the groups open C_G at the end"),
+            is_last,
+            &value_lin(&sealed).sub(&value_lin(&z[gi])),
+            &Lin::int::<CS>(0),
+        );
+        let h_next = mul(cs.namespace(|| "reset hash"), not_last, &value_lin(&h))?;
+        let mut out = vec![
+            z[gi].clone(),
+            alloc_lin(cs.namespace(|| "hash out"), &h_next)?,
+        ];
+        for k in 0..column.groups() {
+            for j in 0..4 {
+                let total = (rows.iter())
+                    .filter_map(|r| r.group.as_ref())
+                    .fold(value_lin(&z[gi + 2 + 4 * k + j]), |acc, (_, c)| {
+                        acc.add(&c[k][j])
+                    });
+                out.push(alloc_lin(
+                    cs.namespace(|| format!("group {k} count {j} out")),
+                    &total,
+                )?);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -324,6 +451,7 @@ impl StepCircuit<Scalar> for InferStep {
         if z.len() != layout.arity
             || wit.rows.len() != spec.rows_per_step
             || wit.labels.len() != spec.rows_per_step
+            || wit.groups.len() != spec.rows_per_step
             || wit.weights.w.len() != spec.features
             || wit.rows.iter().any(|r| r.len() != spec.features)
         {
@@ -361,7 +489,7 @@ impl StepCircuit<Scalar> for InferStep {
                 self.row(cs, i, &values, mask, raw.as_ref())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let h = self.absorb_blocks(cs, z[layout.hash].clone(), &rows, &not_last)?;
+        let h = self.absorb_blocks(cs, z[layout.hash].clone(), &rows, &not_last, false)?;
 
         let mut out: Vec<AllocatedNum<Scalar>> = z[layout.model.clone()].to_vec();
         match spec.task {
@@ -401,6 +529,16 @@ impl StepCircuit<Scalar> for InferStep {
                     out.push(alloc_lin(
                         cs.namespace(|| format!("count {k} out")),
                         &total,
+                    )?);
+                }
+                if let (Some(gi), Some(column)) = (layout.group, &spec.group) {
+                    out.extend(self.group_outputs(
+                        cs,
+                        z,
+                        gi,
+                        column,
+                        &rows,
+                        (&is_last, &not_last),
                     )?);
                 }
             }
