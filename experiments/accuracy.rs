@@ -113,6 +113,7 @@ fn measure(path: &Path, sigmoid: Sigmoid, frac_bits: u32) -> Result<Outcome> {
             },
             ..Hyper::default()
         },
+        group: None,
     };
     // The shape, and the float weights (the train report has only their
     // accuracy).

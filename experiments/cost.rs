@@ -57,6 +57,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         data: "datasets/german_credit.csv".into(),
         train_fraction: foldtrain::dataset::TrainFraction::DEFAULT,
         hyper: Hyper::default(),
+        group: None,
     }
     .load()?
     .recipe;

@@ -53,6 +53,7 @@ fn measure(path: &Path, (fx, cx): (u32, u32)) -> Result<Option<Row>> {
             },
             ..Hyper::default()
         },
+        group: None,
     };
     match commands::train(&args, None) {
         Ok((report, _)) => Ok(Some(Row {

@@ -99,6 +99,7 @@ fn shape_of(job: &Job) -> Result<StepShape> {
             batches_per_step: Some(job.batches_per_step),
             ..Hyper::default()
         },
+        group: None,
     };
     let recipe = args.load()?.recipe;
     plan::shapes(&recipe)?

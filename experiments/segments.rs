@@ -36,6 +36,7 @@ fn main() -> Result<()> {
         data: commands::default_dataset(),
         train_fraction: Default::default(),
         hyper: Hyper::default(),
+        group: None,
     };
     let loaded = args.load()?;
     let opening = loaded.commit();

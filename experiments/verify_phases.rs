@@ -37,6 +37,7 @@ fn main() -> Result<()> {
         data: data.clone(),
         train_fraction: commands::DEFAULT_TRAIN_FRACTION,
         hyper: Hyper::default(),
+        group: None,
     }
     .load()?;
     let recipe = loaded.recipe;

@@ -915,6 +915,7 @@ fn proven() -> &'static Proven {
                 commitment: committed_to.clone(),
                 data: csv.clone(),
                 split: foldtrain::commitment::Split::Test,
+                group: None,
             },
             &Silent,
         )

@@ -96,6 +96,7 @@ fn run(weights: WeightsVisibility) -> &'static Run {
                 commitment: f.commit_dir.clone(),
                 data: f.csv.clone(),
                 split: Split::Test,
+                group: None,
             },
             &Silent,
         )
@@ -502,6 +503,7 @@ fn committed_predictions_publish_decisions_not_logits() {
         rows: &rows,
         labels: &[],
         commitment: None,
+        groups: None,
         normalizer: None,
         normalizer_salt: None,
     };
@@ -815,6 +817,7 @@ fn the_chain_audit_passes_and_names_each_broken_link() {
             commitment: f.commit_dir.clone(),
             data: f.csv.clone(),
             split: Split::Train,
+            group: None,
         },
         &Silent,
     )

@@ -288,6 +288,7 @@ fn chain() -> &'static Chain {
                 commitment: f.commit_dir.clone(),
                 data: f.csv.clone(),
                 split: foldtrain::commitment::Split::Test,
+                group: None,
             },
             &Silent,
         )

@@ -240,10 +240,10 @@ def _switch(name: str, v: Any) -> bool:
     raise InvalidParameterError(f"{name} must be True or False, got {v!r}")
 
 
-def _string(name: str, v: Any) -> str:
-    if isinstance(v, str):
+def _string(name: str, v: Any, optional: bool = False) -> Any:
+    if isinstance(v, str) or (optional and v is None):
         return v
-    raise InvalidParameterError(f"{name} must be a string, got {v!r}")
+    raise InvalidParameterError(f"{name} must be a string{' or None' if optional else ''}, got {v!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -352,6 +352,8 @@ class CommittedData:
     feature_names: list[str]
     classes: np.ndarray
     report: _foldtrain.CommitResult = field(repr=False)
+    #: The protected attribute committed with the test rows, if any.
+    group: Optional[str] = None
 
     @property
     def commitment_path(self) -> Path:
@@ -366,7 +368,7 @@ class CommittedData:
         return Path(self.report.opening_path)
 
     def _split(self, test: bool) -> tuple[np.ndarray, np.ndarray]:
-        splits = _foldtrain.split(str(self.data_path), self.public().train_fraction)
+        splits = _foldtrain.split(str(self.data_path), self.public().train_fraction, self.group)
         part = splits[1] if test else splits[0]
         values = np.array(part.rows, dtype=np.float64).reshape(len(part.rows), len(part.feature_names))
         return values, self.classes[np.array(part.labels, dtype=np.int64)]
@@ -403,28 +405,37 @@ def commit(
     feature_names: Optional[Sequence[str]] = None,
     frac_bits: Optional[int] = None,
     feature_frac_bits: Optional[int] = None,
+    group: Optional[str] = None,
     force: bool = False,
 ) -> CommittedData:
     """Commits to the data's training and test rows before any training, as
     ``foldtrain commit`` does: writes ``commitment.json`` (public) and, under
-    ``private/``, the data and the opening (secret)."""
+    ``private/``, the data and the opening (secret).
+
+    ``group``: a protected attribute (a column of ``X``, or the prefix of
+    one-hot columns ``group_*``; at most 8 groups), committed with the test
+    rows (``foldtrain commit --group``) so that :func:`prove_eval` with
+    ``group=`` proves each group's counts. Its columns are not features:
+    ``X_train`` and ``X_test`` leave them out."""
     names, values, _ = _table(X, feature_names)
     classes, labels = _labels(y, values.shape[0])
     out = _out_dir(out_dir)
     data = _write_data(out, names, values, labels, force, "an earlier commitment's data")
     report = _foldtrain.commit(
         str(data), str(out), train_fraction=train_fraction, frac_bits=frac_bits,
-        feature_frac_bits=feature_frac_bits, force=force,
+        feature_frac_bits=feature_frac_bits, group=_string("group", group, optional=True), force=force,
     )
+    taken = set(report.group_columns)
     return CommittedData(
         out_dir=out,
         commitment=report.commitment,
         test_commitment=report.test_commitment,
         train_rows=report.rows,
         test_rows=report.test_rows,
-        feature_names=names,
+        feature_names=[n for n in names if n not in taken],
         classes=classes,
         report=report,
+        group=report.group,
     )
 
 
@@ -1040,6 +1051,11 @@ class EvalProof:
     recall: Optional[float]
     counts: _foldtrain.Confusion
     report: _foldtrain.EvalResult = field(repr=False)
+    #: With ``group=``: each group's ``counts``, ``approval_rate``,
+    #: ``true_positive_rate`` and ``false_positive_rate``, and the
+    #: ``demographic_parity_difference``, ``equal_opportunity_difference``,
+    #: ``disparate_impact_ratio`` and ``four_fifths_rule`` between groups.
+    fairness: Optional[dict] = None
 
 
 def prove_eval(
@@ -1048,6 +1064,7 @@ def prove_eval(
     *,
     data: Optional[PathLike] = None,
     split: str = "test",
+    group: Optional[str] = None,
     out_dir: Optional[PathLike] = None,
     rows_per_step: Optional[int] = None,
     force: bool = False,
@@ -1056,7 +1073,10 @@ def prove_eval(
     """Proves the model's accuracy on a split of the committed data
     (``foldtrain prove-eval``). ``model``: a fitted estimator or a model
     file; ``commitment``: what :func:`commit` returned (its data is used),
-    or a ``commitment.json`` with ``data``, the CSV it commits to."""
+    or a ``commitment.json`` with ``data``, the CSV it commits to.
+    ``group``: the protected attribute the commitment holds (``commit(...,
+    group=)``): the counts of each of its groups are proven too, and
+    ``fairness`` holds their rates and the differences between groups."""
     if isinstance(commitment, CommittedData):
         data = commitment.data_path if data is None else data
         commitment = commitment.commitment_path
@@ -1068,6 +1088,7 @@ def prove_eval(
         os.fspath(commitment),
         os.fspath(data),
         split=split,
+        group=group,
         out_dir=None if out_dir is None else os.fspath(out_dir),
         rows_per_step=rows_per_step,
         force=force,
@@ -1081,6 +1102,7 @@ def prove_eval(
         recall=r.recall,
         counts=r.counts,
         report=r,
+        fairness=r.fairness,
     )
 
 

@@ -188,6 +188,14 @@ class CommitResult:
     @property
     def features(self) -> int: ...
     @property
+    def group(self) -> Optional[str]: ...  # The protected attribute committed with the test rows.
+    @property
+    def group_columns(self) -> list[str]: ...  # Its CSV columns (left out of the features).
+    @property
+    def group_labels(self) -> list[str]: ...  # Its groups' labels, in code order.
+    @property
+    def group_commitment(self) -> Optional[str]: ...  # C_G.
+    @property
     def commitment_path(self) -> Path: ...
     @property
     def opening_path(self) -> Path: ...
@@ -615,6 +623,10 @@ class EvalResult:
     def precision(self) -> Optional[float]: ...
     @property
     def recall(self) -> Optional[float]: ...
+    @property
+    def group_commitment(self) -> Optional[str]: ...  # With group=: C_G.
+    @property
+    def fairness(self) -> Optional[dict[str, Any]]: ...  # With group=: each group's figures and the differences.
     def to_dict(self) -> dict[str, Any]: ...
 
 class PredictResult:
@@ -740,6 +752,7 @@ def commit(
     train_fraction: float,
     frac_bits: Optional[int] = None,
     feature_frac_bits: Optional[int] = None,
+    group: Optional[str] = None,
     force: bool = False,
 ) -> CommitResult:
     """Commits to both splits of ``data``: ``foldtrain commit``."""
@@ -863,6 +876,7 @@ def prove_eval(
     data: _Path,
     *,
     split: str = "test",
+    group: Optional[str] = None,
     out_dir: Optional[_Path] = None,
     rows_per_step: Optional[int] = None,
     force: bool = False,
@@ -906,5 +920,5 @@ def read_model(path: _Path) -> Model:
 def read_commitment(path: _Path) -> Commitments:
     """A commitment file (``commitment.json``), read and checked."""
 
-def split(data: _Path, train_fraction: float) -> tuple[Table, Table]:
+def split(data: _Path, train_fraction: float, group: Optional[str] = None) -> tuple[Table, Table]:
     """The training and test rows of a labelled CSV, by the library's split rule."""

@@ -35,7 +35,8 @@ use settings::{parse_split, RecipeArgs};
 /// Commits to both splits: `commit`'s report.
 #[pyfunction]
 #[pyo3(signature = (data, out_dir, *, train_fraction, frac_bits=None, feature_frac_bits=None,
-    force=false))]
+    group=None, force=false))]
+#[allow(clippy::too_many_arguments)]
 fn commit(
     py: Python<'_>,
     data: PathBuf,
@@ -43,11 +44,14 @@ fn commit(
     train_fraction: f64,
     frac_bits: Option<u32>,
     feature_frac_bits: Option<u32>,
+    group: Option<String>,
     force: bool,
 ) -> PyResult<CommitResult> {
     // The recipe's other settings do not enter the commitment.
-    let args =
-        RecipeArgs::for_commit(frac_bits, feature_frac_bits).data_args(data, train_fraction)?;
+    let args = commands::DataArgs {
+        group,
+        ..RecipeArgs::for_commit(frac_bits, feature_frac_bits).data_args(data, train_fraction)?
+    };
     let report = py
         .detach(|| commands::commit(&args, &out_dir, force))
         .map_err(to_py)?;
@@ -372,8 +376,8 @@ fn prove_preprocessing(
 
 /// Proves the model's accuracy on a committed split: `prove-eval`'s report.
 #[pyfunction]
-#[pyo3(signature = (model, commitment, data, *, split="test", out_dir=None, rows_per_step=None,
-    force=false, progress=None))]
+#[pyo3(signature = (model, commitment, data, *, split="test", group=None, out_dir=None,
+    rows_per_step=None, force=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn prove_eval(
     py: Python<'_>,
@@ -381,6 +385,7 @@ fn prove_eval(
     commitment: PathBuf,
     data: PathBuf,
     split: &str,
+    group: Option<String>,
     out_dir: Option<PathBuf>,
     rows_per_step: Option<usize>,
     force: bool,
@@ -396,6 +401,7 @@ fn prove_eval(
         commitment,
         data,
         split: parse_split(split)?,
+        group,
     };
     let observer = PyObserver::new(progress);
     let result = py.detach(|| commands::prove_eval(&args, &observer));
@@ -504,10 +510,22 @@ fn read_commitment(path: PathBuf) -> PyResult<Commitments> {
 /// rule (the first `floor(rows * train_fraction)` rows, in file order,
 /// train).
 #[pyfunction]
-fn split(py: Python<'_>, data: PathBuf, train_fraction: f64) -> PyResult<(Table, Table)> {
+#[pyo3(signature = (data, train_fraction, group=None))]
+fn split(
+    py: Python<'_>,
+    data: PathBuf,
+    train_fraction: f64,
+    group: Option<String>,
+) -> PyResult<(Table, Table)> {
     let fraction = TrainFraction::new(train_fraction).map_err(to_py)?;
     let (train, test) = py
-        .detach(|| Dataset::load(&data)?.split(fraction))
+        .detach(|| {
+            let mut dataset = Dataset::load(&data)?;
+            if let Some(name) = &group {
+                dataset.take_group(name)?;
+            }
+            dataset.split(fraction)
+        })
         .map_err(to_py)?;
     Ok((Table(train.into()), Table(test.into())))
 }

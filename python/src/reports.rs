@@ -220,6 +220,14 @@ wrap! {
         test_commitment: String = text(&r.test_commitment);
         test_rows: usize = r.test_rows;
         features: usize = r.features;
+        /// The protected attribute committed with the test rows (`group=`).
+        group: Option<String> = r.group.as_ref().map(|g| g.column.name.clone());
+        /// Its CSV columns (left out of the features).
+        group_columns: Vec<String> = r.group.as_ref().map_or_else(Vec::new, |g| g.column.columns());
+        /// Its groups' labels, in code order.
+        group_labels: Vec<String> = r.group.as_ref().map_or_else(Vec::new, |g| g.column.labels.clone());
+        /// `C_G`, the commitment to the test rows' groups.
+        group_commitment: Option<String> = r.group.as_ref().map(|g| g.commitment.to_string());
         commitment_path: PathBuf = r.commitment_path.clone();
         opening_path: PathBuf = r.opening_path.clone();
     }
@@ -558,6 +566,11 @@ wrap! {
         accuracy: Option<f64> = r.accuracy;
         precision: Option<f64> = r.precision;
         recall: Option<f64> = r.recall;
+        /// With `group=`: `C_G`.
+        group_commitment: Option<String> = opt_text(&r.group_commitment);
+        /// With `group=`: each group's counts and rates and the differences
+        /// between groups, as a dict (None without).
+        fairness: Py<PyAny> = to_python(py, &r.fairness)?;
     }
 }
 

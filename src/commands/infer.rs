@@ -184,6 +184,15 @@ pub struct EvalReport {
     pub fairness: Option<Fairness>,
 }
 
+/// An evaluation's protected attribute: the column, each test row's
+/// group, `C_G` and its salt.
+type EvalGroup<'a> = (
+    &'a GroupColumn,
+    &'a [u8],
+    Commitment,
+    crate::commitment::Salt,
+);
+
 /// The protected attribute `prove-eval --group NAME` asks for: the one the
 /// commitment holds, on the test split.
 fn eval_group<'a>(
@@ -192,14 +201,7 @@ fn eval_group<'a>(
     opening: &'a crate::commitment::Opening,
     loaded: &'a super::Loaded,
     commitment: &Path,
-) -> Result<
-    Option<(
-        &'a GroupColumn,
-        &'a [u8],
-        Commitment,
-        crate::commitment::Salt,
-    )>,
-> {
+) -> Result<Option<EvalGroup<'a>>> {
     let Some(name) = asked else {
         return Ok(None);
     };

@@ -43,6 +43,39 @@ fn spec(task: Task, weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
     Arc::new(InferSpec::new(task, 3, FixedFormat::default(), weights, rows, Some(16)).unwrap())
 }
 
+/// The protected attribute of the group tests: three groups.
+fn group_column() -> GroupColumn {
+    GroupColumn {
+        name: "g".into(),
+        rule: crate::group::GroupRule::Values {
+            column: "g".into(),
+            values: vec![0, 65_536, 131_072],
+        },
+        labels: vec!["g=0".into(), "g=1".into(), "g=2".into()],
+    }
+}
+
+/// Row `i`'s group in the group tests.
+fn group_codes(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 3) as u8).collect()
+}
+
+const GROUP_SALT: u64 = 8_675_309;
+
+/// An evaluation of the test split counted by the groups of
+/// [`group_column`].
+fn grouped_spec(weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
+    let plain = spec(Task::Evaluate(Split::Test), weights, rows);
+    Arc::new((*plain).clone().with_group(group_column()).unwrap())
+}
+
+/// `C_G` of `data` under `spec`'s attribute, rows grouped by `codes`.
+fn group_commitment(spec: &InferSpec, data: &FixedDataset, codes: &[u8]) -> Commitment {
+    let column = spec.group.clone().unwrap();
+    crate::group::GroupOpening::commit(column, codes, &data.labels, Salt(Scalar::from(GROUP_SALT)))
+        .commitment
+}
+
 /// The normalizer of the raw-input tests: a spread column, a constant
 /// one (`sigma = 0`) and one of tiny spread (values clamp).
 fn raw_normalizer() -> Normalizer {
@@ -113,11 +146,15 @@ fn run(spec: Arc<InferSpec>, data: &FixedDataset, w: &Weights) -> Run {
         Task::Predict => &[],
     };
     let normalizer = spec.raw_inputs.then(raw_normalizer);
+    let codes = group_codes(data.len());
     let mut states = vec![InferState::initial(
         &spec,
         model_part(&spec, w),
         normalizer.as_ref().map(|n| raw_claim(&spec, n)),
         commitment,
+        spec.group
+            .as_ref()
+            .map(|_| group_commitment(&spec, data, &codes)),
     )];
     let mut witnesses = Vec::new();
     for step in 0..spec.steps() {
@@ -125,6 +162,10 @@ fn run(spec: Arc<InferSpec>, data: &FixedDataset, w: &Weights) -> Run {
             normalizer: normalizer.clone(),
             normalizer_salt: Salt(Scalar::from(NORMALIZER_SALT)),
             ..InferWitness::of(&spec, w, weights_salt, (&data.rows, labels), step, salt)
+        };
+        let wit = match spec.group {
+            Some(_) => wit.with_groups(&spec, &codes, step, Salt(Scalar::from(GROUP_SALT))),
+            None => wit,
         };
         let next = next_state(&spec, states.last().unwrap(), &wit, spec.rows).unwrap();
         states.push(next);
@@ -177,6 +218,9 @@ fn all_specs() -> Vec<Arc<InferSpec>> {
         specs.push(spec(Task::Evaluate(Split::Test), w, 20));
         specs.push(spec(Task::Predict, w, 20));
     }
+    for w in [WeightsVisibility::Public, WeightsVisibility::Committed] {
+        specs.push(grouped_spec(w, 20));
+    }
     specs
 }
 
@@ -199,6 +243,18 @@ fn circuit_agrees_with_native_twin_over_whole_runs() {
                 assert_eq!(last.counts, Some(native));
                 assert!(native.tp > 0 && native.fp + native.fn_ > 0 && native.tn > 0);
                 assert_eq!(last.hash, Scalar::ZERO);
+                if let Some(g) = &last.group {
+                    // Each row counted in its own group, natively.
+                    let codes = group_codes(d.len());
+                    let mut want = vec![crate::train::Confusion::default(); 3];
+                    for (i, (row, &y)) in d.rows.iter().zip(&d.labels).enumerate() {
+                        let p = Prediction::of(&model(), row, &spec.format);
+                        want[codes[i] as usize].add(p.decision, y == 1);
+                    }
+                    assert_eq!(g.counts, want);
+                    assert!(g.counts.iter().all(|c| c.total() > 0));
+                    assert_eq!(g.hash, Scalar::ZERO);
+                }
             }
             Task::Predict => {
                 let predictions: Vec<Prediction> = (d.rows.iter())
@@ -294,7 +350,8 @@ fn soundness_rows_of_another_split_or_order_fail() {
         ),
     ];
     for (name, rows, c) in cases {
-        let mut state = InferState::initial(&spec, model_part(&spec, &model()), None, Some(c));
+        let mut state =
+            InferState::initial(&spec, model_part(&spec, &model()), None, Some(c), None);
         let mut all_ok = true;
         for step in 0..spec.steps() {
             let wit = InferWitness::of(
@@ -650,8 +707,11 @@ fn pinned_constraint_counts() {
 }
 
 /// Constraints of one step of evaluation (test split) and predictions, with
-/// public then committed weights, in the order of `all_specs`.
-const PINNED_INFER_CONSTRAINTS: [usize; 4] = [3471, 2645, 3860, 3034];
+/// public then committed weights, then evaluation by three groups with
+/// public and committed weights (2,675 more: the one-hot groups, their
+/// counts, the group chain's two blocks and its seal), in the order of
+/// `all_specs`.
+const PINNED_INFER_CONSTRAINTS: [usize; 6] = [3471, 2645, 3860, 3034, 6146, 6535];
 
 /// Predictions on raw values, with public and committed weights, and with
 /// committed weights under a private normalizer.
@@ -754,4 +814,112 @@ fn no_free_witness_in_raw_predictions() {
         }
     }
     assert!(scanned > 5_000, "scanned only {scanned}");
+}
+
+#[test]
+fn soundness_a_miscounted_group_fails() {
+    // Issue 35: each group's outgoing counts are what the circuit computes:
+    // one more of any count of any group is refused.
+    let d = data(20, 0);
+    for w in [WeightsVisibility::Public, WeightsVisibility::Committed] {
+        let spec = grouped_spec(w, 20);
+        let r = run(spec.clone(), &d, &model());
+        let z = r.states[0].to_z(&spec);
+        let (ok, honest) = satisfied(&spec, &r.witnesses[0], &z, &[]);
+        assert!(ok);
+        let start = spec.layout().group.unwrap() + 2;
+        for k in 0..3 {
+            for j in 0..4 {
+                let path = format!("step/groups/group {k} count {j} out/value/num");
+                let bumped = honest[start + 4 * k + j] + Scalar::ONE;
+                let (ok, _) = satisfied(&spec, &r.witnesses[0], &z, &[(&path, bumped)]);
+                assert!(!ok, "group {k} count {j} + 1 accepted");
+            }
+        }
+    }
+}
+
+#[test]
+fn soundness_a_row_is_in_exactly_its_committed_group() {
+    // The one-hot vector sums to 1 and its code is the hashed bits': a row
+    // in two groups, in none, or with code bits of another group is
+    // refused inside the step; a consistent witness that moves a row to
+    // another group (counts and chain follow it) fails at the seal, since
+    // the chain no longer opens C_G; and so does the honest witness under
+    // a spec whose labels are swapped (the seal binds them).
+    let d = data(20, 0);
+    let spec = grouped_spec(WeightsVisibility::Public, 20);
+    let r = run(spec.clone(), &d, &model());
+    let z = r.states[0].to_z(&spec);
+    // Row 1 is in group 1.
+    for (name, path, value) in [
+        (
+            "in two groups",
+            "step/row 1/group/is group 2/boolean",
+            Scalar::ONE,
+        ),
+        (
+            "in none",
+            "step/row 1/group/is group 1/boolean",
+            Scalar::ZERO,
+        ),
+        (
+            "code bits of group 0",
+            "step/row 1/group/code bit 0/boolean",
+            Scalar::ZERO,
+        ),
+    ] {
+        let (ok, _) = satisfied(&spec, &r.witnesses[0], &z, &[(path, value)]);
+        assert!(!ok, "{name}: accepted");
+    }
+    // Row 4 (group 1) moved to group 0, consistently.
+    let mut codes = group_codes(20);
+    codes[4] = 0;
+    let mut state = r.states[0].clone();
+    let mut all_ok = true;
+    for step in 0..spec.steps() {
+        let wit = r.witnesses[step].clone().with_groups(
+            &spec,
+            &codes,
+            step,
+            Salt(Scalar::from(GROUP_SALT)),
+        );
+        let (ok, out) = satisfied(&spec, &wit, &state.to_z(&spec), &[]);
+        all_ok &= ok;
+        state = InferState::from_z(&out, &spec).unwrap();
+    }
+    assert!(!all_ok, "a row moved to another group accepted");
+    // Natively too: the last step refuses the chain.
+    let mut native = r.states[0].clone();
+    let mut refused = false;
+    for step in 0..spec.steps() {
+        let wit = r.witnesses[step].clone().with_groups(
+            &spec,
+            &codes,
+            step,
+            Salt(Scalar::from(GROUP_SALT)),
+        );
+        match next_state(&spec, &native, &wit, 20) {
+            Ok(next) => native = next,
+            Err(e) => {
+                assert!(e.to_string().contains("C_G"), "{e}");
+                refused = true;
+            }
+        }
+    }
+    assert!(
+        refused,
+        "the native twin accepted a row moved to another group"
+    );
+    // The labels swapped: the same rows and C_G, another tag in the seal.
+    let mut column = group_column();
+    column.labels.swap(0, 2);
+    let swapped = Arc::new((*spec).clone().with_group(column).unwrap());
+    let last = spec.steps() - 1;
+    let z_last = r.states[last].to_z(&swapped);
+    assert!(satisfied(&spec, &r.witnesses[last], &r.states[last].to_z(&spec), &[]).0);
+    assert!(
+        !satisfied(&swapped, &r.witnesses[last], &z_last, &[]).0,
+        "relabelled groups accepted"
+    );
 }
