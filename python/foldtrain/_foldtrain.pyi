@@ -66,7 +66,7 @@ class Recipe:
     @property
     def l2(self) -> float: ...  # The L2 penalty lambda on the weights (0: none).
     @property
-    def class_weights(self) -> Optional[tuple[float, float]]: ...  # Class 0's and 1's (None: unweighted).
+    def class_weights(self) -> Optional[list[float]]: ...  # Class 0's and 1's (None: unweighted).
     @property
     def format(self) -> Format: ...
     @property

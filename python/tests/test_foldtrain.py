@@ -655,3 +655,53 @@ def test_C_is_scikit_learns_inverse_l2_strength(small, tmp_path):
     assert foldtrain.verify(clf).accepted
     plain = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE).fit(X, y, out_dir=tmp_path / "plain")
     assert np.linalg.norm(clf.weights_) < np.linalg.norm(plain.weights_)
+
+
+def test_class_weight_is_scikit_learns(small, tmp_path):
+    # Issue 35: class_weight="balanced" proves the recipe with scikit-learn's
+    # n / (2 n_c) (rounded to 2^-8, as the recipe records them); a dict gives
+    # them directly; anything else is refused before anything is written.
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, y = small
+    for bad in ["heavy", {2: 1.0}, [1.0, 2.0]]:
+        with pytest.raises(foldtrain.InvalidParameterError, match="class_weight"):
+            foldtrain.ProvenLogisticRegression(class_weight=bad, progress=False, **RECIPE).fit(
+                X, y, out_dir=tmp_path / "bad"
+            )
+        assert not (tmp_path / "bad").exists()
+    clf = foldtrain.ProvenLogisticRegression(class_weight="balanced", progress=False, **RECIPE)
+    clf.fit(X, y, out_dir=tmp_path / "balanced")
+    recipe = foldtrain._foldtrain.read_model(str(clf.model_path_)).recipe
+    sk = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    assert list(recipe.class_weights) == [round(w * 256) / 256 for w in sk]
+    assert foldtrain.verify(clf).accepted
+    given = foldtrain.ProvenLogisticRegression(class_weight={0: 1.0, 1: 3.0}, progress=False, **RECIPE)
+    given.fit(X, y, out_dir=tmp_path / "given")
+    assert list(foldtrain._foldtrain.read_model(str(given.model_path_)).recipe.class_weights) == [1.0, 3.0]
+
+
+def test_fairness_counts_by_a_committed_group(small, tmp_path):
+    # Issue 35: a protected attribute committed with the test rows is not a
+    # feature, and prove_eval(group=) proves each group's counts, which add
+    # up to the counts; a name other than the committed one is refused.
+    import pandas as pd
+
+    X, y = small
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame["grp"] = np.arange(len(frame)) % 2
+    cd = foldtrain.commit(frame, y, tmp_path / "c", train_fraction=0.75, group="grp")
+    assert cd.group == "grp" and cd.feature_names == ["a", "b", "c"]
+    assert cd.X_train.shape == (48, 3)
+    clf = foldtrain.ProvenLogisticRegression(progress=False, **RECIPE)
+    clf.fit(pd.DataFrame(cd.X_train, columns=cd.feature_names), cd.y_train, commitment=cd)
+    with pytest.raises(ValueError, match="--group grp|group"):
+        foldtrain.prove_eval(clf, cd, group="sex")
+    ev = foldtrain.prove_eval(clf, cd, group="grp")
+    fair = ev.fairness
+    assert [g["label"] for g in fair["groups"]] == ["grp=0", "grp=1"]
+    total = {k: sum(g["counts"][k] for g in fair["groups"]) for k in ("tp", "fp", "tn", "fn")}
+    assert total == {"tp": ev.counts.tp, "fp": ev.counts.fp, "tn": ev.counts.tn, "fn": ev.counts.fn}
+    assert sum(g["rows"] for g in fair["groups"]) == 16
+    assert fair["disparate_impact_ratio"] is None or 0.0 <= fair["disparate_impact_ratio"] <= 1.0
+    assert foldtrain.verify(ev).accepted
