@@ -375,3 +375,42 @@ fn a_csv_whose_groups_differ_does_not_open_the_commitment() {
     .to_string();
     assert!(e.contains("C_G") || e.contains("groups"), "{e}");
 }
+
+#[test]
+fn an_applicants_protected_attribute_is_left_out_of_the_inputs() {
+    // The model's columns in order, with the attribute (or any other column)
+    // between them: left out, and the decisions are those of the inputs
+    // without it; a model column missing or out of order is still refused.
+    let f = fixture();
+    let with = f.root.join("applicants-with-grp.csv");
+    let without = f.root.join("applicants.csv");
+    let text = std::fs::read_to_string(&f.csv).unwrap();
+    let lines: Vec<&str> = text.lines().take(6).collect();
+    std::fs::write(&with, lines.join("\n") + "\n").unwrap();
+    let dropped: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            cells.remove(3);
+            cells.join(",")
+        })
+        .collect();
+    std::fs::write(&without, dropped.join("\n") + "\n").unwrap();
+    let a = commands::predict(&f.model, &with).unwrap();
+    let b = commands::predict(&f.model, &without).unwrap();
+    assert_eq!(a.len(), 5);
+    assert_eq!(
+        a.iter()
+            .map(|r| (r.logit_fixed, r.decision))
+            .collect::<Vec<_>>(),
+        b.iter()
+            .map(|r| (r.logit_fixed, r.decision))
+            .collect::<Vec<_>>()
+    );
+    let swapped = f.root.join("applicants-swapped.csv");
+    std::fs::write(&swapped, "b,a,c\n1,2,3\n").unwrap();
+    let e = commands::predict(&f.model, &swapped)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the model takes"), "{e}");
+}

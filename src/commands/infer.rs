@@ -425,6 +425,9 @@ pub struct PredictReport {
     pub private_predictions_path: Option<PathBuf>,
     pub rows: usize,
     pub positive: usize,
+    /// Columns of the inputs that are not the model's (a protected
+    /// attribute, an identifier), left out.
+    pub ignored_columns: Vec<String>,
 }
 
 /// Proves a model's decisions (and, with public weights, its logits) on the
@@ -535,6 +538,7 @@ pub fn prove_predict(args: &PredictArgs, observer: &dyn Observer) -> Result<Pred
         proof,
         predictions_path,
         private_predictions_path,
+        ignored_columns: inputs.ignored,
     })
 }
 
@@ -581,20 +585,46 @@ struct Inputs {
     values: Vec<Vec<f64>>,
     raw: RawDataset,
     fixed: Vec<Vec<i64>>,
+    /// The columns left out (not the model's).
+    ignored: Vec<String>,
 }
 
-/// Reads an inputs CSV with the model's columns.
+/// The positions of the model's columns among `names`: every one of them,
+/// in the model's order; other columns (a protected attribute left out of
+/// the features, an identifier) may stand between them and are left out.
+fn model_columns(names: &[String], model: &[String]) -> Option<Vec<usize>> {
+    let mut at = 0;
+    model
+        .iter()
+        .map(|m| {
+            let k = at + names[at..].iter().position(|n| n == m)?;
+            at = k + 1;
+            Some(k)
+        })
+        .collect()
+}
+
+/// Reads an inputs CSV with the model's columns (in its order; others are
+/// left out).
 fn read_inputs(model: &Model, inputs: &Path) -> Result<Inputs> {
     let bytes = artifact::read_limited(inputs, crate::dataset::MAX_CSV_BYTES)?;
-    let (names, raw) = Dataset::parse_inputs(inputs, &bytes)?;
-    if names != model.feature_names {
+    let (all_names, all_rows) = Dataset::parse_inputs(inputs, &bytes)?;
+    let Some(picked) = model_columns(&all_names, &model.feature_names) else {
         return Err(Error::Mismatch(format!(
-            "{} has the columns {names:?}; the model takes {:?} (in that order, optionally \
-             followed by `label`)",
+            "{} has the columns {all_names:?}; the model takes {:?} (each of them, in that \
+             order; other columns are left out, and a last column `label` is ignored)",
             inputs.display(),
             model.feature_names
         )));
-    }
+    };
+    let ignored: Vec<String> = (0..all_names.len())
+        .filter(|j| !picked.contains(j))
+        .map(|j| all_names[j].clone())
+        .collect();
+    let names: Vec<String> = picked.iter().map(|&j| all_names[j].clone()).collect();
+    let raw: Vec<Vec<f64>> = (all_rows.iter())
+        .map(|r| picked.iter().map(|&j| r[j]).collect())
+        .collect();
     let format = model.recipe.format;
     let table = crate::dataset::Dataset {
         path: inputs.to_path_buf(),
@@ -608,6 +638,7 @@ fn read_inputs(model: &Model, inputs: &Path) -> Result<Inputs> {
         values: table.rows,
         raw,
         fixed,
+        ignored,
     })
 }
 
@@ -876,6 +907,13 @@ impl fmt::Display for PredictReport {
             "proved {} predictions ({} decided 1)",
             self.rows, self.positive
         )?;
+        if !self.ignored_columns.is_empty() {
+            writeln!(
+                f,
+                "left out (not the model's columns): {}",
+                self.ignored_columns.join(", ")
+            )?;
+        }
         if let Some(cw) = &self.proof.weights_commitment {
             writeln!(f, "model C_W {cw}")?;
         }
