@@ -88,46 +88,64 @@ impl Fairness {
         }
     }
 
-    /// The figures as lines of text (for `verify` and `prove-eval`).
+    /// Each group's figures as `(label, text)`, then the differences
+    /// between groups as `(name, text)`: what every report shows (text,
+    /// HTML).
+    pub fn rows(&self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = (self.groups.iter())
+            .map(|g| (g.label.clone(), g.text()))
+            .collect();
+        let points =
+            |v: Option<f64>| v.map_or_else(|| "n/a".into(), |d| format!("{:.2} points", d * 100.0));
+        rows.push((
+            "demographic-parity difference".into(),
+            points(self.demographic_parity_difference),
+        ));
+        rows.push((
+            "equal-opportunity difference".into(),
+            points(self.equal_opportunity_difference),
+        ));
+        rows.push((
+            "disparate-impact ratio".into(),
+            match (self.disparate_impact_ratio, self.four_fifths_rule) {
+                (Some(r), Some(true)) => format!("{r:.3} (meets the four-fifths rule)"),
+                (Some(r), _) => format!("{r:.3} (below the four-fifths rule's 0.8)"),
+                _ => "n/a (no group was approved)".into(),
+            },
+        ));
+        rows
+    }
+
+    /// The figures as lines of text (for `verify`, `prove-eval` and the
+    /// audit).
     pub fn lines(&self) -> Vec<String> {
-        let pct = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |a| format!("{:.2}%", a * 100.0));
+        let rows = self.rows();
+        let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let mut out = vec![format!(
             "groups of {} (proven counts; approval: decided 1)",
             self.attribute
         )];
-        let width = self.groups.iter().map(|g| g.label.len()).max().unwrap_or(0);
-        for g in &self.groups {
-            out.push(format!(
-                "  {:width$}  {:>6} rows  approval {:>7}  TPR {:>7}  FPR {:>7}  (TP {} FP {} TN {} FN {})",
-                g.label,
-                g.rows,
-                pct(g.approval_rate),
-                pct(g.true_positive_rate),
-                pct(g.false_positive_rate),
-                g.counts.tp,
-                g.counts.fp,
-                g.counts.tn,
-                g.counts.fn_,
-            ));
-        }
-        let points =
-            |v: Option<f64>| v.map_or_else(|| "n/a".into(), |d| format!("{:.2} points", d * 100.0));
-        out.push(format!(
-            "demographic-parity difference {}   equal-opportunity difference {}",
-            points(self.demographic_parity_difference),
-            points(self.equal_opportunity_difference)
-        ));
-        out.push(format!(
-            "disparate-impact ratio {} ({})",
-            self.disparate_impact_ratio
-                .map_or_else(|| "n/a".into(), |r| format!("{r:.3}")),
-            match self.four_fifths_rule {
-                Some(true) => "meets the four-fifths rule",
-                Some(false) => "below the four-fifths rule's 0.8",
-                None => "no group was approved",
-            }
-        ));
+        out.extend(rows.iter().map(|(k, v)| format!("  {k:width$}  {v}")));
         out
+    }
+}
+
+impl GroupFigures {
+    /// The group's size, rates and counts in words.
+    pub fn text(&self) -> String {
+        let pct = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |a| format!("{:.2}%", a * 100.0));
+        format!(
+            "{} rows; approval rate {}, true-positive rate {}, false-positive rate {} (TP {} FP {} \
+             TN {} FN {})",
+            self.rows,
+            pct(self.approval_rate),
+            pct(self.true_positive_rate),
+            pct(self.false_positive_rate),
+            self.counts.tp,
+            self.counts.fp,
+            self.counts.tn,
+            self.counts.fn_
+        )
     }
 }
 

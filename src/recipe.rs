@@ -71,13 +71,11 @@ pub struct RecipeFields {
     /// update is `w -= lr (grad + lambda w)`, the circuit's constant
     /// [`Recipe::l2_step`]. 0: none. scikit-learn's `C` is `1 / (lambda
     /// n)`.
-    #[serde(default)]
     pub l2: f64,
     /// Weights of class 0 and class 1 (scikit-learn's `class_weight`): each
     /// row's error, and so its gradient, is scaled by its class's weight,
     /// a multiple of `2^-8` ([`CLASS_WEIGHT_FRAC_BITS`]) in `(0,
     /// 256]`. `None`: both 1, the unweighted circuit.
-    #[serde(default)]
     pub class_weights: Option<[f64; 2]>,
     /// Fixed-point format.
     pub format: FixedFormat,

@@ -455,7 +455,7 @@ fn checkpoint_huge_length_prefixes_are_refused() {
     let c = decode_checkpoint(&f.ckpt).unwrap();
     let body = &f.ckpt[CKPT_HEAD..];
     // Checkpoint fields in order: recipe, data_digest (64 hex digits),
-    // data_path, train_fraction, salts, private_normalizer, done, state
+    // data_path, train_fraction, salts, private_normalizer, group, done, state
     // (weights: w of 3, b; weights_salt; hash: 64 hex digits; the two
     // commitments, batch, epoch), recursive (starting
     // with z0: a vector).
@@ -468,6 +468,7 @@ fn checkpoint_huge_length_prefixes_are_refused() {
         + encoded_len(&c.run.train_fraction)
         + encoded_len(&c.run.salts)
         + encoded_len(&c.run.private_normalizer)
+        + encoded_len(&c.run.group)
         + encoded_len(&c.done);
     let hash_at = weights_at + encoded_len(&c.state.weights) + encoded_len(&c.state.weights_salt);
     let recursive_at = weights_at + encoded_len(&c.state);

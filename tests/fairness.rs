@@ -235,23 +235,10 @@ fn chain(eval: &Path, commitment: Option<&Path>) -> commands::ChainReport {
     commands::audit_chain(&ChainArgs {
         train: f.train.clone(),
         eval: Some(eval.to_path_buf()),
-        predict: None,
-        preprocessing: None,
         commitment: commitment.map(|c| c.join("commitment.json")),
-        data: None,
-        opening: None,
-        model: None,
-        vk: Vec::new(),
-        vk_sha256: Vec::new(),
-        report: None,
+        ..ChainArgs::default()
     })
     .unwrap()
-}
-
-fn broken(r: &commands::ChainReport) -> Vec<&str> {
-    (r.links.iter().filter(|l| !l.ok))
-        .map(|l| l.name.as_str())
-        .collect()
 }
 
 #[test]
@@ -276,7 +263,7 @@ fn the_chain_audit_anchors_the_groups_to_the_published_commitment() {
     // to give.
     let r = chain(&f.eval, None);
     let name = "evaluation: its groups of `grp` are the ones published before training";
-    assert_eq!(broken(&r), [name], "{r}");
+    assert_eq!(r.broken_links(), [name], "{r}");
     assert!(r.links.iter().any(|l| l.detail.contains("--commitment")));
     // Across commands: the same CSV committed again (another salt, so
     // another C_G) and a training and evaluation proven on it, audited
@@ -294,7 +281,7 @@ fn the_chain_audit_anchors_the_groups_to_the_published_commitment() {
     // holds the same rows under other salts, so its evaluation proves.
     let eval = eval.unwrap();
     let r = chain(&eval.proof.bundle, Some(&f.commit_dir));
-    let b = broken(&r);
+    let b = r.broken_links();
     assert!(b.contains(&name), "{r}");
 }
 

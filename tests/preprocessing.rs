@@ -331,12 +331,6 @@ fn audit(prep: PathBuf, model: PathBuf, predict: PathBuf) -> commands::ChainRepo
     .unwrap()
 }
 
-fn broken(r: &commands::ChainReport) -> Vec<&str> {
-    (r.links.iter().filter(|l| !l.ok))
-        .map(|l| l.name.as_str())
-        .collect()
-}
-
 #[test]
 fn the_chain_from_raw_rows_to_raw_decisions_passes_with_every_link_by_value() {
     let c = chain();
@@ -419,7 +413,7 @@ fn a_forged_link_of_each_kind_is_named() {
         c.out.join("predict.bundle"),
     );
     assert_eq!(
-        broken(&r),
+        r.broken_links(),
         [
             "predictions: its raw inputs are normalized by the model's normalizer",
             "preprocessing: its normalizer is the model's"
@@ -450,7 +444,7 @@ fn a_forged_link_of_each_kind_is_named() {
         other_out.join("predict.bundle"),
     );
     assert_eq!(
-        broken(&r),
+        r.broken_links(),
         [
             "predictions: its raw inputs are normalized by the model's normalizer",
             "preprocessing: the raw predictions are quantized by its normalizer"
@@ -478,7 +472,7 @@ fn a_forged_link_of_each_kind_is_named() {
         c.out.join("predict.bundle"),
     );
     assert_eq!(
-        broken(&r),
+        r.broken_links(),
         [
             "preprocessing: its quantized training rows are the ones training read",
             "preprocessing: its quantized test rows are the ones training carries",
@@ -683,7 +677,7 @@ fn a_private_normalizer_forged_or_mismatched_is_refused() {
     std::fs::write(&forged, serde_json::to_vec(&m).unwrap()).unwrap();
     let r = private_audit(path.clone(), forged);
     assert_eq!(
-        broken(&r),
+        r.broken_links(),
         [
             "predictions: its raw inputs are normalized by the model's normalizer",
             "preprocessing: its normalizer is the model's"
@@ -700,7 +694,8 @@ fn a_private_normalizer_forged_or_mismatched_is_refused() {
         c.out.join("model.public.json"),
     );
     assert!(
-        broken(&r).contains(&"preprocessing: its normalizer is the model's"),
+        r.broken_links()
+            .contains(&"preprocessing: its normalizer is the model's"),
         "{r}"
     );
     let r = audit(
@@ -708,7 +703,7 @@ fn a_private_normalizer_forged_or_mismatched_is_refused() {
         chain().out.join("model.json"),
         chain().out.join("predict.bundle"),
     );
-    let names = broken(&r);
+    let names = r.broken_links();
     assert!(
         names.contains(&"preprocessing: its normalizer is the model's")
             && names

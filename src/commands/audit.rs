@@ -397,6 +397,13 @@ pub(crate) struct ChainStatements {
 }
 
 impl ChainReport {
+    /// The names of the links that do not hold, in order.
+    pub fn broken_links(&self) -> Vec<&str> {
+        (self.links.iter().filter(|l| !l.ok))
+            .map(|l| l.name.as_str())
+            .collect()
+    }
+
     /// Every bundle verified, the training audit's checks held, every link
     /// holds.
     pub fn passed(&self) -> bool {

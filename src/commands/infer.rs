@@ -274,7 +274,7 @@ pub fn prove_eval(args: &EvalArgs, observer: &dyn Observer) -> Result<EvalReport
         args.infer.rows_per_step,
     )?;
     let spec = match group {
-        Some((column, ..)) => spec.with_group(column.clone())?,
+        Some((column, ..)) => spec.with_group(column.clone(), args.infer.rows_per_step)?,
         None => spec,
     };
     let weights = model.fixed_weights();

@@ -270,44 +270,18 @@ fn fairness_fields(
     c: crate::commitment::Commitment,
     fair: &crate::fairness::Fairness,
 ) -> Vec<(String, String)> {
-    let pct = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |a| format!("{:.2}%", a * 100.0));
     let mut fields = vec![(
         format!("groups of {}: commitment C_G", fair.attribute),
         c.to_string(),
     )];
-    for g in &fair.groups {
-        fields.push((
-            format!("group {}", g.label),
-            format!(
-                "{} rows; approval rate {}, true-positive rate {}, false-positive rate {} (TP {} FP {} TN {} FN {})",
-                g.rows,
-                pct(g.approval_rate),
-                pct(g.true_positive_rate),
-                pct(g.false_positive_rate),
-                g.counts.tp,
-                g.counts.fp,
-                g.counts.tn,
-                g.counts.fn_
-            ),
-        ));
+    let groups = fair.groups.len();
+    for (k, (name, text)) in fair.rows().into_iter().enumerate() {
+        let name = if k < groups {
+            format!("group {name}")
+        } else {
+            name
+        };
+        fields.push((name, text));
     }
-    let points =
-        |v: Option<f64>| v.map_or_else(|| "n/a".into(), |d| format!("{:.2} points", d * 100.0));
-    fields.push((
-        "demographic-parity difference".into(),
-        points(fair.demographic_parity_difference),
-    ));
-    fields.push((
-        "equal-opportunity difference".into(),
-        points(fair.equal_opportunity_difference),
-    ));
-    fields.push((
-        "disparate-impact ratio".into(),
-        match (fair.disparate_impact_ratio, fair.four_fifths_rule) {
-            (Some(r), Some(true)) => format!("{r:.3} (meets the four-fifths rule)"),
-            (Some(r), _) => format!("{r:.3} (below the four-fifths rule's 0.8)"),
-            _ => "n/a (no group was approved)".into(),
-        },
-    ));
     fields
 }

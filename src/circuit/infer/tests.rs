@@ -66,7 +66,12 @@ const GROUP_SALT: u64 = 8_675_309;
 /// [`group_column`].
 fn grouped_spec(weights: WeightsVisibility, rows: usize) -> Arc<InferSpec> {
     let plain = spec(Task::Evaluate(Split::Test), weights, rows);
-    Arc::new((*plain).clone().with_group(group_column()).unwrap())
+    Arc::new(
+        (*plain)
+            .clone()
+            .with_group(group_column(), Some(16))
+            .unwrap(),
+    )
 }
 
 /// `C_G` of `data` under `spec`'s attribute, rows grouped by `codes`.
@@ -875,16 +880,15 @@ fn soundness_a_row_is_in_exactly_its_committed_group() {
     // Row 4 (group 1) moved to group 0, consistently.
     let mut codes = group_codes(20);
     codes[4] = 0;
+    let moved = |step: usize| {
+        r.witnesses[step]
+            .clone()
+            .with_groups(&spec, &codes, step, Salt(Scalar::from(GROUP_SALT)))
+    };
     let mut state = r.states[0].clone();
     let mut all_ok = true;
     for step in 0..spec.steps() {
-        let wit = r.witnesses[step].clone().with_groups(
-            &spec,
-            &codes,
-            step,
-            Salt(Scalar::from(GROUP_SALT)),
-        );
-        let (ok, out) = satisfied(&spec, &wit, &state.to_z(&spec), &[]);
+        let (ok, out) = satisfied(&spec, &moved(step), &state.to_z(&spec), &[]);
         all_ok &= ok;
         state = InferState::from_z(&out, &spec).unwrap();
     }
@@ -893,13 +897,7 @@ fn soundness_a_row_is_in_exactly_its_committed_group() {
     let mut native = r.states[0].clone();
     let mut refused = false;
     for step in 0..spec.steps() {
-        let wit = r.witnesses[step].clone().with_groups(
-            &spec,
-            &codes,
-            step,
-            Salt(Scalar::from(GROUP_SALT)),
-        );
-        match next_state(&spec, &native, &wit, 20) {
+        match next_state(&spec, &native, &moved(step), 20) {
             Ok(next) => native = next,
             Err(e) => {
                 assert!(e.to_string().contains("C_G"), "{e}");
@@ -914,7 +912,7 @@ fn soundness_a_row_is_in_exactly_its_committed_group() {
     // The labels swapped: the same rows and C_G, another tag in the seal.
     let mut column = group_column();
     column.labels.swap(0, 2);
-    let swapped = Arc::new((*spec).clone().with_group(column).unwrap());
+    let swapped = Arc::new((*spec).clone().with_group(column, Some(16)).unwrap());
     let last = spec.steps() - 1;
     let z_last = r.states[last].to_z(&swapped);
     assert!(satisfied(&spec, &r.witnesses[last], &r.states[last].to_z(&spec), &[]).0);
