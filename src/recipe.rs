@@ -75,7 +75,9 @@ pub struct RecipeFields {
     /// Weights of class 0 and class 1 (scikit-learn's `class_weight`): each
     /// row's error, and so its gradient, is scaled by its class's weight,
     /// a multiple of `2^-8` ([`CLASS_WEIGHT_FRAC_BITS`]) in `(0,
-    /// 256]`. `None`: both 1, the unweighted circuit.
+    /// 256]`. `None`: both 1, the unweighted circuit. Required in a file
+    /// (`null` when unweighted), as every other field.
+    #[serde(deserialize_with = "required")]
     pub class_weights: Option<[f64; 2]>,
     /// Fixed-point format.
     pub format: FixedFormat,
@@ -84,6 +86,16 @@ pub struct RecipeFields {
     /// How the trained weights are published: in the clear, or only as a
     /// hiding commitment `C_W` (a different circuit, so a different digest).
     pub weights: WeightsVisibility,
+}
+
+/// Reads a field as itself: with it, serde refuses a missing `Option`
+/// field instead of reading it as `None`.
+fn required<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d)
 }
 
 /// How a training proof publishes the trained weights.
