@@ -18,7 +18,7 @@ use foldtrain::inference::{Claim, InferBundle};
 use foldtrain::ivc::prover::Silent;
 use foldtrain::statement::Verifier;
 use foldtrain::train::Confusion;
-use foldtrain::{Error, Rejection, StateField};
+use foldtrain::{Rejection, StateField};
 
 use common::data;
 
@@ -103,16 +103,8 @@ fn honest() -> InferBundle {
     InferBundle::read(&fixture().eval).unwrap()
 }
 
-fn rejection(b: &InferBundle) -> Rejection {
-    let reread = match InferBundle::from_bytes(&b.to_bytes().unwrap()) {
-        Ok(b) => b,
-        Err(Error::Rejected(r)) => return r,
-        Err(e) => panic!("{e}"),
-    };
-    match Verifier::with_cache(None).verify(&reread) {
-        Err(Error::Rejected(r)) => r,
-        other => panic!("expected a rejection, got {:?}", other.map(|v| v.steps)),
-    }
+fn rejection(bundle: &InferBundle) -> Rejection {
+    common::infer_rejection(bundle)
 }
 
 fn group_counts(b: &mut InferBundle) -> &mut Vec<Confusion> {

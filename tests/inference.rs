@@ -135,17 +135,7 @@ fn both() -> [WeightsVisibility; 2] {
 }
 
 fn rejection(bundle: &InferBundle) -> Rejection {
-    // Through the bytes, as a verifier reads a file.
-    let bytes = bundle.to_bytes().unwrap();
-    let reread = match InferBundle::from_bytes(&bytes) {
-        Ok(b) => b,
-        Err(Error::Rejected(r)) => return r,
-        Err(e) => panic!("{e}"),
-    };
-    match Verifier::with_cache(None).verify(&reread) {
-        Err(Error::Rejected(r)) => r,
-        other => panic!("expected a rejection, got {:?}", other.map(|v| v.steps)),
-    }
+    common::infer_rejection(bundle)
 }
 
 #[test]

@@ -26,3 +26,21 @@ pub fn isolate_cache() {
         std::env::set_var("FOLDTRAIN_CACHE_DIR", dir);
     });
 }
+
+/// Why a verifier rejects an evaluation or predictions bundle, read through
+/// its bytes as a verifier reads a file; panics when it is accepted.
+#[allow(dead_code)]
+pub fn infer_rejection(bundle: &foldtrain::inference::InferBundle) -> foldtrain::Rejection {
+    use foldtrain::inference::InferBundle;
+    use foldtrain::Error;
+    let bytes = bundle.to_bytes().unwrap();
+    let reread = match InferBundle::from_bytes(&bytes) {
+        Ok(b) => b,
+        Err(Error::Rejected(r)) => return r,
+        Err(e) => panic!("{e}"),
+    };
+    match foldtrain::statement::Verifier::with_cache(None).verify(&reread) {
+        Err(Error::Rejected(r)) => r,
+        other => panic!("expected a rejection, got {:?}", other.map(|v| v.steps)),
+    }
+}
