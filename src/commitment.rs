@@ -205,6 +205,23 @@ impl ChainKind {
         poseidon(self.block_domain, &inputs)
     }
 
+    /// `h` extended by the blocks of a step's `rows` (padded to whole
+    /// blocks) that hold any of its first `active` rows: a block of padding
+    /// only leaves the chain as it was.
+    pub fn hash_active(
+        &self,
+        mut h: Scalar,
+        rows: &[Vec<i64>],
+        labels: &[u8],
+        active: usize,
+    ) -> Scalar {
+        let blocks = rows.chunks(BLOCK_ROWS).zip(labels.chunks(BLOCK_ROWS));
+        for (r, y) in blocks.take(active.div_ceil(BLOCK_ROWS)) {
+            h = self.hash_block(h, r, y);
+        }
+        h
+    }
+
     /// The chain value after each block of `rows` padded with zero rows
     /// (`h_1 .. h_m`).
     pub fn chain_values(&self, rows: &[Vec<i64>], labels: &[u8]) -> Vec<Scalar> {
@@ -280,17 +297,14 @@ pub fn hash_block(prev: Scalar, rows: &[Vec<i64>], labels: &[u8], format: &Fixed
 /// one of the first `active` rows: a folded step's share of the chain.
 /// Padding rows are zeros, as in the commitment's last block.
 pub fn hash_active_blocks(
-    mut h: Scalar,
+    h: Scalar,
     rows: &[Vec<i64>],
     labels: &[u8],
     active: usize,
     format: &FixedFormat,
 ) -> Scalar {
-    let blocks = rows.chunks(BLOCK_ROWS).zip(labels.chunks(BLOCK_ROWS));
-    for (r, y) in blocks.take(active.div_ceil(BLOCK_ROWS)) {
-        h = hash_block(h, r, y, format);
-    }
-    h
+    // The quantized block hash; the split only names the seal.
+    ChainKind::quantized(Split::Train, format).hash_active(h, rows, labels, active)
 }
 
 /// `data`'s rows padded with zero rows to a whole number of blocks.

@@ -45,15 +45,33 @@ pub enum GroupRule {
 
 /// A protected attribute: its name, how rows are read, and its groups'
 /// labels in code order. Valid by construction ([`GroupColumn::resolve`])
-/// or as read ([`GroupColumn::validate`]).
+/// or as read: its `Deserialize` checks [`GroupColumn::validate`], so a
+/// `commitment.json`, an opening or a bundle's spec holds a valid one or is
+/// refused.
+// `remote = "Self"`: serde's derives become inherent functions, which the
+// trait impls below wrap (one field list, read and then checked).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct GroupColumn {
     /// As given to `--group`.
     pub name: String,
     pub rule: GroupRule,
     /// Each group's label, in code order.
     pub labels: Vec<String>,
+}
+
+impl Serialize for GroupColumn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        GroupColumn::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupColumn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let column = GroupColumn::deserialize(d)?;
+        column.validate().map_err(serde::de::Error::custom)?;
+        Ok(column)
+    }
 }
 
 impl GroupColumn {
@@ -365,6 +383,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("row 1"), "{e}");
+    }
+
+    #[test]
+    fn an_invalid_attribute_is_refused_as_it_is_read() {
+        // One group, labels that do not match the groups, values out of
+        // order: each refused by serde (so in commitment.json, an opening or
+        // a bundle's spec), the valid one read back.
+        let valid = serde_json::json!({
+            "name": "g",
+            "rule": {"values": {"column": "g", "values": [0, 65536]}},
+            "labels": ["g=0", "g=1"],
+        });
+        let read = |v: &serde_json::Value| serde_json::from_value::<GroupColumn>(v.clone());
+        assert_eq!(read(&valid).unwrap().groups(), 2);
+        let mut one = valid.clone();
+        one["rule"]["values"]["values"] = serde_json::json!([0]);
+        one["labels"] = serde_json::json!(["g=0"]);
+        let mut labels = valid.clone();
+        labels["labels"] = serde_json::json!(["g=0"]);
+        let mut order = valid.clone();
+        order["rule"]["values"]["values"] = serde_json::json!([65536, 0]);
+        let mut nine = valid.clone();
+        nine["rule"] = serde_json::json!({"one_hot": {"columns": (0..9).map(|i| format!("c{i}")).collect::<Vec<_>>(), "other": false}});
+        nine["labels"] = serde_json::json!((0..9).map(|i| format!("c{i}")).collect::<Vec<_>>());
+        for bad in [one, labels, order, nine] {
+            assert!(read(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

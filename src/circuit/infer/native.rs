@@ -306,14 +306,9 @@ impl InferWitness {
 }
 
 /// The group chain over a step's active blocks of `(label, group)`.
-fn group_blocks(mut h: Scalar, codes: &[u8], labels: &[u8], active: usize) -> Scalar {
-    let kind = crate::group::group_chain_kind();
+fn group_blocks(h: Scalar, codes: &[u8], labels: &[u8], active: usize) -> Scalar {
     let rows: Vec<Vec<i64>> = codes.iter().map(|&g| vec![i64::from(g)]).collect();
-    let blocks = rows.chunks(BLOCK_ROWS).zip(labels.chunks(BLOCK_ROWS));
-    for (r, y) in blocks.take(active.div_ceil(BLOCK_ROWS)) {
-        h = kind.hash_block(h, r, y);
-    }
-    h
+    crate::group::group_chain_kind().hash_active(h, &rows, labels, active)
 }
 
 /// The native twin of one step from `state`: the counts or outputs and the
